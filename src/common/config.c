@@ -1,0 +1,163 @@
+#include "common/config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/units.h"
+
+const char keel_serve_usage[] =
+    "Usage: keel serve [options]\n"
+    "\n"
+    "Serve the PHP application under --root over HTTP.\n"
+    "\n"
+    "Options:\n"
+    "  --root DIR               document root (default: .)\n"
+    "  --listen HOST:PORT       address to serve HTTP on (default: 127.0.0.1:8080)\n"
+    "  --workers N              PHP worker processes (default: 4)\n"
+    "  -d KEY=VALUE             set a php.ini value for every worker (repeatable), as php -d\n"
+    "  --php-ini FILE           php.ini to load (default: PHP's own, with its conf.d)\n"
+    "  --front-controller PATH  script that handles paths matching no file, relative to\n"
+    "                           the root (default: index.php; \"off\" answers 404 instead)\n"
+    "  --max-queue N            requests that may wait for a busy pool (default: 1024);\n"
+    "                           past it clients get 503 with Retry-After\n"
+    "  --max-wait DURATION      longest a request waits for a worker (default: 30s)\n"
+    "  --max-body SIZE          largest request body accepted, else 413 (default: 32M)\n"
+    "  --shutdown-timeout DURATION\n"
+    "                           on SIGTERM/SIGINT, how long in-flight requests may\n"
+    "                           finish before workers are stopped (default: 30s)\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "SIZE takes K, M or G (e.g. 64M); DURATION takes ms, s, m or h (e.g. 30s).\n";
+
+void
+keel_config_defaults(keel_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->root = ".";
+    cfg->listen = "127.0.0.1:8080";
+    cfg->front_controller = "index.php";
+    cfg->php_ini = NULL;
+    cfg->workers = 4;
+    cfg->max_queue = 1024;
+    cfg->max_wait_ms = 30 * 1000;
+    cfg->max_body = 32u << 20;
+    cfg->shutdown_timeout_ms = 30 * 1000;
+}
+
+/* Accepts "--name value" and "--name=value"; returns the value or NULL when
+ * argv[*i] is not this option. Sets *missing when the value is absent. */
+static const char *
+option_value(const char *name, int argc, char *const *argv, int *i, int *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return NULL;
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (arg[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static keel_config_result_t
+fail(char *errbuf, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    snprintf(errbuf, errlen, fmt, a, b);
+    return KEEL_CONFIG_ERROR;
+}
+
+static int
+valid_ini_entry(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    /* PHP's ini scanner would take a newline as the start of another
+     * entry; refuse it so one -d cannot smuggle in several. */
+    return eq != NULL && eq != kv && strchr(kv, '\n') == NULL && strchr(kv, '\r') == NULL;
+}
+
+keel_config_result_t
+keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *errbuf, size_t errlen)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int missing = 0;
+        uint64_t n;
+
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+            return KEEL_CONFIG_HELP;
+
+        if (strcmp(arg, "-d") == 0 || strncmp(arg, "-d", 2) == 0) {
+            if (arg[2] != '\0')
+                v = arg + 2;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else
+                return fail(errbuf, errlen, "option -d needs KEY=VALUE%s%s", "", "");
+            if (!valid_ini_entry(v))
+                return fail(errbuf, errlen, "option -d: expected KEY=VALUE, got '%s'%s", v, "");
+            if (cfg->ini_count == KEEL_MAX_INI_ENTRIES)
+                return fail(errbuf, errlen, "option -d: too many entries (at most 256)%s%s", "", "");
+            cfg->ini[cfg->ini_count++] = v;
+            continue;
+        }
+
+#define OPTION(name)                                                                                                   \
+    ((v = option_value(name, argc, argv, &i, &missing)) != NULL ||                                                     \
+     (missing ? (fail(errbuf, errlen, "option %s needs a value%s", name, ""), 1) : 0))
+#define CHECK_MISSING()                                                                                                \
+    if (missing)                                                                                                       \
+        return KEEL_CONFIG_ERROR;
+
+        if (OPTION("--root")) {
+            CHECK_MISSING();
+            if (*v == '\0')
+                return fail(errbuf, errlen, "option --root: empty path%s%s", "", "");
+            cfg->root = v;
+        } else if (OPTION("--listen")) {
+            CHECK_MISSING();
+            cfg->listen = v;
+        } else if (OPTION("--workers")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 1, KEEL_MAX_WORKERS, &n) != 0)
+                return fail(errbuf, errlen, "option --workers: expected a number from 1 to 1024, got '%s'%s", v, "");
+            cfg->workers = (unsigned)n;
+        } else if (OPTION("--php-ini")) {
+            CHECK_MISSING();
+            cfg->php_ini = v;
+        } else if (OPTION("--front-controller")) {
+            CHECK_MISSING();
+            cfg->front_controller = strcmp(v, "off") == 0 ? "" : v;
+        } else if (OPTION("--max-queue")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 0, 1000000, &n) != 0)
+                return fail(errbuf, errlen, "option --max-queue: expected a number from 0 to 1000000, got '%s'%s", v,
+                            "");
+            cfg->max_queue = n;
+        } else if (OPTION("--max-wait")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->max_wait_ms) != 0)
+                return fail(errbuf, errlen, "option --max-wait: expected a duration like 30s, got '%s'%s", v, "");
+        } else if (OPTION("--max-body")) {
+            CHECK_MISSING();
+            if (keel_parse_size(v, &cfg->max_body) != 0)
+                return fail(errbuf, errlen, "option --max-body: expected a size like 64M, got '%s'%s", v, "");
+        } else if (OPTION("--shutdown-timeout")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->shutdown_timeout_ms) != 0)
+                return fail(errbuf, errlen, "option --shutdown-timeout: expected a duration like 30s, got '%s'%s", v,
+                            "");
+        } else {
+            if (missing)
+                return KEEL_CONFIG_ERROR;
+            return fail(errbuf, errlen, "unknown option '%s' (see keel serve --help)%s", arg, "");
+        }
+#undef OPTION
+#undef CHECK_MISSING
+    }
+    return KEEL_CONFIG_OK;
+}

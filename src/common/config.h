@@ -1,0 +1,49 @@
+/*
+ * keel's server configuration: a plain struct filled from the command line
+ * by a pure parser (no I/O besides what the caller passes in), so every
+ * option and every error message can be unit-tested and fuzzed.
+ */
+#ifndef KEEL_COMMON_CONFIG_H
+#define KEEL_COMMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEEL_MAX_INI_ENTRIES 256
+#define KEEL_MAX_WORKERS 1024
+
+typedef struct {
+    const char *root;             /* document root as given */
+    const char *listen;           /* "host:port" */
+    const char *front_controller; /* path under root, "" when disabled */
+    const char *php_ini;          /* php.ini to load, NULL for PHP's own */
+    const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
+    size_t ini_count;
+    unsigned workers;
+    uint64_t max_queue;           /* requests waiting for a worker */
+    uint64_t max_wait_ms;         /* how long one may wait */
+    uint64_t max_body;            /* bytes of request body accepted */
+    uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
+} keel_config_t;
+
+typedef enum {
+    KEEL_CONFIG_OK = 0,
+    KEEL_CONFIG_HELP = 1,  /* --help was asked for; usage goes to stdout */
+    KEEL_CONFIG_ERROR = 2, /* errbuf holds one line naming the problem */
+} keel_config_result_t;
+
+/* Fills cfg with defaults. */
+void keel_config_defaults(keel_config_t *cfg);
+
+/*
+ * Parses the options of `keel serve` (argv[0] is the first option, not the
+ * program name). Strings in cfg point into argv, which must outlive cfg.
+ * On error, writes one line (no newline) into errbuf.
+ */
+keel_config_result_t keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *errbuf,
+                                             size_t errlen);
+
+/* The text of `keel serve --help`. */
+extern const char keel_serve_usage[];
+
+#endif

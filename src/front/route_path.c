@@ -1,0 +1,70 @@
+#include "front/route_path.h"
+
+#include <string.h>
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int
+segment_allowed(const char *seg, size_t n)
+{
+    if (n == 0 || seg[0] != '.')
+        return 1;
+    return n == 11 && memcmp(seg, ".well-known", 11) == 0;
+}
+
+keel_path_result_t
+keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len)
+{
+    if (len == 0 || raw[0] != '/')
+        return KEEL_PATH_BAD_REQUEST;
+    size_t o = 0, seg_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = raw[i];
+        if (c == '%') {
+            if (i + 2 >= len)
+                return KEEL_PATH_BAD_REQUEST;
+            int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
+            if (hi < 0 || lo < 0)
+                return KEEL_PATH_BAD_REQUEST;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c == '\0')
+            return KEEL_PATH_BAD_REQUEST;
+        if (c == '/') {
+            if (o > 0 && out[o - 1] == '/')
+                continue; /* merge slashes */
+            if (o > 0 && !segment_allowed(out + seg_start, o - seg_start))
+                return KEEL_PATH_FORBIDDEN;
+            out[o++] = '/';
+            seg_start = o;
+            continue;
+        }
+        out[o++] = c;
+    }
+    if (!segment_allowed(out + seg_start, o - seg_start))
+        return KEEL_PATH_FORBIDDEN;
+    out[o] = '\0';
+    *out_len = o;
+    return KEEL_PATH_OK;
+}
+
+size_t
+keel_path_php_prefix(const char *path, size_t len)
+{
+    for (size_t i = 4; i <= len; i++) {
+        if ((i == len || path[i] == '/') && memcmp(path + i - 4, ".php", 4) == 0 && i > 4 && path[i - 5] != '/')
+            return i;
+    }
+    return 0;
+}

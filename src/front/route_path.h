@@ -1,0 +1,34 @@
+/*
+ * Pure checks on request paths, before the filesystem is consulted:
+ * percent-decoding, refusal of dot segments and NULs, and finding the
+ * PHP script in "/script.php/extra". No I/O, so it is fuzzed.
+ */
+#ifndef KEEL_FRONT_ROUTE_PATH_H
+#define KEEL_FRONT_ROUTE_PATH_H
+
+#include <stddef.h>
+
+typedef enum {
+    KEEL_PATH_OK = 0,
+    KEEL_PATH_BAD_REQUEST, /* not a path: no leading '/', bad %-escape, NUL byte -> 400 */
+    KEEL_PATH_FORBIDDEN,   /* a segment starting with '.' (dotfiles, "..", ".") -> 403 */
+} keel_path_result_t;
+
+/*
+ * Decodes the path part of a request target (raw, without the query) into
+ * out, which must have room for len + 1 bytes; repeated slashes collapse
+ * into one as nginx's merge_slashes does. Segments that begin with '.'
+ * after decoding are refused, except "/.well-known/" (RFC 8615), so
+ * neither "..", "%2e%2e" nor ".env" can reach the filesystem.
+ * On KEEL_PATH_OK, out is NUL-terminated and *out_len is its length.
+ */
+keel_path_result_t keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len);
+
+/*
+ * For a decoded path, returns the length of the shortest prefix that ends
+ * a segment with ".php" ("/a.php" in "/a.php/x/y"), or 0 when no segment
+ * does. The remainder, if any, starts with '/' and is the PATH_INFO.
+ */
+size_t keel_path_php_prefix(const char *path, size_t len);
+
+#endif
