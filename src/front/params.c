@@ -1,0 +1,162 @@
+#include "front/params.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ipc/message.h"
+
+#define MAX_PARAMS 64 /* fixed parameters; request headers come on top */
+
+typedef struct {
+    h2o_iovec_t name, value;
+} param_t;
+
+typedef struct {
+    param_t *items;
+    size_t count, cap;
+    h2o_mem_pool_t *pool;
+} param_list_t;
+
+static void
+add(param_list_t *l, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    if (l->count == l->cap)
+        return; /* sized up front; cannot happen */
+    l->items[l->count++] = (param_t){h2o_iovec_init(name, nlen), h2o_iovec_init(value, vlen)};
+}
+
+#define ADD_LIT(l, name, value) add(l, name, sizeof(name) - 1, value, strlen(value))
+#define ADD_VEC(l, name, vec) add(l, name, sizeof(name) - 1, (vec).base, (vec).len)
+
+/* "Accept-Language" -> "HTTP_ACCEPT_LANGUAGE" */
+static h2o_iovec_t
+cgi_header_name(h2o_mem_pool_t *pool, const h2o_iovec_t *name)
+{
+    char *buf = h2o_mem_alloc_pool(pool, name->len + 5);
+    memcpy(buf, "HTTP_", 5);
+    for (size_t i = 0; i < name->len; i++) {
+        char c = name->base[i];
+        buf[5 + i] = c == '-' ? '_' : (char)toupper((unsigned char)c);
+    }
+    return h2o_iovec_init(buf, name->len + 5);
+}
+
+static void
+add_address(param_list_t *l, const char *addr_name, const char *port_name, struct sockaddr *sa, socklen_t len)
+{
+    char *host = h2o_mem_alloc_pool(l->pool, NI_MAXHOST);
+    size_t hlen = h2o_socket_getnumerichost(sa, len, host);
+    if (hlen == SIZE_MAX)
+        hlen = 0;
+    char *port = h2o_mem_alloc_pool(l->pool, 8);
+    int32_t p = h2o_socket_getport(sa);
+    int plen = snprintf(port, 8, "%d", p < 0 ? 0 : (int)p);
+    add(l, addr_name, strlen(addr_name), host, hlen);
+    add(l, port_name, strlen(port_name), port, (size_t)plen);
+}
+
+h2o_iovec_t
+keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_t *route)
+{
+    h2o_mem_pool_t *pool = &req->pool;
+    param_list_t l = {.cap = MAX_PARAMS + req->headers.size, .pool = pool};
+    l.items = h2o_mem_alloc_pool(pool, l.cap * sizeof(*l.items));
+
+    /* request line */
+    size_t path_len = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
+    h2o_iovec_t query = req->query_at == SIZE_MAX
+                            ? h2o_iovec_init("", 0)
+                            : h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+    ADD_VEC(&l, "REQUEST_METHOD", req->method);
+    ADD_VEC(&l, "REQUEST_URI", req->path);
+    ADD_VEC(&l, "QUERY_STRING", query);
+    ADD_LIT(&l, "DOCUMENT_URI", h2o_strdup(pool, route->path, SIZE_MAX).base);
+    (void)path_len;
+    const char *proto = req->version >= 0x200 ? "HTTP/2.0" : req->version == 0x100 ? "HTTP/1.0" : "HTTP/1.1";
+    ADD_LIT(&l, "SERVER_PROTOCOL", proto);
+    ADD_LIT(&l, "GATEWAY_INTERFACE", "CGI/1.1");
+    ADD_LIT(&l, "SERVER_SOFTWARE", "keel/" KEEL_VERSION);
+    ADD_LIT(&l, "REQUEST_SCHEME", req->scheme == &H2O_URL_SCHEME_HTTPS ? "https" : "http");
+    if (req->scheme == &H2O_URL_SCHEME_HTTPS)
+        ADD_LIT(&l, "HTTPS", "on");
+    ADD_LIT(&l, "REDIRECT_STATUS", "200");
+
+    /* script */
+    ADD_LIT(&l, "DOCUMENT_ROOT", router->root_len ? router->root : "/");
+    ADD_LIT(&l, "SCRIPT_FILENAME", h2o_strdup(pool, route->file, SIZE_MAX).base);
+    ADD_LIT(&l, "SCRIPT_NAME", h2o_strdup(pool, route->script_name, SIZE_MAX).base);
+    if (route->path_info[0] != '\0') {
+        h2o_iovec_t info = h2o_strdup(pool, route->path_info, SIZE_MAX);
+        ADD_VEC(&l, "PATH_INFO", info);
+        h2o_iovec_t translated = h2o_concat(pool, h2o_iovec_init(router->root, router->root_len), info);
+        ADD_VEC(&l, "PATH_TRANSLATED", translated);
+    } else {
+        ADD_LIT(&l, "PATH_INFO", "");
+    }
+
+    /* connection */
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if ((sl = req->conn->callbacks->get_peername(req->conn, (void *)&ss)) != 0)
+        add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", (void *)&ss, sl);
+    if ((sl = req->conn->callbacks->get_sockname(req->conn, (void *)&ss)) != 0)
+        add_address(&l, "SERVER_ADDR", "SERVER_PORT", (void *)&ss, sl);
+    /* SERVER_NAME: the host the client asked for, without its port. */
+    h2o_iovec_t host = req->authority;
+    const char *colon = host.len && host.base[0] != '[' ? memchr(host.base, ':', host.len) : NULL;
+    if (host.len && host.base[0] == '[') {
+        const char *end = memchr(host.base, ']', host.len);
+        if (end)
+            colon = end + 1 < host.base + host.len ? end + 1 : NULL;
+    }
+    if (colon)
+        host.len = (size_t)(colon - host.base);
+    ADD_VEC(&l, "SERVER_NAME", host);
+
+    /* body */
+    if (req->entity.base != NULL) {
+        char *cl = h2o_mem_alloc_pool(pool, 24);
+        int n = snprintf(cl, 24, "%zu", req->entity.len);
+        add(&l, "CONTENT_LENGTH", 14, cl, (size_t)n);
+    } else {
+        ADD_LIT(&l, "CONTENT_LENGTH", "");
+    }
+    ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (ct != -1)
+        ADD_VEC(&l, "CONTENT_TYPE", req->headers.entries[ct].value);
+    else
+        ADD_LIT(&l, "CONTENT_TYPE", "");
+
+    /* HTTP_* for every request header; repeats are joined with ", "
+     * (cookies with "; "), so no value is lost. */
+    size_t first_header = l.count;
+    /* h2o keeps Host as the request's authority, not as a header. */
+    if (req->authority.len != 0)
+        ADD_VEC(&l, "HTTP_HOST", req->authority);
+    for (size_t i = 0; i < req->headers.size; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        if (h->name == &H2O_TOKEN_CONTENT_TYPE->buf || h->name == &H2O_TOKEN_CONTENT_LENGTH->buf)
+            continue;
+        h2o_iovec_t name = cgi_header_name(pool, h->name);
+        size_t j;
+        for (j = first_header; j < l.count; j++)
+            if (h2o_memis(l.items[j].name.base, l.items[j].name.len, name.base, name.len))
+                break;
+        if (j < l.count) {
+            const char *sep = h->name == &H2O_TOKEN_COOKIE->buf ? "; " : ", ";
+            l.items[j].value = h2o_concat(pool, l.items[j].value, h2o_iovec_init(sep, 2), h->value);
+        } else {
+            add(&l, name.base, name.len, h->value.base, h->value.len);
+        }
+    }
+
+    size_t size = 0;
+    for (size_t i = 0; i < l.count; i++)
+        size += keel_ipc_kv_size(l.items[i].name.len, l.items[i].value.len);
+    uint8_t *buf = h2o_mem_alloc_pool(pool, size), *p = buf;
+    for (size_t i = 0; i < l.count; i++)
+        p += keel_ipc_kv_put(p, l.items[i].name.base, l.items[i].name.len, l.items[i].value.base,
+                             l.items[i].value.len);
+    return h2o_iovec_init(buf, size);
+}

@@ -1,0 +1,269 @@
+/*
+ * A PHP request in the front, laid out in the order things happen:
+ * accepted (keel_php_handle) -> queued or dispatched -> response frames
+ * from the worker -> pushed to the client with h2o's proceed/send
+ * backpressure -> disposed with the request's memory pool.
+ */
+#include <string.h>
+
+#include "common/log.h"
+#include "front/front.h"
+#include "front/params.h"
+#include "front/reason.h"
+
+/* Response bytes buffered per request before the worker's socket stops
+ * being read: keeps memory bounded when a client reads slowly. */
+#define RESPONSE_BUFFER_LIMIT (1024 * 1024)
+/* Below this, the response waits for its end so it gets a Content-Length;
+ * above it (or on flush()) it starts streaming. */
+#define RESPONSE_START_THRESHOLD (64 * 1024)
+
+static void send_pending(keel_php_request_t *pr);
+
+static void
+finish(keel_php_request_t *pr)
+{
+    if (pr->counted) {
+        pr->counted = false;
+        keel_front_request_finished(pr->front);
+    }
+}
+
+/* Called when the request's memory pool is released: the client has the
+ * whole response, or it went away. Never touch pr after this. */
+static void
+on_dispose(void *_pr)
+{
+    keel_php_request_t *pr = _pr;
+    if (h2o_linklist_is_linked(&pr->queue_link))
+        keel_pool_unqueue(pr->front, pr);
+    if (h2o_timeout_is_linked(&pr->wait_entry))
+        h2o_timeout_unlink(&pr->wait_entry);
+    if (pr->worker != NULL) {
+        keel_front_worker_t *w = pr->worker;
+        /* The worker carries on (its output is dropped) until REQ_DONE;
+         * tell it the client left so connection_aborted() can see it. */
+        w->req = NULL;
+        if (!pr->ended)
+            keel_pool_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
+        keel_pool_resume_reading(w);
+        pr->worker = NULL;
+    }
+    h2o_buffer_dispose(&pr->body);
+    h2o_buffer_dispose(&pr->sending);
+    pr->req = NULL;
+    finish(pr);
+}
+
+static void
+on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+{
+    (void)req;
+    keel_php_request_t *pr = (void *)gen;
+    pr->sending_now = false;
+    h2o_buffer_consume(&pr->sending, pr->sending->size);
+    send_pending(pr);
+    /* Drained below the limit: let the worker's output flow again. */
+    keel_front_worker_t *w = pr->worker;
+    if (w != NULL && pr->body->size < RESPONSE_BUFFER_LIMIT / 2)
+        keel_pool_resume_reading(w);
+}
+
+static void
+on_stop(h2o_generator_t *gen, h2o_req_t *req)
+{
+    (void)gen;
+    (void)req;
+    /* The client went away mid-response; on_dispose follows and cleans up. */
+}
+
+/* Hands buffered bytes to h2o when it is ready for more. */
+static void
+send_pending(keel_php_request_t *pr)
+{
+    if (!pr->started || pr->sending_now || pr->finished || pr->req == NULL)
+        return;
+    if (pr->broken) {
+        pr->finished = true;
+        h2o_send(pr->req, NULL, 0, H2O_SEND_STATE_ERROR);
+        return;
+    }
+    if (pr->body->size == 0 && !pr->ended)
+        return;
+    /* swap: what was received becomes what is being sent */
+    h2o_buffer_t *t = pr->sending;
+    pr->sending = pr->body;
+    pr->body = t;
+    h2o_iovec_t buf = h2o_iovec_init(pr->sending->bytes, pr->sending->size);
+    h2o_send_state_t state = pr->ended ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS;
+    if (state == H2O_SEND_STATE_FINAL)
+        pr->finished = true;
+    else
+        pr->sending_now = true;
+    h2o_send(pr->req, &buf, buf.len ? 1 : 0, state);
+}
+
+static void
+start_response(keel_php_request_t *pr)
+{
+    h2o_req_t *req = pr->req;
+    if (pr->started || req == NULL)
+        return;
+    pr->started = true;
+    if (!pr->head_received) {
+        req->res.status = 200;
+        req->res.reason = "OK";
+    }
+    if (pr->ended && req->res.content_length == SIZE_MAX)
+        req->res.content_length = pr->body->size;
+    h2o_start_response(req, &pr->super);
+}
+
+static void
+on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
+{
+    h2o_req_t *req = pr->req;
+    unsigned status;
+    keel_ipc_kv_reader_t r;
+    if (pr->head_received || keel_ipc_resp_head_get(payload, len, &status, &r) != KEEL_IPC_OK) {
+        keel_warn("malformed response head from worker");
+        return;
+    }
+    pr->head_received = true;
+    req->res.status = (int)status;
+    req->res.reason = keel_http_reason(status);
+    const char *n, *v;
+    size_t nl, vl;
+    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
+        if (nl == 7 && memcmp(n, ":reason", 7) == 0) {
+            req->res.reason = h2o_strdup(&req->pool, v, vl).base;
+            continue;
+        }
+        h2o_iovec_t name = h2o_strdup(&req->pool, n, nl);
+        h2o_strtolower(name.base, name.len);
+        const h2o_token_t *tok = h2o_lookup_token(name.base, name.len);
+        if (tok == H2O_TOKEN_CONTENT_LENGTH) {
+            /* h2o writes the framing itself; take the length from PHP. */
+            size_t cl = h2o_strtosize(v, vl);
+            if (cl != SIZE_MAX)
+                req->res.content_length = cl;
+            continue;
+        }
+        if (tok == H2O_TOKEN_TRANSFER_ENCODING || tok == H2O_TOKEN_CONNECTION)
+            continue; /* hop-by-hop: h2o owns the connection */
+        h2o_iovec_t value = h2o_strdup(&req->pool, v, vl);
+        if (tok != NULL)
+            h2o_add_header(&req->pool, &req->res.headers, tok, h2o_strdup(&req->pool, n, nl).base, value.base,
+                           value.len);
+        else
+            h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 0,
+                                  h2o_strdup(&req->pool, n, nl).base, value.base, value.len);
+    }
+}
+
+void
+keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, const uint8_t *payload)
+{
+    if (pr->req == NULL || pr->finished)
+        return;
+    switch (hdr->type) {
+    case KEEL_IPC_RESP_HEAD:
+        on_resp_head(pr, payload, hdr->length);
+        break;
+    case KEEL_IPC_RESP_BODY:
+        if (pr->ended)
+            break;
+        if (hdr->length) {
+            h2o_iovec_t dst = h2o_buffer_reserve(&pr->body, hdr->length);
+            memcpy(dst.base, payload, hdr->length);
+            pr->body->size += hdr->length;
+        }
+        if (!pr->started && ((hdr->flags & KEEL_IPC_FLAG_FLUSH) || pr->body->size >= RESPONSE_START_THRESHOLD))
+            start_response(pr);
+        send_pending(pr);
+        if (pr->body->size >= RESPONSE_BUFFER_LIMIT && pr->worker != NULL)
+            keel_pool_pause_reading(pr->worker);
+        break;
+    case KEEL_IPC_RESP_END:
+        pr->ended = true;
+        start_response(pr);
+        send_pending(pr);
+        break;
+    default:
+        break;
+    }
+}
+
+void
+keel_php_request_on_worker_lost(keel_php_request_t *pr)
+{
+    pr->worker = NULL;
+    if (pr->req == NULL || pr->finished)
+        return;
+    if (!pr->started) {
+        /* Nothing reached the client yet: a clean 502. */
+        pr->finished = true;
+        h2o_req_t *req = pr->req;
+        req->res.content_length = SIZE_MAX;
+        h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
+        return;
+    }
+    /* Part of the response is out: the client must see it truncated. */
+    pr->broken = true;
+    send_pending(pr);
+}
+
+void
+keel_php_request_reject(keel_php_request_t *pr, int status, const char *reason, const char *retry_after)
+{
+    h2o_req_t *req = pr->req;
+    if (req == NULL || pr->finished)
+        return;
+    pr->finished = true;
+    if (retry_after)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, retry_after, strlen(retry_after));
+    char body[64];
+    snprintf(body, sizeof(body), "%s\n", reason);
+    h2o_send_error_generic(req, status, reason, h2o_strdup(&req->pool, body, SIZE_MAX).base,
+                           H2O_SEND_ERROR_KEEP_HEADERS);
+}
+
+void
+keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
+{
+    h2o_req_t *req = pr->req;
+    pr->worker = w;
+    w->req = pr;
+    w->stream = pr->stream;
+    keel_pool_send(w, KEEL_IPC_REQUEST, 0, pr->stream, pr->params.base, pr->params.len, NULL, 0);
+    /* The body was buffered whole by h2o before the handler ran, so a slow
+     * client never holds a worker. */
+    size_t off = 0, len = req->entity.base ? req->entity.len : 0;
+    while (off < len) {
+        size_t n = len - off < KEEL_IPC_MAX_PAYLOAD ? len - off : KEEL_IPC_MAX_PAYLOAD;
+        keel_pool_send(w, KEEL_IPC_REQ_BODY, 0, pr->stream, req->entity.base + off, n, NULL, 0);
+        off += n;
+    }
+    keel_pool_send(w, KEEL_IPC_REQ_END, 0, pr->stream, NULL, 0, NULL, 0);
+}
+
+int
+keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
+{
+    keel_php_request_t *pr = h2o_mem_alloc_shared(&req->pool, sizeof(*pr), on_dispose);
+    memset(pr, 0, sizeof(*pr));
+    pr->super.proceed = on_proceed;
+    pr->super.stop = on_stop;
+    pr->front = f;
+    pr->req = req;
+    pr->stream = ++f->next_stream;
+    h2o_buffer_init(&pr->body, &h2o_socket_buffer_prototype);
+    h2o_buffer_init(&pr->sending, &h2o_socket_buffer_prototype);
+    pr->params = keel_params_build(req, &f->router, route);
+    /* The pool holds the only reference: on_dispose runs when h2o is done
+     * with the request, whether the response completed or the client left. */
+    pr->counted = true;
+    f->in_flight++;
+    keel_pool_submit(f, pr);
+    return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * Routing, as nginx's `try_files $uri $uri/ /index.php` with a PHP
+ * location does it: static file, PHP script (with PATH_INFO), directory
+ * index.php, or the front controller. Paths that resolve outside the root
+ * (symlinks included) are refused.
+ */
+#ifndef KEEL_FRONT_ROUTE_H
+#define KEEL_FRONT_ROUTE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+typedef struct {
+    char root[PATH_MAX]; /* resolved document root, no trailing slash */
+    size_t root_len;
+    char front_controller[PATH_MAX]; /* "/index.php", or "" when off */
+} keel_router_t;
+
+typedef enum {
+    KEEL_ROUTE_STATIC,
+    KEEL_ROUTE_PHP,
+    KEEL_ROUTE_NOT_FOUND,
+    KEEL_ROUTE_FORBIDDEN,
+    KEEL_ROUTE_BAD_REQUEST,
+} keel_route_kind_t;
+
+typedef struct {
+    keel_route_kind_t kind;
+    char path[PATH_MAX];        /* decoded request path ("/a.php/x") */
+    char file[PATH_MAX];        /* STATIC/PHP: root + script or file path */
+    char script_name[PATH_MAX]; /* PHP: "/a.php" */
+    char path_info[PATH_MAX];   /* PHP: "/x", or "" */
+} keel_route_t;
+
+/* Resolves root and fills r. Returns 0, or -1 with a message in err. */
+int keel_router_init(keel_router_t *r, const char *root, const char *front_controller, char *err, size_t errlen);
+
+/* Decides what serves the raw request path (without its query). */
+void keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out);
+
+#endif

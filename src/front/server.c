@@ -1,0 +1,330 @@
+/*
+ * The front's lifecycle: validate options, bind, start the first
+ * generation, serve, and shut down in order on SIGTERM/SIGINT.
+ */
+#include "front/server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "common/log.h"
+#include "front/front.h"
+#include "front/listener.h"
+
+/* After the workers are told to go, how long the zygote gets to exit
+ * before it is killed (it kills its own stragglers sooner). */
+#define ZYGOTE_EXIT_GRACE_MS 10000
+
+typedef struct {
+    h2o_handler_t super;
+    keel_front_t *front;
+} keel_handler_t;
+
+static void begin_stop(keel_front_t *f);
+
+/* --- HTTP --- */
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    keel_front_t *f = ((keel_handler_t *)self)->front;
+    size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
+    keel_route_t route;
+    keel_route(&f->router, req->path.base, plen, &route);
+    switch (route.kind) {
+    case KEEL_ROUTE_STATIC:
+        /* h2o's file handler, next on this path, serves it with
+         * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
+         * path_normalized under the root: give it the checked path. */
+        req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
+        return -1;
+    case KEEL_ROUTE_PHP:
+        return keel_php_handle(f, req, &route);
+    case KEEL_ROUTE_FORBIDDEN:
+        h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
+        return 0;
+    case KEEL_ROUTE_BAD_REQUEST:
+        h2o_send_error_400(req, "Bad Request", "Bad Request\n", 0);
+        return 0;
+    case KEEL_ROUTE_NOT_FOUND:
+    default:
+        h2o_send_error_404(req, "Not Found", "Not Found\n", 0);
+        return 0;
+    }
+}
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+    keel_front_t *f = listener->data;
+    if (err != NULL)
+        return;
+    /* Take a batch per wakeup, as connections arrive in bursts. */
+    for (int i = 0; i < 16; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            return;
+        h2o_accept(&f->accept_ctx, sock);
+    }
+}
+
+/* --- lifecycle --- */
+
+void
+keel_front_on_generation_ready(keel_front_t *f)
+{
+    for (unsigned i = 0; i < f->cfg.workers; i++) {
+        f->workers[i].state = KEEL_WORKER_STARTING;
+        keel_generation_spawn(f, i);
+    }
+}
+
+void
+keel_front_on_generation_failed(keel_front_t *f, const char *why)
+{
+    keel_error("generation %u failed to start: %s", f->gen.number, why);
+    if (f->state == KEEL_FRONT_STARTING)
+        f->exit_code = 1;
+    begin_stop(f);
+}
+
+void
+keel_front_on_workers_up(keel_front_t *f)
+{
+    if (f->state != KEEL_FRONT_STARTING)
+        return;
+    f->state = KEEL_FRONT_SERVING;
+    h2o_socket_read_start(f->listener, on_accept);
+    keel_info("ready: http://%s%s%s:%d (%u workers, generation %u, opcache %s)",
+              strchr(f->listen_host, ':') ? "[" : "", f->listen_host, strchr(f->listen_host, ':') ? "]" : "",
+              f->listen_port, f->cfg.workers, f->gen.number, f->gen.opcache ? "on" : "off");
+}
+
+void
+keel_front_request_finished(keel_front_t *f)
+{
+    f->in_flight--;
+    if (f->state == KEEL_FRONT_DRAINING && f->in_flight == 0)
+        begin_stop(f);
+}
+
+static void
+on_stop_timeout(h2o_timeout_entry_t *entry)
+{
+    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, stop_entry, entry);
+    if (f->state == KEEL_FRONT_DRAINING) {
+        keel_warn("shutdown timeout: %zu requests still running; stopping anyway", f->in_flight);
+        begin_stop(f);
+    } else if (f->state == KEEL_FRONT_STOPPING && f->gen.zygote_pid > 0) {
+        keel_warn("zygote did not exit; killing it");
+        kill(f->gen.zygote_pid, SIGKILL);
+    }
+}
+
+static void
+close_listener(keel_front_t *f)
+{
+    if (f->listener != NULL) {
+        h2o_socket_close(f->listener);
+        f->listener = NULL;
+    }
+}
+
+/* Workers are told to go (their sockets close), then the zygote. */
+static void
+begin_stop(keel_front_t *f)
+{
+    if (f->state >= KEEL_FRONT_STOPPING)
+        return;
+    f->state = KEEL_FRONT_STOPPING;
+    close_listener(f);
+    keel_pool_close_all(f);
+    keel_generation_stop(f);
+    if (h2o_timeout_is_linked(&f->stop_entry))
+        h2o_timeout_unlink(&f->stop_entry);
+    if (f->gen.zygote_pid <= 0) {
+        f->state = KEEL_FRONT_DONE;
+        return;
+    }
+    h2o_timeout_dispose(f->loop, &f->stop_timeout);
+    h2o_timeout_init(f->loop, &f->stop_timeout, ZYGOTE_EXIT_GRACE_MS);
+    f->stop_entry.cb = on_stop_timeout;
+    h2o_timeout_link(f->loop, &f->stop_timeout, &f->stop_entry);
+}
+
+static void
+begin_drain(keel_front_t *f, const char *signame)
+{
+    if (f->state >= KEEL_FRONT_DRAINING)
+        return;
+    keel_info("%s: stopping; %zu requests in flight", signame, f->in_flight);
+    close_listener(f);
+    /* Keep-alive connections close after their current request. */
+    h2o_context_request_shutdown(&f->ctx);
+    if (f->state == KEEL_FRONT_STARTING || f->in_flight == 0) {
+        begin_stop(f);
+        return;
+    }
+    f->state = KEEL_FRONT_DRAINING;
+    f->stop_entry.cb = on_stop_timeout;
+    h2o_timeout_link(f->loop, &f->stop_timeout, &f->stop_entry);
+}
+
+static void
+on_zygote_exit(keel_front_t *f, int status)
+{
+    f->gen.zygote_pid = 0;
+    f->gen.state = KEEL_GEN_GONE;
+    if (f->state >= KEEL_FRONT_STOPPING) {
+        f->state = KEEL_FRONT_DONE;
+        return;
+    }
+    /* Unexpected: the generation (and, with it, every worker) is gone. */
+    if (WIFSIGNALED(status))
+        keel_error("zygote of generation %u killed by signal %d", f->gen.number, WTERMSIG(status));
+    else
+        keel_error("zygote of generation %u exited with status %d", f->gen.number, WEXITSTATUS(status));
+    if (f->exit_code == 0)
+        f->exit_code = 1;
+    begin_stop(f);
+    f->state = KEEL_FRONT_DONE;
+}
+
+static void
+on_signal(h2o_socket_t *sock, const char *err)
+{
+    keel_front_t *f = sock->data;
+    (void)err;
+    struct signalfd_siginfo si;
+    while (read(f->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+            begin_drain(f, "SIGTERM");
+            break;
+        case SIGINT:
+            begin_drain(f, "SIGINT");
+            break;
+        case SIGCHLD: {
+            int status;
+            pid_t pid;
+            while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                if (pid == f->gen.zygote_pid)
+                    on_zygote_exit(f, status);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+static int
+setup_signals(keel_front_t *f)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+        return -1;
+    if ((f->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void
+setup_h2o(keel_front_t *f)
+{
+    h2o_config_init(&f->h2o);
+    f->h2o.max_request_entity_size = f->cfg.max_body;
+    f->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
+    h2o_hostconf_t *host = h2o_config_register_host(&f->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    keel_handler_t *handler = (void *)h2o_create_handler(path, sizeof(*handler));
+    handler->super.on_req = on_req;
+    handler->front = f;
+    /* No index files: directories never reach it (routing runs index.php). */
+    static const char *no_index[] = {NULL};
+    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
+
+    f->loop = h2o_evloop_create();
+    h2o_context_init(&f->ctx, f->loop, &f->h2o);
+    f->accept_ctx.ctx = &f->ctx;
+    f->accept_ctx.hosts = f->h2o.hosts;
+    h2o_timeout_init(f->loop, &f->wait_timeout, f->cfg.max_wait_ms);
+    h2o_timeout_init(f->loop, &f->zero_timeout, 0);
+    h2o_timeout_init(f->loop, &f->stop_timeout, f->cfg.shutdown_timeout_ms);
+}
+
+int
+keel_front_main(int argc, char **argv)
+{
+    static keel_front_t front; /* lives for the whole process */
+    keel_front_t *f = &front;
+    char err[512];
+
+    keel_log_set_role("front");
+    keel_config_defaults(&f->cfg);
+    switch (keel_config_parse_serve(&f->cfg, argc, argv, err, sizeof(err))) {
+    case KEEL_CONFIG_HELP:
+        fputs(keel_serve_usage, stdout);
+        return 0;
+    case KEEL_CONFIG_ERROR:
+        fprintf(stderr, "keel: %s\n", err);
+        return 2;
+    case KEEL_CONFIG_OK:
+        break;
+    }
+    f->argc = argc;
+    f->argv = argv;
+    if (f->cfg.php_ini && access(f->cfg.php_ini, R_OK) != 0) {
+        fprintf(stderr, "keel: --php-ini %s: %s\n", f->cfg.php_ini, strerror(errno));
+        return 2;
+    }
+    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return 2;
+    }
+    f->listen_fd = keel_listen(f->cfg.listen, f->listen_host, sizeof(f->listen_host), &f->listen_port, err,
+                               sizeof(err));
+    if (f->listen_fd < 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return 2;
+    }
+    if (setup_signals(f) != 0) {
+        fprintf(stderr, "keel: signals: %s\n", strerror(errno));
+        return 1;
+    }
+    setup_h2o(f);
+    if (keel_pool_init(f) != 0) {
+        fprintf(stderr, "keel: out of memory\n");
+        return 1;
+    }
+    f->listener = h2o_evloop_socket_create(f->loop, f->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    f->listener->data = f;
+    f->signals = h2o_evloop_socket_create(f->loop, f->signal_fd, H2O_SOCKET_FLAG_DONT_READ);
+    f->signals->data = f;
+    h2o_socket_read_start(f->signals, on_signal);
+
+    f->state = KEEL_FRONT_STARTING;
+    f->gen.ctl_fd = -1;
+    if (keel_generation_start(f, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return 1;
+    }
+    while (f->state != KEEL_FRONT_DONE)
+        h2o_evloop_run(f->loop, INT32_MAX);
+    if (f->exit_code == 0)
+        keel_info("stopped");
+    return f->exit_code;
+}

@@ -1,0 +1,167 @@
+#include "worker/channel.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHANNEL_INITIAL (64 * 1024)
+
+static int
+grow(uint8_t **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : CHANNEL_INITIAL;
+    while (n < need)
+        n *= 2;
+    uint8_t *p = realloc(*buf, n);
+    if (p == NULL)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+int
+keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation)
+{
+    memset(ch, 0, sizeof(*ch));
+    ch->fd = fd;
+    ch->generation = generation;
+    if (grow(&ch->in, &ch->in_cap, CHANNEL_INITIAL) != 0 || grow(&ch->out, &ch->out_cap, CHANNEL_INITIAL) != 0) {
+        keel_channel_dispose(ch);
+        return -1;
+    }
+    return 0;
+}
+
+void
+keel_channel_dispose(keel_channel_t *ch)
+{
+    free(ch->in);
+    free(ch->out);
+    ch->in = ch->out = NULL;
+}
+
+/* Reads once (blocking or not) into the input buffer. Returns bytes read,
+ * 0 at end of stream, -1 on error, -2 when it would block. */
+static ssize_t
+fill(keel_channel_t *ch, int flags)
+{
+    /* Move the undecoded tail to the front before reading more. */
+    if (ch->in_pos > 0) {
+        memmove(ch->in, ch->in + ch->in_pos, ch->in_len - ch->in_pos);
+        ch->in_len -= ch->in_pos;
+        ch->in_pos = 0;
+    }
+    if (ch->in_cap - ch->in_len < 16 * 1024 && grow(&ch->in, &ch->in_cap, ch->in_len + 16 * 1024) != 0)
+        return -1;
+    for (;;) {
+        ssize_t n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, flags);
+        if (n >= 0) {
+            ch->in_len += (size_t)n;
+            return n;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return -2;
+        return -1;
+    }
+}
+
+int
+keel_channel_read(keel_channel_t *ch, keel_ipc_header_t *hdr, const uint8_t **payload)
+{
+    for (;;) {
+        size_t size;
+        keel_ipc_result_t r = keel_ipc_frame_decode(ch->in + ch->in_pos, ch->in_len - ch->in_pos, hdr, payload, &size);
+        if (r == KEEL_IPC_OK) {
+            ch->in_pos += size;
+            return 0;
+        }
+        if (r == KEEL_IPC_MALFORMED)
+            return -1;
+        if (ch->in_len - ch->in_pos + KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD > ch->in_cap &&
+            grow(&ch->in, &ch->in_cap, ch->in_len - ch->in_pos + KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD) != 0)
+            return -1;
+        if (fill(ch, 0) <= 0)
+            return -1;
+    }
+}
+
+int
+keel_channel_poll(keel_channel_t *ch)
+{
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    size_t size;
+    keel_ipc_result_t r = keel_ipc_frame_decode(ch->in + ch->in_pos, ch->in_len - ch->in_pos, &hdr, &payload, &size);
+    if (r == KEEL_IPC_OK)
+        return 1;
+    if (r == KEEL_IPC_MALFORMED)
+        return -1;
+    ssize_t n = fill(ch, MSG_DONTWAIT);
+    if (n == -2)
+        return 0;
+    if (n <= 0)
+        return -1;
+    r = keel_ipc_frame_decode(ch->in + ch->in_pos, ch->in_len - ch->in_pos, &hdr, &payload, &size);
+    return r == KEEL_IPC_OK ? 1 : r == KEEL_IPC_MALFORMED ? -1 : 0;
+}
+
+uint8_t *
+keel_channel_put_reserve(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream, size_t payload_len)
+{
+    if (grow(&ch->out, &ch->out_cap, ch->out_len + KEEL_IPC_HEADER_SIZE + payload_len) != 0)
+        return NULL;
+    keel_ipc_header_t hdr = {
+        .type = type, .flags = flags, .generation = ch->generation, .stream = stream, .length = (uint32_t)payload_len};
+    keel_ipc_header_encode(ch->out + ch->out_len, &hdr);
+    uint8_t *payload = ch->out + ch->out_len + KEEL_IPC_HEADER_SIZE;
+    ch->out_len += KEEL_IPC_HEADER_SIZE + payload_len;
+    return payload;
+}
+
+int
+keel_channel_put(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream, const void *a, size_t alen,
+                 const void *b, size_t blen)
+{
+    uint8_t *p = keel_channel_put_reserve(ch, type, flags, stream, alen + blen);
+    if (p == NULL)
+        return -1;
+    if (alen)
+        memcpy(p, a, alen);
+    if (blen)
+        memcpy(p + alen, b, blen);
+    return 0;
+}
+
+size_t
+keel_channel_pending(const keel_channel_t *ch)
+{
+    return ch->out_len;
+}
+
+int
+keel_channel_flush(keel_channel_t *ch)
+{
+    size_t off = 0;
+    while (off < ch->out_len) {
+        /* MSG_NOSIGNAL: a front that went away is an error to report, not
+         * a signal that kills the worker mid-script. */
+        ssize_t n = send(ch->fd, ch->out + off, ch->out_len - off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ch->out_len = 0;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    ch->out_len = 0;
+    return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * The worker's end of its socket to the front: blocking, buffered frame
+ * I/O. Reads pull whole frames; writes accumulate in a buffer and leave in
+ * as few write() calls as possible (a small response is one write).
+ */
+#ifndef KEEL_WORKER_CHANNEL_H
+#define KEEL_WORKER_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc/frame.h"
+
+typedef struct {
+    int fd;
+    uint32_t generation;
+    uint8_t *in;     /* received bytes; frames are decoded from in + in_pos */
+    size_t in_pos, in_len, in_cap;
+    uint8_t *out;    /* frames waiting to be written */
+    size_t out_len, out_cap;
+} keel_channel_t;
+
+/* Returns 0, or -1 when out of memory. */
+int keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation);
+void keel_channel_dispose(keel_channel_t *ch);
+
+/*
+ * Blocks until one whole frame has arrived. *payload stays valid until the
+ * next read. Returns 0, or -1 on end of stream, error or a malformed frame
+ * (the front is gone or broken: the worker should exit).
+ */
+int keel_channel_read(keel_channel_t *ch, keel_ipc_header_t *hdr, const uint8_t **payload);
+
+/* Returns 1 when a whole frame is already buffered or readable without
+ * blocking, 0 when not, -1 when the stream has ended. */
+int keel_channel_poll(keel_channel_t *ch);
+
+/* Queues a frame made of a header and up to two payload parts. Returns 0,
+ * or -1 when out of memory. */
+int keel_channel_put(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream, const void *a, size_t alen,
+                     const void *b, size_t blen);
+
+/* Reserves room for a frame whose payload the caller writes in place;
+ * returns a pointer to payload_len bytes, or NULL when out of memory. */
+uint8_t *keel_channel_put_reserve(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream,
+                                  size_t payload_len);
+
+size_t keel_channel_pending(const keel_channel_t *ch);
+
+/* Writes everything queued. Returns 0, or -1 when the front is gone. */
+int keel_channel_flush(keel_channel_t *ch);
+
+#endif

@@ -1,0 +1,292 @@
+#include "worker/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <main/SAPI.h>
+#include <main/php.h>
+#include <main/php_main.h>
+#include <Zend/zend_alloc.h>
+#include <Zend/zend_stream.h>
+
+#include "common/log.h"
+#include "ipc/message.h"
+
+/* Output gathers up to this much before it is pushed to the front: big
+ * enough that a typical page leaves in one write with its REQ_DONE. */
+#define OUTPUT_PUSH_THRESHOLD (64 * 1024)
+
+const char *
+keel_request_param(const keel_request_t *req, const char *name)
+{
+    for (size_t i = 0; i < req->param_count; i++)
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value;
+    return NULL;
+}
+
+/* Copies the REQUEST payload into NUL-terminated strings; the channel's
+ * buffer is reused as the body arrives. Returns 0 or -1. */
+static int
+load_params(keel_request_t *req, const uint8_t *payload, size_t len)
+{
+    keel_ipc_kv_reader_t r = {payload, payload + len};
+    const char *n, *v;
+    size_t nl, vl, count = 0, bytes = 0;
+    keel_ipc_result_t res;
+    while ((res = keel_ipc_kv_next(&r, &n, &nl, &v, &vl)) == KEEL_IPC_OK) {
+        count++;
+        bytes += nl + vl + 2;
+    }
+    if (res == KEEL_IPC_MALFORMED)
+        return -1;
+    req->strings = malloc(bytes ? bytes : 1);
+    req->params = malloc((count ? count : 1) * sizeof(*req->params));
+    if (req->strings == NULL || req->params == NULL)
+        return -1;
+    char *s = req->strings;
+    r.pos = payload;
+    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
+        keel_param_t *p = &req->params[req->param_count++];
+        memcpy(s, n, nl);
+        s[nl] = '\0';
+        p->name = s;
+        p->name_len = nl;
+        s += nl + 1;
+        memcpy(s, v, vl);
+        s[vl] = '\0';
+        p->value = s;
+        p->value_len = vl;
+        s += vl + 1;
+    }
+    return 0;
+}
+
+/* Reads the next frame of this request's body. Returns 0, or -1 when the
+ * front is gone (the worker must exit). */
+static int
+next_body_frame(keel_request_t *req)
+{
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    for (;;) {
+        if (keel_channel_read(&req->worker->ch, &hdr, &payload) != 0)
+            return -1;
+        if (hdr.stream != req->stream)
+            continue; /* a late ABORT for an earlier request */
+        switch (hdr.type) {
+        case KEEL_IPC_REQ_BODY:
+            req->body_pos = payload;
+            req->body_left = hdr.length;
+            return 0;
+        case KEEL_IPC_REQ_END:
+            req->body_done = true;
+            return 0;
+        case KEEL_IPC_ABORT:
+            req->client_gone = true;
+            continue;
+        default:
+            return -1;
+        }
+    }
+}
+
+size_t
+keel_request_read_body(keel_request_t *req, char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        if (req->body_left == 0) {
+            if (req->body_done)
+                break;
+            if (next_body_frame(req) != 0) {
+                req->body_done = true;
+                req->client_gone = true;
+                break;
+            }
+            continue;
+        }
+        size_t n = len - got < req->body_left ? len - got : req->body_left;
+        memcpy(buf + got, req->body_pos, n);
+        req->body_pos += n;
+        req->body_left -= n;
+        got += n;
+    }
+    return got;
+}
+
+/* Sees whether the front said the client went away, without blocking. */
+static void
+check_abort(keel_request_t *req)
+{
+    /* Only while the body is fully read: before that, frames waiting on
+     * the socket are body frames that read_post must see in order. */
+    if (!req->body_done || req->client_gone)
+        return;
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    int r;
+    while ((r = keel_channel_poll(&req->worker->ch)) == 1) {
+        if (keel_channel_read(&req->worker->ch, &hdr, &payload) != 0)
+            break;
+        if (hdr.type == KEEL_IPC_ABORT && hdr.stream == req->stream)
+            req->client_gone = true;
+    }
+    if (r < 0)
+        req->client_gone = true;
+}
+
+int
+keel_request_output(keel_request_t *req, const char *data, size_t len, bool flush)
+{
+    keel_channel_t *ch = &req->worker->ch;
+    if (req->response_ended)
+        return 0;
+    while (len > 0) {
+        size_t n = len < KEEL_IPC_MAX_PAYLOAD ? len : KEEL_IPC_MAX_PAYLOAD;
+        if (keel_channel_put(ch, KEEL_IPC_RESP_BODY, 0, req->stream, data, n, NULL, 0) != 0)
+            return -1;
+        data += n;
+        len -= n;
+        if (keel_channel_pending(ch) >= OUTPUT_PUSH_THRESHOLD && !flush) {
+            if (keel_channel_flush(ch) != 0)
+                return -1;
+            check_abort(req);
+        }
+    }
+    if (flush) {
+        if (keel_channel_put(ch, KEEL_IPC_RESP_BODY, KEEL_IPC_FLAG_FLUSH, req->stream, NULL, 0, NULL, 0) != 0 ||
+            keel_channel_flush(ch) != 0)
+            return -1;
+        check_abort(req);
+    }
+    return req->client_gone ? -1 : 0;
+}
+
+void
+keel_request_end_response(keel_request_t *req)
+{
+    if (req->response_ended)
+        return;
+    keel_channel_put(&req->worker->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0);
+    keel_channel_flush(&req->worker->ch);
+    req->response_ended = true;
+}
+
+/* Private resident memory: anonymous pages, i.e. resident minus the
+ * file-backed and shared-memory pages (OPcache's segment, libraries). */
+static uint64_t
+private_rss(keel_worker_t *w)
+{
+    char buf[128];
+    ssize_t n = pread(w->statm_fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    unsigned long size, resident, shared;
+    if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || shared > resident)
+        return 0;
+    return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void
+fill_request_info(keel_request_t *req)
+{
+    const char *v;
+    SG(request_info).request_method = keel_request_param(req, "REQUEST_METHOD");
+    SG(request_info).query_string = (char *)keel_request_param(req, "QUERY_STRING");
+    SG(request_info).request_uri = (char *)keel_request_param(req, "SCRIPT_NAME");
+    SG(request_info).path_translated = (char *)keel_request_param(req, "SCRIPT_FILENAME");
+    SG(request_info).content_type = keel_request_param(req, "CONTENT_TYPE");
+    v = keel_request_param(req, "CONTENT_LENGTH");
+    SG(request_info).content_length = v ? ZEND_STRTOL(v, NULL, 10) : 0;
+    v = keel_request_param(req, "SERVER_PROTOCOL");
+    SG(request_info).proto_num = (v && strcmp(v, "HTTP/1.0") == 0) ? 1000 : 1100;
+    SG(sapi_headers).http_response_code = 200;
+    /* Fills PHP_AUTH_USER/PW/DIGEST from the Authorization header. */
+    php_handle_auth_data(keel_request_param(req, "HTTP_AUTHORIZATION"));
+}
+
+static void
+run_script(keel_request_t *req)
+{
+    fill_request_info(req);
+    SG(server_context) = req;
+    if (php_request_startup() == FAILURE) {
+        keel_error("PHP request startup failed for %s", SG(request_info).path_translated);
+        php_request_shutdown(NULL);
+        return;
+    }
+    zend_file_handle fh;
+    zend_stream_init_filename(&fh, SG(request_info).path_translated);
+    php_execute_script(&fh);
+    zend_destroy_file_handle(&fh);
+}
+
+/* Runs one request to completion and reports it. Returns 0, or -1 when
+ * the front is gone. */
+static int
+serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
+{
+    keel_request_t req = {.worker = w, .stream = stream};
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    req.start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+    if (load_params(&req, payload, len) != 0) {
+        free(req.strings);
+        free(req.params);
+        return -1;
+    }
+
+    run_script(&req);
+
+    keel_ipc_stats_t stats = {
+        .zend_usage = zend_memory_usage(0),
+        .zend_peak = zend_memory_peak_usage(0),
+        .zend_real_usage = zend_memory_usage(1),
+        .zend_real_peak = zend_memory_peak_usage(1),
+    };
+    php_request_shutdown(NULL);
+    SG(server_context) = NULL;
+
+    /* Whatever body the script did not read is still on the socket. */
+    while (!req.body_done) {
+        if (req.body_left == 0 && next_body_frame(&req) != 0)
+            break;
+        req.body_left = 0;
+    }
+    int gone = req.body_done ? 0 : -1;
+    free(req.strings);
+    free(req.params);
+    if (gone)
+        return -1;
+
+    w->requests++;
+    stats.requests = w->requests;
+    stats.rss_private = private_rss(w);
+    if (!req.response_ended &&
+        keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, stream, NULL, 0, NULL, 0) != 0)
+        return -1;
+    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, 0, stream, KEEL_IPC_STATS_SIZE);
+    if (p == NULL)
+        return -1;
+    keel_ipc_stats_put(p, &stats);
+    return keel_channel_flush(&w->ch);
+}
+
+int
+keel_worker_serve(keel_worker_t *w)
+{
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    for (;;) {
+        if (keel_channel_read(&w->ch, &hdr, &payload) != 0)
+            return 0; /* the front closed our socket: time to go */
+        if (hdr.type != KEEL_IPC_REQUEST)
+            continue; /* a late frame for a finished request */
+        if (serve_one(w, hdr.stream, payload, hdr.length) != 0)
+            return 0;
+    }
+}

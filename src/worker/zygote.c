@@ -1,0 +1,280 @@
+#include "worker/zygote.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/units.h"
+#include "ipc/message.h"
+#include "worker/request.h"
+#include "worker/sapi.h"
+
+/* How long workers get to finish after the front has gone, before the
+ * zygote kills them: the front already waited for in-flight requests. */
+#define ZYGOTE_STOP_GRACE_MS 5000
+
+typedef struct {
+    int ctl;   /* SOCK_SEQPACKET to the front: one frame per message */
+    int sigfd; /* SIGCHLD, SIGTERM, SIGINT */
+    uint32_t generation;
+    pid_t *pids; /* by slot; 0 when the slot has no live worker */
+    unsigned slots;
+    unsigned live;
+    sigset_t saved_mask;
+} zygote_t;
+
+static int
+send_frame(zygote_t *z, uint8_t type, const void *payload, size_t len, int fd)
+{
+    uint8_t buf[KEEL_IPC_HEADER_SIZE + 512];
+    if (len > sizeof(buf) - KEEL_IPC_HEADER_SIZE)
+        len = sizeof(buf) - KEEL_IPC_HEADER_SIZE;
+    keel_ipc_header_t hdr = {.type = type, .generation = z->generation, .length = (uint32_t)len};
+    keel_ipc_header_encode(buf, &hdr);
+    memcpy(buf + KEEL_IPC_HEADER_SIZE, payload, len);
+    struct iovec iov = {buf, KEEL_IPC_HEADER_SIZE + len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctrl;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        memset(&ctrl, 0, sizeof(ctrl));
+        msg.msg_control = ctrl.buf;
+        msg.msg_controllen = sizeof(ctrl.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    for (;;) {
+        if (sendmsg(z->ctl, &msg, MSG_NOSIGNAL) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+/* The child side of a fork: become a worker serving on fd. Never returns. */
+static void
+become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
+{
+    /* Die with the zygote, so no worker outlives its generation. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote_pid)
+        _exit(1);
+    close(z->ctl);
+    close(z->sigfd);
+    if (sigprocmask(SIG_SETMASK, &z->saved_mask, NULL) != 0)
+        _exit(1);
+    char role[32];
+    snprintf(role, sizeof(role), "worker %u", slot);
+    keel_log_set_role(role);
+
+    keel_worker_t w;
+    if (keel_channel_init(&w.ch, fd, z->generation) != 0)
+        _exit(1);
+    w.slot = slot;
+    w.requests = 0;
+    w.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (w.statm_fd < 0)
+        keel_warn("cannot open /proc/self/statm: %s; memory figures will read 0", strerror(errno));
+    int code = keel_worker_serve(&w);
+    /* _exit: the zygote's atexit handlers and PHP's module shutdown belong
+     * to the zygote, not to each worker. */
+    _exit(code);
+}
+
+static void
+spawn_worker(zygote_t *z, unsigned slot)
+{
+    if (slot >= z->slots || z->pids[slot] != 0) {
+        keel_warn("ignoring spawn for slot %u: invalid or in use", slot);
+        return;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        keel_error("socketpair: %s", strerror(errno));
+        return;
+    }
+    pid_t self = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        keel_error("fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(sv[1]);
+        become_worker(z, slot, sv[0], self);
+    }
+    close(sv[0]);
+    z->pids[slot] = pid;
+    z->live++;
+    uint8_t p[KEEL_IPC_WORKER_SIZE];
+    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = slot, .pid = (uint32_t)pid});
+    if (send_frame(z, KEEL_IPC_WORKER_UP, p, sizeof(p), sv[1]) != 0)
+        keel_error("cannot hand worker %u to the front: %s", slot, strerror(errno));
+    close(sv[1]);
+}
+
+static void
+reap(zygote_t *z)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (unsigned i = 0; i < z->slots; i++) {
+            if (z->pids[i] != pid)
+                continue;
+            z->pids[i] = 0;
+            z->live--;
+            uint8_t p[KEEL_IPC_WORKER_SIZE];
+            keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = i, .pid = (uint32_t)pid, .status = (uint32_t)status});
+            send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1);
+            break;
+        }
+    }
+}
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for every worker to exit, killing the rest after the grace. */
+static void
+stop_workers(zygote_t *z)
+{
+    int64_t deadline = now_ms() + ZYGOTE_STOP_GRACE_MS;
+    while (z->live > 0) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0) {
+            for (unsigned i = 0; i < z->slots; i++)
+                if (z->pids[i] > 0)
+                    kill(z->pids[i], SIGKILL);
+            deadline = now_ms() + 1000;
+            left = 1000;
+        }
+        struct pollfd pfd = {.fd = z->sigfd, .events = POLLIN};
+        if (poll(&pfd, 1, (int)left) > 0) {
+            struct signalfd_siginfo si;
+            while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
+                ;
+        }
+        reap(z);
+    }
+}
+
+static void
+serve_control(zygote_t *z)
+{
+    for (;;) {
+        struct pollfd pfds[2] = {{.fd = z->ctl, .events = POLLIN}, {.fd = z->sigfd, .events = POLLIN}};
+        if (poll(pfds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            keel_error("poll: %s", strerror(errno));
+            return;
+        }
+        if (pfds[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(z->sigfd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                    return;
+            }
+            reap(z);
+        }
+        if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            uint8_t buf[256];
+            ssize_t n = recv(z->ctl, buf, sizeof(buf), MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                return; /* the front is gone or done with this generation */
+            if (n < 0)
+                continue;
+            keel_ipc_header_t hdr;
+            const uint8_t *payload;
+            size_t size;
+            keel_ipc_worker_t w;
+            if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK ||
+                hdr.type != KEEL_IPC_SPAWN || keel_ipc_worker_get(payload, hdr.length, &w) != KEEL_IPC_OK) {
+                keel_error("malformed control message from the front; stopping");
+                return;
+            }
+            spawn_worker(z, w.slot);
+        }
+    }
+}
+
+int
+keel_zygote_main(int argc, char **argv)
+{
+    zygote_t z = {.ctl = KEEL_ZYGOTE_CONTROL_FD};
+    keel_log_set_role("zygote");
+    uint64_t gen;
+    if (argc < 2 || keel_parse_uint(argv[1], 1, UINT32_MAX, &gen) != 0) {
+        keel_error("usage: keel zygote GENERATION [serve options]");
+        return 2;
+    }
+    z.generation = (uint32_t)gen;
+
+    keel_config_t cfg;
+    char err[512];
+    keel_config_defaults(&cfg);
+    if (keel_config_parse_serve(&cfg, argc - 2, argv + 2, err, sizeof(err)) != KEEL_CONFIG_OK) {
+        keel_error("%s", err);
+        return 2;
+    }
+    z.slots = KEEL_MAX_WORKERS;
+    z.pids = calloc(z.slots, sizeof(*z.pids));
+    if (z.pids == NULL)
+        return 1;
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &mask, &z.saved_mask) != 0 ||
+        (z.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        keel_error("signalfd: %s", strerror(errno));
+        return 1;
+    }
+    /* Workers write to sockets PHP scripts opened; a peer closing one
+     * must be an error for the script, not a signal killing the worker. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (keel_php_startup(&cfg, err, sizeof(err)) != 0) {
+        send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
+        keel_error("%s", err);
+        return 1;
+    }
+    uint8_t p[KEEL_IPC_ZYGOTE_READY_SIZE];
+    keel_ipc_zygote_ready_put(p, (uint32_t)getpid(), keel_php_opcache_enabled() ? KEEL_IPC_ZYGOTE_OPCACHE : 0);
+    if (send_frame(&z, KEEL_IPC_ZYGOTE_READY, p, sizeof(p), -1) != 0) {
+        keel_error("cannot reach the front: %s", strerror(errno));
+        return 1;
+    }
+
+    serve_control(&z);
+    stop_workers(&z);
+    keel_php_shutdown();
+    free(z.pids);
+    return 0;
+}
