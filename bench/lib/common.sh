@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# Helpers shared by keel's benchmark scripts. Source it; it defines
+# functions and BENCH_LIB, and changes no shell options of the caller.
+
+BENCH_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH_PYTHON="${BENCH_PYTHON:-/usr/bin/python3}"
+
+bench_log() { printf '[bench] %s\n' "$*" >&2; }
+
+bench_die() {
+    printf '[bench] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on right now. The
+# kernel picks it (bind to port 0), so two scripts running at once do not
+# collide the way a fixed or guessed port would. Another process could
+# still take it before the server binds; the caller's readiness check then
+# fails loudly instead of measuring the wrong server.
+bench_free_port() {
+    "$BENCH_PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# bench_alive PID: true while PID runs. `kill -0` alone also succeeds for a
+# zombie (a child of ours that exited and was not reaped yet), which would
+# make a dead server look alive.
+bench_alive() {
+    local st
+    st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    st="${st##*) }"
+    [[ -n "$st" && "${st:0:1}" != Z ]]
+}
+
+# bench_wait_http URL PID [TRIES]: polls URL every 0.1 s until it answers
+# 200, at most TRIES times (default 100, so about 10 s plus per-try time
+# outs). Fails early when PID (the server's main process) has exited, so a
+# server that crashed at start-up is reported at once rather than after
+# the whole wait. Returns 0 when ready, 1 otherwise.
+bench_wait_http() {
+    local url="$1" pid="$2" tries="${3:-100}" i
+    for ((i = 0; i < tries; i++)); do
+        if "$BENCH_PYTHON" "$BENCH_LIB/http_get.py" "$url" --quiet 2>/dev/null; then
+            return 0
+        fi
+        bench_alive "$pid" || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# bench_stop_tree PID...: stops the given processes and all their
+# descendants. SIGTERM to the roots first, which each server turns into its
+# own orderly shutdown (nginx: fast shutdown, php-fpm: terminate children,
+# keel: drain and exit). After 5 s whatever is left of the trees gets
+# SIGKILL. The tree is listed before signalling, since children re-parent
+# to init once their parent is gone and could no longer be found.
+bench_stop_tree() {
+    local roots=() all=() pid i alive=0
+    for pid in "$@"; do
+        [[ -n "$pid" ]] && bench_alive "$pid" && roots+=("$pid")
+    done
+    if ((${#roots[@]})); then
+        mapfile -t all < <("$BENCH_PYTHON" "$BENCH_LIB/pss.py" --list "${roots[@]}" 2>/dev/null || true)
+        kill -TERM "${roots[@]}" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            alive=0
+            for pid in "${roots[@]}" "${all[@]}"; do
+                bench_alive "$pid" && alive=1 && break
+            done
+            ((alive)) || break
+            sleep 0.1
+        done
+        if ((alive)); then
+            bench_log "still running 5 s after SIGTERM, sending SIGKILL: ${all[*]}"
+            kill -KILL "${roots[@]}" "${all[@]}" 2>/dev/null || true
+        fi
+    fi
+    # Reap the ones that are our children (also those that had already
+    # exited), so no zombie outlives the script and bash does not report
+    # them later. For PIDs that are not our children this is a no-op.
+    for pid in "$@"; do
+        [[ -n "$pid" ]] && { wait "$pid" 2>/dev/null || true; }
+    done
+    return 0
+}
+
+# bench_pss PID...: "<MB> <processes>" for the process trees under PID...
+bench_pss() {
+    "$BENCH_PYTHON" "$BENCH_LIB/pss.py" "$@"
+}
