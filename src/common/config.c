@@ -68,6 +68,11 @@ static keel_config_result_t
 fail(char *errbuf, size_t errlen, const char *fmt, const char *a, const char *b)
 {
     snprintf(errbuf, errlen, fmt, a, b);
+    /* The message quotes what the user typed: keep it one line, so a
+     * control character cannot forge a second log line. */
+    for (char *p = errbuf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return KEEL_CONFIG_ERROR;
 }
 

@@ -119,7 +119,9 @@ void keel_pool_worker_exit(keel_front_t *f, unsigned slot, pid_t pid, int status
 void keel_pool_submit(keel_front_t *f, keel_php_request_t *req);
 /* Called when a request leaves the queue before being dispatched. */
 void keel_pool_unqueue(keel_front_t *f, keel_php_request_t *req);
-/* Queues a frame to a worker. */
+/* Queues a frame to a worker; keel_pool_flush starts writing what is
+ * queued, so the frames of one request leave in one write. */
+void keel_pool_flush(keel_front_worker_t *w);
 void keel_pool_send(keel_front_worker_t *w, uint8_t type, uint8_t flags, uint32_t stream, const void *a, size_t alen,
                     const void *b, size_t blen);
 void keel_pool_close_all(keel_front_t *f);

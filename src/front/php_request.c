@@ -45,7 +45,10 @@ on_dispose(void *_pr)
          * tell it the client left so connection_aborted() can see it. */
         w->req = NULL;
         if (!pr->ended)
+        {
             keel_pool_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
+            keel_pool_flush(w);
+        }
         keel_pool_resume_reading(w);
         pr->worker = NULL;
     }
@@ -245,6 +248,7 @@ keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
         off += n;
     }
     keel_pool_send(w, KEEL_IPC_REQ_END, 0, pr->stream, NULL, 0, NULL, 0);
+    keel_pool_flush(w);
 }
 
 int

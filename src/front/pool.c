@@ -84,6 +84,11 @@ keel_pool_send(keel_front_worker_t *w, uint8_t type, uint8_t flags, uint32_t str
     if (blen)
         memcpy(dst.base + KEEL_IPC_HEADER_SIZE + alen, b, blen);
     w->pending->size += KEEL_IPC_HEADER_SIZE + alen + blen;
+}
+
+void
+keel_pool_flush(keel_front_worker_t *w)
+{
     flush_writes(w);
 }
 

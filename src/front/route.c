@@ -1,6 +1,7 @@
 #include "front/route.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,11 @@ keel_router_init(keel_router_t *r, const char *root, const char *front_controlle
     }
     if (stat(r->root, &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "--root %s: not a directory", root);
+        return -1;
+    }
+    r->root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (r->root_fd < 0) {
+        snprintf(err, errlen, "--root %s: %s", root, strerror(errno));
         return -1;
     }
     r->root_len = strlen(r->root);
@@ -47,7 +53,7 @@ join(const keel_router_t *r, const char *path, size_t len, char *out)
 
 /* True when file, symlinks resolved, is inside the root. */
 static int
-inside_root(const keel_router_t *r, const char *file)
+realpath_inside_root(const keel_router_t *r, const char *file)
 {
     char real[PATH_MAX];
     if (realpath(file, real) == NULL)
@@ -57,25 +63,77 @@ inside_root(const keel_router_t *r, const char *file)
     return strncmp(real, r->root, r->root_len) == 0 && real[r->root_len] == '/';
 }
 
-static int
-is_regular(const char *file)
+typedef enum { LOOKUP_MISSING, LOOKUP_OUTSIDE, LOOKUP_FILE, LOOKUP_DIR, LOOKUP_OTHER } lookup_t;
+
+/*
+ * Finds what the root-relative path (starting with '/') names, refusing
+ * anything a symlink leads out of the root. Each component is checked with
+ * lstat relative to the root's descriptor, which costs one syscall per
+ * component for the common case of no symlinks; a symlink anywhere falls
+ * back to resolving the whole path.
+ */
+static lookup_t
+lookup(const keel_router_t *r, const char *path)
 {
+    char rel[PATH_MAX];
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n >= sizeof(rel))
+        return LOOKUP_MISSING;
+    if (n <= 1)
+        return LOOKUP_DIR; /* the root itself */
+    memcpy(rel, path + 1, n - 1);
+    rel[n - 1] = '\0';
     struct stat st;
-    return stat(file, &st) == 0 && S_ISREG(st.st_mode);
+    int symlink = 0;
+    for (char *p = rel;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        int rc = fstatat(r->root_fd, rel, &st, AT_SYMLINK_NOFOLLOW);
+        *p = c;
+        if (rc != 0)
+            return LOOKUP_MISSING;
+        if (S_ISLNK(st.st_mode)) {
+            symlink = 1;
+            break;
+        }
+        if (c == '\0')
+            break;
+        if (!S_ISDIR(st.st_mode))
+            return LOOKUP_MISSING;
+    }
+    if (symlink) {
+        char abs[PATH_MAX];
+        if (join(r, path, n, abs) != 0 || stat(abs, &st) != 0)
+            return LOOKUP_MISSING;
+        if (!realpath_inside_root(r, abs))
+            return LOOKUP_OUTSIDE;
+    }
+    return S_ISREG(st.st_mode) ? LOOKUP_FILE : S_ISDIR(st.st_mode) ? LOOKUP_DIR : LOOKUP_OTHER;
 }
 
 static void
 route_php(const keel_router_t *r, const char *script, size_t script_len, const char *info, keel_route_t *out)
 {
-    if (join(r, script, script_len, out->file) != 0 || !is_regular(out->file)) {
+    if (join(r, script, script_len, out->file) != 0) {
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;
     }
-    if (!inside_root(r, out->file)) {
+    memcpy(out->script_name, script, script_len);
+    out->script_name[script_len] = '\0';
+    switch (lookup(r, out->script_name)) {
+    case LOOKUP_FILE:
+        break;
+    case LOOKUP_OUTSIDE:
         out->kind = KEEL_ROUTE_FORBIDDEN;
         return;
+    default:
+        out->kind = KEEL_ROUTE_NOT_FOUND;
+        return;
     }
-    memcpy(out->script_name, script, script_len);
     out->script_name[script_len] = '\0';
     snprintf(out->path_info, sizeof(out->path_info), "%s", info);
     out->kind = KEEL_ROUTE_PHP;
@@ -108,28 +166,31 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         return;
     }
 
-    struct stat st;
     if (join(r, out->path, plen, out->file) != 0) {
         out->kind = KEEL_ROUTE_BAD_REQUEST;
         return;
     }
-    if (stat(out->file, &st) == 0) {
-        if (S_ISREG(st.st_mode)) {
-            out->kind = inside_root(r, out->file) ? KEEL_ROUTE_STATIC : KEEL_ROUTE_FORBIDDEN;
+    switch (lookup(r, out->path)) {
+    case LOOKUP_FILE:
+        /* "/file.css/" names no file, as with nginx */
+        out->kind = out->path[plen - 1] == '/' ? KEEL_ROUTE_NOT_FOUND : KEEL_ROUTE_STATIC;
+        if (out->kind == KEEL_ROUTE_STATIC)
+            return;
+        break;
+    case LOOKUP_OUTSIDE:
+        out->kind = KEEL_ROUTE_FORBIDDEN;
+        return;
+    case LOOKUP_DIR: {
+        char index[PATH_MAX];
+        int n = snprintf(index, sizeof(index), "%s%sindex.php", out->path, out->path[plen - 1] == '/' ? "" : "/");
+        if (n > 0 && (size_t)n < sizeof(index) && lookup(r, index) == LOOKUP_FILE) {
+            route_php(r, index, (size_t)n, "", out);
             return;
         }
-        if (S_ISDIR(st.st_mode)) {
-            char index[PATH_MAX];
-            int n = snprintf(index, sizeof(index), "%s%sindex.php", out->path,
-                             plen > 0 && out->path[plen - 1] == '/' ? "" : "/");
-            if (n > 0 && (size_t)n < sizeof(index)) {
-                char file[PATH_MAX];
-                if (join(r, index, (size_t)n, file) == 0 && is_regular(file)) {
-                    route_php(r, index, (size_t)n, "", out);
-                    return;
-                }
-            }
-        }
+        break;
+    }
+    default:
+        break;
     }
 
     /* Anything else: the front controller. */

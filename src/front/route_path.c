@@ -14,12 +14,14 @@ hex_value(char c)
     return -1;
 }
 
+/* seg starts at offset `at` of the decoded path; only the top-level
+ * "/.well-known" (RFC 8615) may start with a dot. */
 static int
-segment_allowed(const char *seg, size_t n)
+segment_allowed(const char *seg, size_t n, size_t at)
 {
     if (n == 0 || seg[0] != '.')
         return 1;
-    return n == 11 && memcmp(seg, ".well-known", 11) == 0;
+    return at == 1 && n == 11 && memcmp(seg, ".well-known", 11) == 0;
 }
 
 keel_path_result_t
@@ -44,7 +46,7 @@ keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len)
         if (c == '/') {
             if (o > 0 && out[o - 1] == '/')
                 continue; /* merge slashes */
-            if (o > 0 && !segment_allowed(out + seg_start, o - seg_start))
+            if (o > 0 && !segment_allowed(out + seg_start, o - seg_start, seg_start))
                 return KEEL_PATH_FORBIDDEN;
             out[o++] = '/';
             seg_start = o;
@@ -52,7 +54,7 @@ keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len)
         }
         out[o++] = c;
     }
-    if (!segment_allowed(out + seg_start, o - seg_start))
+    if (!segment_allowed(out + seg_start, o - seg_start, seg_start))
         return KEEL_PATH_FORBIDDEN;
     out[o] = '\0';
     *out_len = o;

@@ -18,7 +18,7 @@ typedef enum {
  * Decodes the path part of a request target (raw, without the query) into
  * out, which must have room for len + 1 bytes; repeated slashes collapse
  * into one as nginx's merge_slashes does. Segments that begin with '.'
- * after decoding are refused, except "/.well-known/" (RFC 8615), so
+ * after decoding are refused, except a top-level "/.well-known" (RFC 8615), so
  * neither "..", "%2e%2e" nor ".env" can reach the filesystem.
  * On KEEL_PATH_OK, out is NUL-terminated and *out_len is its length.
  */

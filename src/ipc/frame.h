@@ -52,8 +52,6 @@ typedef enum {
 
 /* RESP_BODY: the worker asked for this to reach the client now (flush()). */
 #define KEEL_IPC_FLAG_FLUSH 0x01
-/* REQ_DONE: the worker will exit after this request (its own decision). */
-#define KEEL_IPC_FLAG_CLOSING 0x02
 
 typedef struct {
     uint8_t type;

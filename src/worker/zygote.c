@@ -82,6 +82,7 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
     char role[32];
     snprintf(role, sizeof(role), "worker %u", slot);
     keel_log_set_role(role);
+    prctl(PR_SET_NAME, "keel: worker");
 
     keel_worker_t w;
     if (keel_channel_init(&w.ch, fd, z->generation) != 0)
@@ -227,6 +228,7 @@ keel_zygote_main(int argc, char **argv)
 {
     zygote_t z = {.ctl = KEEL_ZYGOTE_CONTROL_FD};
     keel_log_set_role("zygote");
+    prctl(PR_SET_NAME, "keel: zygote");
     uint64_t gen;
     if (argc < 2 || keel_parse_uint(argv[1], 1, UINT32_MAX, &gen) != 0) {
         keel_error("usage: keel zygote GENERATION [serve options]");

@@ -1,0 +1,468 @@
+/* Tests for the `keel serve` option parser (common/config.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/config.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static keel_config_t cfg;
+static char errbuf[256];
+
+/* Parses argv (no program name) into the file-level cfg, from defaults. */
+static keel_config_result_t
+parse(int argc, char *const *argv)
+{
+    keel_config_defaults(&cfg);
+    memset(errbuf, 0, sizeof(errbuf));
+    return keel_config_parse_serve(&cfg, argc, argv, errbuf, sizeof(errbuf));
+}
+
+#define ARGV(...)  ((char *[]){__VA_ARGS__})
+#define PARSE(...) parse((int)COUNT(ARGV(__VA_ARGS__)), ARGV(__VA_ARGS__))
+
+static void
+assert_defaults(const keel_config_t *c)
+{
+    assert_string_equal(c->root, ".");
+    assert_string_equal(c->listen, "127.0.0.1:8080");
+    assert_string_equal(c->front_controller, "index.php");
+    assert_null(c->php_ini);
+    assert_int_equal(c->ini_count, 0);
+    assert_int_equal(c->workers, 4);
+    assert_int_equal(c->max_queue, 1024);
+    assert_int_equal(c->max_wait_ms, 30000);
+    assert_int_equal(c->max_body, 32 * 1024 * 1024);
+    assert_int_equal(c->shutdown_timeout_ms, 30000);
+}
+
+static void
+test_defaults(void **state)
+{
+    (void)state;
+    keel_config_t c;
+    memset(&c, 0xa5, sizeof(c));
+    keel_config_defaults(&c);
+    assert_defaults(&c);
+}
+
+static void
+test_no_options(void **state)
+{
+    (void)state;
+    char *argv[] = {NULL};
+    assert_int_equal(parse(0, argv), KEEL_CONFIG_OK);
+    assert_defaults(&cfg);
+}
+
+/* "--name value" and "--name=value" set the same field; string fields must
+ * point into argv rather than at a copy. */
+static void
+test_string_options_both_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        size_t field; /* offsetof the const char * in keel_config_t */
+    } opts[] = {
+        {"--root", offsetof(keel_config_t, root)},
+        {"--listen", offsetof(keel_config_t, listen)},
+        {"--php-ini", offsetof(keel_config_t, php_ini)},
+        {"--front-controller", offsetof(keel_config_t, front_controller)},
+    };
+    for (size_t i = 0; i < COUNT(opts); i++) {
+        char name[64], joined[128];
+        snprintf(name, sizeof(name), "%s", opts[i].name);
+        char value[] = "some/value:1";
+        char *sep[] = {name, value};
+        assert_int_equal(parse(2, sep), KEEL_CONFIG_OK);
+        const char *got = *(const char **)((char *)&cfg + opts[i].field);
+        assert_ptr_equal(got, value);
+
+        snprintf(joined, sizeof(joined), "%s=%s", opts[i].name, value);
+        char *eq[] = {joined};
+        assert_int_equal(parse(1, eq), KEEL_CONFIG_OK);
+        got = *(const char **)((char *)&cfg + opts[i].field);
+        assert_ptr_equal(got, joined + strlen(opts[i].name) + 1);
+        assert_string_equal(got, value);
+    }
+}
+
+static void
+test_root(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--root", "/srv/app"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.root, "/srv/app");
+    assert_int_equal(PARSE("--root=/srv/app"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.root, "/srv/app");
+    /* A value that looks like an option is still the value. */
+    assert_int_equal(PARSE("--root", "--help"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.root, "--help");
+}
+
+static void
+test_listen(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--listen", "0.0.0.0:80"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.listen, "0.0.0.0:80");
+    assert_int_equal(PARSE("--listen=[::1]:8443"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.listen, "[::1]:8443");
+}
+
+static void
+test_workers(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--workers", "1"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.workers, 1);
+    assert_int_equal(PARSE("--workers=1024"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.workers, KEEL_MAX_WORKERS);
+    assert_int_equal(PARSE("--workers", "16"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.workers, 16);
+}
+
+static void
+test_php_ini(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--php-ini", "/etc/keel/php.ini"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.php_ini, "/etc/keel/php.ini");
+    assert_int_equal(PARSE("--php-ini=php.ini"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.php_ini, "php.ini");
+}
+
+static void
+test_front_controller(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--front-controller", "app.php"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.front_controller, "app.php");
+    assert_int_equal(PARSE("--front-controller=public/index.php"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.front_controller, "public/index.php");
+    /* "off" disables it, in either form. */
+    assert_int_equal(PARSE("--front-controller", "off"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.front_controller, "");
+    assert_int_equal(PARSE("--front-controller=off"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.front_controller, "");
+}
+
+static void
+test_max_queue(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--max-queue", "0"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_queue, 0);
+    assert_int_equal(PARSE("--max-queue=1000000"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_queue, 1000000);
+}
+
+static void
+test_max_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--max-wait", "250ms"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_wait_ms, 250);
+    assert_int_equal(PARSE("--max-wait=2m"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_wait_ms, 120000);
+    assert_int_equal(PARSE("--max-wait", "5"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_wait_ms, 5000);
+}
+
+static void
+test_max_body(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--max-body", "64M"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_body, 64 * 1024 * 1024);
+    assert_int_equal(PARSE("--max-body=512k"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_body, 512 * 1024);
+    assert_int_equal(PARSE("--max-body", "0"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_body, 0);
+}
+
+static void
+test_shutdown_timeout(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--shutdown-timeout", "5s"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.shutdown_timeout_ms, 5000);
+    assert_int_equal(PARSE("--shutdown-timeout=1h"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.shutdown_timeout_ms, 3600000);
+}
+
+static void
+test_all_options_together(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--root", "r", "--listen=l:1", "--workers", "8", "-d", "a=1", "--php-ini=p",
+                           "--front-controller", "f.php", "--max-queue=7", "--max-wait", "9s", "--max-body=1G", "-db=2",
+                           "--shutdown-timeout", "3m"),
+                     KEEL_CONFIG_OK);
+    assert_string_equal(cfg.root, "r");
+    assert_string_equal(cfg.listen, "l:1");
+    assert_int_equal(cfg.workers, 8);
+    assert_string_equal(cfg.php_ini, "p");
+    assert_string_equal(cfg.front_controller, "f.php");
+    assert_int_equal(cfg.max_queue, 7);
+    assert_int_equal(cfg.max_wait_ms, 9000);
+    assert_int_equal(cfg.max_body, 1024 * 1024 * 1024);
+    assert_int_equal(cfg.shutdown_timeout_ms, 180000);
+    assert_int_equal(cfg.ini_count, 2);
+    assert_string_equal(cfg.ini[0], "a=1");
+    assert_string_equal(cfg.ini[1], "b=2");
+}
+
+static void
+test_last_one_wins(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--workers", "2", "--workers=3", "--root", "a", "--root", "b"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.workers, 3);
+    assert_string_equal(cfg.root, "b");
+}
+
+static void
+test_ini_forms(void **state)
+{
+    (void)state;
+    char d[] = "-d", kv[] = "memory_limit=256M", joined[] = "-ddisplay_errors=On";
+    char *argv[] = {d, kv, joined};
+    assert_int_equal(parse(3, argv), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.ini_count, 2);
+    /* In order, pointing into argv. */
+    assert_ptr_equal(cfg.ini[0], kv);
+    assert_ptr_equal(cfg.ini[1], joined + 2);
+    assert_string_equal(cfg.ini[1], "display_errors=On");
+
+    /* Empty values and '=' inside the value are fine. */
+    assert_int_equal(PARSE("-d", "error_log=", "-dk=a=b", "-d", "x.y=\"quoted value\""), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.ini_count, 3);
+    assert_string_equal(cfg.ini[0], "error_log=");
+    assert_string_equal(cfg.ini[1], "k=a=b");
+    assert_string_equal(cfg.ini[2], "x.y=\"quoted value\"");
+}
+
+static void
+test_ini_limit(void **state)
+{
+    (void)state;
+    char *argv[2 * KEEL_MAX_INI_ENTRIES + 2];
+    char d[] = "-d", kv[] = "k=v";
+    for (size_t i = 0; i < COUNT(argv); i += 2) {
+        argv[i] = d;
+        argv[i + 1] = kv;
+    }
+    assert_int_equal(parse(2 * KEEL_MAX_INI_ENTRIES, argv), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.ini_count, KEEL_MAX_INI_ENTRIES);
+    assert_int_equal(parse((int)COUNT(argv), argv), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(errbuf, "-d"));
+    assert_non_null(strstr(errbuf, "256"));
+}
+
+static void
+test_help(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--help"), KEEL_CONFIG_HELP);
+    assert_int_equal(PARSE("-h"), KEEL_CONFIG_HELP);
+    assert_int_equal(PARSE("--workers", "2", "--help"), KEEL_CONFIG_HELP);
+    assert_int_equal(PARSE("-h", "--no-such-option"), KEEL_CONFIG_HELP);
+    assert_int_equal(PARSE("--help", "--workers", "0"), KEEL_CONFIG_HELP);
+}
+
+static void
+test_usage_lists_every_option(void **state)
+{
+    (void)state;
+    const char *const names[] = {"keel serve",   "--root",     "--listen",           "--workers",
+                                 "-d KEY=VALUE", "--php-ini",  "--front-controller", "--max-queue",
+                                 "--max-wait",   "--max-body", "--shutdown-timeout", "--help"};
+    for (size_t i = 0; i < COUNT(names); i++)
+        if (strstr(keel_serve_usage, names[i]) == NULL)
+            fail_msg("usage does not mention %s", names[i]);
+}
+
+typedef struct {
+    int argc;
+    const char *argv[4];
+    const char *needles[2]; /* must both appear in the message */
+} error_case_t;
+
+static void
+check_errors(const error_case_t *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        keel_config_result_t r = parse(cases[i].argc, (char *const *)cases[i].argv);
+        if (r != KEEL_CONFIG_ERROR)
+            fail_msg("case %zu (%s): result %d, want KEEL_CONFIG_ERROR", i, cases[i].argv[0], (int)r);
+        if (errbuf[0] == '\0')
+            fail_msg("case %zu (%s): empty error message", i, cases[i].argv[0]);
+        for (size_t k = 0; k < 2; k++)
+            if (cases[i].needles[k] && strstr(errbuf, cases[i].needles[k]) == NULL)
+                fail_msg("case %zu: error \"%s\" does not mention \"%s\"", i, errbuf, cases[i].needles[k]);
+    }
+}
+
+static void
+test_bad_values(void **state)
+{
+    (void)state;
+    static const error_case_t cases[] = {
+        {2, {"--workers", "0"}, {"--workers", "'0'"}},
+        {2, {"--workers", "1025"}, {"--workers", "'1025'"}},
+        {1, {"--workers=abc"}, {"--workers", "'abc'"}},
+        {2, {"--workers", ""}, {"--workers", "''"}},
+        {2, {"--workers", "-1"}, {"--workers", "'-1'"}},
+        {2, {"--workers", "4x"}, {"--workers", "'4x'"}},
+        {2, {"--max-queue", "1000001"}, {"--max-queue", "'1000001'"}},
+        {1, {"--max-queue=x"}, {"--max-queue", "'x'"}},
+        {2, {"--max-wait", "10x"}, {"--max-wait", "'10x'"}},
+        {1, {"--max-wait="}, {"--max-wait", "''"}},
+        {2, {"--max-wait", "1.5s"}, {"--max-wait", "'1.5s'"}},
+        {2, {"--max-body", "1T"}, {"--max-body", "'1T'"}},
+        {1, {"--max-body=64MB"}, {"--max-body", "'64MB'"}},
+        {2, {"--max-body", "18446744073709551616"}, {"--max-body", NULL}},
+        {2, {"--shutdown-timeout", "1d"}, {"--shutdown-timeout", "'1d'"}},
+        {1, {"--shutdown-timeout=-1s"}, {"--shutdown-timeout", "'-1s'"}},
+        {2, {"--root", ""}, {"--root", NULL}},
+        {1, {"--root="}, {"--root", NULL}},
+        /* An error after good options is still an error. */
+        {4, {"--workers", "2", "--max-body", "huge"}, {"--max-body", "'huge'"}},
+    };
+    check_errors(cases, COUNT(cases));
+}
+
+static void
+test_bad_ini(void **state)
+{
+    (void)state;
+    static const error_case_t cases[] = {
+        {1, {"-d"}, {"-d", "KEY=VALUE"}},
+        {2, {"-d", "novalue"}, {"-d", "'novalue'"}},
+        {1, {"-dnovalue"}, {"-d", "'novalue'"}},
+        {2, {"-d", "=v"}, {"-d", "'=v'"}},
+        {1, {"-d=k=v"}, {"-d", NULL}},
+        {2, {"-d", ""}, {"-d", NULL}},
+        /* A line break would let one -d smuggle in a second php.ini entry. */
+        {2, {"-d", "k=a\nb=c"}, {"-d", NULL}},
+        {2, {"-d", "k=a\rb=c"}, {"-d", NULL}},
+        {1, {"-dk\n=v"}, {"-d", NULL}},
+        {3, {"-d", "a=1", "-d"}, {"-d", NULL}},
+    };
+    check_errors(cases, COUNT(cases));
+}
+
+static void
+test_missing_values(void **state)
+{
+    (void)state;
+    const char *const names[] = {"--root",      "--listen",   "--workers",  "--php-ini",         "--front-controller",
+                                 "--max-queue", "--max-wait", "--max-body", "--shutdown-timeout"};
+    for (size_t i = 0; i < COUNT(names); i++) {
+        /* Alone, and as the last of several arguments. */
+        error_case_t cases[2] = {
+            {1, {names[i]}, {names[i], "value"}},
+            {3, {"--workers", "2", names[i]}, {names[i], "value"}},
+        };
+        check_errors(cases, COUNT(cases));
+    }
+}
+
+static void
+test_unknown_options(void **state)
+{
+    (void)state;
+    static const error_case_t cases[] = {
+        {1, {"--bogus"}, {"'--bogus'", NULL}},
+        {2, {"--bogus", "x"}, {"'--bogus'", NULL}},
+        {1, {"--ROOT"}, {"'--ROOT'", NULL}},
+        {2, {"--rootx", "/srv"}, {"'--rootx'", NULL}},
+        {1, {"--root-dir=/srv"}, {"'--root-dir=/srv'", NULL}},
+        {1, {"--worker=2"}, {"'--worker=2'", NULL}},
+        {1, {"-x"}, {"'-x'", NULL}},
+        {1, {"-"}, {"'-'", NULL}},
+        {1, {"--"}, {"'--'", NULL}},
+        {1, {"public"}, {"'public'", NULL}},
+        {1, {""}, {"''", NULL}},
+        {1, {"-help"}, {"'-help'", NULL}},
+        {1, {"--help=yes"}, {"'--help=yes'", NULL}},
+        {1, {"---root"}, {"'---root'", NULL}},
+        {3, {"--root", "a", "b"}, {"'b'", NULL}},
+    };
+    check_errors(cases, COUNT(cases));
+}
+
+static void
+test_error_truncated(void **state)
+{
+    (void)state;
+    char *argv[] = {"--a-rather-long-unknown-option-name"};
+    char small[32];
+    memset(small, 'Z', sizeof(small));
+    keel_config_defaults(&cfg);
+    assert_int_equal(keel_config_parse_serve(&cfg, 1, argv, small, 10), KEEL_CONFIG_ERROR);
+    assert_int_equal(strlen(small), 9);
+    for (size_t i = 10; i < sizeof(small); i++)
+        assert_int_equal(small[i], 'Z');
+}
+
+/* config.h: "On error, writes one line (no newline) into errbuf." The
+ * messages quote the offending argument, which may itself hold a newline. */
+static void
+test_error_is_one_line(void **state)
+{
+    (void)state;
+    static const error_case_t cases[] = {
+        {2, {"--workers", "1\n2"}, {"--workers", NULL}},
+        {2, {"--max-body", "64M\nX"}, {"--max-body", NULL}},
+        {2, {"-d", "k=a\nb=c"}, {"-d", NULL}},
+        {1, {"--bogus\nINFO: all is well"}, {"--bogus", NULL}},
+    };
+    check_errors(cases, COUNT(cases));
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        parse(cases[i].argc, (char *const *)cases[i].argv);
+        if (strchr(errbuf, '\n') != NULL)
+            fail_msg("case %zu: error message spans lines: \"%s\"", i, errbuf);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_no_options),
+        cmocka_unit_test(test_string_options_both_forms),
+        cmocka_unit_test(test_root),
+        cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_php_ini),
+        cmocka_unit_test(test_front_controller),
+        cmocka_unit_test(test_max_queue),
+        cmocka_unit_test(test_max_wait),
+        cmocka_unit_test(test_max_body),
+        cmocka_unit_test(test_shutdown_timeout),
+        cmocka_unit_test(test_all_options_together),
+        cmocka_unit_test(test_last_one_wins),
+        cmocka_unit_test(test_ini_forms),
+        cmocka_unit_test(test_ini_limit),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_usage_lists_every_option),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_bad_ini),
+        cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_unknown_options),
+        cmocka_unit_test(test_error_truncated),
+        cmocka_unit_test(test_error_is_one_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
