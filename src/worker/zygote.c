@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,12 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
     snprintf(role, sizeof(role), "worker %u", slot);
     keel_log_set_role(role);
     prctl(PR_SET_NAME, "keel: worker");
+    /* Batch scheduling: a worker woken by the front's write must not
+     * preempt the front, which is what keeps every other connection moving.
+     * CPU shares are unchanged; see docs/decisions.md. */
+    struct sched_param sp = {0};
+    if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0)
+        keel_warn("cannot use SCHED_BATCH for the worker: %s", strerror(errno));
 
     keel_worker_t w;
     if (keel_channel_init(&w.ch, fd, z->generation) != 0)
