@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 #define KEEL_MAX_INI_ENTRIES 256
-#define KEEL_MAX_WORKERS 1024
+#define KEEL_MAX_WORKERS     1024
 
 typedef struct {
-    const char *root;             /* document root as given */
-    const char *listen;           /* "host:port" */
-    const char *front_controller; /* path under root, "" when disabled */
-    const char *php_ini;          /* php.ini to load, NULL for PHP's own */
+    const char *root;                      /* document root as given */
+    const char *listen;                    /* "host:port" */
+    const char *front_controller;          /* path under root, "" when disabled */
+    const char *php_ini;                   /* php.ini to load, NULL for PHP's own */
     const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
     size_t ini_count;
     unsigned workers;

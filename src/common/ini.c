@@ -7,7 +7,7 @@
 static int
 needs_quotes(const char *val)
 {
-    return *val != '\0' && !isalnum((unsigned char)*val) && *val != '"' && *val != '\'' && *val != '.';
+    return *val != '\0' && !isalnum((unsigned char)*val) && *val != '"' && *val != '\'';
 }
 
 char *

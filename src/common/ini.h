@@ -8,7 +8,7 @@
 /*
  * Returns a malloc'd, NUL-terminated "key=value\n..." text (caller frees),
  * or NULL when out of memory. Values are quoted the way `php -d` quotes
- * them: a value that does not start with a letter, digit, quote or dot is
+ * them: a value that does not start with a letter, digit or quote is
  * wrapped in double quotes so that paths and the like are not read as ini
  * expressions. Entries without '=' become "key=1", as with php -d.
  */

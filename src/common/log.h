@@ -17,7 +17,7 @@ void keel_log_set_role(const char *role);
 void keel_log(keel_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define keel_error(...) keel_log(KEEL_LOG_ERROR, __VA_ARGS__)
-#define keel_warn(...) keel_log(KEEL_LOG_WARN, __VA_ARGS__)
-#define keel_info(...) keel_log(KEEL_LOG_INFO, __VA_ARGS__)
+#define keel_warn(...)  keel_log(KEEL_LOG_WARN, __VA_ARGS__)
+#define keel_info(...)  keel_log(KEEL_LOG_INFO, __VA_ARGS__)
 
 #endif

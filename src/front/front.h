@@ -32,15 +32,15 @@ typedef struct {
     pid_t pid;
     keel_worker_state_t state;
     h2o_socket_t *sock;
-    keel_php_request_t *req; /* the request it is running, NULL if the client left */
-    uint32_t stream;         /* stream id of the request it is running */
+    keel_php_request_t *req;  /* the request it is running, NULL if the client left */
+    uint32_t stream;          /* stream id of the request it is running */
     h2o_linklist_t idle_link; /* in keel_front_t.idle when IDLE */
     /* one write in flight: frames queue in `pending` while `inflight` is written */
     h2o_buffer_t *pending, *inflight;
     keel_ipc_stats_t stats; /* figures from its last REQ_DONE */
     bool reading_paused;    /* response backpressure: client slower than PHP */
     h2o_timeout_entry_t resume_entry;
-    bool exited;            /* the zygote reported its exit */
+    bool exited; /* the zygote reported its exit */
 } keel_front_worker_t;
 
 typedef enum {
@@ -94,7 +94,7 @@ struct keel_front_s {
     size_t queue_len;
     size_t in_flight; /* requests dispatched or queued, not yet finished */
     uint32_t next_stream;
-    unsigned workers_started; /* WORKER_UPs so far, to announce readiness once */
+    unsigned workers_started;   /* WORKER_UPs so far, to announce readiness once */
     h2o_timeout_t wait_timeout; /* --max-wait for queued requests */
     h2o_timeout_t zero_timeout; /* "soon": work deferred to the loop */
     h2o_timeout_t stop_timeout; /* --shutdown-timeout */
@@ -156,7 +156,7 @@ struct keel_php_request_s {
     h2o_buffer_t *body;    /* response bytes received, not yet handed to h2o */
     h2o_buffer_t *sending; /* bytes h2o is sending; valid until proceed */
     bool head_received;
-    bool started;    /* h2o_start_response called */
+    bool started;     /* h2o_start_response called */
     bool sending_now; /* an h2o_send is in flight */
     bool ended;       /* RESP_END received */
     bool finished;    /* final h2o_send done or error sent */

@@ -31,7 +31,8 @@ keel_listen(const char *addr, char *host, size_t hostlen, int *port, char *err, 
     memcpy(h, addr, hl);
     h[hl] = '\0';
 
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     int rc = getaddrinfo(hl ? h : NULL, colon + 1, &hints, &res);
     if (rc != 0) {

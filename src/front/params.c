@@ -27,7 +27,7 @@ add(param_list_t *l, const char *name, size_t nlen, const char *value, size_t vl
 }
 
 #define ADD_LIT(l, name, value) add(l, name, sizeof(name) - 1, value, strlen(value))
-#define ADD_VEC(l, name, vec) add(l, name, sizeof(name) - 1, (vec).base, (vec).len)
+#define ADD_VEC(l, name, vec)   add(l, name, sizeof(name) - 1, (vec).base, (vec).len)
 
 /* "Accept-Language" -> "HTTP_ACCEPT_LANGUAGE" */
 static h2o_iovec_t
@@ -156,7 +156,6 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
         size += keel_ipc_kv_size(l.items[i].name.len, l.items[i].value.len);
     uint8_t *buf = h2o_mem_alloc_pool(pool, size), *p = buf;
     for (size_t i = 0; i < l.count; i++)
-        p += keel_ipc_kv_put(p, l.items[i].name.base, l.items[i].name.len, l.items[i].value.base,
-                             l.items[i].value.len);
+        p += keel_ipc_kv_put(p, l.items[i].name.base, l.items[i].name.len, l.items[i].value.base, l.items[i].value.len);
     return h2o_iovec_init(buf, size);
 }

@@ -44,8 +44,7 @@ on_dispose(void *_pr)
         /* The worker carries on (its output is dropped) until REQ_DONE;
          * tell it the client left so connection_aborted() can see it. */
         w->req = NULL;
-        if (!pr->ended)
-        {
+        if (!pr->ended) {
             keel_pool_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
             keel_pool_flush(w);
         }

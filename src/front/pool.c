@@ -289,8 +289,8 @@ on_worker_read(h2o_socket_t *sock, const char *err)
         keel_ipc_header_t hdr;
         const uint8_t *payload;
         size_t size;
-        keel_ipc_result_t r = keel_ipc_frame_decode((uint8_t *)sock->input->bytes, sock->input->size, &hdr, &payload,
-                                                    &size);
+        keel_ipc_result_t r =
+            keel_ipc_frame_decode((uint8_t *)sock->input->bytes, sock->input->size, &hdr, &payload, &size);
         if (r == KEEL_IPC_NEED_MORE)
             return;
         if (r == KEEL_IPC_MALFORMED || w->state != KEEL_WORKER_BUSY || hdr.stream != w->stream) {

@@ -31,8 +31,8 @@ keel_router_init(keel_router_t *r, const char *root, const char *front_controlle
         r->root_len = 0; /* root is "/": paths already start with '/' */
     if (front_controller[0] == '\0') {
         r->front_controller[0] = '\0';
-    } else if (snprintf(r->front_controller, sizeof(r->front_controller), "%s%s",
-                        front_controller[0] == '/' ? "" : "/", front_controller) >= (int)sizeof(r->front_controller)) {
+    } else if (snprintf(r->front_controller, sizeof(r->front_controller), "%s%s", front_controller[0] == '/' ? "" : "/",
+                        front_controller) >= (int)sizeof(r->front_controller)) {
         snprintf(err, errlen, "--front-controller: path too long");
         return -1;
     }

@@ -13,7 +13,7 @@
 typedef struct {
     char root[PATH_MAX]; /* resolved document root, no trailing slash */
     size_t root_len;
-    int root_fd; /* O_PATH descriptor of root: lookups start there */
+    int root_fd;                     /* O_PATH descriptor of root: lookups start there */
     char front_controller[PATH_MAX]; /* "/index.php", or "" when off */
 } keel_router_t;
 

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <h2o.h>
 
 #include "common/log.h"
+#include "front/etag_match.h"
 #include "front/front.h"
 #include "front/listener.h"
 
@@ -32,6 +34,28 @@ static void begin_stop(keel_front_t *f);
 
 /* --- HTTP --- */
 
+/*
+ * h2o's file handler answers 304 only when If-None-Match is exactly its
+ * ETag; clients may send a list, weak tags or "*". When such a header
+ * matches, replace it with the exact tag so h2o's check succeeds.
+ */
+static void
+normalize_if_none_match(h2o_req_t *req, const char *file)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+    if (i == -1)
+        return;
+    h2o_iovec_t *value = &req->headers.entries[i].value;
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return;
+    /* the same format as h2o_filecache_get_etag */
+    char etag[64];
+    int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
+    if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
+        *value = h2o_strdup(&req->pool, etag, (size_t)n);
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -45,6 +69,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
          * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
          * path_normalized under the root: give it the checked path. */
         req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
+        normalize_if_none_match(req, route.file);
         return -1;
     case KEEL_ROUTE_PHP:
         return keel_php_handle(f, req, &route);
@@ -103,9 +128,9 @@ keel_front_on_workers_up(keel_front_t *f)
         return;
     f->state = KEEL_FRONT_SERVING;
     h2o_socket_read_start(f->listener, on_accept);
-    keel_info("ready: http://%s%s%s:%d (%u workers, generation %u, opcache %s)",
-              strchr(f->listen_host, ':') ? "[" : "", f->listen_host, strchr(f->listen_host, ':') ? "]" : "",
-              f->listen_port, f->cfg.workers, f->gen.number, f->gen.opcache ? "on" : "off");
+    keel_info("ready: http://%s%s%s:%d (%u workers, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
+              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, f->cfg.workers, f->gen.number,
+              f->gen.opcache ? "on" : "off");
 }
 
 void
@@ -295,8 +320,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
-    f->listen_fd = keel_listen(f->cfg.listen, f->listen_host, sizeof(f->listen_host), &f->listen_port, err,
-                               sizeof(err));
+    f->listen_fd =
+        keel_listen(f->cfg.listen, f->listen_host, sizeof(f->listen_host), &f->listen_port, err, sizeof(err));
     if (f->listen_fd < 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;

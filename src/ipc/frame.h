@@ -30,18 +30,18 @@
  * drift apart. X(name, number, direction)
  */
 #define KEEL_IPC_MESSAGES(X)                                                                                           \
-    X(REQUEST, 1, "front->worker: request parameters (name/value list)")                                           \
-    X(REQ_BODY, 2, "front->worker: a piece of the request body")                                                   \
-    X(REQ_END, 3, "front->worker: request body complete")                                                          \
-    X(ABORT, 4, "front->worker: the client went away")                                                             \
-    X(RESP_HEAD, 16, "worker->front: status and response headers")                                                \
-    X(RESP_BODY, 17, "worker->front: a piece of the response body")                                               \
-    X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                          \
-    X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")           \
-    X(SPAWN, 32, "front->zygote: fork a worker for this slot")                                                     \
-    X(WORKER_UP, 33, "zygote->front: worker forked; its socket follows as SCM_RIGHTS")                             \
-    X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                       \
-    X(ZYGOTE_READY, 35, "zygote->front: PHP initialised")                                                          \
+    X(REQUEST, 1, "front->worker: request parameters (name/value list)")                                               \
+    X(REQ_BODY, 2, "front->worker: a piece of the request body")                                                       \
+    X(REQ_END, 3, "front->worker: request body complete")                                                              \
+    X(ABORT, 4, "front->worker: the client went away")                                                                 \
+    X(RESP_HEAD, 16, "worker->front: status and response headers")                                                     \
+    X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
+    X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \
+    X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")                \
+    X(SPAWN, 32, "front->zygote: fork a worker for this slot")                                                         \
+    X(WORKER_UP, 33, "zygote->front: worker forked; its socket follows as SCM_RIGHTS")                                 \
+    X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                           \
+    X(ZYGOTE_READY, 35, "zygote->front: PHP initialised")                                                              \
     X(ZYGOTE_FAILED, 36, "zygote->front: PHP failed to initialise (message)")
 
 typedef enum {
@@ -79,7 +79,7 @@ void keel_ipc_header_encode(uint8_t out[KEEL_IPC_HEADER_SIZE], const keel_ipc_he
  * the caller consumes. Unknown types, non-zero reserved bits and payloads
  * over KEEL_IPC_MAX_PAYLOAD are KEEL_IPC_MALFORMED.
  */
-keel_ipc_result_t keel_ipc_frame_decode(const uint8_t *buf, size_t len, keel_ipc_header_t *hdr,
-                                        const uint8_t **payload, size_t *frame_size);
+keel_ipc_result_t keel_ipc_frame_decode(const uint8_t *buf, size_t len, keel_ipc_header_t *hdr, const uint8_t **payload,
+                                        size_t *frame_size);
 
 #endif

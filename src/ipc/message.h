@@ -68,7 +68,7 @@ void keel_ipc_worker_put(uint8_t out[KEEL_IPC_WORKER_SIZE], const keel_ipc_worke
 keel_ipc_result_t keel_ipc_worker_get(const uint8_t *payload, size_t len, keel_ipc_worker_t *w);
 
 /* ZYGOTE_READY: u32 pid, u32 flags (KEEL_IPC_ZYGOTE_*). */
-#define KEEL_IPC_ZYGOTE_OPCACHE 0x1 /* OPcache is enabled in this generation */
+#define KEEL_IPC_ZYGOTE_OPCACHE    0x1 /* OPcache is enabled in this generation */
 #define KEEL_IPC_ZYGOTE_READY_SIZE 8
 void keel_ipc_zygote_ready_put(uint8_t out[KEEL_IPC_ZYGOTE_READY_SIZE], uint32_t pid, uint32_t flags);
 keel_ipc_result_t keel_ipc_zygote_ready_get(const uint8_t *payload, size_t len, uint32_t *pid, uint32_t *flags);

@@ -14,9 +14,9 @@
 typedef struct {
     int fd;
     uint32_t generation;
-    uint8_t *in;     /* received bytes; frames are decoded from in + in_pos */
+    uint8_t *in; /* received bytes; frames are decoded from in + in_pos */
     size_t in_pos, in_len, in_cap;
-    uint8_t *out;    /* frames waiting to be written */
+    uint8_t *out; /* frames waiting to be written */
     size_t out_len, out_cap;
 } keel_channel_t;
 
@@ -42,8 +42,7 @@ int keel_channel_put(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t s
 
 /* Reserves room for a frame whose payload the caller writes in place;
  * returns a pointer to payload_len bytes, or NULL when out of memory. */
-uint8_t *keel_channel_put_reserve(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream,
-                                  size_t payload_len);
+uint8_t *keel_channel_put_reserve(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream, size_t payload_len);
 
 size_t keel_channel_pending(const keel_channel_t *ch);
 

@@ -65,8 +65,6 @@ static PHP_FUNCTION(keel_request_headers)
 
 const zend_function_entry keel_php_functions[] = {
     ZEND_RAW_FENTRY("fastcgi_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
-    ZEND_RAW_FENTRY("keel_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
-    ZEND_RAW_FENTRY("apache_request_headers", zif_keel_request_headers, arginfo_keel_request_headers, 0)
-    ZEND_RAW_FENTRY("getallheaders", zif_keel_request_headers, arginfo_keel_request_headers, 0)
-    PHP_FE_END
-};
+        ZEND_RAW_FENTRY("keel_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
+            ZEND_RAW_FENTRY("apache_request_headers", zif_keel_request_headers, arginfo_keel_request_headers, 0)
+                ZEND_RAW_FENTRY("getallheaders", zif_keel_request_headers, arginfo_keel_request_headers, 0) PHP_FE_END};

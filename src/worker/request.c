@@ -266,8 +266,7 @@ serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
     w->requests++;
     stats.requests = w->requests;
     stats.rss_private = private_rss(w);
-    if (!req.response_ended &&
-        keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, stream, NULL, 0, NULL, 0) != 0)
+    if (!req.response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, stream, NULL, 0, NULL, 0) != 0)
         return -1;
     uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, 0, stream, KEEL_IPC_STATS_SIZE);
     if (p == NULL)

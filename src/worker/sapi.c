@@ -250,5 +250,6 @@ keel_php_shutdown(void)
 bool
 keel_php_opcache_enabled(void)
 {
-    return zend_get_extension("Zend OPcache") != NULL && zend_ini_long("opcache.enable", sizeof("opcache.enable") - 1, 0);
+    return zend_get_extension("Zend OPcache") != NULL &&
+           zend_ini_long("opcache.enable", sizeof("opcache.enable") - 1, 0);
 }

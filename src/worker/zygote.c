@@ -22,9 +22,9 @@
 #include "worker/request.h"
 #include "worker/sapi.h"
 
-/* How long workers get to finish after the front has gone, before the
- * zygote kills them: the front already waited for in-flight requests. */
-#define ZYGOTE_STOP_GRACE_MS 5000
+/* How long workers get between SIGTERM and SIGKILL when the generation
+ * stops. */
+#define ZYGOTE_STOP_GRACE_MS 2000
 
 typedef struct {
     int ctl;   /* SOCK_SEQPACKET to the front: one frame per message */
@@ -166,10 +166,15 @@ now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for every worker to exit, killing the rest after the grace. */
+/* Ends every worker: SIGTERM first, SIGKILL after the grace. The front
+ * only stops a generation once its requests are done or its shutdown
+ * timeout has passed, so a worker still running here has overstayed. */
 static void
 stop_workers(zygote_t *z)
 {
+    for (unsigned i = 0; i < z->slots; i++)
+        if (z->pids[i] > 0)
+            kill(z->pids[i], SIGTERM);
     int64_t deadline = now_ms() + ZYGOTE_STOP_GRACE_MS;
     while (z->live > 0) {
         int64_t left = deadline - now_ms();

@@ -94,7 +94,7 @@ check_ini(const char *const *entries, size_t count)
         }
         unsigned char c = (unsigned char)eq[1];
         int plain = c == '\0' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '"' || c == '\'' || c == '.';
+                    c == '"' || c == '\'';
         want += n + 1 + (plain ? 0 : 2);
     }
     char *text = keel_ini_entries_build(entries, count);

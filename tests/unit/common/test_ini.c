@@ -39,11 +39,10 @@ static void
 test_plain_values_unquoted(void **state)
 {
     (void)state;
-    /* Letters, digits, quotes and dots start values PHP reads literally. */
+    /* Letters, digits and quotes start values php -d leaves unquoted. */
     expect_one("memory_limit=256M", "memory_limit=256M\n");
     expect_one("display_errors=On", "display_errors=On\n");
     expect_one("opcache.enable=0", "opcache.enable=0\n");
-    expect_one("include_path=.:/usr/share/php", "include_path=.:/usr/share/php\n");
     expect_one("date.timezone=\"Europe/Paris\"", "date.timezone=\"Europe/Paris\"\n");
     expect_one("x='single'", "x='single'\n");
     expect_one("k=a b;c", "k=a b;c\n");
@@ -54,6 +53,7 @@ test_other_values_quoted(void **state)
 {
     (void)state;
     expect_one("error_log=/tmp/php.log", "error_log=\"/tmp/php.log\"\n");
+    expect_one("include_path=.:/usr/share/php", "include_path=\".:/usr/share/php\"\n");
     expect_one("k=-1", "k=\"-1\"\n");
     expect_one("k=~/x", "k=\"~/x\"\n");
     expect_one("k=$HOME", "k=\"$HOME\"\n");
@@ -96,7 +96,7 @@ test_several_in_order(void **state)
 {
     (void)state;
     const char *const entries[] = {"a=1", "b=/x", "c", "d=", "e=.5"};
-    expect_ini(entries, COUNT(entries), "a=1\nb=\"/x\"\nc=1\nd=\ne=.5\n");
+    expect_ini(entries, COUNT(entries), "a=1\nb=\"/x\"\nc=1\nd=\ne=\".5\"\n");
 }
 
 static void
