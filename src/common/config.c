@@ -14,6 +14,14 @@ const char keel_serve_usage[] =
     "  --root DIR               document root (default: .)\n"
     "  --listen HOST:PORT       address to serve HTTP on (default: 127.0.0.1:8080)\n"
     "  --workers N              PHP worker processes (default: 4)\n"
+    "  --worker SCRIPT          worker mode: each worker runs SCRIPT once, which boots\n"
+    "                           the app and loops on keel_handle_request(); it\n"
+    "                           replaces the front controller\n"
+    "  --classic-workers N      with --worker: workers for the other .php files\n"
+    "                           (default: 1)\n"
+    "  --max-consecutive-failures N\n"
+    "                           worker-script boots that may fail in a row before\n"
+    "                           keel stops retrying (default: 5)\n"
     "  -d KEY=VALUE             set a php.ini value for every worker (repeatable), as php -d\n"
     "  --php-ini FILE           php.ini to load (default: PHP's own, with its conf.d)\n"
     "  --front-controller PATH  script that handles paths matching no file, relative to\n"
@@ -38,6 +46,9 @@ keel_config_defaults(keel_config_t *cfg)
     cfg->front_controller = "index.php";
     cfg->php_ini = NULL;
     cfg->workers = 4;
+    cfg->worker_script = NULL;
+    cfg->classic_workers = 1;
+    cfg->max_consecutive_failures = 5;
     cfg->max_queue = 1024;
     cfg->max_wait_ms = 30 * 1000;
     cfg->max_body = 32u << 20;
@@ -131,6 +142,23 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
             if (keel_parse_uint(v, 1, KEEL_MAX_WORKERS, &n) != 0)
                 return fail(errbuf, errlen, "option --workers: expected a number from 1 to 1024, got '%s'%s", v, "");
             cfg->workers = (unsigned)n;
+        } else if (OPTION("--worker")) {
+            CHECK_MISSING();
+            if (*v == '\0')
+                return fail(errbuf, errlen, "option --worker: empty path%s%s", "", "");
+            cfg->worker_script = v;
+        } else if (OPTION("--classic-workers")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 1, KEEL_MAX_WORKERS, &n) != 0)
+                return fail(errbuf, errlen, "option --classic-workers: expected a number from 1 to 1024, got '%s'%s", v,
+                            "");
+            cfg->classic_workers = (unsigned)n;
+        } else if (OPTION("--max-consecutive-failures")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 1, 1000, &n) != 0)
+                return fail(errbuf, errlen,
+                            "option --max-consecutive-failures: expected a number from 1 to 1000, got '%s'%s", v, "");
+            cfg->max_consecutive_failures = (unsigned)n;
         } else if (OPTION("--php-ini")) {
             CHECK_MISSING();
             cfg->php_ini = v;
@@ -164,5 +192,19 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
 #undef OPTION
 #undef CHECK_MISSING
     }
+    if (cfg->worker_script && cfg->workers + cfg->classic_workers > KEEL_MAX_WORKERS)
+        return fail(errbuf, errlen, "--workers plus --classic-workers exceeds %s%s", "1024", "");
     return KEEL_CONFIG_OK;
+}
+
+unsigned
+keel_config_total_workers(const keel_config_t *cfg)
+{
+    return cfg->worker_script ? cfg->workers + cfg->classic_workers : cfg->workers;
+}
+
+int
+keel_config_slot_is_worker_mode(const keel_config_t *cfg, unsigned slot)
+{
+    return cfg->worker_script != NULL && slot < cfg->workers;
 }

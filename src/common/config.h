@@ -19,11 +19,14 @@ typedef struct {
     const char *php_ini;                   /* php.ini to load, NULL for PHP's own */
     const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
     size_t ini_count;
-    unsigned workers;
-    uint64_t max_queue;           /* requests waiting for a worker */
-    uint64_t max_wait_ms;         /* how long one may wait */
-    uint64_t max_body;            /* bytes of request body accepted */
-    uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
+    unsigned workers;                  /* worker-mode workers with --worker, else classic ones */
+    const char *worker_script;         /* --worker: the script that boots the app once */
+    unsigned classic_workers;          /* with --worker: workers for other .php files */
+    unsigned max_consecutive_failures; /* worker-script boots that may fail in a row */
+    uint64_t max_queue;                /* requests waiting for a worker */
+    uint64_t max_wait_ms;              /* how long one may wait */
+    uint64_t max_body;                 /* bytes of request body accepted */
+    uint64_t shutdown_timeout_ms;      /* grace for in-flight requests on SIGTERM */
 } keel_config_t;
 
 typedef enum {
@@ -42,6 +45,12 @@ void keel_config_defaults(keel_config_t *cfg);
  */
 keel_config_result_t keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *errbuf,
                                              size_t errlen);
+
+/* Worker slots: with --worker, slots [0, workers) run the worker script
+ * and [workers, workers + classic_workers) serve other .php files;
+ * without it every slot is classic. */
+unsigned keel_config_total_workers(const keel_config_t *cfg);
+int keel_config_slot_is_worker_mode(const keel_config_t *cfg, unsigned slot);
 
 /* The text of `keel serve --help`. */
 extern const char keel_serve_usage[];

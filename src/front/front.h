@@ -21,14 +21,23 @@ typedef struct keel_php_request_s keel_php_request_t;
 
 typedef enum {
     KEEL_WORKER_STARTING, /* SPAWN sent, WORKER_UP not yet received */
-    KEEL_WORKER_IDLE,     /* connected, waiting for a request */
+    KEEL_WORKER_BOOTING,  /* connected; WORKER_READY not yet received */
+    KEEL_WORKER_IDLE,     /* waiting for a request */
     KEEL_WORKER_BUSY,     /* running a request (until its REQ_DONE) */
     KEEL_WORKER_GONE,     /* socket closed; waiting for the zygote's WORKER_EXIT */
 } keel_worker_state_t;
 
+/* The two kinds of worker, each with its own idle list and queue. */
+typedef enum {
+    KEEL_POOL_CLASSIC = 0, /* a full PHP request per request */
+    KEEL_POOL_WORKER = 1,  /* --worker: the booted script handles requests */
+} keel_pool_kind_t;
+#define KEEL_POOL_KINDS 2
+
 typedef struct {
     keel_front_t *front;
     unsigned slot;
+    keel_pool_kind_t kind;
     pid_t pid;
     keel_worker_state_t state;
     h2o_socket_t *sock;
@@ -37,8 +46,10 @@ typedef struct {
     h2o_linklist_t idle_link; /* in keel_front_t.idle when IDLE */
     /* one write in flight: frames queue in `pending` while `inflight` is written */
     h2o_buffer_t *pending, *inflight;
-    keel_ipc_stats_t stats; /* figures from its last REQ_DONE */
-    bool reading_paused;    /* response backpressure: client slower than PHP */
+    keel_ipc_stats_t stats;            /* figures from its last REQ_DONE */
+    h2o_timeout_entry_t respawn_entry; /* backoff before the next start */
+    char boot_error[256];              /* its BOOT_FAILED message, if any */
+    bool reading_paused;               /* response backpressure: client slower than PHP */
     h2o_timeout_entry_t resume_entry;
     bool exited; /* the zygote reported its exit */
 } keel_front_worker_t;
@@ -75,6 +86,7 @@ struct keel_front_s {
     int exit_code;
 
     h2o_globalconf_t h2o;
+    h2o_hostconf_t *hostconf; /* h2o names requests without Host after it */
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
     h2o_evloop_t *loop;
@@ -88,15 +100,24 @@ struct keel_front_s {
     keel_router_t router;
 
     keel_generation_t gen;
-    keel_front_worker_t *workers; /* cfg.workers slots */
-    h2o_linklist_t idle;          /* idle workers, most recently used first */
-    h2o_linklist_t queue;         /* keel_php_request_t waiting for a worker */
-    size_t queue_len;
+    keel_front_worker_t *workers; /* keel_config_total_workers() slots */
+    unsigned worker_count;
+    struct {
+        h2o_linklist_t idle;  /* idle workers, most recently used first */
+        h2o_linklist_t queue; /* keel_php_request_t waiting for a worker */
+        size_t queue_len;
+        unsigned failures; /* consecutive workers that exited before ready */
+        bool given_up;     /* too many failures: requests get 503 */
+    } pools[KEEL_POOL_KINDS];
     size_t in_flight; /* requests dispatched or queued, not yet finished */
     uint32_t next_stream;
-    unsigned workers_started;   /* WORKER_UPs so far, to announce readiness once */
+    unsigned workers_ready;     /* slots that have been ready once, to announce readiness */
     h2o_timeout_t wait_timeout; /* --max-wait for queued requests */
     h2o_timeout_t zero_timeout; /* "soon": work deferred to the loop */
+    /* h2o timeouts have one duration each: one per backoff delay in use */
+    h2o_timeout_t backoff_timeouts[16];
+    uint64_t backoff_delays[16];
+    unsigned backoff_count;
     h2o_timeout_t stop_timeout; /* --shutdown-timeout */
     h2o_timeout_entry_t stop_entry;
 };
@@ -110,6 +131,8 @@ void keel_front_on_generation_ready(keel_front_t *f);
 void keel_front_on_generation_failed(keel_front_t *f, const char *why);
 /* Every worker slot has come up once: start accepting. */
 void keel_front_on_workers_up(keel_front_t *f);
+/* A pool gave up restarting failing workers. */
+void keel_front_on_pool_given_up(keel_front_t *f, keel_pool_kind_t kind, const char *why);
 
 /* pool.c */
 int keel_pool_init(keel_front_t *f);
@@ -129,6 +152,7 @@ void keel_pool_close_all(keel_front_t *f);
 void keel_pool_pause_reading(keel_front_worker_t *w);
 void keel_pool_resume_reading(keel_front_worker_t *w);
 size_t keel_pool_live_workers(const keel_front_t *f);
+const char *keel_pool_name(keel_pool_kind_t kind);
 
 /* php_request.c */
 int keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route);
@@ -151,6 +175,7 @@ struct keel_php_request_s {
     keel_front_worker_t *worker;
     uint32_t stream;
     h2o_iovec_t params; /* encoded REQUEST payload, in the request's pool */
+    keel_pool_kind_t kind;
     h2o_linklist_t queue_link;
     h2o_timeout_entry_t wait_entry;
     h2o_buffer_t *body;    /* response bytes received, not yet handed to h2o */

@@ -81,6 +81,9 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     if (req->scheme == &H2O_URL_SCHEME_HTTPS)
         ADD_LIT(&l, "HTTPS", "on");
     ADD_LIT(&l, "REDIRECT_STATUS", "200");
+    /* As FrankenPHP sets it, so integrations detect worker mode. */
+    if (route->kind == KEEL_ROUTE_WORKER)
+        ADD_LIT(&l, "FRANKENPHP_WORKER", "1");
 
     /* script */
     ADD_LIT(&l, "DOCUMENT_ROOT", router->root_len ? router->root : "/");

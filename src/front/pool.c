@@ -1,9 +1,13 @@
 /*
  * The front's view of a generation's workers: their sockets, which are
- * idle, and the bounded queue of requests waiting for one.
+ * idle, the bounded queue of requests waiting for one, and restarting
+ * workers that exit (with backoff when they fail before becoming ready).
+ * There are two pools: classic workers and, with --worker, worker-mode
+ * workers; each has its own idle list and queue.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,24 +15,32 @@
 
 #include "common/log.h"
 #include "front/front.h"
+#include "supervisor/backoff.h"
 
 static void on_worker_read(h2o_socket_t *sock, const char *err);
 static void worker_lost(keel_front_t *f, keel_front_worker_t *w, const char *why);
 
+static const char *const pool_names[KEEL_POOL_KINDS] = {"classic", "worker-mode"};
+
 int
 keel_pool_init(keel_front_t *f)
 {
-    f->workers = calloc(f->cfg.workers, sizeof(*f->workers));
+    f->worker_count = keel_config_total_workers(&f->cfg);
+    f->workers = calloc(f->worker_count, sizeof(*f->workers));
     if (f->workers == NULL)
         return -1;
-    for (unsigned i = 0; i < f->cfg.workers; i++) {
-        f->workers[i].slot = i;
-        f->workers[i].front = f;
-        f->workers[i].state = KEEL_WORKER_GONE;
-        f->workers[i].exited = true;
+    for (unsigned i = 0; i < f->worker_count; i++) {
+        keel_front_worker_t *w = &f->workers[i];
+        w->front = f;
+        w->slot = i;
+        w->kind = keel_config_slot_is_worker_mode(&f->cfg, i) ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
+        w->state = KEEL_WORKER_GONE;
+        w->exited = true;
     }
-    h2o_linklist_init_anchor(&f->idle);
-    h2o_linklist_init_anchor(&f->queue);
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        h2o_linklist_init_anchor(&f->pools[k].idle);
+        h2o_linklist_init_anchor(&f->pools[k].queue);
+    }
     return 0;
 }
 
@@ -36,7 +48,7 @@ size_t
 keel_pool_live_workers(const keel_front_t *f)
 {
     size_t n = 0;
-    for (unsigned i = 0; i < f->cfg.workers; i++)
+    for (unsigned i = 0; i < f->worker_count; i++)
         if (f->workers[i].state != KEEL_WORKER_GONE || !f->workers[i].exited)
             n++;
     return n;
@@ -92,7 +104,7 @@ keel_pool_flush(keel_front_worker_t *w)
     flush_writes(w);
 }
 
-/* --- the queue --- */
+/* --- the queues --- */
 
 static void
 on_wait_timeout(h2o_timeout_entry_t *entry)
@@ -107,7 +119,7 @@ keel_pool_unqueue(keel_front_t *f, keel_php_request_t *pr)
 {
     if (h2o_linklist_is_linked(&pr->queue_link)) {
         h2o_linklist_unlink(&pr->queue_link);
-        f->queue_len--;
+        f->pools[pr->kind].queue_len--;
     }
     if (h2o_timeout_is_linked(&pr->wait_entry))
         h2o_timeout_unlink(&pr->wait_entry);
@@ -116,19 +128,24 @@ keel_pool_unqueue(keel_front_t *f, keel_php_request_t *pr)
 void
 keel_pool_submit(keel_front_t *f, keel_php_request_t *pr)
 {
-    if (!h2o_linklist_is_empty(&f->idle)) {
-        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, f->idle.next);
+    __typeof__(f->pools[0]) *pool = &f->pools[pr->kind];
+    if (pool->given_up) {
+        keel_php_request_reject(pr, 503, "Service Unavailable", "10");
+        return;
+    }
+    if (!h2o_linklist_is_empty(&pool->idle)) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, pool->idle.next);
         h2o_linklist_unlink(&w->idle_link);
         w->state = KEEL_WORKER_BUSY;
         keel_php_request_dispatch(pr, w);
         return;
     }
-    if (f->queue_len >= f->cfg.max_queue) {
+    if (pool->queue_len >= f->cfg.max_queue) {
         keel_php_request_reject(pr, 503, "Service Unavailable", "1");
         return;
     }
-    h2o_linklist_insert(&f->queue, &pr->queue_link);
-    f->queue_len++;
+    h2o_linklist_insert(&pool->queue, &pr->queue_link);
+    pool->queue_len++;
     pr->wait_entry.cb = on_wait_timeout;
     h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
 }
@@ -139,28 +156,77 @@ worker_idle(keel_front_t *f, keel_front_worker_t *w)
 {
     w->req = NULL;
     w->stream = 0;
-    if (f->state >= KEEL_FRONT_STOPPING) {
-        w->state = KEEL_WORKER_IDLE;
+    w->state = KEEL_WORKER_IDLE;
+    if (f->state >= KEEL_FRONT_STOPPING)
         return;
-    }
-    if (!h2o_linklist_is_empty(&f->queue)) {
-        keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queue.next);
+    __typeof__(f->pools[0]) *pool = &f->pools[w->kind];
+    if (!h2o_linklist_is_empty(&pool->queue)) {
+        keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, pool->queue.next);
         keel_pool_unqueue(f, pr);
         w->state = KEEL_WORKER_BUSY;
         keel_php_request_dispatch(pr, w);
         return;
     }
-    w->state = KEEL_WORKER_IDLE;
     /* Most recently used first: its caches are warm. */
-    h2o_linklist_insert(f->idle.next, &w->idle_link);
+    h2o_linklist_insert(pool->idle.next, &w->idle_link);
 }
 
 /* --- worker lifecycle --- */
 
+static void
+spawn(keel_front_t *f, keel_front_worker_t *w)
+{
+    w->state = KEEL_WORKER_STARTING;
+    keel_generation_spawn(f, w->slot);
+}
+
+static void
+on_respawn_timer(h2o_timeout_entry_t *entry)
+{
+    keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, respawn_entry, entry);
+    keel_front_t *f = w->front;
+    if ((f->state == KEEL_FRONT_STARTING || f->state == KEEL_FRONT_SERVING || f->state == KEEL_FRONT_DRAINING) &&
+        w->state == KEEL_WORKER_GONE && w->exited)
+        spawn(f, w);
+}
+
+static h2o_timeout_t *
+timeout_for(keel_front_t *f, uint64_t ms)
+{
+    for (unsigned i = 0; i < f->backoff_count; i++)
+        if (f->backoff_delays[i] == ms)
+            return &f->backoff_timeouts[i];
+    if (f->backoff_count == sizeof(f->backoff_delays) / sizeof(f->backoff_delays[0]))
+        return &f->backoff_timeouts[f->backoff_count - 1];
+    f->backoff_delays[f->backoff_count] = ms;
+    h2o_timeout_init(f->loop, &f->backoff_timeouts[f->backoff_count], ms);
+    return &f->backoff_timeouts[f->backoff_count++];
+}
+
+/* Starts a replacement once the slot's process is gone, after a backoff
+ * when its pool keeps failing to start workers. */
+static void
+respawn(keel_front_t *f, keel_front_worker_t *w)
+{
+    if (f->state != KEEL_FRONT_STARTING && f->state != KEEL_FRONT_SERVING && f->state != KEEL_FRONT_DRAINING)
+        return;
+    if (w->state != KEEL_WORKER_GONE || !w->exited || f->pools[w->kind].given_up)
+        return;
+    uint64_t delay = keel_backoff_delay_ms(f->pools[w->kind].failures);
+    if (delay == 0) {
+        spawn(f, w);
+        return;
+    }
+    if (!h2o_timeout_is_linked(&w->respawn_entry)) {
+        w->respawn_entry.cb = on_respawn_timer;
+        h2o_timeout_link(f->loop, timeout_for(f, delay), &w->respawn_entry);
+    }
+}
+
 void
 keel_pool_worker_up(keel_front_t *f, unsigned slot, pid_t pid, int fd)
 {
-    if (slot >= f->cfg.workers || f->workers[slot].state != KEEL_WORKER_STARTING) {
+    if (slot >= f->worker_count || f->workers[slot].state != KEEL_WORKER_STARTING) {
         keel_warn("unexpected worker for slot %u; closing it", slot);
         close(fd);
         return;
@@ -171,11 +237,19 @@ keel_pool_worker_up(keel_front_t *f, unsigned slot, pid_t pid, int fd)
     w->sock->data = w;
     w->exited = false;
     w->reading_paused = false;
+    w->state = KEEL_WORKER_BOOTING;
+    w->boot_error[0] = '\0';
     h2o_buffer_init(&w->pending, &h2o_socket_buffer_prototype);
     h2o_buffer_init(&w->inflight, &h2o_socket_buffer_prototype);
     h2o_socket_read_start(w->sock, on_worker_read);
+}
+
+static void
+on_worker_ready(keel_front_t *f, keel_front_worker_t *w)
+{
+    f->pools[w->kind].failures = 0;
     worker_idle(f, w);
-    if (++f->workers_started == f->cfg.workers)
+    if (++f->workers_ready == f->worker_count)
         keel_front_on_workers_up(f);
 }
 
@@ -195,21 +269,21 @@ close_worker_socket(keel_front_worker_t *w)
 }
 
 static void
-respawn(keel_front_t *f, keel_front_worker_t *w)
-{
-    if (f->state != KEEL_FRONT_SERVING && f->state != KEEL_FRONT_DRAINING)
-        return;
-    if (w->state != KEEL_WORKER_GONE || !w->exited)
-        return;
-    w->state = KEEL_WORKER_STARTING;
-    keel_generation_spawn(f, w->slot);
-}
-
-static void
 worker_lost(keel_front_t *f, keel_front_worker_t *w, const char *why)
 {
     if (w->state == KEEL_WORKER_GONE)
         return;
+    if (w->state == KEEL_WORKER_BOOTING || w->state == KEEL_WORKER_STARTING) {
+        /* It never became ready: count it against its pool. */
+        __typeof__(f->pools[0]) *pool = &f->pools[w->kind];
+        pool->failures++;
+        if (w->boot_error[0] != '\0')
+            why = w->boot_error;
+        if (keel_backoff_give_up(pool->failures, f->cfg.max_consecutive_failures) && !pool->given_up) {
+            pool->given_up = true;
+            keel_front_on_pool_given_up(f, w->kind, why);
+        }
+    }
     if (w->req != NULL) {
         keel_warn("worker %u (pid %d) lost during a request: %s", w->slot, (int)w->pid, why);
         keel_php_request_t *pr = w->req;
@@ -227,7 +301,7 @@ worker_lost(keel_front_t *f, keel_front_worker_t *w, const char *why)
 void
 keel_pool_worker_exit(keel_front_t *f, unsigned slot, pid_t pid, int status)
 {
-    if (slot >= f->cfg.workers || f->workers[slot].pid != pid)
+    if (slot >= f->worker_count || f->workers[slot].pid != pid)
         return;
     keel_front_worker_t *w = &f->workers[slot];
     w->exited = true;
@@ -247,8 +321,10 @@ keel_pool_worker_exit(keel_front_t *f, unsigned slot, pid_t pid, int status)
 void
 keel_pool_close_all(keel_front_t *f)
 {
-    for (unsigned i = 0; i < f->cfg.workers; i++) {
+    for (unsigned i = 0; i < f->worker_count; i++) {
         keel_front_worker_t *w = &f->workers[i];
+        if (h2o_timeout_is_linked(&w->respawn_entry))
+            h2o_timeout_unlink(&w->respawn_entry);
         if (w->sock != NULL) {
             close_worker_socket(w);
             w->state = KEEL_WORKER_GONE;
@@ -276,6 +352,25 @@ on_req_done(keel_front_t *f, keel_front_worker_t *w, const keel_ipc_header_t *hd
     worker_idle(f, w);
 }
 
+/* The frames a worker may send in each state; anything else is a
+ * protocol error and the worker is replaced. */
+static int
+frame_allowed(const keel_front_worker_t *w, const keel_ipc_header_t *hdr)
+{
+    switch (hdr->type) {
+    case KEEL_IPC_WORKER_READY:
+    case KEEL_IPC_BOOT_FAILED:
+        return w->state == KEEL_WORKER_BOOTING && hdr->stream == 0;
+    case KEEL_IPC_RESP_HEAD:
+    case KEEL_IPC_RESP_BODY:
+    case KEEL_IPC_RESP_END:
+    case KEEL_IPC_REQ_DONE:
+        return w->state == KEEL_WORKER_BUSY && hdr->stream == w->stream;
+    default:
+        return 0;
+    }
+}
+
 static void
 on_worker_read(h2o_socket_t *sock, const char *err)
 {
@@ -293,8 +388,14 @@ on_worker_read(h2o_socket_t *sock, const char *err)
             keel_ipc_frame_decode((uint8_t *)sock->input->bytes, sock->input->size, &hdr, &payload, &size);
         if (r == KEEL_IPC_NEED_MORE)
             return;
-        if (r == KEEL_IPC_MALFORMED || w->state != KEEL_WORKER_BUSY || hdr.stream != w->stream) {
-            worker_lost(f, w, "protocol error");
+        if (r == KEEL_IPC_MALFORMED) {
+            worker_lost(f, w, "malformed frame");
+            return;
+        }
+        if (!frame_allowed(w, &hdr)) {
+            char why[96];
+            snprintf(why, sizeof(why), "unexpected %s frame", keel_ipc_type_name(hdr.type));
+            worker_lost(f, w, why);
             return;
         }
         switch (hdr.type) {
@@ -303,19 +404,22 @@ on_worker_read(h2o_socket_t *sock, const char *err)
         case KEEL_IPC_RESP_END:
             if (w->req != NULL)
                 keel_php_request_on_frame(w->req, &hdr, payload);
-            if (w->sock != NULL)
-                h2o_buffer_consume(&sock->input, size);
             break;
         case KEEL_IPC_REQ_DONE:
             on_req_done(f, w, &hdr, payload);
-            if (w->sock != NULL)
-                h2o_buffer_consume(&sock->input, size);
             break;
-        default:
-            worker_lost(f, w, "unexpected frame");
-            return;
+        case KEEL_IPC_WORKER_READY:
+            on_worker_ready(f, w);
+            break;
+        case KEEL_IPC_BOOT_FAILED:
+            snprintf(w->boot_error, sizeof(w->boot_error), "%.*s", (int)hdr.length, (const char *)payload);
+            keel_error("worker %u (pid %d) failed to boot: %s", w->slot, (int)w->pid, w->boot_error);
+            break;
         }
-        if (w->sock == NULL || w->reading_paused)
+        if (w->sock == NULL)
+            return;
+        h2o_buffer_consume(&sock->input, size);
+        if (w->reading_paused)
             return;
     }
 }
@@ -351,4 +455,10 @@ keel_pool_resume_reading(keel_front_worker_t *w)
             h2o_timeout_link(w->front->loop, &w->front->zero_timeout, &w->resume_entry);
         }
     }
+}
+
+const char *
+keel_pool_name(keel_pool_kind_t kind)
+{
+    return pool_names[kind];
 }

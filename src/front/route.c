@@ -10,7 +10,8 @@
 #include "front/route_path.h"
 
 int
-keel_router_init(keel_router_t *r, const char *root, const char *front_controller, char *err, size_t errlen)
+keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script, char *err,
+                 size_t errlen)
 {
     struct stat st;
     if (realpath(root, r->root) == NULL) {
@@ -35,6 +36,24 @@ keel_router_init(keel_router_t *r, const char *root, const char *front_controlle
                         front_controller) >= (int)sizeof(r->front_controller)) {
         snprintf(err, errlen, "--front-controller: path too long");
         return -1;
+    }
+    r->worker_script[0] = r->worker_script_name[0] = '\0';
+    if (worker_script != NULL) {
+        struct stat wst;
+        if (realpath(worker_script, r->worker_script) == NULL) {
+            snprintf(err, errlen, "--worker %s: %s", worker_script, strerror(errno));
+            return -1;
+        }
+        if (stat(r->worker_script, &wst) != 0 || !S_ISREG(wst.st_mode)) {
+            snprintf(err, errlen, "--worker %s: not a regular file", worker_script);
+            return -1;
+        }
+        /* Inside the root its SCRIPT_NAME is its path there; outside, its
+         * file name, as if it sat at the root. */
+        const char *name = r->worker_script + r->root_len;
+        if (!(r->root_len == 0 || (strncmp(r->worker_script, r->root, r->root_len) == 0 && *name == '/')))
+            name = strrchr(r->worker_script, '/');
+        snprintf(r->worker_script_name, sizeof(r->worker_script_name), "%s", name);
     }
     return 0;
 }
@@ -139,6 +158,15 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
     out->kind = KEEL_ROUTE_PHP;
 }
 
+static void
+route_worker(const keel_router_t *r, keel_route_t *out)
+{
+    snprintf(out->file, sizeof(out->file), "%s", r->worker_script);
+    snprintf(out->script_name, sizeof(out->script_name), "%s", r->worker_script_name);
+    out->path_info[0] = '\0';
+    out->kind = KEEL_ROUTE_WORKER;
+}
+
 void
 keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out)
 {
@@ -163,6 +191,9 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
     size_t php = keel_path_php_prefix(out->path, plen);
     if (php > 0) {
         route_php(r, out->path, php, out->path + php, out);
+        if (out->kind == KEEL_ROUTE_PHP && r->worker_script[0] != '\0' &&
+            strcmp(out->script_name, r->worker_script_name) == 0)
+            out->kind = KEEL_ROUTE_WORKER;
         return;
     }
 
@@ -193,7 +224,11 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         break;
     }
 
-    /* Anything else: the front controller. */
+    /* Anything else: the front controller, or the worker script in its place. */
+    if (r->worker_script[0] != '\0') {
+        route_worker(r, out);
+        return;
+    }
     if (r->front_controller[0] == '\0') {
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;

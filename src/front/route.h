@@ -15,11 +15,15 @@ typedef struct {
     size_t root_len;
     int root_fd;                     /* O_PATH descriptor of root: lookups start there */
     char front_controller[PATH_MAX]; /* "/index.php", or "" when off */
+    /* --worker: the script's resolved path and its SCRIPT_NAME; "" without */
+    char worker_script[PATH_MAX];
+    char worker_script_name[PATH_MAX];
 } keel_router_t;
 
 typedef enum {
     KEEL_ROUTE_STATIC,
     KEEL_ROUTE_PHP,
+    KEEL_ROUTE_WORKER, /* the front controller, replaced by the --worker script */
     KEEL_ROUTE_NOT_FOUND,
     KEEL_ROUTE_FORBIDDEN,
     KEEL_ROUTE_BAD_REQUEST,
@@ -33,8 +37,10 @@ typedef struct {
     char path_info[PATH_MAX];   /* PHP: "/x", or "" */
 } keel_route_t;
 
-/* Resolves root and fills r. Returns 0, or -1 with a message in err. */
-int keel_router_init(keel_router_t *r, const char *root, const char *front_controller, char *err, size_t errlen);
+/* Resolves root (and the worker script, when not NULL) and fills r.
+ * Returns 0, or -1 with a message in err. */
+int keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script,
+                     char *err, size_t errlen);
 
 /* Decides what serves the raw request path (without its query). */
 void keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out);

@@ -60,6 +60,15 @@ static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     keel_front_t *f = ((keel_handler_t *)self)->front;
+    /* h2o fills a missing Host with the host config's name. HTTP/1.1
+     * requires Host (RFC 9112 3.2): 400, as nginx answers. */
+    if (req->authority.base == f->hostconf->authority.hostport.base) {
+        if (req->version == 0x101) {
+            h2o_send_error_400(req, "Bad Request", "Bad Request\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+            return 0;
+        }
+        req->authority = h2o_iovec_init(f->listen_host, strlen(f->listen_host));
+    }
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     keel_route_t route;
     keel_route(&f->router, req->path.base, plen, &route);
@@ -72,6 +81,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
         normalize_if_none_match(req, route.file);
         return -1;
     case KEEL_ROUTE_PHP:
+    case KEEL_ROUTE_WORKER:
         return keel_php_handle(f, req, &route);
     case KEEL_ROUTE_FORBIDDEN:
         h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
@@ -106,7 +116,7 @@ on_accept(h2o_socket_t *listener, const char *err)
 void
 keel_front_on_generation_ready(keel_front_t *f)
 {
-    for (unsigned i = 0; i < f->cfg.workers; i++) {
+    for (unsigned i = 0; i < f->worker_count; i++) {
         f->workers[i].state = KEEL_WORKER_STARTING;
         keel_generation_spawn(f, i);
     }
@@ -128,9 +138,32 @@ keel_front_on_workers_up(keel_front_t *f)
         return;
     f->state = KEEL_FRONT_SERVING;
     h2o_socket_read_start(f->listener, on_accept);
-    keel_info("ready: http://%s%s%s:%d (%u workers, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
-              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, f->cfg.workers, f->gen.number,
+    char workers[96];
+    if (f->cfg.worker_script)
+        snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
+                 f->cfg.classic_workers);
+    else
+        snprintf(workers, sizeof(workers), "%u workers", f->cfg.workers);
+    keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
+              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, workers, f->gen.number,
               f->gen.opcache ? "on" : "off");
+}
+
+void
+keel_front_on_pool_given_up(keel_front_t *f, keel_pool_kind_t kind, const char *why)
+{
+    if (kind == KEEL_POOL_WORKER)
+        keel_error("the worker script %s failed to boot %u times in a row (last: %s); not retrying; its errors are "
+                   "logged above",
+                   f->router.worker_script, f->pools[kind].failures, why);
+    else
+        keel_error("PHP workers failed to start %u times in a row (last: %s); not retrying", f->pools[kind].failures,
+                   why);
+    if (f->state == KEEL_FRONT_STARTING) {
+        /* Never served: refuse to start rather than serve half an app. */
+        f->exit_code = 1;
+        begin_stop(f);
+    }
 }
 
 void
@@ -274,6 +307,7 @@ setup_h2o(keel_front_t *f)
     f->h2o.max_request_entity_size = f->cfg.max_body;
     f->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     h2o_hostconf_t *host = h2o_config_register_host(&f->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    f->hostconf = host;
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     keel_handler_t *handler = (void *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = on_req;
@@ -316,7 +350,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: --php-ini %s: %s\n", f->cfg.php_ini, strerror(errno));
         return 2;
     }
-    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, err, sizeof(err)) != 0) {
+    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }

@@ -38,6 +38,8 @@
     X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
     X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \
     X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")                \
+    X(WORKER_READY, 20, "worker->front: started (worker mode: booted) and waiting for requests")                       \
+    X(BOOT_FAILED, 21, "worker->front: the worker script failed before its first request (message)")                   \
     X(SPAWN, 32, "front->zygote: fork a worker for this slot")                                                         \
     X(WORKER_UP, 33, "zygote->front: worker forked; its socket follows as SCM_RIGHTS")                                 \
     X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                           \

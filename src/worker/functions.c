@@ -5,11 +5,16 @@
 #include <ext/standard/head.h>
 
 #include "worker/request.h"
+#include "worker/worker_mode.h"
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_keel_finish_request, 0, 0, _IS_BOOL, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_keel_request_headers, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_keel_handle_request, 0, 1, _IS_BOOL, 0)
+ZEND_ARG_TYPE_INFO(0, handler, IS_CALLABLE, 0)
 ZEND_END_ARG_INFO()
 
 /* As PHP-FPM's: flush everything, end the client's response, and let the
@@ -67,4 +72,11 @@ const zend_function_entry keel_php_functions[] = {
     ZEND_RAW_FENTRY("fastcgi_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
         ZEND_RAW_FENTRY("keel_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
             ZEND_RAW_FENTRY("apache_request_headers", zif_keel_request_headers, arginfo_keel_request_headers, 0)
-                ZEND_RAW_FENTRY("getallheaders", zif_keel_request_headers, arginfo_keel_request_headers, 0) PHP_FE_END};
+                ZEND_RAW_FENTRY("getallheaders", zif_keel_request_headers, arginfo_keel_request_headers, 0)
+                    ZEND_RAW_FENTRY("keel_handle_request", zif_keel_handle_request, arginfo_keel_handle_request, 0)
+    /* FrankenPHP's names, so worker scripts and integrations written for
+     * it (Symfony Runtime's FrankenPHP runtime) run unchanged. */
+    ZEND_RAW_FENTRY("frankenphp_handle_request", zif_keel_handle_request, arginfo_keel_handle_request, 0)
+        ZEND_RAW_FENTRY("frankenphp_finish_request", zif_keel_finish_request, arginfo_keel_finish_request, 0)
+            ZEND_RAW_FENTRY("frankenphp_request_headers", zif_keel_request_headers, arginfo_keel_request_headers, 0)
+                PHP_FE_END};

@@ -28,9 +28,9 @@ keel_request_param(const keel_request_t *req, const char *name)
 }
 
 /* Copies the REQUEST payload into NUL-terminated strings; the channel's
- * buffer is reused as the body arrives. Returns 0 or -1. */
-static int
-load_params(keel_request_t *req, const uint8_t *payload, size_t len)
+ * buffer is reused as the body arrives. */
+int
+keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len)
 {
     keel_ipc_kv_reader_t r = {payload, payload + len};
     const char *n, *v;
@@ -142,7 +142,7 @@ int
 keel_request_output(keel_request_t *req, const char *data, size_t len, bool flush)
 {
     keel_channel_t *ch = &req->worker->ch;
-    if (req->response_ended)
+    if (req->response_ended || req->boot)
         return 0;
     while (len > 0) {
         size_t n = len < KEEL_IPC_MAX_PAYLOAD ? len : KEEL_IPC_MAX_PAYLOAD;
@@ -168,7 +168,7 @@ keel_request_output(keel_request_t *req, const char *data, size_t len, bool flus
 void
 keel_request_end_response(keel_request_t *req)
 {
-    if (req->response_ended)
+    if (req->response_ended || req->boot)
         return;
     keel_channel_put(&req->worker->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0);
     keel_channel_flush(&req->worker->ch);
@@ -191,8 +191,18 @@ private_rss(keel_worker_t *w)
     return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void
-fill_request_info(keel_request_t *req)
+void
+keel_request_free(keel_request_t *req)
+{
+    free(req->strings);
+    free(req->params);
+    req->strings = NULL;
+    req->params = NULL;
+    req->param_count = 0;
+}
+
+void
+keel_request_fill_info(keel_request_t *req)
 {
     const char *v;
     SG(request_info).request_method = keel_request_param(req, "REQUEST_METHOD");
@@ -212,7 +222,7 @@ fill_request_info(keel_request_t *req)
 static void
 run_script(keel_request_t *req)
 {
-    fill_request_info(req);
+    keel_request_fill_info(req);
     SG(server_context) = req;
     if (php_request_startup() == FAILURE) {
         keel_error("PHP request startup failed for %s", SG(request_info).path_translated);
@@ -225,54 +235,74 @@ run_script(keel_request_t *req)
     zend_destroy_file_handle(&fh);
 }
 
+void
+keel_request_stats(keel_ipc_stats_t *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    stats->zend_usage = zend_memory_usage(0);
+    stats->zend_peak = zend_memory_peak_usage(0);
+    stats->zend_real_usage = zend_memory_usage(1);
+    stats->zend_real_peak = zend_memory_peak_usage(1);
+}
+
+int
+keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *stats)
+{
+    /* Whatever body the script did not read is still on the socket. */
+    while (!req->body_done) {
+        if (req->body_left == 0 && next_body_frame(req) != 0)
+            return -1;
+        req->body_left = 0;
+    }
+    w->requests++;
+    stats->requests = w->requests;
+    stats->rss_private = private_rss(w);
+    if (!req->response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0) != 0)
+        return -1;
+    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, 0, req->stream, KEEL_IPC_STATS_SIZE);
+    if (p == NULL)
+        return -1;
+    keel_ipc_stats_put(p, stats);
+    return keel_channel_flush(&w->ch);
+}
+
+int
+keel_worker_notify(keel_worker_t *w, uint8_t type, const char *text)
+{
+    size_t len = text ? strlen(text) : 0;
+    if (len > 4096)
+        len = 4096;
+    if (keel_channel_put(&w->ch, type, 0, 0, text, len, NULL, 0) != 0)
+        return -1;
+    return keel_channel_flush(&w->ch);
+}
+
+double
+keel_now_seconds(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
 /* Runs one request to completion and reports it. Returns 0, or -1 when
  * the front is gone. */
 static int
 serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
 {
-    keel_request_t req = {.worker = w, .stream = stream};
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    req.start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-    if (load_params(&req, payload, len) != 0) {
-        free(req.strings);
-        free(req.params);
+    keel_request_t req = {.worker = w, .stream = stream, .start_time = keel_now_seconds()};
+    if (keel_request_load(&req, payload, len) != 0) {
+        keel_request_free(&req);
         return -1;
     }
-
     run_script(&req);
-
-    keel_ipc_stats_t stats = {
-        .zend_usage = zend_memory_usage(0),
-        .zend_peak = zend_memory_peak_usage(0),
-        .zend_real_usage = zend_memory_usage(1),
-        .zend_real_peak = zend_memory_peak_usage(1),
-    };
+    keel_ipc_stats_t stats;
+    keel_request_stats(&stats);
     php_request_shutdown(NULL);
     SG(server_context) = NULL;
-
-    /* Whatever body the script did not read is still on the socket. */
-    while (!req.body_done) {
-        if (req.body_left == 0 && next_body_frame(&req) != 0)
-            break;
-        req.body_left = 0;
-    }
-    int gone = req.body_done ? 0 : -1;
-    free(req.strings);
-    free(req.params);
-    if (gone)
-        return -1;
-
-    w->requests++;
-    stats.requests = w->requests;
-    stats.rss_private = private_rss(w);
-    if (!req.response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, stream, NULL, 0, NULL, 0) != 0)
-        return -1;
-    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, 0, stream, KEEL_IPC_STATS_SIZE);
-    if (p == NULL)
-        return -1;
-    keel_ipc_stats_put(p, &stats);
-    return keel_channel_flush(&w->ch);
+    int rc = keel_request_complete(w, &req, &stats);
+    keel_request_free(&req);
+    return rc;
 }
 
 int
@@ -280,6 +310,8 @@ keel_worker_serve(keel_worker_t *w)
 {
     keel_ipc_header_t hdr;
     const uint8_t *payload;
+    if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
+        return 0;
     for (;;) {
         if (keel_channel_read(&w->ch, &hdr, &payload) != 0)
             return 0; /* the front closed our socket: time to go */

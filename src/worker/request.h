@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc/message.h"
 #include "worker/channel.h"
 
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
     bool body_done;
     bool client_gone;    /* the front sent ABORT */
     bool response_ended; /* RESP_END sent (fastcgi_finish_request) */
+    bool boot;           /* worker mode's boot context: no client, output dropped */
 } keel_request_t;
 
 struct keel_worker_s {
@@ -40,14 +42,41 @@ struct keel_worker_s {
     unsigned slot;
     uint64_t requests;
     int statm_fd; /* /proc/self/statm, kept open: read after every request */
+    /* worker mode */
+    bool worker_mode;
+    bool booted;             /* keel_handle_request() has been reached */
+    keel_request_t boot;     /* context of the worker script itself */
+    keel_request_t *current; /* the request the callable is serving, or NULL */
 };
 
 /* Looks up a parameter by name; NULL when absent. */
 const char *keel_request_param(const keel_request_t *req, const char *name);
 
-/* Serves requests on w's channel until the front closes it. Returns the
+/* Classic mode: serves requests on w's channel, each with a full PHP
+ * request startup and shutdown, until the front closes it. Returns the
  * process exit code. */
 int keel_worker_serve(keel_worker_t *w);
+
+/* Fills req's parameters from a REQUEST payload (copied). Returns 0, or -1
+ * for a malformed payload or no memory. */
+int keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len);
+void keel_request_free(keel_request_t *req);
+
+/* Points SG(request_info) at req's parameters. */
+void keel_request_fill_info(keel_request_t *req);
+
+/* The Zend memory figures, taken at the end of a request's script. */
+void keel_request_stats(keel_ipc_stats_t *stats);
+
+/* After PHP is done with req: drains its unread body and reports the end
+ * of the response and of the request (with stats) to the front. Returns
+ * 0, or -1 when the front is gone. */
+int keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *stats);
+
+double keel_now_seconds(void);
+
+/* Sends a frame with no request attached (WORKER_READY, BOOT_FAILED). */
+int keel_worker_notify(keel_worker_t *w, uint8_t type, const char *text);
 
 /* Pulls up to len body bytes into buf; returns the count, 0 at the end of
  * the body. */

@@ -60,8 +60,8 @@ static int
 keel_sapi_send_headers(sapi_headers_struct *headers)
 {
     keel_request_t *req = current();
-    if (req == NULL || req->response_ended)
-        return SAPI_HEADER_SENT_SUCCESSFULLY;
+    if (req == NULL || req->response_ended || req->boot)
+        return SAPI_HEADER_SENT_SUCCESSFULLY; /* nobody to send them to */
 
     unsigned status = headers->http_response_code ? (unsigned)headers->http_response_code : 200;
     const char *reason = NULL;

@@ -21,6 +21,8 @@
 #include "ipc/message.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
+#include "worker/worker_mode.h"
+#include "front/route.h"
 
 /* How long workers get between SIGTERM and SIGKILL when the generation
  * stops. */
@@ -34,6 +36,8 @@ typedef struct {
     unsigned slots;
     unsigned live;
     sigset_t saved_mask;
+    keel_config_t cfg;
+    keel_router_t paths; /* the root and the worker script, resolved */
 } zygote_t;
 
 static int
@@ -92,14 +96,16 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
         keel_warn("cannot use SCHED_BATCH for the worker: %s", strerror(errno));
 
     keel_worker_t w;
+    memset(&w, 0, sizeof(w));
     if (keel_channel_init(&w.ch, fd, z->generation) != 0)
         _exit(1);
     w.slot = slot;
-    w.requests = 0;
     w.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (w.statm_fd < 0)
         keel_warn("cannot open /proc/self/statm: %s; memory figures will read 0", strerror(errno));
-    int code = keel_worker_serve(&w);
+    int code = keel_config_slot_is_worker_mode(&z->cfg, slot)
+                   ? keel_worker_mode_run(&w, z->paths.worker_script, z->paths.worker_script_name, z->paths.root)
+                   : keel_worker_serve(&w);
     /* _exit: the zygote's atexit handlers and PHP's module shutdown belong
      * to the zygote, not to each worker. */
     _exit(code);
@@ -248,10 +254,10 @@ keel_zygote_main(int argc, char **argv)
     }
     z.generation = (uint32_t)gen;
 
-    keel_config_t cfg;
     char err[512];
-    keel_config_defaults(&cfg);
-    if (keel_config_parse_serve(&cfg, argc - 2, argv + 2, err, sizeof(err)) != KEEL_CONFIG_OK) {
+    keel_config_defaults(&z.cfg);
+    if (keel_config_parse_serve(&z.cfg, argc - 2, argv + 2, err, sizeof(err)) != KEEL_CONFIG_OK ||
+        keel_router_init(&z.paths, z.cfg.root, z.cfg.front_controller, z.cfg.worker_script, err, sizeof(err)) != 0) {
         keel_error("%s", err);
         return 2;
     }
@@ -274,7 +280,7 @@ keel_zygote_main(int argc, char **argv)
      * must be an error for the script, not a signal killing the worker. */
     signal(SIGPIPE, SIG_IGN);
 
-    if (keel_php_startup(&cfg, err, sizeof(err)) != 0) {
+    if (keel_php_startup(&z.cfg, err, sizeof(err)) != 0) {
         send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
         keel_error("%s", err);
         return 1;

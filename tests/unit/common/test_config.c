@@ -131,6 +131,38 @@ test_workers(void **state)
 }
 
 static void
+test_worker_mode(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--workers", "3"), KEEL_CONFIG_OK);
+    assert_null(cfg.worker_script);
+    /* without --worker every slot is classic */
+    assert_int_equal(keel_config_total_workers(&cfg), 3);
+    assert_false(keel_config_slot_is_worker_mode(&cfg, 0));
+
+    assert_int_equal(PARSE("--worker", "public/worker.php", "--workers", "3", "--classic-workers=2",
+                           "--max-consecutive-failures", "7"),
+                     KEEL_CONFIG_OK);
+    assert_string_equal(cfg.worker_script, "public/worker.php");
+    assert_int_equal(cfg.classic_workers, 2);
+    assert_int_equal(cfg.max_consecutive_failures, 7);
+    /* worker-mode slots first, then the classic ones */
+    assert_int_equal(keel_config_total_workers(&cfg), 5);
+    assert_true(keel_config_slot_is_worker_mode(&cfg, 0));
+    assert_true(keel_config_slot_is_worker_mode(&cfg, 2));
+    assert_false(keel_config_slot_is_worker_mode(&cfg, 3));
+    assert_false(keel_config_slot_is_worker_mode(&cfg, 4));
+
+    assert_int_equal(PARSE("--worker", "w.php"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.classic_workers, 1);
+    assert_int_equal(cfg.max_consecutive_failures, 5);
+    assert_int_equal(PARSE("--worker", ""), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--classic-workers", "0"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--max-consecutive-failures", "0"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--worker", "w.php", "--workers", "1000", "--classic-workers", "100"), KEEL_CONFIG_ERROR);
+}
+
+static void
 test_php_ini(void **state)
 {
     (void)state;
@@ -387,7 +419,7 @@ test_unknown_options(void **state)
         {1, {"--ROOT"}, {"'--ROOT'", NULL}},
         {2, {"--rootx", "/srv"}, {"'--rootx'", NULL}},
         {1, {"--root-dir=/srv"}, {"'--root-dir=/srv'", NULL}},
-        {1, {"--worker=2"}, {"'--worker=2'", NULL}},
+        {1, {"--workerz=2"}, {"'--workerz=2'", NULL}},
         {1, {"-x"}, {"'-x'", NULL}},
         {1, {"-"}, {"'-'", NULL}},
         {1, {"--"}, {"'--'", NULL}},
@@ -445,6 +477,7 @@ main(void)
         cmocka_unit_test(test_root),
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_worker_mode),
         cmocka_unit_test(test_php_ini),
         cmocka_unit_test(test_front_controller),
         cmocka_unit_test(test_max_queue),

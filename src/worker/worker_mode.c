@@ -1,0 +1,313 @@
+#include "worker/worker_mode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <main/SAPI.h>
+#include <main/php.h>
+#include <main/php_main.h>
+#include <main/php_output.h>
+#include <main/php_variables.h>
+#include <Zend/zend_exceptions.h>
+#include <Zend/zend_ini.h>
+#include <ext/session/php_session.h>
+#include <ext/spl/spl_exceptions.h>
+
+#include "common/log.h"
+#include "ipc/message.h"
+
+/* --- the per-request reset, inside the long-running script --- */
+
+/* Rebuilds the superglobals from the current request. $_FILES is dropped
+ * first because parsing a multipart $_POST refills it; $_ENV is left alone
+ * (it describes the process, not the request); $GLOBALS belongs to the app. */
+static void
+rebuild_superglobals(void)
+{
+    zval *files = &PG(http_globals)[TRACK_VARS_FILES];
+    zval_ptr_dtor_nogc(files);
+    ZVAL_UNDEF(files);
+
+    zend_string *env = ZSTR_KNOWN(ZEND_STR_AUTOGLOBAL_ENV);
+    zend_auto_global *ag;
+    /* Registration order is $_GET, $_POST, $_COOKIE, $_SERVER, $_ENV,
+     * $_REQUEST, $_FILES: $_REQUEST is built after its sources. Code is
+     * already compiled, so just-in-time globals must be filled now too. */
+    ZEND_HASH_MAP_FOREACH_PTR(CG(auto_globals), ag)
+    {
+        if (ag->name == env || ag->auto_global_callback == NULL || zend_string_equals_literal(ag->name, "GLOBALS"))
+            continue;
+        ag->armed = ag->auto_global_callback(ag->name);
+    }
+    ZEND_HASH_FOREACH_END();
+}
+
+/* php_request_startup()'s per-request part, without re-activating the
+ * engine the script is running in. */
+static void
+request_startup(void)
+{
+    php_output_activate();
+    PG(header_is_being_sent) = 0;
+    PG(connection_status) = PHP_CONNECTION_NORMAL;
+    sapi_activate();
+    zend_set_timeout(EG(timeout_seconds), 0);
+    if (PG(expose_php) && !SG(headers_sent))
+        sapi_add_header(SAPI_PHP_VERSION_HEADER, sizeof(SAPI_PHP_VERSION_HEADER) - 1, 1);
+    if (PG(output_handler) && PG(output_handler)[0]) {
+        zval oh;
+        ZVAL_STRING(&oh, PG(output_handler));
+        php_output_start_user(&oh, 0, PHP_OUTPUT_HANDLER_STDFLAGS);
+        zval_ptr_dtor(&oh);
+    } else if (PG(output_buffering)) {
+        php_output_start_user(NULL, PG(output_buffering) > 1 ? PG(output_buffering) : 0, PHP_OUTPUT_HANDLER_STDFLAGS);
+    } else if (PG(implicit_flush)) {
+        php_output_set_implicit_flush(1);
+    }
+    rebuild_superglobals();
+}
+
+/* A bailout during startup (a fatal error while parsing the body) leaves
+ * the request half set up; the callable still runs and PHP reports. */
+static void
+request_startup_guarded(void)
+{
+    zend_try
+    {
+        request_startup();
+    }
+    zend_end_try();
+}
+
+/* An open session is written and closed, and $_SESSION forgotten, so the
+ * next request starts without one as it would under PHP-FPM. */
+static void
+close_session(void)
+{
+    if (PS(session_status) == php_session_active)
+        php_session_flush(1);
+    zend_hash_str_del(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
+}
+
+static void
+restore_ini(const char *name)
+{
+    zend_string *key = zend_string_init(name, strlen(name), 0);
+    zend_restore_ini_entry(key, PHP_INI_STAGE_RUNTIME);
+    zend_string_release(key);
+}
+
+/* php_request_shutdown()'s per-request part: flush output and headers,
+ * close the session, delete uploaded files, reset what the request
+ * changed about the connection. */
+static void
+request_shutdown(void)
+{
+    zend_try
+    {
+        php_output_end_all();
+    }
+    zend_end_try();
+    zend_try
+    {
+        close_session();
+    }
+    zend_end_try();
+    zend_try
+    {
+        php_output_deactivate();
+    }
+    zend_end_try();
+    zend_try
+    {
+        sapi_deactivate();
+    }
+    zend_end_try();
+    /* ignore_user_abort() and set_time_limit() last one request only. */
+    restore_ini("ignore_user_abort");
+    restore_ini("max_execution_time");
+    zend_unset_timeout();
+}
+
+static void
+back_to_boot_context(keel_worker_t *w)
+{
+    SG(server_context) = &w->boot;
+    keel_request_fill_info(&w->boot);
+}
+
+/* Reports the end of a request and frees it. Returns 0, or -1 when the
+ * front is gone. */
+static int
+complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *stats)
+{
+    int rc = keel_request_complete(w, req, stats);
+    keel_request_free(req);
+    free(req);
+    w->current = NULL;
+    return rc;
+}
+
+/* --- keel_handle_request() --- */
+
+/* Blocks for the next request; NULL when the front closed the socket
+ * (recycling, reload or shutdown). */
+static keel_request_t *
+wait_for_request(keel_worker_t *w)
+{
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    for (;;) {
+        if (keel_channel_read(&w->ch, &hdr, &payload) != 0)
+            return NULL;
+        if (hdr.type == KEEL_IPC_REQUEST)
+            break; /* anything else is late news about a finished request */
+    }
+    keel_request_t *req = calloc(1, sizeof(*req));
+    if (req == NULL)
+        return NULL;
+    req->worker = w;
+    req->stream = hdr.stream;
+    req->start_time = keel_now_seconds();
+    if (keel_request_load(req, payload, hdr.length) != 0) {
+        keel_request_free(req);
+        free(req);
+        return NULL;
+    }
+    return req;
+}
+
+PHP_FUNCTION(keel_handle_request)
+{
+    zend_fcall_info fci;
+    zend_fcall_info_cache fcc;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_FUNC(fci, fcc)
+    ZEND_PARSE_PARAMETERS_END();
+
+    keel_request_t *ctx = SG(server_context);
+    keel_worker_t *w = ctx ? ctx->worker : NULL;
+    if (w == NULL || !w->worker_mode || w->current != NULL) {
+        zend_throw_exception(spl_ce_RuntimeException,
+                             w && w->current
+                                 ? "keel_handle_request() called while handling a request"
+                                 : "keel_handle_request() called outside worker mode (see keel serve --worker)",
+                             0);
+        RETURN_THROWS();
+    }
+    if (!w->booted) {
+        w->booted = true;
+        if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
+            RETURN_FALSE;
+    }
+    /* Waiting is not running: no time limit ticks while idle. */
+    zend_unset_timeout();
+    keel_request_t *req = wait_for_request(w);
+    if (req == NULL)
+        RETURN_FALSE;
+
+    w->current = req;
+    SG(server_context) = req;
+    keel_request_fill_info(req);
+    php_handle_auth_data(keel_request_param(req, "HTTP_AUTHORIZATION"));
+    request_startup_guarded();
+
+    zval retval;
+    ZVAL_UNDEF(&retval);
+    fci.retval = &retval;
+    fci.param_count = 0;
+    fci.params = NULL;
+    zend_call_function(&fci, &fcc);
+    zval_ptr_dtor(&retval);
+
+    if (EG(exception)) {
+        /* exit() ends the request normally but restarts the worker
+         * script; an uncaught exception is reported like PHP reports it
+         * (500, display_errors) and the worker is replaced. Both leave the
+         * script through the bailout and finish the request there. */
+        if (zend_is_unwind_exit(EG(exception)) || zend_is_graceful_exit(EG(exception)))
+            zend_bailout();
+        zend_exception_error(EG(exception), E_ERROR);
+        zend_bailout(); /* not reached: E_ERROR bails out itself */
+    }
+
+    keel_ipc_stats_t stats;
+    keel_request_stats(&stats);
+    request_shutdown();
+    back_to_boot_context(w);
+    if (complete(w, req, &stats) != 0)
+        RETURN_FALSE;
+    RETURN_TRUE;
+}
+
+/* --- the worker process --- */
+
+static int
+boot_params(keel_request_t *boot, const char *script, const char *script_name, const char *root)
+{
+    /* The worker script sees a request-less $_SERVER that names it, as
+     * FrankenPHP's does, with FRANKENPHP_WORKER set for integrations that
+     * detect worker mode that way. */
+    const char *kv[][2] = {
+        {"SCRIPT_FILENAME", script},
+        {"SCRIPT_NAME", script_name},
+        {"DOCUMENT_ROOT", root},
+        {"FRANKENPHP_WORKER", "1"},
+    };
+    size_t size = 0;
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        size += keel_ipc_kv_size(strlen(kv[i][0]), strlen(kv[i][1]));
+    uint8_t *buf = malloc(size), *p = buf;
+    if (buf == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        p += keel_ipc_kv_put(p, kv[i][0], strlen(kv[i][0]), kv[i][1], strlen(kv[i][1]));
+    int rc = keel_request_load(boot, buf, size);
+    free(buf);
+    return rc;
+}
+
+int
+keel_worker_mode_run(keel_worker_t *w, const char *script, const char *script_name, const char *root)
+{
+    w->worker_mode = true;
+    w->boot = (keel_request_t){.worker = w, .boot = true, .body_done = true, .start_time = keel_now_seconds()};
+    if (boot_params(&w->boot, script, script_name, root) != 0)
+        return 1;
+    SG(server_context) = &w->boot;
+    keel_request_fill_info(&w->boot);
+    if (php_request_startup() == FAILURE) {
+        keel_worker_notify(w, KEEL_IPC_BOOT_FAILED, "PHP request startup failed");
+        return 1;
+    }
+    zend_file_handle fh;
+    zend_stream_init_filename(&fh, script);
+    php_execute_script(&fh);
+    zend_destroy_file_handle(&fh);
+
+    int code = 0;
+    char why[1024] = "";
+    if (PG(last_error_message))
+        snprintf(why, sizeof(why), "%s in %s on line %d", ZSTR_VAL(PG(last_error_message)),
+                 PG(last_error_file) ? ZSTR_VAL(PG(last_error_file)) : "?", PG(last_error_lineno));
+    keel_request_t *req = w->current;
+    int exit_status = EG(exit_status);
+    keel_ipc_stats_t stats;
+    keel_request_stats(&stats);
+    /* The script's end also ends a request cut short by exit(), an
+     * uncaught exception or a fatal error: PHP's own shutdown flushes its
+     * output (a 500 when an error set it) to that request's client. */
+    php_request_shutdown(NULL);
+    if (req != NULL) {
+        /* exit(N) gives N, a fatal error 255: the front logs non-zero. */
+        complete(w, req, &stats);
+        code = exit_status;
+    } else if (!w->booted) {
+        keel_worker_notify(w, KEEL_IPC_BOOT_FAILED,
+                           why[0] ? why : "the worker script ended before calling keel_handle_request()");
+        code = 1;
+    }
+    SG(server_context) = NULL;
+    keel_request_free(&w->boot);
+    return code;
+}
