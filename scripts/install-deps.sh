@@ -10,6 +10,7 @@ libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli
 libcmocka-dev
 python3-pytest python3-requests
 nginx php8.2-fpm wrk
+php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 "
 
 missing=""
