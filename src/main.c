@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/reload.h"
 #include "common/config.h"
 #include "front/server.h"
 #include "worker/zygote.h"
@@ -13,6 +14,7 @@ static const char usage[] = "Usage: keel <command> [options]\n"
                             "\n"
                             "Commands:\n"
                             "  serve      serve a PHP application over HTTP (keel serve --help)\n"
+                            "  reload     start a new generation of a running keel (keel reload --help)\n"
                             "  version    print keel's version\n"
                             "\n"
                             "Options:\n"
@@ -36,6 +38,8 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") == 0)
         return keel_front_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "reload") == 0)
+        return keel_reload_main(argc - 2, argv + 2);
     /* Internal: the front starts each generation as `keel zygote N ...`. */
     if (strcmp(cmd, "zygote") == 0)
         return keel_zygote_main(argc - 1, argv + 1);

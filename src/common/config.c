@@ -30,6 +30,20 @@ const char keel_serve_usage[] =
     "                           past it clients get 503 with Retry-After\n"
     "  --max-wait DURATION      longest a request waits for a worker (default: 30s)\n"
     "  --max-body SIZE          largest request body accepted, else 413 (default: 32M)\n"
+    "  --max-requests N         recycle a worker after N requests (default: 0, off)\n"
+    "  --max-requests-jitter N  draw each worker's limit from [N-jitter, N] so workers\n"
+    "                           do not restart together (default: 0)\n"
+    "  --max-worker-memory SIZE recycle a worker, after its request, once its private\n"
+    "                           memory passes SIZE; its replacement starts first\n"
+    "                           (default: 0, off)\n"
+    "  --max-worker-memory-hard SIZE\n"
+    "                           kill a worker at once past SIZE; its request gets 503\n"
+    "                           (default: 0, off)\n"
+    "  --ttl DURATION           recycle workers older than DURATION (default: 0, off)\n"
+    "  --idle-ttl DURATION      recycle workers idle longer than DURATION (default: 0, off)\n"
+    "  --admin HOST:PORT|off    admin listener for /status, /metrics and reload\n"
+    "                           (default: 127.0.0.1:9180; skipped with a warning when\n"
+    "                           that default is taken)\n"
     "  --shutdown-timeout DURATION\n"
     "                           on SIGTERM/SIGINT, how long in-flight requests may\n"
     "                           finish before workers are stopped (default: 30s)\n"
@@ -49,6 +63,8 @@ keel_config_defaults(keel_config_t *cfg)
     cfg->worker_script = NULL;
     cfg->classic_workers = 1;
     cfg->max_consecutive_failures = 5;
+    cfg->admin = KEEL_DEFAULT_ADMIN;
+    cfg->admin_explicit = 0;
     cfg->max_queue = 1024;
     cfg->max_wait_ms = 30 * 1000;
     cfg->max_body = 32u << 20;
@@ -159,6 +175,37 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen,
                             "option --max-consecutive-failures: expected a number from 1 to 1000, got '%s'%s", v, "");
             cfg->max_consecutive_failures = (unsigned)n;
+        } else if (OPTION("--max-requests")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 0, UINT32_MAX, &cfg->max_requests) != 0)
+                return fail(errbuf, errlen, "option --max-requests: expected a number, got '%s'%s", v, "");
+        } else if (OPTION("--max-requests-jitter")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 0, UINT32_MAX, &cfg->max_requests_jitter) != 0)
+                return fail(errbuf, errlen, "option --max-requests-jitter: expected a number, got '%s'%s", v, "");
+        } else if (OPTION("--max-worker-memory")) {
+            CHECK_MISSING();
+            if (keel_parse_size(v, &cfg->max_worker_memory) != 0)
+                return fail(errbuf, errlen, "option --max-worker-memory: expected a size like 256M, got '%s'%s", v, "");
+        } else if (OPTION("--max-worker-memory-hard")) {
+            CHECK_MISSING();
+            if (keel_parse_size(v, &cfg->max_worker_memory_hard) != 0)
+                return fail(errbuf, errlen, "option --max-worker-memory-hard: expected a size like 512M, got '%s'%s", v,
+                            "");
+        } else if (OPTION("--ttl")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->ttl_ms) != 0)
+                return fail(errbuf, errlen, "option --ttl: expected a duration like 1h, got '%s'%s", v, "");
+        } else if (OPTION("--idle-ttl")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->idle_ttl_ms) != 0)
+                return fail(errbuf, errlen, "option --idle-ttl: expected a duration like 10m, got '%s'%s", v, "");
+        } else if (OPTION("--admin")) {
+            CHECK_MISSING();
+            if (*v == '\0')
+                return fail(errbuf, errlen, "option --admin: expected HOST:PORT or off%s%s", "", "");
+            cfg->admin = strcmp(v, "off") == 0 ? NULL : v;
+            cfg->admin_explicit = 1;
         } else if (OPTION("--php-ini")) {
             CHECK_MISSING();
             cfg->php_ini = v;
@@ -192,6 +239,8 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
 #undef OPTION
 #undef CHECK_MISSING
     }
+    if (cfg->max_worker_memory_hard && cfg->max_worker_memory > cfg->max_worker_memory_hard)
+        return fail(errbuf, errlen, "--max-worker-memory is above --max-worker-memory-hard%s%s", "", "");
     if (cfg->worker_script && cfg->workers + cfg->classic_workers > KEEL_MAX_WORKERS)
         return fail(errbuf, errlen, "--workers plus --classic-workers exceeds %s%s", "1024", "");
     return KEEL_CONFIG_OK;

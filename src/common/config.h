@@ -11,6 +11,7 @@
 
 #define KEEL_MAX_INI_ENTRIES 256
 #define KEEL_MAX_WORKERS     1024
+#define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
 
 typedef struct {
     const char *root;                      /* document root as given */
@@ -23,10 +24,19 @@ typedef struct {
     const char *worker_script;         /* --worker: the script that boots the app once */
     unsigned classic_workers;          /* with --worker: workers for other .php files */
     unsigned max_consecutive_failures; /* worker-script boots that may fail in a row */
-    uint64_t max_queue;                /* requests waiting for a worker */
-    uint64_t max_wait_ms;              /* how long one may wait */
-    uint64_t max_body;                 /* bytes of request body accepted */
-    uint64_t shutdown_timeout_ms;      /* grace for in-flight requests on SIGTERM */
+    /* recycling, all off when 0 */
+    uint64_t max_requests;
+    uint64_t max_requests_jitter;
+    uint64_t max_worker_memory;      /* bytes of private memory: graceful */
+    uint64_t max_worker_memory_hard; /* bytes of private memory: kill */
+    uint64_t ttl_ms;
+    uint64_t idle_ttl_ms;
+    const char *admin;            /* admin listener "host:port", or NULL when off */
+    int admin_explicit;           /* --admin was given: failing to bind it is an error */
+    uint64_t max_queue;           /* requests waiting for a worker */
+    uint64_t max_wait_ms;         /* how long one may wait */
+    uint64_t max_body;            /* bytes of request body accepted */
+    uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
 } keel_config_t;
 
 typedef enum {

@@ -1,7 +1,12 @@
 /*
- * The front process's shared state: HTTP listener, the current
- * generation, its workers and the queue of requests waiting for one. The
- * front does all HTTP I/O and never initialises PHP.
+ * The front process's state: the HTTP listener, the generations (each a
+ * zygote with its workers), and the queues of requests waiting for a
+ * worker. The front does all HTTP I/O and never initialises PHP.
+ *
+ * Ownership: the front owns its generations (front.generations); a
+ * generation owns its workers (gen.workers); a request (keel_php_request_t)
+ * lives in h2o's request pool and points at the worker running it, which
+ * points back; whichever side goes first clears the other's pointer.
  */
 #ifndef KEEL_FRONT_FRONT_H
 #define KEEL_FRONT_FRONT_H
@@ -15,9 +20,19 @@
 #include "common/config.h"
 #include "front/route.h"
 #include "ipc/message.h"
+#include "supervisor/leak.h"
+#include "supervisor/recycle.h"
 
 typedef struct keel_front_s keel_front_t;
+typedef struct keel_generation_s keel_generation_t;
 typedef struct keel_php_request_s keel_php_request_t;
+
+/* The two kinds of worker, each with its own idle lists and queue. */
+typedef enum {
+    KEEL_POOL_CLASSIC = 0, /* a full PHP request per request */
+    KEEL_POOL_WORKER = 1,  /* --worker: the booted script handles requests */
+} keel_pool_kind_t;
+#define KEEL_POOL_KINDS 2
 
 typedef enum {
     KEEL_WORKER_STARTING, /* SPAWN sent, WORKER_UP not yet received */
@@ -27,56 +42,79 @@ typedef enum {
     KEEL_WORKER_GONE,     /* socket closed; waiting for the zygote's WORKER_EXIT */
 } keel_worker_state_t;
 
-/* The two kinds of worker, each with its own idle list and queue. */
-typedef enum {
-    KEEL_POOL_CLASSIC = 0, /* a full PHP request per request */
-    KEEL_POOL_WORKER = 1,  /* --worker: the booted script handles requests */
-} keel_pool_kind_t;
-#define KEEL_POOL_KINDS 2
-
-typedef struct {
-    keel_front_t *front;
-    unsigned slot;
+typedef struct keel_front_worker_s {
+    keel_generation_t *gen;
+    uint32_t id; /* unique in this front's life; the zygote reports by it */
     keel_pool_kind_t kind;
     pid_t pid;
     keel_worker_state_t state;
     h2o_socket_t *sock;
     keel_php_request_t *req;  /* the request it is running, NULL if the client left */
     uint32_t stream;          /* stream id of the request it is running */
-    h2o_linklist_t idle_link; /* in keel_front_t.idle when IDLE */
+    h2o_linklist_t gen_link;  /* in gen->workers */
+    h2o_linklist_t idle_link; /* in gen->idle[kind] when IDLE */
     /* one write in flight: frames queue in `pending` while `inflight` is written */
     h2o_buffer_t *pending, *inflight;
-    keel_ipc_stats_t stats;            /* figures from its last REQ_DONE */
-    h2o_timeout_entry_t respawn_entry; /* backoff before the next start */
-    char boot_error[256];              /* its BOOT_FAILED message, if any */
-    bool reading_paused;               /* response backpressure: client slower than PHP */
+    bool reading_paused; /* response backpressure: client slower than PHP */
     h2o_timeout_entry_t resume_entry;
-    bool exited; /* the zygote reported its exit */
+    bool exited;            /* the zygote reported its exit */
+    bool retiring;          /* to close after its current request (recycling, draining) */
+    bool replaced;          /* a replacement has been started for it */
+    bool replacement_ready; /* ... and is serving: this one may go */
+    char boot_error[256];   /* its BOOT_FAILED message, if any */
+    /* memory governance */
+    keel_ipc_stats_t stats;  /* figures from its last REQ_DONE */
+    uint64_t started_ms;     /* became ready */
+    uint64_t idle_since_ms;  /* 0 while busy */
+    uint64_t request_limit;  /* its jittered max_requests, 0 = none */
+    keel_leak_series_t leak; /* private memory against requests */
+    bool leak_reported;
 } keel_front_worker_t;
 
+/* A worker restart waiting out its backoff. */
+typedef struct {
+    keel_generation_t *gen;
+    keel_pool_kind_t kind;
+    h2o_timeout_entry_t entry;
+    h2o_linklist_t link; /* in gen->pending_spawns */
+} keel_pending_spawn_t;
+
 typedef enum {
-    KEEL_GEN_STARTING,
-    KEEL_GEN_READY,
-    KEEL_GEN_STOPPING,
-    KEEL_GEN_GONE,
+    KEEL_GEN_STARTING, /* zygote or workers booting; not serving yet */
+    KEEL_GEN_ACTIVE,   /* serving new requests */
+    KEEL_GEN_DRAINING, /* replaced: finishing in-flight requests */
+    KEEL_GEN_STOPPING, /* its zygote was told to go */
+    KEEL_GEN_GONE,     /* zygote exited; freed soon */
 } keel_gen_state_t;
 
-typedef struct {
+struct keel_generation_s {
+    keel_front_t *front;
     uint32_t number;
     keel_gen_state_t state;
     pid_t zygote_pid;
     int ctl_fd;
     h2o_socket_t *ctl_sock;
     bool opcache;
-} keel_generation_t;
+    h2o_linklist_t link;           /* in front->generations */
+    h2o_linklist_t workers;        /* keel_front_worker_t, every state */
+    h2o_linklist_t pending_spawns; /* keel_pending_spawn_t */
+    h2o_linklist_t idle[KEEL_POOL_KINDS];
+    unsigned failures[KEEL_POOL_KINDS]; /* consecutive workers that exited before ready */
+    bool given_up[KEEL_POOL_KINDS];     /* too many failures: no more restarts */
+    char failure[512];                  /* why it failed to start, for the log and `keel reload` */
+    uint64_t started_ms;
+};
 
 typedef enum {
     KEEL_FRONT_STARTING,
     KEEL_FRONT_SERVING,
     KEEL_FRONT_DRAINING, /* SIGTERM: no new connections, in-flight requests finish */
-    KEEL_FRONT_STOPPING, /* workers told to go; waiting for the zygote to exit */
+    KEEL_FRONT_STOPPING, /* workers told to go; waiting for the zygotes to exit */
     KEEL_FRONT_DONE,
 } keel_front_state_t;
+
+/* Someone waiting for a reload's outcome (an admin request). */
+typedef void (*keel_reload_cb)(void *data, uint32_t generation, const char *error);
 
 struct keel_front_s {
     keel_config_t cfg;
@@ -99,62 +137,99 @@ struct keel_front_s {
 
     keel_router_t router;
 
-    keel_generation_t gen;
-    keel_front_worker_t *workers; /* keel_config_total_workers() slots */
-    unsigned worker_count;
+    /* generations: the active one serves new requests; an incoming one is
+     * booting to replace it; older ones drain */
+    h2o_linklist_t generations;
+    keel_generation_t *active;
+    keel_generation_t *incoming;
+    uint32_t last_generation;
+    uint32_t next_worker_id;
+    keel_reload_cb reload_cb;
+    void *reload_data;
+
     struct {
-        h2o_linklist_t idle;  /* idle workers, most recently used first */
         h2o_linklist_t queue; /* keel_php_request_t waiting for a worker */
         size_t queue_len;
-        unsigned failures; /* consecutive workers that exited before ready */
-        bool given_up;     /* too many failures: requests get 503 */
-    } pools[KEEL_POOL_KINDS];
+    } queues[KEEL_POOL_KINDS];
     size_t in_flight; /* requests dispatched or queued, not yet finished */
     uint32_t next_stream;
-    unsigned workers_ready;     /* slots that have been ready once, to announce readiness */
+
+    /* counters for /status and /metrics */
+    uint64_t requests_total;
+    uint64_t recycles[KEEL_RECYCLE_REASONS];
+    uint64_t worker_crashes;
+    uint64_t reloads_ok, reloads_failed;
+
     h2o_timeout_t wait_timeout; /* --max-wait for queued requests */
     h2o_timeout_t zero_timeout; /* "soon": work deferred to the loop */
+    h2o_timeout_t stop_timeout; /* --shutdown-timeout */
+    h2o_timeout_t tick_timeout; /* periodic memory and age checks */
+    h2o_timeout_entry_t tick_entry;
+    h2o_timeout_entry_t stop_entry;
     /* h2o timeouts have one duration each: one per backoff delay in use */
     h2o_timeout_t backoff_timeouts[16];
     uint64_t backoff_delays[16];
     unsigned backoff_count;
-    h2o_timeout_t stop_timeout; /* --shutdown-timeout */
-    h2o_timeout_entry_t stop_entry;
 };
 
-/* generation.c */
-int keel_generation_start(keel_front_t *f, char *err, size_t errlen);
-void keel_generation_spawn(keel_front_t *f, unsigned slot);
-void keel_generation_stop(keel_front_t *f);
-/* front callbacks the generation calls */
-void keel_front_on_generation_ready(keel_front_t *f);
-void keel_front_on_generation_failed(keel_front_t *f, const char *why);
-/* Every worker slot has come up once: start accepting. */
-void keel_front_on_workers_up(keel_front_t *f);
-/* A pool gave up restarting failing workers. */
-void keel_front_on_pool_given_up(keel_front_t *f, keel_pool_kind_t kind, const char *why);
+uint64_t keel_now_ms(void);
 
-/* pool.c */
-int keel_pool_init(keel_front_t *f);
-void keel_pool_worker_up(keel_front_t *f, unsigned slot, pid_t pid, int fd);
-void keel_pool_worker_exit(keel_front_t *f, unsigned slot, pid_t pid, int status);
-/* Hands req to an idle worker or queues it; answers 503 when the queue is full. */
-void keel_pool_submit(keel_front_t *f, keel_php_request_t *req);
-/* Called when a request leaves the queue before being dispatched. */
-void keel_pool_unqueue(keel_front_t *f, keel_php_request_t *req);
-/* Queues a frame to a worker; keel_pool_flush starts writing what is
+/* --- generation.c: zygotes and the switch between generations --- */
+
+/* Starts a new generation; it becomes active once all its workers are
+ * ready. Returns it, or NULL with a message in err. */
+keel_generation_t *keel_generation_start(keel_front_t *f, char *err, size_t errlen);
+/* Asks g's zygote for one more worker of `kind`. */
+keel_front_worker_t *keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind);
+/* Called when a worker of g became ready / failed before ready. */
+void keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w);
+void keel_generation_on_worker_failed(keel_generation_t *g, keel_pool_kind_t kind, const char *why);
+/* Retires g: idle workers close now, busy ones after their request. */
+void keel_generation_drain(keel_generation_t *g);
+/* Checks whether a draining generation is empty and stops its zygote. */
+void keel_generation_maybe_stop(keel_generation_t *g);
+/* Tells the zygote to go now (its workers are ended). */
+void keel_generation_stop(keel_generation_t *g);
+/* The zygote with this pid exited; returns 1 if it was one of ours. */
+int keel_generation_reaped(keel_front_t *f, pid_t pid, int status);
+/* Starts generation N+1 (SIGHUP, admin); cb (if any) hears the outcome. */
+void keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data);
+
+/* --- worker.c: the front's side of a worker process --- */
+
+keel_front_worker_t *keel_worker_new(keel_generation_t *g, keel_pool_kind_t kind);
+void keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd);
+void keel_worker_exited(keel_front_worker_t *w, int status);
+/* Closes the worker's socket (it exits on end-of-stream). */
+void keel_worker_close(keel_front_worker_t *w);
+/* Whether the worker can be forgotten: socket closed and exit reported. */
+bool keel_worker_finished(const keel_front_worker_t *w);
+void keel_worker_free(keel_front_worker_t *w);
+/* Queues a frame to a worker; keel_worker_flush starts writing what is
  * queued, so the frames of one request leave in one write. */
-void keel_pool_flush(keel_front_worker_t *w);
-void keel_pool_send(keel_front_worker_t *w, uint8_t type, uint8_t flags, uint32_t stream, const void *a, size_t alen,
-                    const void *b, size_t blen);
-void keel_pool_close_all(keel_front_t *f);
+void keel_worker_send(keel_front_worker_t *w, uint8_t type, uint8_t flags, uint32_t stream, const void *a, size_t alen,
+                      const void *b, size_t blen);
+void keel_worker_flush(keel_front_worker_t *w);
 /* Response backpressure: stop/start reading a worker's output. */
-void keel_pool_pause_reading(keel_front_worker_t *w);
-void keel_pool_resume_reading(keel_front_worker_t *w);
-size_t keel_pool_live_workers(const keel_front_t *f);
+void keel_worker_pause_reading(keel_front_worker_t *w);
+void keel_worker_resume_reading(keel_front_worker_t *w);
+/* Periodic checks: hard memory limit while busy, ttl and idle ttl. */
+void keel_workers_tick(keel_front_t *f);
+
+/* --- dispatch.c: queues --- */
+
+/* Hands req to an idle worker of the active generation or queues it;
+ * answers 503 when the queue is full. */
+void keel_dispatch_submit(keel_front_t *f, keel_php_request_t *req);
+/* Called when a request leaves the queue before being dispatched. */
+void keel_dispatch_unqueue(keel_front_t *f, keel_php_request_t *req);
+/* A worker became free: give it queued work or park it as idle. */
+void keel_dispatch_worker_free(keel_front_worker_t *w);
+/* Hands queued requests to idle workers (after a generation switch). */
+void keel_dispatch_drain_queues(keel_front_t *f);
 const char *keel_pool_name(keel_pool_kind_t kind);
 
-/* php_request.c */
+/* --- php_request.c --- */
 int keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route);
 /* Starts req on worker w: sends its parameters and body. */
 void keel_php_request_dispatch(keel_php_request_t *req, keel_front_worker_t *w);
@@ -162,12 +237,20 @@ void keel_php_request_dispatch(keel_php_request_t *req, keel_front_worker_t *w);
 void keel_php_request_reject(keel_php_request_t *req, int status, const char *reason, const char *retry_after);
 /* Frames from the worker running req. */
 void keel_php_request_on_frame(keel_php_request_t *req, const keel_ipc_header_t *hdr, const uint8_t *payload);
-/* The worker died while running req. */
-void keel_php_request_on_worker_lost(keel_php_request_t *req);
+/* The worker died while running req; `status` is what the client gets
+ * when nothing was sent yet (502, or 503 for a memory kill). */
+void keel_php_request_on_worker_lost(keel_php_request_t *req, int status);
+
+/* --- server.c: lifecycle --- */
+/* The first generation is ready: start accepting. */
+void keel_front_on_first_generation_ready(keel_front_t *f);
+/* The first generation could not start: exit with a message. */
+void keel_front_on_startup_failed(keel_front_t *f, const char *why);
 /* Called whenever a request finishes, for shutdown accounting. */
 void keel_front_request_finished(keel_front_t *f);
+/* Called whenever a generation is gone, for shutdown accounting. */
+void keel_front_generation_gone(keel_front_t *f);
 
-/* Node type for the queue. */
 struct keel_php_request_s {
     h2o_generator_t super; /* first: h2o hands back this pointer */
     keel_front_t *front;

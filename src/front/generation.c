@@ -1,9 +1,15 @@
 /*
- * Starting a generation: the front re-executes its own binary as
- * `keel zygote N <serve options>`, so PHP is initialised in a fresh
- * process image rather than in a fork of the front. The control socket
- * is SOCK_SEQPACKET: one frame per message, and WORKER_UP carries the
- * worker's socket as SCM_RIGHTS.
+ * Generations. Each is a zygote — the front re-executes its own binary as
+ * `keel zygote N <serve options>`, so PHP is initialised in a fresh process
+ * image — and the workers it forks. The control socket is SOCK_SEQPACKET:
+ * one frame per message, and WORKER_UP carries the worker's socket as
+ * SCM_RIGHTS.
+ *
+ * A reload starts generation N+1 beside N. When all of N+1's workers are
+ * ready, new requests go to N+1 and N drains: its idle workers close, its
+ * busy ones finish their request first; when none is left its zygote is
+ * told to go, and with it OPcache's shared memory. If N+1 cannot start, N
+ * never stops serving.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,16 +19,52 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "front/front.h"
+#include "supervisor/backoff.h"
 #include "worker/zygote.h"
+
+static void fail_incoming(keel_generation_t *g, const char *why);
+static void schedule_spawn(keel_generation_t *g, keel_pool_kind_t kind, uint64_t delay_ms);
+static void cancel_pending_spawns(keel_generation_t *g);
+
+static keel_front_worker_t *
+find_worker(keel_generation_t *g, uint32_t id)
+{
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (w->id == id)
+            return w;
+    }
+    return NULL;
+}
+
+static unsigned
+target_count(const keel_front_t *f, keel_pool_kind_t kind)
+{
+    if (f->cfg.worker_script == NULL)
+        return kind == KEEL_POOL_CLASSIC ? f->cfg.workers : 0;
+    return kind == KEEL_POOL_WORKER ? f->cfg.workers : f->cfg.classic_workers;
+}
+
+/* --- control messages from the zygote --- */
+
+static void
+on_zygote_ready(keel_generation_t *g)
+{
+    keel_front_t *f = g->front;
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        for (unsigned i = 0; i < target_count(f, (keel_pool_kind_t)k); i++)
+            keel_generation_spawn(g, (keel_pool_kind_t)k);
+}
 
 static void
 on_control(h2o_socket_t *sock, const char *err)
 {
-    keel_front_t *f = sock->data;
+    keel_generation_t *g = sock->data;
     if (err != NULL)
         goto Gone;
     for (;;) {
@@ -33,7 +75,7 @@ on_control(h2o_socket_t *sock, const char *err)
             struct cmsghdr align;
         } ctrl;
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl)};
-        ssize_t n = recvmsg(f->gen.ctl_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t n = recvmsg(g->ctl_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -51,9 +93,10 @@ on_control(h2o_socket_t *sock, const char *err)
         keel_ipc_header_t hdr;
         const uint8_t *payload;
         size_t size;
-        keel_ipc_worker_t w;
+        keel_ipc_worker_t wm;
+        keel_front_worker_t *w;
         if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK) {
-            keel_error("malformed message from the zygote");
+            keel_error("malformed message from the zygote of generation %u", g->number);
             if (fd >= 0)
                 close(fd);
             continue;
@@ -62,31 +105,29 @@ on_control(h2o_socket_t *sock, const char *err)
         case KEEL_IPC_ZYGOTE_READY: {
             uint32_t pid, flags;
             if (keel_ipc_zygote_ready_get(payload, hdr.length, &pid, &flags) == KEEL_IPC_OK) {
-                f->gen.opcache = (flags & KEEL_IPC_ZYGOTE_OPCACHE) != 0;
-                f->gen.state = KEEL_GEN_READY;
-                keel_front_on_generation_ready(f);
+                g->opcache = (flags & KEEL_IPC_ZYGOTE_OPCACHE) != 0;
+                on_zygote_ready(g);
             }
             break;
         }
         case KEEL_IPC_ZYGOTE_FAILED: {
             char why[512];
-            snprintf(why, sizeof(why), "%.*s", (int)hdr.length, (const char *)payload);
-            keel_front_on_generation_failed(f, why);
+            snprintf(why, sizeof(why), "PHP failed to start: %.*s", (int)hdr.length, (const char *)payload);
+            fail_incoming(g, why);
             break;
         }
         case KEEL_IPC_WORKER_UP:
-            if (fd < 0 || keel_ipc_worker_get(payload, hdr.length, &w) != KEEL_IPC_OK) {
-                keel_error("zygote sent a worker without its socket");
-                if (fd >= 0)
-                    close(fd);
+            if (fd < 0 || keel_ipc_worker_get(payload, hdr.length, &wm) != KEEL_IPC_OK ||
+                (w = find_worker(g, wm.slot)) == NULL || w->state != KEEL_WORKER_STARTING) {
+                keel_error("zygote sent an unexpected worker");
                 break;
             }
-            keel_pool_worker_up(f, w.slot, (pid_t)w.pid, fd);
+            keel_worker_up(w, (pid_t)wm.pid, fd);
             fd = -1;
             break;
         case KEEL_IPC_WORKER_EXIT:
-            if (keel_ipc_worker_get(payload, hdr.length, &w) == KEEL_IPC_OK)
-                keel_pool_worker_exit(f, w.slot, (pid_t)w.pid, (int)w.status);
+            if (keel_ipc_worker_get(payload, hdr.length, &wm) == KEEL_IPC_OK && (w = find_worker(g, wm.slot)) != NULL)
+                keel_worker_exited(w, (int)wm.status);
             break;
         default:
             keel_error("unexpected %s message from the zygote", keel_ipc_type_name(hdr.type));
@@ -94,32 +135,50 @@ on_control(h2o_socket_t *sock, const char *err)
         }
         if (fd >= 0)
             close(fd);
-        if (f->gen.ctl_sock == NULL)
+        if (g->ctl_sock == NULL)
             return;
     }
 Gone:
     /* The zygote closed its end: it is exiting. SIGCHLD reports how. */
-    h2o_socket_close(f->gen.ctl_sock);
-    f->gen.ctl_sock = NULL;
-    f->gen.ctl_fd = -1;
+    h2o_socket_close(g->ctl_sock);
+    g->ctl_sock = NULL;
+    g->ctl_fd = -1;
 }
 
-int
+/* --- starting --- */
+
+keel_generation_t *
 keel_generation_start(keel_front_t *f, char *err, size_t errlen)
 {
+    keel_generation_t *g = calloc(1, sizeof(*g));
+    if (g == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(err, errlen, "socketpair: %s", strerror(errno));
-        return -1;
+        free(g);
+        return NULL;
     }
-    f->gen.number++;
-    char gen[16];
-    snprintf(gen, sizeof(gen), "%u", f->gen.number);
+    g->front = f;
+    g->number = ++f->last_generation;
+    g->state = KEEL_GEN_STARTING;
+    g->started_ms = keel_now_ms();
+    h2o_linklist_init_anchor(&g->workers);
+    h2o_linklist_init_anchor(&g->pending_spawns);
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        h2o_linklist_init_anchor(&g->idle[k]);
 
+    char gen[16];
+    snprintf(gen, sizeof(gen), "%u", g->number);
     char **argv = calloc((size_t)f->argc + 4, sizeof(char *));
     if (argv == NULL) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        close(sv[0]);
+        close(sv[1]);
+        free(g);
+        return NULL;
     }
     argv[0] = "keel";
     argv[1] = "zygote";
@@ -132,7 +191,10 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         free(argv);
-        return -1;
+        close(sv[0]);
+        close(sv[1]);
+        free(g);
+        return NULL;
     }
     if (pid == 0) {
         /* Die with the front, even when it is SIGKILLed: no orphans. */
@@ -152,38 +214,347 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
     }
     free(argv);
     close(sv[1]);
-    f->gen.zygote_pid = pid;
-    f->gen.ctl_fd = sv[0];
-    f->gen.state = KEEL_GEN_STARTING;
-    f->gen.ctl_sock = h2o_evloop_socket_create(f->loop, sv[0], H2O_SOCKET_FLAG_DONT_READ);
-    f->gen.ctl_sock->data = f;
-    h2o_socket_read_start(f->gen.ctl_sock, on_control);
+    g->zygote_pid = pid;
+    g->ctl_fd = sv[0];
+    g->ctl_sock = h2o_evloop_socket_create(f->loop, sv[0], H2O_SOCKET_FLAG_DONT_READ);
+    g->ctl_sock->data = g;
+    h2o_socket_read_start(g->ctl_sock, on_control);
+    h2o_linklist_insert(&f->generations, &g->link);
+    return g;
+}
+
+keel_front_worker_t *
+keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
+{
+    if (g->ctl_fd < 0)
+        return NULL;
+    keel_front_worker_t *w = keel_worker_new(g, kind);
+    if (w == NULL) {
+        keel_error("out of memory starting a worker");
+        return NULL;
+    }
+    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
+    keel_ipc_header_t hdr = {.type = KEEL_IPC_SPAWN, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
+    keel_ipc_header_encode(buf, &hdr);
+    /* SPAWN: the worker's id, and in the status field its kind. */
+    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, &(keel_ipc_worker_t){.slot = w->id, .status = (uint32_t)kind});
+    /* Small datagram on a local socket: it fits the buffer, and a full
+     * buffer would mean a stuck zygote, which the log reports. */
+    if (send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(buf)) {
+        keel_error("cannot ask the zygote for a worker: %s", strerror(errno));
+        w->exited = true;
+        w->state = KEEL_WORKER_GONE;
+        keel_worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* --- becoming active --- */
+
+static unsigned
+ready_workers(const keel_generation_t *g, keel_pool_kind_t kind)
+{
+    unsigned n = 0;
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (w->kind == kind && (w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_BUSY) && !w->retiring)
+            n++;
+    }
+    return n;
+}
+
+static void
+notify_reload(keel_front_t *f, uint32_t generation, const char *error)
+{
+    keel_reload_cb cb = f->reload_cb;
+    void *data = f->reload_data;
+    f->reload_cb = NULL;
+    f->reload_data = NULL;
+    if (cb != NULL)
+        cb(data, generation, error);
+}
+
+static void
+activate(keel_generation_t *g)
+{
+    keel_front_t *f = g->front;
+    keel_generation_t *old = f->active;
+    g->state = KEEL_GEN_ACTIVE;
+    f->active = g;
+    if (f->incoming == g)
+        f->incoming = NULL;
+    if (old == NULL) {
+        keel_front_on_first_generation_ready(f);
+    } else {
+        f->reloads_ok++;
+        keel_info("generation %u is serving (%.1fs to start); generation %u drains", g->number,
+                  (double)(keel_now_ms() - g->started_ms) / 1000.0, old->number);
+        keel_generation_drain(old);
+        notify_reload(f, g->number, NULL);
+    }
+    keel_dispatch_drain_queues(f);
+}
+
+void
+keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w)
+{
+    g->failures[w->kind] = 0;
+    keel_dispatch_worker_free(w);
+    /* A recycled worker waiting for this replacement may go now. */
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
+        keel_front_worker_t *old = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (old != w && old->kind == w->kind && old->retiring && old->replaced && !old->replacement_ready) {
+            old->replacement_ready = true;
+            if (old->state == KEEL_WORKER_IDLE)
+                keel_worker_close(old);
+            break;
+        }
+    }
+    if (g->state == KEEL_GEN_STARTING) {
+        for (int k = 0; k < KEEL_POOL_KINDS; k++)
+            if (ready_workers(g, (keel_pool_kind_t)k) < target_count(g->front, (keel_pool_kind_t)k))
+                return;
+        activate(g);
+    }
+}
+
+/* A generation that never became active is abandoned; the one serving (if
+ * any) carries on. */
+static void
+fail_incoming(keel_generation_t *g, const char *why)
+{
+    keel_front_t *f = g->front;
+    if (g->state != KEEL_GEN_STARTING)
+        return;
+    snprintf(g->failure, sizeof(g->failure), "%.500s", why);
+    keel_error("generation %u failed to start: %s", g->number, why);
+    if (f->incoming == g)
+        f->incoming = NULL;
+    keel_generation_stop(g);
+    if (f->active == NULL) {
+        keel_front_on_startup_failed(f, why);
+    } else {
+        f->reloads_failed++;
+        keel_warn("generation %u keeps serving", f->active->number);
+        notify_reload(f, 0, why);
+    }
+}
+
+void
+keel_generation_on_worker_failed(keel_generation_t *g, keel_pool_kind_t kind, const char *why)
+{
+    keel_front_t *f = g->front;
+    g->failures[kind]++;
+    if (keel_backoff_give_up(g->failures[kind], f->cfg.max_consecutive_failures)) {
+        char msg[1024];
+        if (kind == KEEL_POOL_WORKER)
+            snprintf(msg, sizeof(msg), "the worker script %.256s failed to boot %u times in a row (last: %.400s)",
+                     f->router.worker_script, g->failures[kind], why);
+        else
+            snprintf(msg, sizeof(msg), "PHP workers failed to start %u times in a row (last: %.400s)",
+                     g->failures[kind], why);
+        if (g->state == KEEL_GEN_STARTING) {
+            fail_incoming(g, msg);
+        } else if (!g->given_up[kind]) {
+            g->given_up[kind] = true;
+            keel_error("%s; not retrying: %s requests get 503 until a reload", msg, keel_pool_name(kind));
+        }
+        return;
+    }
+    /* Try again after a growing delay, so a broken script never spins. */
+    uint64_t delay = keel_backoff_delay_ms(g->failures[kind]);
+    keel_info("restarting a %s worker in %llu ms", keel_pool_name(kind), (unsigned long long)delay);
+    schedule_spawn(g, kind, delay);
+}
+
+static h2o_timeout_t *
+timeout_for(keel_front_t *f, uint64_t ms)
+{
+    for (unsigned i = 0; i < f->backoff_count; i++)
+        if (f->backoff_delays[i] == ms)
+            return &f->backoff_timeouts[i];
+    if (f->backoff_count == sizeof(f->backoff_delays) / sizeof(f->backoff_delays[0]))
+        return &f->backoff_timeouts[f->backoff_count - 1];
+    f->backoff_delays[f->backoff_count] = ms;
+    h2o_timeout_init(f->loop, &f->backoff_timeouts[f->backoff_count], ms);
+    return &f->backoff_timeouts[f->backoff_count++];
+}
+
+static void
+on_backoff(h2o_timeout_entry_t *entry)
+{
+    keel_pending_spawn_t *p = H2O_STRUCT_FROM_MEMBER(keel_pending_spawn_t, entry, entry);
+    keel_generation_t *g = p->gen;
+    keel_front_t *f = g->front;
+    keel_pool_kind_t kind = p->kind;
+    h2o_linklist_unlink(&p->link);
+    free(p);
+    if ((g->state == KEEL_GEN_STARTING || g->state == KEEL_GEN_ACTIVE) && f->state < KEEL_FRONT_STOPPING)
+        keel_generation_spawn(g, kind);
+}
+
+static void
+schedule_spawn(keel_generation_t *g, keel_pool_kind_t kind, uint64_t delay_ms)
+{
+    keel_pending_spawn_t *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        keel_error("out of memory scheduling a worker restart");
+        return;
+    }
+    p->gen = g;
+    p->kind = kind;
+    p->entry.cb = on_backoff;
+    h2o_linklist_insert(&g->pending_spawns, &p->link);
+    h2o_timeout_link(g->front->loop, timeout_for(g->front, delay_ms), &p->entry);
+}
+
+static void
+cancel_pending_spawns(keel_generation_t *g)
+{
+    while (!h2o_linklist_is_empty(&g->pending_spawns)) {
+        keel_pending_spawn_t *p = H2O_STRUCT_FROM_MEMBER(keel_pending_spawn_t, link, g->pending_spawns.next);
+        h2o_linklist_unlink(&p->link);
+        if (h2o_timeout_is_linked(&p->entry))
+            h2o_timeout_unlink(&p->entry);
+        free(p);
+    }
+}
+
+/* --- draining and stopping --- */
+
+void
+keel_generation_drain(keel_generation_t *g)
+{
+    g->state = KEEL_GEN_DRAINING;
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers;) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        l = l->next;
+        w->retiring = true;
+        if (w->state != KEEL_WORKER_BUSY)
+            keel_worker_close(w);
+    }
+    cancel_pending_spawns(g);
+    keel_generation_maybe_stop(g);
+}
+
+void
+keel_generation_maybe_stop(keel_generation_t *g)
+{
+    if (g->state != KEEL_GEN_DRAINING)
+        return;
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (w->sock != NULL)
+            return; /* still finishing a request */
+    }
+    keel_generation_stop(g);
+}
+
+void
+keel_generation_stop(keel_generation_t *g)
+{
+    for (h2o_linklist_t *l = g->workers.next; l != &g->workers;) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        l = l->next;
+        w->retiring = true;
+        if (w->req != NULL) {
+            keel_php_request_t *pr = w->req;
+            w->req = NULL;
+            keel_php_request_on_worker_lost(pr, 503);
+        }
+        keel_worker_close(w);
+    }
+    cancel_pending_spawns(g);
+    if (g->ctl_sock != NULL) {
+        /* Closing the control socket tells the zygote to end its workers
+         * and exit; SIGCHLD reports when it has. */
+        h2o_socket_close(g->ctl_sock);
+        g->ctl_sock = NULL;
+        g->ctl_fd = -1;
+    }
+    if (g->state != KEEL_GEN_GONE)
+        g->state = KEEL_GEN_STOPPING;
+}
+
+int
+keel_generation_reaped(keel_front_t *f, pid_t pid, int status)
+{
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
+        if (g->zygote_pid != pid)
+            continue;
+        g->zygote_pid = 0;
+        bool expected = g->state == KEEL_GEN_STOPPING;
+        if (!expected) {
+            if (WIFSIGNALED(status))
+                keel_error("zygote of generation %u killed by signal %d", g->number, WTERMSIG(status));
+            else
+                keel_error("zygote of generation %u exited with status %d", g->number, WEXITSTATUS(status));
+        } else {
+            keel_info("generation %u is gone", g->number);
+        }
+        if (g->state == KEEL_GEN_STARTING)
+            fail_incoming(g, "the zygote exited");
+        /* Its workers died with it (PR_SET_PDEATHSIG). */
+        keel_generation_stop(g);
+        g->state = KEEL_GEN_GONE;
+        for (h2o_linklist_t *wl = g->workers.next; wl != &g->workers;) {
+            keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, wl);
+            wl = wl->next;
+            keel_worker_free(w);
+        }
+        if (f->active == g) {
+            /* The serving generation is gone: start another at once. */
+            f->active = NULL;
+            if (f->state == KEEL_FRONT_SERVING) {
+                keel_error("generation %u died; starting a new one", g->number);
+                keel_front_reload(f, "the serving generation died", NULL, NULL);
+            }
+        }
+        if (f->incoming == g)
+            f->incoming = NULL;
+        h2o_linklist_unlink(&g->link);
+        free(g);
+        keel_front_generation_gone(f);
+        return 1;
+    }
     return 0;
 }
 
-void
-keel_generation_spawn(keel_front_t *f, unsigned slot)
-{
-    if (f->gen.ctl_fd < 0)
-        return;
-    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
-    keel_ipc_header_t hdr = {.type = KEEL_IPC_SPAWN, .generation = f->gen.number, .length = KEEL_IPC_WORKER_SIZE};
-    keel_ipc_header_encode(buf, &hdr);
-    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, &(keel_ipc_worker_t){.slot = slot});
-    /* Small datagram on a local socket: it fits the buffer, and a full
-     * buffer would mean a stuck zygote, which the log reports. */
-    if (send(f->gen.ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
-        keel_error("cannot ask the zygote for a worker: %s", strerror(errno));
-}
+/* --- reload --- */
 
 void
-keel_generation_stop(keel_front_t *f)
+keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data)
 {
-    if (f->gen.ctl_sock != NULL) {
-        /* Closing the control socket tells the zygote to wind down. */
-        h2o_socket_close(f->gen.ctl_sock);
-        f->gen.ctl_sock = NULL;
-        f->gen.ctl_fd = -1;
+    if (f->state != KEEL_FRONT_SERVING) {
+        if (cb)
+            cb(data, 0, "keel is not serving (starting or stopping)");
+        return;
     }
-    f->gen.state = KEEL_GEN_STOPPING;
+    if (f->incoming != NULL) {
+        /* One reload at a time: a second request waits for the same one. */
+        if (cb) {
+            if (f->reload_cb != NULL)
+                cb(data, 0, "a reload is already in progress");
+            else {
+                f->reload_cb = cb;
+                f->reload_data = data;
+            }
+        }
+        return;
+    }
+    char err[256];
+    keel_info("reload (%s): starting generation %u", why, f->last_generation + 1);
+    keel_generation_t *g = keel_generation_start(f, err, sizeof(err));
+    if (g == NULL) {
+        f->reloads_failed++;
+        keel_error("reload failed: %s", err);
+        if (cb)
+            cb(data, 0, err);
+        return;
+    }
+    f->incoming = g;
+    f->reload_cb = cb;
+    f->reload_data = data;
 }

@@ -36,7 +36,7 @@ on_dispose(void *_pr)
 {
     keel_php_request_t *pr = _pr;
     if (h2o_linklist_is_linked(&pr->queue_link))
-        keel_pool_unqueue(pr->front, pr);
+        keel_dispatch_unqueue(pr->front, pr);
     if (h2o_timeout_is_linked(&pr->wait_entry))
         h2o_timeout_unlink(&pr->wait_entry);
     if (pr->worker != NULL) {
@@ -45,10 +45,10 @@ on_dispose(void *_pr)
          * tell it the client left so connection_aborted() can see it. */
         w->req = NULL;
         if (!pr->ended) {
-            keel_pool_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
-            keel_pool_flush(w);
+            keel_worker_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
+            keel_worker_flush(w);
         }
-        keel_pool_resume_reading(w);
+        keel_worker_resume_reading(w);
         pr->worker = NULL;
     }
     h2o_buffer_dispose(&pr->body);
@@ -68,7 +68,7 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     /* Drained below the limit: let the worker's output flow again. */
     keel_front_worker_t *w = pr->worker;
     if (w != NULL && pr->body->size < RESPONSE_BUFFER_LIMIT / 2)
-        keel_pool_resume_reading(w);
+        keel_worker_resume_reading(w);
 }
 
 static void
@@ -184,7 +184,7 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
             start_response(pr);
         send_pending(pr);
         if (pr->body->size >= RESPONSE_BUFFER_LIMIT && pr->worker != NULL)
-            keel_pool_pause_reading(pr->worker);
+            keel_worker_pause_reading(pr->worker);
         break;
     case KEEL_IPC_RESP_END:
         pr->ended = true;
@@ -197,7 +197,7 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
 }
 
 void
-keel_php_request_on_worker_lost(keel_php_request_t *pr)
+keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
 {
     pr->worker = NULL;
     if (pr->req == NULL || pr->finished)
@@ -207,7 +207,10 @@ keel_php_request_on_worker_lost(keel_php_request_t *pr)
         pr->finished = true;
         h2o_req_t *req = pr->req;
         req->res.content_length = SIZE_MAX;
-        h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
+        if (status == 503)
+            h2o_send_error_generic(req, 503, "Service Unavailable", "Service Unavailable\n", 0);
+        else
+            h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
         return;
     }
     /* Part of the response is out: the client must see it truncated. */
@@ -237,17 +240,17 @@ keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
     pr->worker = w;
     w->req = pr;
     w->stream = pr->stream;
-    keel_pool_send(w, KEEL_IPC_REQUEST, 0, pr->stream, pr->params.base, pr->params.len, NULL, 0);
+    keel_worker_send(w, KEEL_IPC_REQUEST, 0, pr->stream, pr->params.base, pr->params.len, NULL, 0);
     /* The body was buffered whole by h2o before the handler ran, so a slow
      * client never holds a worker. */
     size_t off = 0, len = req->entity.base ? req->entity.len : 0;
     while (off < len) {
         size_t n = len - off < KEEL_IPC_MAX_PAYLOAD ? len - off : KEEL_IPC_MAX_PAYLOAD;
-        keel_pool_send(w, KEEL_IPC_REQ_BODY, 0, pr->stream, req->entity.base + off, n, NULL, 0);
+        keel_worker_send(w, KEEL_IPC_REQ_BODY, 0, pr->stream, req->entity.base + off, n, NULL, 0);
         off += n;
     }
-    keel_pool_send(w, KEEL_IPC_REQ_END, 0, pr->stream, NULL, 0, NULL, 0);
-    keel_pool_flush(w);
+    keel_worker_send(w, KEEL_IPC_REQ_END, 0, pr->stream, NULL, 0, NULL, 0);
+    keel_worker_flush(w);
 }
 
 int
@@ -268,6 +271,6 @@ keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
      * with the request, whether the response completed or the client left. */
     pr->counted = true;
     f->in_flight++;
-    keel_pool_submit(f, pr);
+    keel_dispatch_submit(f, pr);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <h2o.h>
 
 #include "common/log.h"
+#include "front/admin.h"
 #include "front/etag_match.h"
 #include "front/front.h"
 #include "front/listener.h"
@@ -24,6 +25,9 @@
 /* After the workers are told to go, how long the zygote gets to exit
  * before it is killed (it kills its own stragglers sooner). */
 #define ZYGOTE_EXIT_GRACE_MS 10000
+/* How often busy workers' memory is checked against the hard limit, and
+ * idle workers against their ttl. */
+#define TICK_MS 250
 
 typedef struct {
     h2o_handler_t super;
@@ -114,30 +118,14 @@ on_accept(h2o_socket_t *listener, const char *err)
 /* --- lifecycle --- */
 
 void
-keel_front_on_generation_ready(keel_front_t *f)
-{
-    for (unsigned i = 0; i < f->worker_count; i++) {
-        f->workers[i].state = KEEL_WORKER_STARTING;
-        keel_generation_spawn(f, i);
-    }
-}
-
-void
-keel_front_on_generation_failed(keel_front_t *f, const char *why)
-{
-    keel_error("generation %u failed to start: %s", f->gen.number, why);
-    if (f->state == KEEL_FRONT_STARTING)
-        f->exit_code = 1;
-    begin_stop(f);
-}
-
-void
-keel_front_on_workers_up(keel_front_t *f)
+keel_front_on_first_generation_ready(keel_front_t *f)
 {
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
     h2o_socket_read_start(f->listener, on_accept);
+    h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
+    keel_admin_accept(f);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
@@ -145,25 +133,17 @@ keel_front_on_workers_up(keel_front_t *f)
     else
         snprintf(workers, sizeof(workers), "%u workers", f->cfg.workers);
     keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
-              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, workers, f->gen.number,
-              f->gen.opcache ? "on" : "off");
+              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, workers, f->active->number,
+              f->active->opcache ? "on" : "off");
 }
 
 void
-keel_front_on_pool_given_up(keel_front_t *f, keel_pool_kind_t kind, const char *why)
+keel_front_on_startup_failed(keel_front_t *f, const char *why)
 {
-    if (kind == KEEL_POOL_WORKER)
-        keel_error("the worker script %s failed to boot %u times in a row (last: %s); not retrying; its errors are "
-                   "logged above",
-                   f->router.worker_script, f->pools[kind].failures, why);
-    else
-        keel_error("PHP workers failed to start %u times in a row (last: %s); not retrying", f->pools[kind].failures,
-                   why);
-    if (f->state == KEEL_FRONT_STARTING) {
-        /* Never served: refuse to start rather than serve half an app. */
+    (void)why; /* already logged by the generation */
+    if (f->exit_code == 0)
         f->exit_code = 1;
-        begin_stop(f);
-    }
+    begin_stop(f);
 }
 
 void
@@ -174,6 +154,22 @@ keel_front_request_finished(keel_front_t *f)
         begin_stop(f);
 }
 
+void
+keel_front_generation_gone(keel_front_t *f)
+{
+    if (f->state == KEEL_FRONT_STOPPING && h2o_linklist_is_empty(&f->generations))
+        f->state = KEEL_FRONT_DONE;
+}
+
+static void
+on_tick(h2o_timeout_entry_t *entry)
+{
+    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, tick_entry, entry);
+    keel_workers_tick(f);
+    if (f->state == KEEL_FRONT_SERVING || f->state == KEEL_FRONT_DRAINING)
+        h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
+}
+
 static void
 on_stop_timeout(h2o_timeout_entry_t *entry)
 {
@@ -181,9 +177,14 @@ on_stop_timeout(h2o_timeout_entry_t *entry)
     if (f->state == KEEL_FRONT_DRAINING) {
         keel_warn("shutdown timeout: %zu requests still running; stopping anyway", f->in_flight);
         begin_stop(f);
-    } else if (f->state == KEEL_FRONT_STOPPING && f->gen.zygote_pid > 0) {
-        keel_warn("zygote did not exit; killing it");
-        kill(f->gen.zygote_pid, SIGKILL);
+    } else if (f->state == KEEL_FRONT_STOPPING) {
+        for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next) {
+            keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
+            if (g->zygote_pid > 0) {
+                keel_warn("zygote of generation %u did not exit; killing it", g->number);
+                kill(g->zygote_pid, SIGKILL);
+            }
+        }
     }
 }
 
@@ -196,7 +197,8 @@ close_listener(keel_front_t *f)
     }
 }
 
-/* Workers are told to go (their sockets close), then the zygote. */
+/* Every generation's workers are told to go, then their zygotes; the
+ * front is done when the last zygote has exited. */
 static void
 begin_stop(keel_front_t *f)
 {
@@ -204,11 +206,20 @@ begin_stop(keel_front_t *f)
         return;
     f->state = KEEL_FRONT_STOPPING;
     close_listener(f);
-    keel_pool_close_all(f);
-    keel_generation_stop(f);
+    if (h2o_timeout_is_linked(&f->tick_entry))
+        h2o_timeout_unlink(&f->tick_entry);
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        while (!h2o_linklist_is_empty(&f->queues[k].queue)) {
+            keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[k].queue.next);
+            keel_dispatch_unqueue(f, pr);
+            keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+        }
+    f->active = f->incoming = NULL;
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next)
+        keel_generation_stop(H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l));
     if (h2o_timeout_is_linked(&f->stop_entry))
         h2o_timeout_unlink(&f->stop_entry);
-    if (f->gen.zygote_pid <= 0) {
+    if (h2o_linklist_is_empty(&f->generations)) {
         f->state = KEEL_FRONT_DONE;
         return;
     }
@@ -237,26 +248,6 @@ begin_drain(keel_front_t *f, const char *signame)
 }
 
 static void
-on_zygote_exit(keel_front_t *f, int status)
-{
-    f->gen.zygote_pid = 0;
-    f->gen.state = KEEL_GEN_GONE;
-    if (f->state >= KEEL_FRONT_STOPPING) {
-        f->state = KEEL_FRONT_DONE;
-        return;
-    }
-    /* Unexpected: the generation (and, with it, every worker) is gone. */
-    if (WIFSIGNALED(status))
-        keel_error("zygote of generation %u killed by signal %d", f->gen.number, WTERMSIG(status));
-    else
-        keel_error("zygote of generation %u exited with status %d", f->gen.number, WEXITSTATUS(status));
-    if (f->exit_code == 0)
-        f->exit_code = 1;
-    begin_stop(f);
-    f->state = KEEL_FRONT_DONE;
-}
-
-static void
 on_signal(h2o_socket_t *sock, const char *err)
 {
     keel_front_t *f = sock->data;
@@ -270,12 +261,14 @@ on_signal(h2o_socket_t *sock, const char *err)
         case SIGINT:
             begin_drain(f, "SIGINT");
             break;
+        case SIGHUP:
+            keel_front_reload(f, "SIGHUP", NULL, NULL);
+            break;
         case SIGCHLD: {
             int status;
             pid_t pid;
             while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                if (pid == f->gen.zygote_pid)
-                    on_zygote_exit(f, status);
+                keel_generation_reaped(f, pid, status);
             break;
         }
         default:
@@ -292,6 +285,7 @@ setup_signals(keel_front_t *f)
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
         return -1;
     if ((f->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
@@ -323,6 +317,11 @@ setup_h2o(keel_front_t *f)
     h2o_timeout_init(f->loop, &f->wait_timeout, f->cfg.max_wait_ms);
     h2o_timeout_init(f->loop, &f->zero_timeout, 0);
     h2o_timeout_init(f->loop, &f->stop_timeout, f->cfg.shutdown_timeout_ms);
+    h2o_timeout_init(f->loop, &f->tick_timeout, TICK_MS);
+    f->tick_entry.cb = on_tick;
+    h2o_linklist_init_anchor(&f->generations);
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        h2o_linklist_init_anchor(&f->queues[k].queue);
 }
 
 int
@@ -366,9 +365,9 @@ keel_front_main(int argc, char **argv)
         return 1;
     }
     setup_h2o(f);
-    if (keel_pool_init(f) != 0) {
-        fprintf(stderr, "keel: out of memory\n");
-        return 1;
+    if (keel_admin_start(f, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: --admin: %s\n", err);
+        return 2;
     }
     f->listener = h2o_evloop_socket_create(f->loop, f->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     f->listener->data = f;
@@ -377,8 +376,7 @@ keel_front_main(int argc, char **argv)
     h2o_socket_read_start(f->signals, on_signal);
 
     f->state = KEEL_FRONT_STARTING;
-    f->gen.ctl_fd = -1;
-    if (keel_generation_start(f, err, sizeof(err)) != 0) {
+    if ((f->incoming = keel_generation_start(f, err, sizeof(err))) == NULL) {
         fprintf(stderr, "keel: %s\n", err);
         return 1;
     }

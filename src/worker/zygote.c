@@ -32,9 +32,12 @@ typedef struct {
     int ctl;   /* SOCK_SEQPACKET to the front: one frame per message */
     int sigfd; /* SIGCHLD, SIGTERM, SIGINT */
     uint32_t generation;
-    pid_t *pids; /* by slot; 0 when the slot has no live worker */
-    unsigned slots;
-    unsigned live;
+    /* live workers: the front's id for each, and its pid */
+    struct {
+        uint32_t id;
+        pid_t pid;
+    } * live_workers;
+    unsigned live, cap;
     sigset_t saved_mask;
     keel_config_t cfg;
     keel_router_t paths; /* the root and the worker script, resolved */
@@ -75,7 +78,7 @@ send_frame(zygote_t *z, uint8_t type, const void *payload, size_t len, int fd)
 
 /* The child side of a fork: become a worker serving on fd. Never returns. */
 static void
-become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
+become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_pid)
 {
     /* Die with the zygote, so no worker outlives its generation. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote_pid)
@@ -85,7 +88,7 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
     if (sigprocmask(SIG_SETMASK, &z->saved_mask, NULL) != 0)
         _exit(1);
     char role[32];
-    snprintf(role, sizeof(role), "worker %u", slot);
+    snprintf(role, sizeof(role), "worker %u", id);
     keel_log_set_role(role);
     prctl(PR_SET_NAME, "keel: worker");
     /* Batch scheduling: a worker woken by the front's write must not
@@ -99,11 +102,11 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
     memset(&w, 0, sizeof(w));
     if (keel_channel_init(&w.ch, fd, z->generation) != 0)
         _exit(1);
-    w.slot = slot;
+    w.slot = id;
     w.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (w.statm_fd < 0)
         keel_warn("cannot open /proc/self/statm: %s; memory figures will read 0", strerror(errno));
-    int code = keel_config_slot_is_worker_mode(&z->cfg, slot)
+    int code = worker_mode
                    ? keel_worker_mode_run(&w, z->paths.worker_script, z->paths.worker_script_name, z->paths.root)
                    : keel_worker_serve(&w);
     /* _exit: the zygote's atexit handlers and PHP's module shutdown belong
@@ -112,11 +115,21 @@ become_worker(zygote_t *z, unsigned slot, int fd, pid_t zygote_pid)
 }
 
 static void
-spawn_worker(zygote_t *z, unsigned slot)
+spawn_worker(zygote_t *z, uint32_t id, bool worker_mode)
 {
-    if (slot >= z->slots || z->pids[slot] != 0) {
-        keel_warn("ignoring spawn for slot %u: invalid or in use", slot);
+    if (worker_mode && z->paths.worker_script[0] == '\0') {
+        keel_warn("ignoring a worker-mode spawn: no --worker script");
         return;
+    }
+    if (z->live == z->cap) {
+        unsigned cap = z->cap ? z->cap * 2 : 16;
+        void *p = realloc(z->live_workers, cap * sizeof(*z->live_workers));
+        if (p == NULL) {
+            keel_error("out of memory");
+            return;
+        }
+        z->live_workers = p;
+        z->cap = cap;
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -133,15 +146,16 @@ spawn_worker(zygote_t *z, unsigned slot)
     }
     if (pid == 0) {
         close(sv[1]);
-        become_worker(z, slot, sv[0], self);
+        become_worker(z, id, worker_mode, sv[0], self);
     }
     close(sv[0]);
-    z->pids[slot] = pid;
+    z->live_workers[z->live].id = id;
+    z->live_workers[z->live].pid = pid;
     z->live++;
     uint8_t p[KEEL_IPC_WORKER_SIZE];
-    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = slot, .pid = (uint32_t)pid});
+    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = id, .pid = (uint32_t)pid});
     if (send_frame(z, KEEL_IPC_WORKER_UP, p, sizeof(p), sv[1]) != 0)
-        keel_error("cannot hand worker %u to the front: %s", slot, strerror(errno));
+        keel_error("cannot hand worker %u to the front: %s", id, strerror(errno));
     close(sv[1]);
 }
 
@@ -151,14 +165,15 @@ reap(zygote_t *z)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (unsigned i = 0; i < z->slots; i++) {
-            if (z->pids[i] != pid)
+        for (unsigned i = 0; i < z->live; i++) {
+            if (z->live_workers[i].pid != pid)
                 continue;
-            z->pids[i] = 0;
-            z->live--;
             uint8_t p[KEEL_IPC_WORKER_SIZE];
-            keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = i, .pid = (uint32_t)pid, .status = (uint32_t)status});
+            keel_ipc_worker_put(
+                p,
+                &(keel_ipc_worker_t){.slot = z->live_workers[i].id, .pid = (uint32_t)pid, .status = (uint32_t)status});
             send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1);
+            z->live_workers[i] = z->live_workers[--z->live];
             break;
         }
     }
@@ -178,16 +193,14 @@ now_ms(void)
 static void
 stop_workers(zygote_t *z)
 {
-    for (unsigned i = 0; i < z->slots; i++)
-        if (z->pids[i] > 0)
-            kill(z->pids[i], SIGTERM);
+    for (unsigned i = 0; i < z->live; i++)
+        kill(z->live_workers[i].pid, SIGTERM);
     int64_t deadline = now_ms() + ZYGOTE_STOP_GRACE_MS;
     while (z->live > 0) {
         int64_t left = deadline - now_ms();
         if (left <= 0) {
-            for (unsigned i = 0; i < z->slots; i++)
-                if (z->pids[i] > 0)
-                    kill(z->pids[i], SIGKILL);
+            for (unsigned i = 0; i < z->live; i++)
+                kill(z->live_workers[i].pid, SIGKILL);
             deadline = now_ms() + 1000;
             left = 1000;
         }
@@ -236,7 +249,8 @@ serve_control(zygote_t *z)
                 keel_error("malformed control message from the front; stopping");
                 return;
             }
-            spawn_worker(z, w.slot);
+            /* SPAWN: the front's id for the worker, and its kind in the status field */
+            spawn_worker(z, w.slot, w.status == 1);
         }
     }
 }
@@ -261,10 +275,6 @@ keel_zygote_main(int argc, char **argv)
         keel_error("%s", err);
         return 2;
     }
-    z.slots = KEEL_MAX_WORKERS;
-    z.pids = calloc(z.slots, sizeof(*z.pids));
-    if (z.pids == NULL)
-        return 1;
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -295,6 +305,6 @@ keel_zygote_main(int argc, char **argv)
     serve_control(&z);
     stop_workers(&z);
     keel_php_shutdown();
-    free(z.pids);
+    free(z.live_workers);
     return 0;
 }

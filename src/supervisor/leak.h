@@ -1,0 +1,56 @@
+/*
+ * Leak detection: a worker's private memory against the number of requests
+ * it has served, fitted robustly (Theil-Sen: the median of pairwise slopes)
+ * so a few spikes do not move the estimate. This is the by-hand method
+ * (measure after 1k, 10k, 100k requests, divide) made continuous. Pure and
+ * bounded in memory.
+ */
+#ifndef KEEL_SUPERVISOR_LEAK_H
+#define KEEL_SUPERVISOR_LEAK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Samples kept per worker; when full, every other sample is dropped and
+ * the sampling interval doubles, so the series always spans the worker's
+ * whole life in bounded memory. */
+#define KEEL_LEAK_MAX_SAMPLES 64
+
+typedef struct {
+    uint64_t requests;
+    uint64_t bytes;
+} keel_mem_sample_t;
+
+typedef struct {
+    keel_mem_sample_t samples[KEEL_LEAK_MAX_SAMPLES];
+    size_t count;
+    uint64_t warmup;   /* requests ignored at the start (caches filling up) */
+    uint64_t interval; /* requests between kept samples; starts at 1 */
+    uint64_t next_at;  /* request count of the next sample to keep */
+} keel_leak_series_t;
+
+void keel_leak_series_init(keel_leak_series_t *s, uint64_t warmup_requests);
+
+/* Offers the figure after the request numbered `requests` (1-based,
+ * increasing). It is kept or skipped according to the interval; figures
+ * within the warm-up (requests <= warmup) are never kept. */
+void keel_leak_series_add(keel_leak_series_t *s, uint64_t requests, uint64_t bytes);
+
+typedef struct {
+    bool valid;               /* enough samples for an estimate */
+    double bytes_per_request; /* robust slope */
+    uint64_t since_request;   /* first sample in the fit */
+    size_t samples;
+} keel_leak_estimate_t;
+
+/* Needs at least `min_samples` (>= 2; smaller counts as 2) kept samples
+ * after the warm-up, at two or more distinct request counts. `samples`
+ * and `since_request` are filled in even when the estimate is not valid. */
+keel_leak_estimate_t keel_leak_estimate(const keel_leak_series_t *s, size_t min_samples);
+
+/* Whether an estimate shows a leak worth reporting: valid, and growth
+ * strictly above threshold bytes per request. */
+bool keel_leak_suspected(const keel_leak_estimate_t *e, double threshold_bytes_per_request);
+
+#endif

@@ -1,0 +1,3 @@
+<?php
+echo "clean-exit-output\n";
+exit(0);

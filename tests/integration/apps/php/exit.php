@@ -1,0 +1,3 @@
+<?php
+echo "before-exit\n";
+exit(3);

@@ -1,0 +1,2 @@
+<?php
+header('Location: /target-of-redirect', true, 302);

@@ -1,0 +1,2 @@
+<?php
+echo php_sapi_name();

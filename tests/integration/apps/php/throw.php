@@ -1,0 +1,3 @@
+<?php
+echo "before-throw\n";
+throw new RuntimeException('uncaught-boom');

@@ -1,0 +1,2 @@
+<?php
+echo "quick pid=", getmypid(), "\n";

@@ -1,0 +1,11 @@
+<?php
+// SOURCE-MARKER-script-7f3a: this comment must never reach a client.
+header('Content-Type: application/json');
+echo json_encode([
+    'script' => 'script',
+    'REQUEST_URI' => $_SERVER['REQUEST_URI'] ?? null,
+    'SCRIPT_NAME' => $_SERVER['SCRIPT_NAME'] ?? null,
+    'SCRIPT_FILENAME' => $_SERVER['SCRIPT_FILENAME'] ?? null,
+    'PATH_INFO' => $_SERVER['PATH_INFO'] ?? null,
+    'QUERY_STRING' => $_SERVER['QUERY_STRING'] ?? null,
+]);

@@ -1,0 +1,2 @@
+<?php
+echo "shutdown-app-index pid=", getmypid(), "\n";

@@ -1,0 +1,2 @@
+<?php
+echo "static-app-front-controller\n";

@@ -1,0 +1,118 @@
+"""--max-body, and requests malformed enough to be refused with 400."""
+
+import hashlib
+import os
+import urllib.parse
+
+import pytest
+import requests
+
+from conftest import REQ_TIMEOUT, RawResponse, app_dir, raw_exchange
+
+
+@pytest.fixture
+def server(keel):
+    return keel(app_dir("limits"), "--max-body", "1K", workers=1)
+
+
+def body_url(s, marker):
+    return "/body.php?marker=" + urllib.parse.quote(str(marker), safe="/")
+
+
+def test_body_over_limit_is_413_and_script_never_runs(server, tmp_path):
+    marker = tmp_path / "ran-big"
+    payload = os.urandom(4096)
+    r = RawResponse(server.port, body_url(server, marker), method="POST", body=payload,
+                    headers={"Content-Type": "application/octet-stream"})
+    try:
+        r.read_headers()
+    finally:
+        r.close()
+    assert r.status == 413
+    assert not marker.exists(), "the script ran despite the 413"
+    # and a request after it is fine
+    ok = requests.post(server.url + body_url(server, tmp_path / "ran-after"), data=b"x" * 10, timeout=REQ_TIMEOUT)
+    assert ok.status_code == 200
+    assert (tmp_path / "ran-after").exists()
+    assert not marker.exists()
+
+
+def test_chunked_body_over_limit_is_413(server, tmp_path):
+    """Without Content-Length the limit still holds (the body is counted as
+    it arrives)."""
+    marker = tmp_path / "ran-chunked"
+    chunk = os.urandom(512)
+    body = b"".join(b"200\r\n" + chunk + b"\r\n" for _ in range(8)) + b"0\r\n\r\n"
+    head = (
+        f"POST {body_url(server, marker)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    data = raw_exchange(server.port, head + body)
+    assert data.startswith(b"HTTP/1.1 413"), data[:200]
+    assert not marker.exists(), "the script ran despite the limit"
+
+
+def test_body_under_limit_reaches_script(server, tmp_path):
+    marker = tmp_path / "ran-small"
+    payload = os.urandom(512)
+    r = requests.post(server.url + body_url(server, marker), data=payload,
+                      headers={"Content-Type": "application/octet-stream"}, timeout=REQ_TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"len": 512, "sha1": hashlib.sha1(payload).hexdigest()}
+    assert marker.exists()
+
+
+def test_body_exactly_at_limit(server, tmp_path):
+    payload = os.urandom(1024)
+    r = requests.post(server.url + body_url(server, tmp_path / "m"), data=payload,
+                      headers={"Content-Type": "application/octet-stream"}, timeout=REQ_TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["len"] == 1024
+
+
+def test_body_one_byte_over_limit(server, tmp_path):
+    marker = tmp_path / "ran-1025"
+    r = requests.post(server.url + body_url(server, marker), data=os.urandom(1025),
+                      headers={"Content-Type": "application/octet-stream"}, timeout=REQ_TIMEOUT)
+    assert r.status_code == 413
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------ malformed requests
+
+
+@pytest.fixture(scope="module")
+def plain_server(module_keel):
+    return module_keel(app_dir("limits"), workers=1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nThis header has no colon\r\n\r\n",
+        b"GET / HTTX/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad\x01Name: v\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        # RFC 9112 3.2: an HTTP/1.1 request without Host, or with two, is 400
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+        # RFC 9112 6.3 / RFC 9110 8.6: conflicting Content-Length values are an
+        # unrecoverable framing error (the request-smuggling classic)
+        b"POST /body.php HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde",
+        b"POST /body.php HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 5\r\n\r\nabcde",
+    ],
+    ids=["garbage", "no-colon", "bad-version", "extra-token", "no-target", "bad-content-length", "ctl-in-name",
+         "space-before-colon", "no-host", "two-hosts", "conflicting-content-length", "content-length-list"],
+)
+def test_malformed_request_gets_400(plain_server, raw):
+    s = plain_server
+    data = raw_exchange(s.port, raw)
+    assert data.startswith(b"HTTP/1.1 400"), data[:200]
+    # still serving
+    r = requests.post(s.url + "/body.php", data=b"abc", timeout=REQ_TIMEOUT)
+    assert r.status_code == 200
+    assert r.json()["len"] == 3
