@@ -24,6 +24,8 @@ const char keel_serve_usage[] =
     "                           keel stops retrying (default: 5)\n"
     "  -d KEY=VALUE             set a php.ini value for every worker (repeatable), as php -d\n"
     "  --php-ini FILE           php.ini to load (default: PHP's own, with its conf.d)\n"
+    "  --server-name NAME       SERVER_NAME for PHP, as nginx's server_name (default:\n"
+    "                           the request's Host without its port)\n"
     "  --front-controller PATH  script that handles paths matching no file, relative to\n"
     "                           the root (default: index.php; \"off\" answers 404 instead)\n"
     "  --max-queue N            requests that may wait for a busy pool (default: 1024);\n"
@@ -206,6 +208,9 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen, "option --admin: expected HOST:PORT or off%s%s", "", "");
             cfg->admin = strcmp(v, "off") == 0 ? NULL : v;
             cfg->admin_explicit = 1;
+        } else if (OPTION("--server-name")) {
+            CHECK_MISSING();
+            cfg->server_name = v;
         } else if (OPTION("--php-ini")) {
             CHECK_MISSING();
             cfg->php_ini = v;

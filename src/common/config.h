@@ -31,6 +31,7 @@ typedef struct {
     uint64_t max_worker_memory_hard; /* bytes of private memory: kill */
     uint64_t ttl_ms;
     uint64_t idle_ttl_ms;
+    const char *server_name;      /* --server-name: SERVER_NAME, else from Host */
     const char *admin;            /* admin listener "host:port", or NULL when off */
     int admin_explicit;           /* --admin was given: failing to bind it is an error */
     uint64_t max_queue;           /* requests waiting for a worker */

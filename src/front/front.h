@@ -264,12 +264,13 @@ struct keel_php_request_s {
     h2o_buffer_t *body;    /* response bytes received, not yet handed to h2o */
     h2o_buffer_t *sending; /* bytes h2o is sending; valid until proceed */
     bool head_received;
-    bool started;     /* h2o_start_response called */
-    bool sending_now; /* an h2o_send is in flight */
-    bool ended;       /* RESP_END received */
-    bool finished;    /* final h2o_send done or error sent */
-    bool broken;      /* the worker died mid-response: end it in error */
-    bool counted;     /* counted in front->in_flight */
+    bool started;      /* h2o_start_response called */
+    bool sending_now;  /* an h2o_send is in flight */
+    bool ended;        /* RESP_END received */
+    bool finished;     /* final h2o_send done or error sent */
+    bool broken;       /* the worker died mid-response: end it in error */
+    bool counted;      /* counted in front->in_flight */
+    bool discard_body; /* a status that has no body: PHP's output is dropped */
 };
 
 #endif

@@ -359,6 +359,14 @@ keel_generation_on_worker_failed(keel_generation_t *g, keel_pool_kind_t kind, co
         } else if (!g->given_up[kind]) {
             g->given_up[kind] = true;
             keel_error("%s; not retrying: %s requests get 503 until a reload", msg, keel_pool_name(kind));
+            /* Nobody will serve what waits for this pool: answer it now. */
+            if (f->active == g && h2o_linklist_is_empty(&g->idle[kind]))
+                while (!h2o_linklist_is_empty(&f->queues[kind].queue)) {
+                    keel_php_request_t *pr =
+                        H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[kind].queue.next);
+                    keel_dispatch_unqueue(f, pr);
+                    keel_php_request_reject(pr, 503, "Service Unavailable", "10");
+                }
         }
         return;
     }

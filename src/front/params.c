@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front/basic_auth.h"
 #include "ipc/message.h"
 
 #define MAX_PARAMS 64 /* fixed parameters; request headers come on top */
@@ -57,7 +58,8 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, struc
 }
 
 h2o_iovec_t
-keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_t *route)
+keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_t *route, const char *server_name,
+                  const char *fallback_name)
 {
     h2o_mem_pool_t *pool = &req->pool;
     param_list_t l = {.cap = MAX_PARAMS + req->headers.size, .pool = pool};
@@ -71,7 +73,6 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     ADD_VEC(&l, "REQUEST_METHOD", req->method);
     ADD_VEC(&l, "REQUEST_URI", req->path);
     ADD_VEC(&l, "QUERY_STRING", query);
-    ADD_LIT(&l, "DOCUMENT_URI", h2o_strdup(pool, route->path, SIZE_MAX).base);
     (void)path_len;
     const char *proto = req->version >= 0x200 ? "HTTP/2.0" : req->version == 0x100 ? "HTTP/1.0" : "HTTP/1.1";
     ADD_LIT(&l, "SERVER_PROTOCOL", proto);
@@ -81,6 +82,8 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     if (req->scheme == &H2O_URL_SCHEME_HTTPS)
         ADD_LIT(&l, "HTTPS", "on");
     ADD_LIT(&l, "REDIRECT_STATUS", "200");
+    /* PHP-FPM's own parameter: applications see the same $_SERVER keys. */
+    ADD_LIT(&l, "FCGI_ROLE", "RESPONDER");
     /* As FrankenPHP sets it, so integrations detect worker mode. */
     if (route->kind == KEEL_ROUTE_WORKER)
         ADD_LIT(&l, "FRANKENPHP_WORKER", "1");
@@ -88,15 +91,11 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     /* script */
     ADD_LIT(&l, "DOCUMENT_ROOT", router->root_len ? router->root : "/");
     ADD_LIT(&l, "SCRIPT_FILENAME", h2o_strdup(pool, route->file, SIZE_MAX).base);
-    ADD_LIT(&l, "SCRIPT_NAME", h2o_strdup(pool, route->script_name, SIZE_MAX).base);
-    if (route->path_info[0] != '\0') {
-        h2o_iovec_t info = h2o_strdup(pool, route->path_info, SIZE_MAX);
-        ADD_VEC(&l, "PATH_INFO", info);
-        h2o_iovec_t translated = h2o_concat(pool, h2o_iovec_init(router->root, router->root_len), info);
-        ADD_VEC(&l, "PATH_TRANSLATED", translated);
-    } else {
-        ADD_LIT(&l, "PATH_INFO", "");
-    }
+    h2o_iovec_t script_name = h2o_strdup(pool, route->script_name, SIZE_MAX);
+    ADD_VEC(&l, "SCRIPT_NAME", script_name);
+    /* nginx's $document_uri after try_files: the script's URI */
+    ADD_VEC(&l, "DOCUMENT_URI", script_name);
+    ADD_LIT(&l, "PATH_INFO", h2o_strdup(pool, route->path_info, SIZE_MAX).base);
 
     /* connection */
     struct sockaddr_storage ss;
@@ -105,19 +104,33 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
         add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", (void *)&ss, sl);
     if ((sl = req->conn->callbacks->get_sockname(req->conn, (void *)&ss)) != 0)
         add_address(&l, "SERVER_ADDR", "SERVER_PORT", (void *)&ss, sl);
-    /* SERVER_NAME: the host the client asked for, without its port. */
+    /* SERVER_NAME: the configured name, else the host the client asked
+     * for without its port (or the listening address without a Host). */
     h2o_iovec_t host = req->authority;
+    if (server_name != NULL)
+        host = h2o_iovec_init(server_name, strlen(server_name));
     const char *colon = host.len && host.base[0] != '[' ? memchr(host.base, ':', host.len) : NULL;
     if (host.len && host.base[0] == '[') {
         const char *end = memchr(host.base, ']', host.len);
         if (end)
             colon = end + 1 < host.base + host.len ? end + 1 : NULL;
     }
-    if (colon)
+    if (colon && server_name == NULL)
         host.len = (size_t)(colon - host.base);
+    if (host.len == 0 && fallback_name != NULL)
+        host = h2o_iovec_init(fallback_name, strlen(fallback_name));
     ADD_VEC(&l, "SERVER_NAME", host);
+    /* nginx's $remote_user: the user of Basic credentials, else empty */
+    ssize_t auth = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    char *user = h2o_mem_alloc_pool(pool, 256);
+    size_t user_len = 0;
+    if (auth != -1)
+        user_len = keel_basic_auth_user(req->headers.entries[auth].value.base, req->headers.entries[auth].value.len,
+                                        user, 256);
+    add(&l, "REMOTE_USER", 11, user, user_len);
 
     /* body */
+    size_t content_length_at = l.count;
     if (req->entity.base != NULL) {
         char *cl = h2o_mem_alloc_pool(pool, 24);
         int n = snprintf(cl, 24, "%zu", req->entity.len);
@@ -137,20 +150,30 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     /* h2o keeps Host as the request's authority, not as a header. */
     if (req->authority.len != 0)
         ADD_VEC(&l, "HTTP_HOST", req->authority);
+    /* h2o keeps Content-Length as the entity's size, not as a header. */
+    if (req->entity.base != NULL)
+        add(&l, "HTTP_CONTENT_LENGTH", 19, l.items[content_length_at].value.base, l.items[content_length_at].value.len);
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
-        if (h->name == &H2O_TOKEN_CONTENT_TYPE->buf || h->name == &H2O_TOKEN_CONTENT_LENGTH->buf)
+        /* Like nginx (underscores_in_headers off): "X_Forwarded_For" must
+         * not be able to pose as X-Forwarded-For once both become
+         * HTTP_X_FORWARDED_FOR. */
+        if (memchr(h->name->base, '_', h->name->len) != NULL)
             continue;
         h2o_iovec_t name = cgi_header_name(pool, h->name);
         size_t j;
         for (j = first_header; j < l.count; j++)
             if (h2o_memis(l.items[j].name.base, l.items[j].name.len, name.base, name.len))
                 break;
+        /* Optional whitespace around a field value is not part of it (RFC 9110 5.5). */
+        h2o_iovec_t value = h->value;
+        while (value.len && (value.base[value.len - 1] == ' ' || value.base[value.len - 1] == '\t'))
+            value.len--;
         if (j < l.count) {
             const char *sep = h->name == &H2O_TOKEN_COOKIE->buf ? "; " : ", ";
-            l.items[j].value = h2o_concat(pool, l.items[j].value, h2o_iovec_init(sep, 2), h->value);
+            l.items[j].value = h2o_concat(pool, l.items[j].value, h2o_iovec_init(sep, 2), value);
         } else {
-            add(&l, name.base, name.len, h->value.base, h->value.len);
+            add(&l, name.base, name.len, value.base, value.len);
         }
     }
 

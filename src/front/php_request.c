@@ -20,6 +20,12 @@
 
 static void send_pending(keel_php_request_t *pr);
 
+static int
+no_body_status(int status)
+{
+    return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
 static void
 finish(keel_php_request_t *pr)
 {
@@ -116,8 +122,18 @@ start_response(keel_php_request_t *pr)
         req->res.status = 200;
         req->res.reason = "OK";
     }
-    if (pr->ended && req->res.content_length == SIZE_MAX)
+    if (no_body_status(req->res.status)) {
+        /* 1xx, 204 and 304 carry no body (RFC 9110 6.4.1): whatever PHP
+         * printed is dropped rather than corrupting the connection. */
+        pr->discard_body = true;
+        h2o_buffer_consume(&pr->body, pr->body->size);
+        req->res.content_length = SIZE_MAX;
+        ssize_t ct;
+        if (req->res.status == 304 && (ct = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1)) != -1)
+            h2o_delete_header(&req->res.headers, ct); /* as nginx: a 304 describes no body */
+    } else if (pr->ended && req->res.content_length == SIZE_MAX) {
         req->res.content_length = pr->body->size;
+    }
     h2o_start_response(req, &pr->super);
 }
 
@@ -175,7 +191,7 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
     case KEEL_IPC_RESP_BODY:
         if (pr->ended)
             break;
-        if (hdr->length) {
+        if (hdr->length && !pr->discard_body) {
             h2o_iovec_t dst = h2o_buffer_reserve(&pr->body, hdr->length);
             memcpy(dst.base, payload, hdr->length);
             pr->body->size += hdr->length;
@@ -266,7 +282,7 @@ keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
     h2o_buffer_init(&pr->body, &h2o_socket_buffer_prototype);
     h2o_buffer_init(&pr->sending, &h2o_socket_buffer_prototype);
     pr->kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
-    pr->params = keel_params_build(req, &f->router, route);
+    pr->params = keel_params_build(req, &f->router, route, f->cfg.server_name, f->listen_host);
     /* The pool holds the only reference: on_dispose runs when h2o is done
      * with the request, whether the response completed or the client left. */
     pr->counted = true;

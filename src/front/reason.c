@@ -101,6 +101,6 @@ keel_http_reason(unsigned status)
     case 505:
         return "HTTP Version Not Supported";
     default:
-        return "Unknown";
+        return ""; /* nginx sends none for codes it does not know */
     }
 }

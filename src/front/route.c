@@ -156,6 +156,9 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
     out->script_name[script_len] = '\0';
     snprintf(out->path_info, sizeof(out->path_info), "%s", info);
     out->kind = KEEL_ROUTE_PHP;
+    /* The worker script asked for by its own URL runs in worker mode too. */
+    if (r->worker_script[0] != '\0' && strcmp(out->script_name, r->worker_script_name) == 0)
+        out->kind = KEEL_ROUTE_WORKER;
 }
 
 static void
@@ -212,13 +215,26 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         out->kind = KEEL_ROUTE_FORBIDDEN;
         return;
     case LOOKUP_DIR: {
+        /* As nginx: a directory is addressed with its slash (301 adds
+         * it), runs its index.php, and is not listed (403). */
+        if (out->path[plen - 1] != '/') {
+            out->kind = KEEL_ROUTE_REDIRECT_SLASH;
+            return;
+        }
         char index[PATH_MAX];
-        int n = snprintf(index, sizeof(index), "%s%sindex.php", out->path, out->path[plen - 1] == '/' ? "" : "/");
+        int n = snprintf(index, sizeof(index), "%sindex.php", out->path);
         if (n > 0 && (size_t)n < sizeof(index) && lookup(r, index) == LOOKUP_FILE) {
             route_php(r, index, (size_t)n, "", out);
             return;
         }
-        break;
+        /* With a worker script, it takes what matches nothing else, as
+         * FrankenPHP does; otherwise 403 as nginx does. */
+        if (r->worker_script[0] != '\0') {
+            route_worker(r, out);
+            return;
+        }
+        out->kind = KEEL_ROUTE_FORBIDDEN;
+        return;
     }
     default:
         break;

@@ -23,7 +23,8 @@ typedef struct {
 typedef enum {
     KEEL_ROUTE_STATIC,
     KEEL_ROUTE_PHP,
-    KEEL_ROUTE_WORKER, /* the front controller, replaced by the --worker script */
+    KEEL_ROUTE_WORKER,         /* the front controller, replaced by the --worker script */
+    KEEL_ROUTE_REDIRECT_SLASH, /* a directory named without its trailing slash: 301 */
     KEEL_ROUTE_NOT_FOUND,
     KEEL_ROUTE_FORBIDDEN,
     KEEL_ROUTE_BAD_REQUEST,

@@ -24,12 +24,35 @@ segment_allowed(const char *seg, size_t n, size_t at)
     return at == 1 && n == 11 && memcmp(seg, ".well-known", 11) == 0;
 }
 
+/* Ends the segment out[seg_start..*o): "." is dropped and ".." removes the
+ * segment before it, as nginx resolves them; ".." above the root is a bad
+ * request; another segment starting with '.' is refused. */
+static keel_path_result_t
+end_segment(char *out, size_t *o, size_t seg_start)
+{
+    size_t n = *o - seg_start;
+    const char *seg = out + seg_start;
+    if (n == 1 && seg[0] == '.') {
+        *o = seg_start;
+    } else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+        if (seg_start <= 1)
+            return KEEL_PATH_BAD_REQUEST;
+        *o = seg_start - 1; /* the '/' before ".." */
+        while (*o > 0 && out[*o - 1] != '/')
+            (*o)--;
+    } else if (!segment_allowed(seg, n, seg_start)) {
+        return KEEL_PATH_FORBIDDEN;
+    }
+    return KEEL_PATH_OK;
+}
+
 keel_path_result_t
 keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len)
 {
     if (len == 0 || raw[0] != '/')
         return KEEL_PATH_BAD_REQUEST;
     size_t o = 0, seg_start = 0;
+    keel_path_result_t r;
     for (size_t i = 0; i < len; i++) {
         char c = raw[i];
         if (c == '%') {
@@ -44,18 +67,17 @@ keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len)
         if (c == '\0')
             return KEEL_PATH_BAD_REQUEST;
         if (c == '/') {
-            if (o > 0 && out[o - 1] == '/')
-                continue; /* merge slashes */
-            if (o > 0 && !segment_allowed(out + seg_start, o - seg_start, seg_start))
-                return KEEL_PATH_FORBIDDEN;
-            out[o++] = '/';
+            if (o > 0 && (r = end_segment(out, &o, seg_start)) != KEEL_PATH_OK)
+                return r;
+            if (o == 0 || out[o - 1] != '/')
+                out[o++] = '/'; /* and repeated slashes merge */
             seg_start = o;
             continue;
         }
         out[o++] = c;
     }
-    if (!segment_allowed(out + seg_start, o - seg_start, seg_start))
-        return KEEL_PATH_FORBIDDEN;
+    if ((r = end_segment(out, &o, seg_start)) != KEEL_PATH_OK)
+        return r;
     out[o] = '\0';
     *out_len = o;
     return KEEL_PATH_OK;

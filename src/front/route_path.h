@@ -10,16 +10,18 @@
 
 typedef enum {
     KEEL_PATH_OK = 0,
-    KEEL_PATH_BAD_REQUEST, /* not a path: no leading '/', bad %-escape, NUL byte -> 400 */
-    KEEL_PATH_FORBIDDEN,   /* a segment starting with '.' (dotfiles, "..", ".") -> 403 */
+    KEEL_PATH_BAD_REQUEST, /* no leading '/', bad %-escape, NUL byte, ".." above the root -> 400 */
+    KEEL_PATH_FORBIDDEN,   /* a dotfile segment (".env", ".git") -> 403 */
 } keel_path_result_t;
 
 /*
  * Decodes the path part of a request target (raw, without the query) into
  * out, which must have room for len + 1 bytes; repeated slashes collapse
- * into one as nginx's merge_slashes does. Segments that begin with '.'
- * after decoding are refused, except a top-level "/.well-known" (RFC 8615), so
- * neither "..", "%2e%2e" nor ".env" can reach the filesystem.
+ * into one as nginx's merge_slashes does, and "." and ".." segments
+ * (encoded or not) are resolved as nginx resolves them; ".." can never
+ * climb above "/". Other segments that begin with '.' are refused, except
+ * a top-level "/.well-known" (RFC 8615), so ".env" never reaches the
+ * filesystem.
  * On KEEL_PATH_OK, out is NUL-terminated and *out_len is its length.
  */
 keel_path_result_t keel_path_decode(const char *raw, size_t len, char *out, size_t *out_len);

@@ -71,7 +71,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
             h2o_send_error_400(req, "Bad Request", "Bad Request\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
             return 0;
         }
-        req->authority = h2o_iovec_init(f->listen_host, strlen(f->listen_host));
+        /* HTTP/1.0 without Host: no HTTP_HOST, as nginx passes none. */
+        req->authority = h2o_iovec_init("", 0);
     }
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     keel_route_t route;
@@ -87,6 +88,16 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
         return keel_php_handle(f, req, &route);
+    case KEEL_ROUTE_REDIRECT_SLASH: {
+        h2o_iovec_t query = req->query_at == SIZE_MAX
+                                ? h2o_iovec_init("", 0)
+                                : h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at);
+        h2o_iovec_t host = req->authority.len ? req->authority : h2o_iovec_init(f->listen_host, strlen(f->listen_host));
+        h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
+                                     h2o_iovec_init(req->path.base, plen), h2o_iovec_init(H2O_STRLIT("/")), query);
+        h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
+        return 0;
+    }
     case KEEL_ROUTE_FORBIDDEN:
         h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
         return 0;

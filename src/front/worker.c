@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -201,10 +202,33 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
     maybe_forget(w);
 }
 
+/* Frames the worker wrote just before it exited may still sit in its
+ * socket, and the zygote's report can arrive first: read them now so a
+ * finished response or a BOOT_FAILED reason is not lost. */
+static void
+drain_socket(keel_front_worker_t *w)
+{
+    h2o_socket_t *sock = w->sock;
+    int fd = h2o_socket_get_fd(sock);
+    for (;;) {
+        h2o_iovec_t buf = h2o_buffer_reserve(&sock->input, 65536);
+        ssize_t n = recv(fd, buf.base, buf.len, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        sock->input->size += (size_t)n;
+    }
+    if (sock->input->size != 0)
+        on_worker_read(sock, NULL);
+}
+
 void
 keel_worker_exited(keel_front_worker_t *w, int status)
 {
     keel_front_t *f = w->gen->front;
+    if (w->sock != NULL && !w->reading_paused)
+        drain_socket(w);
     w->exited = true;
     if (f->state < KEEL_FRONT_STOPPING && !w->retiring) {
         if (WIFSIGNALED(status)) {
@@ -358,6 +382,15 @@ on_req_done(keel_front_worker_t *w, const keel_ipc_header_t *hdr, const uint8_t 
             keel_php_request_on_worker_lost(pr, 502);
     }
     keel_worker_resume_reading(w);
+    if (hdr->flags & KEEL_IPC_FLAG_CLOSING) {
+        /* It exits now (exit() or an error in worker mode): replace it and
+         * give it nothing more. */
+        w->retiring = true;
+        replace(w);
+        keel_worker_close(w);
+        maybe_forget(w);
+        return;
+    }
     observe(w);
     keel_dispatch_worker_free(w);
 }

@@ -54,6 +54,9 @@ typedef enum {
 
 /* RESP_BODY: the worker asked for this to reach the client now (flush()). */
 #define KEEL_IPC_FLAG_FLUSH 0x01
+/* REQ_DONE: the worker exits after this request (exit() or an error in
+ * worker mode): it must not be given another. */
+#define KEEL_IPC_FLAG_CLOSING 0x02
 
 typedef struct {
     uint8_t type;

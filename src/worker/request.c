@@ -259,7 +259,8 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     stats->rss_private = private_rss(w);
     if (!req->response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0) != 0)
         return -1;
-    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, 0, req->stream, KEEL_IPC_STATS_SIZE);
+    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, w->closing ? KEEL_IPC_FLAG_CLOSING : 0,
+                                          req->stream, KEEL_IPC_STATS_SIZE);
     if (p == NULL)
         return -1;
     keel_ipc_stats_put(p, stats);

@@ -44,9 +44,12 @@ struct keel_worker_s {
     int statm_fd; /* /proc/self/statm, kept open: read after every request */
     /* worker mode */
     bool worker_mode;
-    bool booted;             /* keel_handle_request() has been reached */
-    keel_request_t boot;     /* context of the worker script itself */
-    keel_request_t *current; /* the request the callable is serving, or NULL */
+    bool booted;                     /* keel_handle_request() has been reached */
+    keel_request_t boot;             /* context of the worker script itself */
+    keel_request_t *current;         /* the request the callable is serving, or NULL */
+    bool closing;                    /* it will exit after this request: REQ_DONE says so */
+    char boot_ignore_user_abort[16]; /* ini values when booting ended */
+    char boot_max_execution_time[32];
 };
 
 /* Looks up a parameter by name; NULL when absent. */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include <main/SAPI.h>
@@ -49,9 +50,6 @@ keel_sapi_flush(void *server_context)
     keel_request_t *req = server_context;
     if (req == NULL)
         return;
-    /* flush() must put the headers on the wire too, even before output. */
-    if (!SG(headers_sent))
-        sapi_send_headers();
     if (keel_request_output(req, NULL, 0, true) != 0)
         PG(connection_status) = PHP_CONNECTION_ABORTED;
 }
@@ -81,7 +79,7 @@ keel_sapi_send_headers(sapi_headers_struct *headers)
     zend_llist_position pos;
     for (sapi_header_struct *h = zend_llist_get_first_ex(&headers->headers, &pos); h;
          h = zend_llist_get_next_ex(&headers->headers, &pos))
-        size += keel_ipc_kv_size(h->header_len, 0);
+        size += keel_ipc_kv_size(h->header_len, 0) + keel_ipc_kv_size(7, 0); /* room for a Status reason */
 
     uint8_t *p = keel_channel_put_reserve(&req->worker->ch, KEEL_IPC_RESP_HEAD, 0, req->stream, size);
     if (p == NULL)
@@ -93,14 +91,26 @@ keel_sapi_send_headers(sapi_headers_struct *headers)
         p += keel_ipc_kv_put(p, ":reason", 7, reason, reason_len);
     for (sapi_header_struct *h = zend_llist_get_first_ex(&headers->headers, &pos); h;
          h = zend_llist_get_next_ex(&headers->headers, &pos)) {
-        const char *colon = memchr(h->header, ':', h->header_len);
-        if (colon == NULL)
-            continue;
-        size_t nlen = (size_t)(colon - h->header);
-        const char *v = colon + 1;
         const char *end = h->header + h->header_len;
+        const char *colon = memchr(h->header, ':', h->header_len);
+        /* header("Name") without a colon still goes out, empty, as PHP-FPM
+         * passes it to nginx */
+        size_t nlen = colon ? (size_t)(colon - h->header) : h->header_len;
+        const char *v = colon ? colon + 1 : end;
         while (v < end && (*v == ' ' || *v == '\t'))
             v++;
+        /* A CGI "Status:" header sets the status line, as with PHP-FPM
+         * behind nginx, and is not sent itself. */
+        if (nlen == 6 && strncasecmp(h->header, "status", 6) == 0) {
+            unsigned code = (unsigned)strtoul(v, NULL, 10);
+            if (code >= 100 && code <= 999) {
+                keel_ipc_resp_head_put(start, code);
+                const char *sp = memchr(v, ' ', (size_t)(end - v));
+                if (sp && sp + 1 < end)
+                    p += keel_ipc_kv_put(p, ":reason", 7, sp + 1, (size_t)(end - sp - 1));
+            }
+            continue;
+        }
         p += keel_ipc_kv_put(p, h->header, nlen, v, (size_t)(end - v));
     }
     /* Entries skipped above leave slack; shrink the frame to what was

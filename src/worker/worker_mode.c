@@ -42,6 +42,26 @@ rebuild_superglobals(void)
     ZEND_HASH_FOREACH_END();
 }
 
+/* Extensions whose request state must not outlive a request: the session
+ * (its id and data) and filter (which keeps a raw copy of every request
+ * variable). Their request shutdown and startup run around each request. */
+static const char *const per_request_modules[] = {"session", "filter"};
+
+static void
+cycle_modules(int startup)
+{
+    for (size_t i = 0; i < sizeof(per_request_modules) / sizeof(per_request_modules[0]); i++) {
+        const char *name = per_request_modules[i];
+        zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, name, strlen(name));
+        if (m == NULL)
+            continue;
+        if (startup && m->request_startup_func)
+            m->request_startup_func(m->type, m->module_number);
+        else if (!startup && m->request_shutdown_func)
+            m->request_shutdown_func(m->type, m->module_number);
+    }
+}
+
 /* php_request_startup()'s per-request part, without re-activating the
  * engine the script is running in. */
 static void
@@ -64,6 +84,7 @@ request_startup(void)
     } else if (PG(implicit_flush)) {
         php_output_set_implicit_flush(1);
     }
+    cycle_modules(1);
     rebuild_superglobals();
 }
 
@@ -79,21 +100,26 @@ request_startup_guarded(void)
     zend_end_try();
 }
 
-/* An open session is written and closed, and $_SESSION forgotten, so the
- * next request starts without one as it would under PHP-FPM. */
+/* An open session is written and closed (the session module's own
+ * request shutdown), and $_SESSION forgotten, so the next request starts
+ * without one as it would under PHP-FPM. */
 static void
 close_session(void)
 {
-    if (PS(session_status) == php_session_active)
-        php_session_flush(1);
+    cycle_modules(0);
     zend_hash_str_del(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
 }
 
+/* Sets an ini entry back to the value it had when the worker script
+ * finished booting (saved in keel_handle_request's first call). */
 static void
-restore_ini(const char *name)
+restore_ini(const char *name, const char *value)
 {
     zend_string *key = zend_string_init(name, strlen(name), 0);
-    zend_restore_ini_entry(key, PHP_INI_STAGE_RUNTIME);
+    if (value != NULL)
+        zend_alter_ini_entry_chars(key, value, strlen(value), PHP_INI_USER, PHP_INI_STAGE_RUNTIME);
+    else
+        zend_restore_ini_entry(key, PHP_INI_STAGE_RUNTIME);
     zend_string_release(key);
 }
 
@@ -101,7 +127,7 @@ restore_ini(const char *name)
  * close the session, delete uploaded files, reset what the request
  * changed about the connection. */
 static void
-request_shutdown(void)
+request_shutdown(keel_worker_t *w)
 {
     zend_try
     {
@@ -123,9 +149,10 @@ request_shutdown(void)
         sapi_deactivate();
     }
     zend_end_try();
-    /* ignore_user_abort() and set_time_limit() last one request only. */
-    restore_ini("ignore_user_abort");
-    restore_ini("max_execution_time");
+    /* ignore_user_abort() and set_time_limit() in a request last that
+     * request only; what the script set while booting stays. */
+    restore_ini("ignore_user_abort", w->boot_ignore_user_abort);
+    restore_ini("max_execution_time", w->boot_max_execution_time);
     zend_unset_timeout();
 }
 
@@ -197,6 +224,10 @@ PHP_FUNCTION(keel_handle_request)
     }
     if (!w->booted) {
         w->booted = true;
+        snprintf(w->boot_ignore_user_abort, sizeof(w->boot_ignore_user_abort), "%s",
+                 zend_ini_string("ignore_user_abort", sizeof("ignore_user_abort") - 1, 0));
+        snprintf(w->boot_max_execution_time, sizeof(w->boot_max_execution_time), "%s",
+                 zend_ini_string("max_execution_time", sizeof("max_execution_time") - 1, 0));
         if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
             RETURN_FALSE;
     }
@@ -233,7 +264,7 @@ PHP_FUNCTION(keel_handle_request)
 
     keel_ipc_stats_t stats;
     keel_request_stats(&stats);
-    request_shutdown();
+    request_shutdown(w);
     back_to_boot_context(w);
     if (complete(w, req, &stats) != 0)
         RETURN_FALSE;
@@ -300,6 +331,7 @@ keel_worker_mode_run(keel_worker_t *w, const char *script, const char *script_na
     php_request_shutdown(NULL);
     if (req != NULL) {
         /* exit(N) gives N, a fatal error 255: the front logs non-zero. */
+        w->closing = true;
         complete(w, req, &stats);
         code = exit_status;
     } else if (!w->booted) {
