@@ -2,7 +2,8 @@
 # README's commands work on a fresh Debian bookworm machine.
 #   make        build build/keel
 #   make run    install what is missing, build, serve examples/hello on :8080
-#   make test   build, then run every test (unit, integration, sanitizer, fuzz smoke)
+#   make test   build, then run every test (unit, integration, differential
+#               against nginx + php-fpm, sanitizer build, fuzz smoke)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +11,7 @@ FUZZ_BUILD ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 PORT       ?= 8080
 
-.PHONY: all deps run test unit integration sanitize fuzz format bench clean
+.PHONY: all deps run test unit integration differential sanitize fuzz format bench clean
 
 all: $(BUILD)/keel
 
@@ -32,7 +33,11 @@ unit: $(BUILD)/keel
 	meson test -C $(BUILD) --print-errorlogs
 
 integration: $(BUILD)/keel
-	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q tests/integration
+	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# The same requests through keel and through nginx + php-fpm, compared.
+differential: $(BUILD)/keel
+	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/differential
 
 $(ASAN_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(ASAN_BUILD) --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
@@ -43,7 +48,7 @@ sanitize: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  KEEL_BIN=$(abspath $(ASAN_BUILD)/keel) KEEL_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
+	  KEEL_BIN=$(abspath $(ASAN_BUILD)/keel) KEEL_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false -Dbuildtype=debug
@@ -53,7 +58,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
-test: all unit integration sanitize fuzz
+test: all unit integration differential sanitize fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

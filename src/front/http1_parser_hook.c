@@ -1,15 +1,23 @@
 /*
- * Puts keel's HTTP/1 request checks (http1_guard.h) in front of libh2o's
- * request parser. libh2o calls picohttpparser's phr_parse_request through
- * its PLT, so a definition exported by the executable is the one it
- * reaches; this one calls the library's own, then refuses header lists the
- * guard rejects by reporting a parse error, which h2o answers with 400 and
- * a closed connection.
+ * Puts keel's HTTP/1 checks in front of libh2o's request parser. libh2o
+ * calls picohttpparser's phr_parse_request through its PLT, so a
+ * definition exported by the executable is the one it reaches; this one
+ * calls the library's own, then:
+ *  - refuses header lists the smuggling guard rejects (http1_guard.h) by
+ *    reporting a parse error, which h2o answers with 400 and a close;
+ *  - copies the headers h2o consumes itself (Content-Length,
+ *    Transfer-Encoding, Expect, Upgrade) under keel's own names, so PHP
+ *    still sees them as HTTP_* as it does behind nginx (see params.c);
+ *  - drops Expect from HTTP/1.0 requests, which must not get a 100
+ *    Continue (RFC 9110 10.1.1) and which h2o would send one.
  */
 #include <dlfcn.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 #include "front/http1_guard.h"
+#include "front/http1_parser_hook.h"
 
 typedef int (*parse_fn)(const char *buf, size_t len, const char **method, size_t *method_len, const char **path,
                         size_t *path_len, int *minor_version, keel_http1_header_t *headers, size_t *num_headers,
@@ -18,6 +26,20 @@ typedef int (*parse_fn)(const char *buf, size_t len, const char **method, size_t
 int phr_parse_request(const char *buf, size_t len, const char **method, size_t *method_len, const char **path,
                       size_t *path_len, int *minor_version, keel_http1_header_t *headers, size_t *num_headers,
                       size_t last_len);
+
+/* h2o lowercases header names in place, so the copies' names must be
+ * writable; they are already lowercase and never change. */
+static char copy_names[][32] = {KEEL_HDR_CONTENT_LENGTH, KEEL_HDR_TRANSFER_ENCODING, KEEL_HDR_EXPECT,
+                                KEEL_HDR_UPGRADE};
+static const char *const originals[] = {"content-length", "transfer-encoding", "expect", "upgrade"};
+#define COPIED (sizeof(originals) / sizeof(originals[0]))
+
+static int
+name_is(const keel_http1_header_t *h, const char *name)
+{
+    size_t n = strlen(name);
+    return h->name != NULL && h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
 
 int
 phr_parse_request(const char *buf, size_t len, const char **method, size_t *method_len, const char **path,
@@ -30,8 +52,31 @@ phr_parse_request(const char *buf, size_t len, const char **method, size_t *meth
         real = (parse_fn)dlsym(RTLD_NEXT, "phr_parse_request");
     if (real == NULL)
         return -1;
+    size_t capacity = *num_headers;
     int r = real(buf, len, method, method_len, path, path_len, minor_version, headers, num_headers, last_len);
-    if (r > 0 && !keel_http1_headers_ok(headers, *num_headers))
+    if (r <= 0)
+        return r;
+    if (!keel_http1_headers_ok(headers, *num_headers))
         return -1;
+    keel_http1_header_t copies[COPIED];
+    size_t ncopies = 0, out = 0;
+    for (size_t i = 0; i < *num_headers; i++) {
+        const keel_http1_header_t h = headers[i];
+        int spoofed = 0, expect_10 = 0;
+        for (size_t c = 0; c < COPIED; c++) {
+            spoofed |= name_is(&h, copy_names[c]); /* a client must not pose as a copy */
+            if (name_is(&h, originals[c])) {
+                copies[ncopies++] = (keel_http1_header_t){copy_names[c], strlen(copy_names[c]), h.value, h.value_len};
+                expect_10 = c == 2 && *minor_version == 0;
+            }
+            if (ncopies == COPIED)
+                break;
+        }
+        if (!spoofed && !expect_10)
+            headers[out++] = h;
+    }
+    for (size_t c = 0; c < ncopies && out < capacity; c++)
+        headers[out++] = copies[c];
+    *num_headers = out;
     return r;
 }

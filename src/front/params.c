@@ -130,7 +130,6 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     add(&l, "REMOTE_USER", 11, user, user_len);
 
     /* body */
-    size_t content_length_at = l.count;
     if (req->entity.base != NULL) {
         char *cl = h2o_mem_alloc_pool(pool, 24);
         int n = snprintf(cl, 24, "%zu", req->entity.len);
@@ -150,9 +149,6 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     /* h2o keeps Host as the request's authority, not as a header. */
     if (req->authority.len != 0)
         ADD_VEC(&l, "HTTP_HOST", req->authority);
-    /* h2o keeps Content-Length as the entity's size, not as a header. */
-    if (req->entity.base != NULL)
-        add(&l, "HTTP_CONTENT_LENGTH", 19, l.items[content_length_at].value.base, l.items[content_length_at].value.len);
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         /* Like nginx (underscores_in_headers off): "X_Forwarded_For" must
@@ -160,15 +156,22 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
          * HTTP_X_FORWARDED_FOR. */
         if (memchr(h->name->base, '_', h->name->len) != NULL)
             continue;
-        h2o_iovec_t name = cgi_header_name(pool, h->name);
+        /* Headers h2o consumes itself (Content-Length, Transfer-Encoding,
+         * Expect, Upgrade) reach PHP from the parser's copies. */
+        h2o_iovec_t hname = *h->name;
+        if (hname.len > 7 && memcmp(hname.base, "x-keel-", 7) == 0) {
+            hname.base += 7;
+            hname.len -= 7;
+        }
+        h2o_iovec_t name = cgi_header_name(pool, &hname);
         size_t j;
         for (j = first_header; j < l.count; j++)
             if (h2o_memis(l.items[j].name.base, l.items[j].name.len, name.base, name.len))
                 break;
         /* Optional whitespace around a field value is not part of it (RFC 9110 5.5). */
         h2o_iovec_t value = h->value;
-        while (value.len && (value.base[value.len - 1] == ' ' || value.base[value.len - 1] == '\t'))
-            value.len--;
+        while (value.len && value.base[value.len - 1] == ' ')
+            value.len--; /* trailing tabs stay, as nginx passes them */
         if (j < l.count) {
             const char *sep = h->name == &H2O_TOKEN_COOKIE->buf ? "; " : ", ";
             l.items[j].value = h2o_concat(pool, l.items[j].value, h2o_iovec_init(sep, 2), value);

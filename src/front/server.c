@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,24 @@ normalize_if_none_match(h2o_req_t *req, const char *file)
         *value = h2o_strdup(&req->pool, etag, (size_t)n);
 }
 
+/* nginx answers If-Modified-Since with 304 only for the exact
+ * Last-Modified date (its default "if_modified_since exact"); h2o also
+ * for any later date. Other dates are dropped so h2o sends the file. */
+static void
+exact_if_modified_since(h2o_req_t *req, const char *file)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
+    struct stat st;
+    if (i == -1 || stat(file, &st) != 0)
+        return;
+    struct tm tm;
+    char date[H2O_TIMESTR_RFC1123_LEN + 1];
+    gmtime_r(&st.st_mtime, &tm);
+    h2o_time2str_rfc1123(date, &tm);
+    if (!h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len, date, strlen(date)))
+        h2o_delete_header(&req->headers, i);
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -84,6 +103,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
          * path_normalized under the root: give it the checked path. */
         req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
         normalize_if_none_match(req, route.file);
+        exact_if_modified_since(req, route.file);
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
@@ -92,9 +112,21 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_iovec_t query = req->query_at == SIZE_MAX
                                 ? h2o_iovec_init("", 0)
                                 : h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at);
+        /* As nginx (absolute_redirect, port_in_redirect): the name the
+         * client used, and the port keel listens on. */
         h2o_iovec_t host = req->authority.len ? req->authority : h2o_iovec_init(f->listen_host, strlen(f->listen_host));
+        const char *colon = host.len && host.base[0] != '[' ? memchr(host.base, ':', host.len) : NULL;
+        const char *bracket = host.len && host.base[0] == '[' ? memchr(host.base, ']', host.len) : NULL;
+        if (colon)
+            host.len = (size_t)(colon - host.base);
+        else if (bracket)
+            host.len = (size_t)(bracket + 1 - host.base);
+        char port[16] = "";
+        if (f->listen_port != 80)
+            snprintf(port, sizeof(port), ":%d", f->listen_port);
         h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
-                                     h2o_iovec_init(req->path.base, plen), h2o_iovec_init(H2O_STRLIT("/")), query);
+                                     h2o_iovec_init(port, strlen(port)), h2o_iovec_init(req->path.base, plen),
+                                     h2o_iovec_init(H2O_STRLIT("/")), query);
         h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
         return 0;
     }

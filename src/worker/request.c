@@ -93,6 +93,18 @@ next_body_frame(keel_request_t *req)
     }
 }
 
+void
+keel_request_take_empty_body(keel_request_t *req)
+{
+    const char *cl = keel_request_param(req, "CONTENT_LENGTH");
+    if ((cl != NULL && cl[0] != '\0' && strcmp(cl, "0") != 0) || keel_request_param(req, "HTTP_TRANSFER_ENCODING"))
+        return;
+    /* The front sent REQ_END with the REQUEST: this does not block. */
+    while (!req->body_done && req->body_left == 0)
+        if (next_body_frame(req) != 0)
+            break;
+}
+
 size_t
 keel_request_read_body(keel_request_t *req, char *buf, size_t len)
 {
@@ -296,6 +308,7 @@ serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
         keel_request_free(&req);
         return -1;
     }
+    keel_request_take_empty_body(&req);
     run_script(&req);
     keel_ipc_stats_t stats;
     keel_request_stats(&stats);

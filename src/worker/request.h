@@ -81,6 +81,10 @@ double keel_now_seconds(void);
 /* Sends a frame with no request attached (WORKER_READY, BOOT_FAILED). */
 int keel_worker_notify(keel_worker_t *w, uint8_t type, const char *text);
 
+/* For a request without a body, reads its end now, so that an ABORT from
+ * the front can be noticed while the script runs (see check_abort). */
+void keel_request_take_empty_body(keel_request_t *req);
+
 /* Pulls up to len body bytes into buf; returns the count, 0 at the end of
  * the body. */
 size_t keel_request_read_body(keel_request_t *req, char *buf, size_t len);

@@ -50,8 +50,9 @@ keel_sapi_flush(void *server_context)
     keel_request_t *req = server_context;
     if (req == NULL)
         return;
+    /* As a failed write: the script stops here unless ignore_user_abort. */
     if (keel_request_output(req, NULL, 0, true) != 0)
-        PG(connection_status) = PHP_CONNECTION_ABORTED;
+        php_handle_aborted_connection();
 }
 
 static int
@@ -183,6 +184,27 @@ keel_sapi_register_variables(zval *track_vars)
     efree(self);
 }
 
+/* PHP's own import of the process environment, kept to chain to. PHP
+ * exposes the hook as a global function pointer; it is set once, in the
+ * zygote, before PHP starts. */
+static void (*process_environment_import)(zval *array);
+
+/* getenv() without arguments and $_ENV: the process environment plus the
+ * request's parameters, as PHP-FPM gives them. */
+static void
+keel_import_environment(zval *array)
+{
+    process_environment_import(array);
+    keel_request_t *req = current();
+    if (req == NULL)
+        return;
+    for (size_t i = 0; i < req->param_count; i++) {
+        zval v;
+        ZVAL_STRINGL(&v, req->params[i].value, req->params[i].value_len);
+        zend_hash_str_update(Z_ARRVAL_P(array), req->params[i].name, req->params[i].name_len, &v);
+    }
+}
+
 static void
 keel_sapi_log_message(const char *message, int syslog_type)
 {
@@ -239,6 +261,8 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory building php.ini entries");
         return -1;
     }
+    process_environment_import = php_import_environment_variables;
+    php_import_environment_variables = keel_import_environment;
     if (keel_sapi_module.startup(&keel_sapi_module) == FAILURE) {
         snprintf(err, errlen, "PHP failed to start (see the messages above)");
         return -1;

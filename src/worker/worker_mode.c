@@ -201,6 +201,7 @@ wait_for_request(keel_worker_t *w)
         free(req);
         return NULL;
     }
+    keel_request_take_empty_body(req);
     return req;
 }
 

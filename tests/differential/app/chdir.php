@@ -1,0 +1,1 @@
+<?php chdir('/tmp'); echo json_encode(['cwd' => getcwd()]), "\n";

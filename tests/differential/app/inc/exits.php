@@ -1,0 +1,1 @@
+<?php echo "included\n"; exit("exit from include\n");

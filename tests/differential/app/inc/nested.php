@@ -1,0 +1,1 @@
+<?php return 'nested from ' . basename(__DIR__);

@@ -1,0 +1,3 @@
+<?php
+$GLOBALS['prepended'] = 'yes';
+header('X-Prepended: 1');

@@ -1,0 +1,1 @@
+<?php echo json_encode(['cwd' => getcwd(), 'dir' => __DIR__]), "\n";

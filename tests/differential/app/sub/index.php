@@ -1,0 +1,3 @@
+<?php
+require __DIR__ . '/../lib/dump.php';
+keel_diff_dump(['sub' => true]);

@@ -1,0 +1,143 @@
+"""Shared machinery of the differential tests (imported by conftest.py and
+the test modules; a module name distinct from tests/integration's conftest)."""
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+
+import compare  # noqa: E402
+import servers  # noqa: E402
+from expected_differences import EXPECTED  # noqa: E402
+
+REPO = HERE.parent.parent
+KEEL_BIN = os.environ.get("KEEL_BIN") or str(REPO / "build" / "keel")
+# ini profiles: every pair gets the same settings (keel -d, php-fpm -d).
+# "{app}" is replaced by the served app directory.
+PROFILES = {
+    "default": [],
+    "display": [("display_errors", "On")],
+    "limits": [("upload_max_filesize", "1K"), ("post_max_size", "16K"), ("max_file_uploads", "3")],
+    "big": [("post_max_size", "64M"), ("memory_limit", "256M")],
+    "overrides": [("auto_prepend_file", "{app}/lib/prepend.php"), ("disable_functions", "exec,shell_exec"),
+                  ("memory_limit", "16M"), ("max_execution_time", "1")],
+}
+
+
+class Servers:
+    def __init__(self):
+        self.work = Path(tempfile.mkdtemp(prefix="keel-diff-", dir="/tmp"))
+        os.chmod(self.work, 0o755)
+        self.app = servers.prepare_app(HERE / "app", self.work)
+        self.side = self.work / "side"
+        self.pairs = {}
+        self.all = []
+        self.lock = threading.Lock()
+
+    def get(self, profile):
+        with self.lock:
+            if profile not in self.pairs:
+                ini = [(k, v.replace("{app}", str(self.app))) for k, v in PROFILES[profile]]
+                logdir = self.work / f"keel-{profile}"
+                logdir.mkdir()
+                keel = servers.Keel(KEEL_BIN, self.app, ini, logdir)
+                ref = servers.Reference(self.app, ini, self.work / f"ref-{profile}")
+                self.all += [keel, ref]
+                errs = []
+
+                def start(s):
+                    try:
+                        s.start()
+                    except Exception as e:  # reported below
+                        errs.append(f"{s.name}: {e}")
+
+                ts = [threading.Thread(target=start, args=(s,)) for s in (keel, ref)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join(servers.START_TIMEOUT * 3)
+                if errs:
+                    pytest.fail(f"profile {profile}: could not start: {errs}\n{keel.log_tail()}\n{ref.log_tail()}")
+                self.pairs[profile] = servers.Pair(profile, keel, ref)
+            return self.pairs[profile]
+
+    def stop(self):
+        for s in self.all:
+            try:
+                s.stop()
+            except Exception:
+                pass
+        self.all = []
+        if os.environ.get("KEEL_DIFF_KEEP") != "1":
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def token(server_name):
+    return f"{server_name}-{uuid.uuid4().hex}"
+
+
+def both(pair, fn):
+    """Runs fn(server) for the reference and keel in parallel threads;
+    returns (ref_result, keel_result). Exceptions are re-raised."""
+    results = {}
+
+    def run(s):
+        try:
+            results[s.name] = ("ok", fn(s))
+        except BaseException as e:  # noqa: BLE001 - re-raised below
+            results[s.name] = ("err", e)
+
+    ts = [threading.Thread(target=run, args=(s,)) for s in (pair.ref, pair.keel)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    for s in (pair.ref, pair.keel):
+        if s.name not in results:
+            raise AssertionError(f"{s.name}: no result within 120s")
+        kind, v = results[s.name]
+        if kind == "err":
+            raise AssertionError(f"{s.name}: {type(v).__name__}: {v}") from v
+    return results["reference"][1], results["keel"][1]
+
+
+def _report(case_id, diffs, errors):
+    """KEEL_DIFF_REPORT=file: also append every case's differences there as
+    JSON lines (one per case), for a summary across a run."""
+    path = os.environ.get("KEEL_DIFF_REPORT")
+    if path and (diffs or errors):
+        import json
+        with open(path, "a") as f:
+            f.write(json.dumps({"case": case_id, "expected": case_id in EXPECTED, "errors": list(errors),
+                                "diffs": [[k, compare._short(a, 400), compare._short(b, 400)] for k, a, b in diffs]}) + "\n")
+
+
+def assert_same(case_id, diffs, errors=()):
+    """Asserts no difference, or exactly the documented one."""
+    _report(case_id, diffs, errors)
+    if errors:
+        raise AssertionError(f"{case_id}: harness checks failed: {errors}\n" + compare.format_diffs(diffs))
+    keys = sorted({k for k, _, _ in diffs})
+    exp = EXPECTED.get(case_id)
+    if exp is None:
+        if diffs:
+            raise AssertionError(f"{case_id}: keel differs from nginx+php-fpm:\n" + compare.format_diffs(diffs))
+        return
+    if keys != sorted(exp["differs"]):
+        raise AssertionError(
+            f"{case_id}: expected difference in {sorted(exp['differs'])} ({exp['why']}), got {keys}:\n"
+            + compare.format_diffs(diffs))
+
+
+def compare_pair(case_id, pair, ref, keel, **kw):
+    diffs, errors = compare.diff_responses(ref, keel, pair.ref.port, pair.keel.port, **kw)
+    assert_same(case_id, diffs, errors)

@@ -1,0 +1,303 @@
+"""Starts and stops the two servers under comparison.
+
+    keel       build/keel serve --root APP --workers 2 --php-ini <fpm php.ini> ...
+    reference  nginx 1.22 + php-fpm 8.2 (pm = static, 2 children, unix socket),
+               configured from scratch in a private temp dir
+
+Both serve the same APP directory (a per-session copy of
+tests/differential/app), so DOCUMENT_ROOT, SCRIPT_FILENAME and error
+messages naming files are identical and compared exactly.
+
+Every wait is a poll on a condition with a deadline.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpraw
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+FPM_PHP_INI = "/etc/php/8.2/fpm/php.ini"
+READY_RE = re.compile(r"ready: http://127\.0\.0\.1:(\d+)")
+
+
+def poll_until(pred, timeout, what, interval=0.02):
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
+        # Polling interval of a condition wait, not a synchronisation sleep.
+        time.sleep(interval)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _alive(proc):
+    return proc is not None and proc.poll() is None
+
+
+def _stop_proc(proc, sig=signal.SIGTERM):
+    """Stops a process this harness started (by its pid), then its process
+    group (we created it with start_new_session), with a deadline."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=STOP_TIMEOUT)
+    # Children left in the session we created (e.g. php-fpm children if the
+    # master died first).
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _http_ready(port, target):
+    try:
+        r = httpraw.exchange(port, "GET", target, timeout=2.0)
+        return r.status == 200
+    except (OSError, TimeoutError, httpraw.ConnectionClosed, AssertionError):
+        return False
+
+
+class Keel:
+    name = "keel"
+
+    def __init__(self, binary, app, ini, logdir):
+        self.binary = binary
+        self.app = app
+        self.ini = ini  # [(key, value)]
+        self.logdir = Path(logdir)
+        self.proc = None
+        self.port = None
+        self.log_path = self.logdir / "keel.log"
+        self._log_lines = []
+        self._ready = threading.Event()
+
+    def start(self):
+        args = [self.binary, "serve", "--root", str(self.app), "--listen", "127.0.0.1:0",
+                "--workers", "2", "--php-ini", FPM_PHP_INI, "--max-body", "64M",
+                "--server-name", "localhost", "--admin", "off"]
+        for k, v in self.ini:
+            args += ["-d", f"{k}={v}"]
+        # A minimal environment, like php-fpm's clear_env = yes: if keel
+        # leaked its environment into $_SERVER, the key-set tests show it.
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=env, start_new_session=True)
+        log = open(self.log_path, "w", encoding="utf-8", errors="replace")
+
+        def drain():
+            for raw in self.proc.stderr:
+                line = raw.decode("utf-8", "replace")
+                log.write(line)
+                log.flush()
+                m = READY_RE.search(line)
+                if m and not self._ready.is_set():
+                    self.port = int(m.group(1))
+                    self._ready.set()
+            log.close()
+
+        threading.Thread(target=drain, daemon=True).start()
+        poll_until(lambda: self._ready.is_set() or not _alive(self.proc), START_TIMEOUT, "keel ready line")
+        if not self._ready.is_set():
+            raise RuntimeError(f"keel exited before ready: {self.log_tail()}")
+        poll_until(lambda: _http_ready(self.port, "/_ping.php"), START_TIMEOUT, "keel answering /_ping.php")
+
+    def log_tail(self, n=30):
+        try:
+            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-n:])
+        except OSError:
+            return ""
+
+    def alive(self):
+        return _alive(self.proc)
+
+    def stop(self):
+        _stop_proc(self.proc)
+
+
+class Reference:
+    """nginx + php-fpm, written after bench/lib/nginx_fpm.sh but with the
+    location block users actually write (Debian's snippets/fastcgi-php.conf,
+    spelled out) so PATH_INFO routing works as in the wild."""
+
+    name = "reference"
+
+    def __init__(self, app, ini, workdir):
+        self.app = app
+        self.ini = ini
+        self.dir = Path(workdir)
+        self.fpm = None
+        self.nginx = None
+        self.port = None
+
+    def _write_configs(self, port):
+        d = self.dir
+        root_lines = "user = root\ngroup = root\n" if os.geteuid() == 0 else ""
+        (d / "php-fpm.conf").write_text(f"""\
+[global]
+pid = {d}/php-fpm.pid
+error_log = {d}/php-fpm.log
+daemonize = no
+
+[diff]
+{root_lines}listen = {d}/php-fpm.sock
+listen.mode = 0600
+pm = static
+pm.max_children = 2
+""")
+        nginx_user = "user root root;" if os.geteuid() == 0 else ""
+        (d / "nginx.conf").write_text(f"""\
+{nginx_user}
+daemon off;
+master_process on;
+worker_processes 1;
+pid {d}/nginx.pid;
+lock_file {d}/nginx.lock;
+error_log {d}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    # The 10 MB request cases.
+    client_max_body_size 64m;
+    # Raised from the default 4 x 8k so that the 16 KB+ query string and
+    # the many-headers cases reach PHP: the harness compares what PHP sees,
+    # not nginx's header-buffer limit (keel has no such small limit).
+    large_client_header_buffers 4 64k;
+
+    server {{
+        listen 127.0.0.1:{port};
+        # SERVER_NAME: keel derives it from the Host header (port
+        # stripped); nginx passes its configured $server_name. The harness
+        # sends "Host: localhost" (or localhost:PORT) and names this server
+        # "localhost", so both give SERVER_NAME=localhost. With
+        # `server_name _;` nginx would pass "_" and every case would differ.
+        server_name localhost;
+        root {self.app};
+        index index.php;
+
+        location / {{
+            try_files $uri $uri/ /index.php?$query_string;
+        }}
+
+        # Debian's snippets/fastcgi-php.conf, spelled out.
+        location ~ [^/]\\.php(/|$) {{
+            fastcgi_split_path_info ^(.+?\\.php)(/.*)$;
+            try_files $fastcgi_script_name =404;
+            set $path_info $fastcgi_path_info;
+            fastcgi_param PATH_INFO $path_info;
+            fastcgi_index index.php;
+            include /etc/nginx/fastcgi.conf;
+            fastcgi_pass unix:{d}/php-fpm.sock;
+        }}
+    }}
+}}
+""")
+
+    def start(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        args = ["php-fpm8.2", "--nodaemonize", "--fpm-config", str(self.dir / "php-fpm.conf")]
+        if os.geteuid() == 0:
+            args.append("-R")
+        for k, v in self.ini:
+            args += ["-d", f"{k}={v}"]
+        last_err = None
+        for _attempt in range(3):  # the free port may be taken in between
+            port = free_port()
+            self._write_configs(port)
+            if self.fpm is None:
+                self.fpm = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                            stdout=open(self.dir / "php-fpm.out", "w"),
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+                poll_until(lambda: (self.dir / "php-fpm.sock").exists() or not _alive(self.fpm),
+                           START_TIMEOUT, "php-fpm socket")
+                if not _alive(self.fpm):
+                    raise RuntimeError("php-fpm exited: " + self.log_tail())
+            self.nginx = subprocess.Popen(
+                ["nginx", "-p", f"{self.dir}/", "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log")],
+                stdin=subprocess.DEVNULL, stdout=open(self.dir / "nginx.out", "w"),
+                stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                poll_until(lambda: _http_ready(port, "/_ping.php") or not _alive(self.nginx),
+                           START_TIMEOUT, "nginx+php-fpm answering /_ping.php")
+            except RuntimeError as e:
+                last_err = e
+            if _alive(self.nginx) and last_err is None:
+                self.port = port
+                return
+            _stop_proc(self.nginx)
+            self.nginx = None
+            last_err = last_err or RuntimeError("nginx exited: " + self.log_tail())
+        raise last_err
+
+    def log_tail(self, n=20):
+        out = []
+        for f in ("php-fpm.out", "php-fpm.log", "nginx.out", "error.log"):
+            p = self.dir / f
+            if p.exists():
+                out.append(f"--- {f}\n" + "".join(p.read_text(errors="replace").splitlines(True)[-n:]))
+        return "\n".join(out)
+
+    def alive(self):
+        return _alive(self.nginx) and _alive(self.fpm)
+
+    def stop(self):
+        _stop_proc(self.nginx, signal.SIGTERM)
+        _stop_proc(self.fpm, signal.SIGTERM)
+
+
+class Pair:
+    def __init__(self, profile, keel, ref):
+        self.profile = profile
+        self.keel = keel
+        self.ref = ref
+
+    def both(self):
+        return [self.ref, self.keel]
+
+
+def prepare_app(src, workdir):
+    """Copies the fixture app to workdir/app; side-effect files go to
+    workdir/side (the scripts find it as __DIR__/../side)."""
+    workdir = Path(workdir)
+    app = workdir / "app"
+    shutil.copytree(src, app, symlinks=True)
+    for sub in ("side", "sessions"):
+        (workdir / sub).mkdir()
+        os.chmod(workdir / sub, 0o777)
+    return app
