@@ -13,7 +13,9 @@ const char keel_serve_usage[] =
     "Options:\n"
     "  --root DIR               document root (default: .)\n"
     "  --listen HOST:PORT       address to serve HTTP on (default: 127.0.0.1:8080)\n"
-    "  --workers N              PHP worker processes (default: 4)\n"
+    "  --workers N|auto         PHP worker processes (default: 4); auto: the smaller of\n"
+    "                           2 per CPU and what the memory budget allows\n"
+    "  --allow-overcommit       start even when the workers cannot fit the memory limit\n"
     "  --worker SCRIPT          worker mode: each worker runs SCRIPT once, which boots\n"
     "                           the app and loops on keel_handle_request(); it\n"
     "                           replaces the front controller\n"
@@ -124,6 +126,10 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
 
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
             return KEEL_CONFIG_HELP;
+        if (strcmp(arg, "--allow-overcommit") == 0) {
+            cfg->allow_overcommit = 1;
+            continue;
+        }
 
         if (strcmp(arg, "-d") == 0 || strncmp(arg, "-d", 2) == 0) {
             if (arg[2] != '\0')
@@ -157,9 +163,13 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
             cfg->listen = v;
         } else if (OPTION("--workers")) {
             CHECK_MISSING();
-            if (keel_parse_uint(v, 1, KEEL_MAX_WORKERS, &n) != 0)
-                return fail(errbuf, errlen, "option --workers: expected a number from 1 to 1024, got '%s'%s", v, "");
-            cfg->workers = (unsigned)n;
+            if (strcmp(v, "auto") == 0)
+                cfg->workers = 0;
+            else if (keel_parse_uint(v, 1, KEEL_MAX_WORKERS, &n) != 0)
+                return fail(errbuf, errlen, "option --workers: expected auto or a number from 1 to 1024, got '%s'%s", v,
+                            "");
+            else
+                cfg->workers = (unsigned)n;
         } else if (OPTION("--worker")) {
             CHECK_MISSING();
             if (*v == '\0')

@@ -20,7 +20,8 @@ typedef struct {
     const char *php_ini;                   /* php.ini to load, NULL for PHP's own */
     const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
     size_t ini_count;
-    unsigned workers;                  /* worker-mode workers with --worker, else classic ones */
+    unsigned workers;                  /* worker-mode workers with --worker, else classic ones; 0: auto */
+    int allow_overcommit;              /* start even if the pool cannot fit the memory limit */
     const char *worker_script;         /* --worker: the script that boots the app once */
     unsigned classic_workers;          /* with --worker: workers for other .php files */
     unsigned max_consecutive_failures; /* worker-script boots that may fail in a row */

@@ -128,10 +128,20 @@ render_status(keel_front_t *f, text_t *t)
     append(t, "},\n  \"worker_crashes\": %llu,\n", (unsigned long long)f->worker_crashes);
     append(t, "  \"reloads\": {\"ok\": %llu, \"failed\": %llu},\n", (unsigned long long)f->reloads_ok,
            (unsigned long long)f->reloads_failed);
-    if (have_lim)
-        append(t, "  \"memory\": {\"limit_bytes\": %llu, \"limit_source\": \"%s\", \"current_bytes\": %llu},\n",
+    if (have_lim) {
+        append(t, "  \"memory\": {\"limit_bytes\": %llu, \"limit_source\": \"%s\", \"current_bytes\": %llu",
                lim.limit == UINT64_MAX ? 0ull : (unsigned long long)lim.limit, lim.source,
                (unsigned long long)lim.current);
+        if (f->budget_known)
+            append(t, ", \"budget_bytes\": %llu, \"budget_fits\": %s, \"budget_max_workers\": %u",
+                   (unsigned long long)f->budget.needed, f->budget.fits ? "true" : "false", f->budget.max_workers);
+        append(t, "},\n");
+    }
+    append(t, "  \"tmpfs\": [");
+    for (unsigned i = 0; i < f->tmpfs_count; i++)
+        append(t, "%s{\"path\": \"%s\", \"used_bytes\": %llu}", i ? ", " : "", f->tmpfs[i].path,
+               (unsigned long long)f->tmpfs[i].used);
+    append(t, "],\n");
     append(t, "  \"workers\": [");
     int n = each_worker(f, t, worker_json);
     append(t, "%s]\n}\n", n ? "\n  " : "");
@@ -192,6 +202,15 @@ render_metrics(keel_front_t *f, text_t *t)
                "# TYPE keel_memory_used_bytes gauge\nkeel_memory_used_bytes %llu\n",
                (unsigned long long)lim.current);
     }
+    if (f->budget_known)
+        append(t,
+               "# HELP keel_memory_budget_bytes Memory the configured pool may need.\n"
+               "# TYPE keel_memory_budget_bytes gauge\nkeel_memory_budget_bytes %llu\n",
+               (unsigned long long)f->budget.needed);
+    append(t, "# HELP keel_tmpfs_used_bytes Bytes used on memory-backed filesystems the application writes to.\n"
+              "# TYPE keel_tmpfs_used_bytes gauge\n");
+    for (unsigned i = 0; i < f->tmpfs_count; i++)
+        append(t, "keel_tmpfs_used_bytes{path=\"%s\"} %llu\n", f->tmpfs[i].path, (unsigned long long)f->tmpfs[i].used);
     append(t, "# HELP keel_worker_requests_total Requests served by each worker.\n"
               "# TYPE keel_worker_requests_total counter\n");
     append(t, "# HELP keel_worker_private_memory_bytes Resident memory private to each worker.\n"

@@ -20,7 +20,9 @@
 #include "common/config.h"
 #include "front/route.h"
 #include "ipc/message.h"
+#include "supervisor/budget.h"
 #include "supervisor/leak.h"
+#include "supervisor/meminfo.h"
 #include "supervisor/recycle.h"
 
 typedef struct keel_front_s keel_front_t;
@@ -102,6 +104,11 @@ struct keel_generation_s {
     unsigned failures[KEEL_POOL_KINDS]; /* consecutive workers that exited before ready */
     bool given_up[KEEL_POOL_KINDS];     /* too many failures: no more restarts */
     char failure[512];                  /* why it failed to start, for the log and `keel reload` */
+    struct {                            /* from its zygote's PHP_INFO */
+        uint64_t memory_limit;          /* bytes; UINT64_MAX for -1 */
+        uint64_t opcache_bytes;         /* memory_consumption + interned_strings_buffer, 0 if off */
+        char temp_dir[256], upload_tmp_dir[256], session_save_path[256];
+    } php;
     uint64_t started_ms;
 };
 
@@ -153,6 +160,19 @@ struct keel_front_s {
     } queues[KEEL_POOL_KINDS];
     size_t in_flight; /* requests dispatched or queued, not yet finished */
     uint32_t next_stream;
+
+    /* memory governance */
+    keel_mem_limit_t limit;
+    keel_budget_input_t budget_in;
+    keel_budget_t budget;
+    bool budget_known;
+    struct {
+        char path[512];  /* a memory-backed mount the application writes to */
+        uint64_t used;   /* bytes, at the last look */
+        uint64_t warned; /* usage when growth was last reported */
+    } tmpfs[8];
+    unsigned tmpfs_count;
+    uint64_t last_memory_check_ms;
 
     /* counters for /status and /metrics */
     uint64_t requests_total;
@@ -215,6 +235,17 @@ void keel_worker_pause_reading(keel_front_worker_t *w);
 void keel_worker_resume_reading(keel_front_worker_t *w);
 /* Periodic checks: hard memory limit while busy, ttl and idle ttl. */
 void keel_workers_tick(keel_front_t *f);
+
+/* --- memory.c: budget, tmpfs, precise figures --- */
+
+/* Reads a generation's PHP_INFO. */
+void keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len);
+/* The first generation's PHP settings are known: decide the pool size
+ * (--workers auto), log the budget, refuse an overcommitted one. Returns
+ * 0, or -1 with the arithmetic in err. */
+int keel_memory_budget(keel_front_t *f, keel_generation_t *g, char *err, size_t errlen);
+/* Periodic: tmpfs usage (warned when it grows), precise private memory. */
+void keel_memory_tick(keel_front_t *f);
 
 /* --- dispatch.c: queues --- */
 

@@ -102,10 +102,23 @@ on_control(h2o_socket_t *sock, const char *err)
             continue;
         }
         switch (hdr.type) {
+        case KEEL_IPC_PHP_INFO:
+            keel_memory_php_info(g, payload, hdr.length);
+            break;
         case KEEL_IPC_ZYGOTE_READY: {
             uint32_t pid, flags;
             if (keel_ipc_zygote_ready_get(payload, hdr.length, &pid, &flags) == KEEL_IPC_OK) {
                 g->opcache = (flags & KEEL_IPC_ZYGOTE_OPCACHE) != 0;
+                char why[1024];
+                /* The first generation decides the pool size and checks the
+                 * budget before any worker exists. */
+                if (g->front->active == NULL && !g->front->budget_known &&
+                    keel_memory_budget(g->front, g, why, sizeof(why)) != 0) {
+                    keel_error("%s", why);
+                    g->front->exit_code = 2;
+                    fail_incoming(g, "the memory budget does not fit");
+                    break;
+                }
                 on_zygote_ready(g);
             }
             break;

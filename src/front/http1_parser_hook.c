@@ -29,8 +29,7 @@ int phr_parse_request(const char *buf, size_t len, const char **method, size_t *
 
 /* h2o lowercases header names in place, so the copies' names must be
  * writable; they are already lowercase and never change. */
-static char copy_names[][32] = {KEEL_HDR_CONTENT_LENGTH, KEEL_HDR_TRANSFER_ENCODING, KEEL_HDR_EXPECT,
-                                KEEL_HDR_UPGRADE};
+static char copy_names[][32] = {KEEL_HDR_CONTENT_LENGTH, KEEL_HDR_TRANSFER_ENCODING, KEEL_HDR_EXPECT, KEEL_HDR_UPGRADE};
 static const char *const originals[] = {"content-length", "transfer-encoding", "expect", "upgrade"};
 #define COPIED (sizeof(originals) / sizeof(originals[0]))
 

@@ -3,9 +3,9 @@
 #ifndef KEEL_FRONT_HTTP1_PARSER_HOOK_H
 #define KEEL_FRONT_HTTP1_PARSER_HOOK_H
 
-#define KEEL_HDR_CONTENT_LENGTH "x-keel-content-length"
+#define KEEL_HDR_CONTENT_LENGTH    "x-keel-content-length"
 #define KEEL_HDR_TRANSFER_ENCODING "x-keel-transfer-encoding"
-#define KEEL_HDR_EXPECT "x-keel-expect"
-#define KEEL_HDR_UPGRADE "x-keel-upgrade"
+#define KEEL_HDR_EXPECT            "x-keel-expect"
+#define KEEL_HDR_UPGRADE           "x-keel-upgrade"
 
 #endif

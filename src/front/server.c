@@ -209,6 +209,7 @@ on_tick(h2o_timeout_entry_t *entry)
 {
     keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, tick_entry, entry);
     keel_workers_tick(f);
+    keel_memory_tick(f);
     if (f->state == KEEL_FRONT_SERVING || f->state == KEEL_FRONT_DRAINING)
         h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
 }

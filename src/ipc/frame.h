@@ -44,7 +44,8 @@
     X(WORKER_UP, 33, "zygote->front: worker forked; its socket follows as SCM_RIGHTS")                                 \
     X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                           \
     X(ZYGOTE_READY, 35, "zygote->front: PHP initialised")                                                              \
-    X(ZYGOTE_FAILED, 36, "zygote->front: PHP failed to initialise (message)")
+    X(ZYGOTE_FAILED, 36, "zygote->front: PHP failed to initialise (message)")                                          \
+    X(PHP_INFO, 37, "zygote->front: PHP settings the front budgets with (name/value list)")
 
 typedef enum {
 #define KEEL_IPC_ENUM(name, num, doc) KEEL_IPC_##name = num,

@@ -281,6 +281,22 @@ keel_php_shutdown(void)
     keel_sapi_module.php_ini_path_override = NULL;
 }
 
+void
+keel_php_settings(keel_php_setting_t *settings, size_t count, char *buf, size_t buflen)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (settings[i].value == buf) {
+            /* what sys_get_temp_dir() answers: sys_temp_dir, else TMPDIR, else /tmp */
+            const char *dir = zend_ini_string((char *)"sys_temp_dir", sizeof("sys_temp_dir") - 1, 0);
+            if (dir == NULL || dir[0] == '\0')
+                dir = getenv("TMPDIR");
+            snprintf(buf, buflen, "%s", dir && dir[0] ? dir : "/tmp");
+            continue;
+        }
+        settings[i].value = zend_ini_string((char *)settings[i].name, strlen(settings[i].name), 0);
+    }
+}
+
 bool
 keel_php_opcache_enabled(void)
 {

@@ -20,6 +20,15 @@ int keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen);
 
 void keel_php_shutdown(void);
 
+typedef struct {
+    const char *name;
+    const char *value; /* out: the ini value, NULL when unknown */
+} keel_php_setting_t;
+
+/* Reads ini values after startup. The entry whose value points at buf on
+ * entry gets sys_get_temp_dir() written into buf instead. */
+void keel_php_settings(keel_php_setting_t *settings, size_t count, char *buf, size_t buflen);
+
 /* Whether OPcache came up enabled for this SAPI. */
 bool keel_php_opcache_enabled(void);
 

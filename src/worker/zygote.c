@@ -76,6 +76,34 @@ send_frame(zygote_t *z, uint8_t type, const void *payload, size_t len, int fd)
     }
 }
 
+/* The settings the front's memory budget and tmpfs watch need, which only
+ * PHP can tell (its php.ini, conf.d and -d values all applied). */
+static void
+send_php_info(zygote_t *z)
+{
+    char tmp[1024];
+    keel_php_setting_t settings[] = {
+        {"memory_limit", NULL},
+        {"opcache.enable", NULL},
+        {"opcache.memory_consumption", NULL},
+        {"opcache.interned_strings_buffer", NULL},
+        {"upload_tmp_dir", NULL},
+        {"session.save_path", NULL},
+        {"temp_dir", tmp},
+    };
+    keel_php_settings(settings, sizeof(settings) / sizeof(settings[0]), tmp, sizeof(tmp));
+    uint8_t buf[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+        const char *v = settings[i].value ? settings[i].value : "";
+        size_t need = keel_ipc_kv_size(strlen(settings[i].name), strlen(v));
+        if (len + need > sizeof(buf))
+            break;
+        len += keel_ipc_kv_put(buf + len, settings[i].name, strlen(settings[i].name), v, strlen(v));
+    }
+    send_frame(z, KEEL_IPC_PHP_INFO, buf, len, -1);
+}
+
 /* The child side of a fork: become a worker serving on fd. Never returns. */
 static void
 become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_pid)
@@ -295,6 +323,7 @@ keel_zygote_main(int argc, char **argv)
         keel_error("%s", err);
         return 1;
     }
+    send_php_info(&z);
     uint8_t p[KEEL_IPC_ZYGOTE_READY_SIZE];
     keel_ipc_zygote_ready_put(p, (uint32_t)getpid(), keel_php_opcache_enabled() ? KEEL_IPC_ZYGOTE_OPCACHE : 0);
     if (send_frame(&z, KEEL_IPC_ZYGOTE_READY, p, sizeof(p), -1) != 0) {
