@@ -45,6 +45,14 @@ const char keel_serve_usage[] =
     "                           (default: 0, off)\n"
     "  --ttl DURATION           recycle workers older than DURATION (default: 0, off)\n"
     "  --idle-ttl DURATION      recycle workers idle longer than DURATION (default: 0, off)\n"
+    "  --request-timeout DURATION\n"
+    "                           a request running longer gets 504; its worker logs a\n"
+    "                           backtrace and is replaced (default: 0, off)\n"
+    "  --slow-request DURATION  log a backtrace of requests running longer (default: off)\n"
+    "  --retry-idempotent       retry once, on another worker, an idempotent request whose\n"
+    "                           worker died before sending anything\n"
+    "  --core-dir DIR           let crashing workers dump core, into DIR only (at most 3\n"
+    "                           kept); without it core dumps are off\n"
     "  --admin HOST:PORT|off    admin listener for /status, /metrics and reload\n"
     "                           (default: 127.0.0.1:9180; skipped with a warning when\n"
     "                           that default is taken)\n"
@@ -128,6 +136,10 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
             return KEEL_CONFIG_HELP;
         if (strcmp(arg, "--allow-overcommit") == 0) {
             cfg->allow_overcommit = 1;
+            continue;
+        }
+        if (strcmp(arg, "--retry-idempotent") == 0) {
+            cfg->retry_idempotent = 1;
             continue;
         }
 
@@ -218,6 +230,20 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen, "option --admin: expected HOST:PORT or off%s%s", "", "");
             cfg->admin = strcmp(v, "off") == 0 ? NULL : v;
             cfg->admin_explicit = 1;
+        } else if (OPTION("--request-timeout")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->request_timeout_ms) != 0)
+                return fail(errbuf, errlen, "option --request-timeout: expected a duration like 60s, got '%s'%s", v,
+                            "");
+        } else if (OPTION("--slow-request")) {
+            CHECK_MISSING();
+            if (keel_parse_duration_ms(v, &cfg->slow_request_ms) != 0)
+                return fail(errbuf, errlen, "option --slow-request: expected a duration like 5s, got '%s'%s", v, "");
+        } else if (OPTION("--core-dir")) {
+            CHECK_MISSING();
+            if (*v != '/')
+                return fail(errbuf, errlen, "option --core-dir: expected an absolute directory, got '%s'%s", v, "");
+            cfg->core_dir = v;
         } else if (OPTION("--server-name")) {
             CHECK_MISSING();
             cfg->server_name = v;

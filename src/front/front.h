@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <h2o.h>
@@ -71,6 +72,7 @@ typedef struct keel_front_worker_s {
     uint64_t request_limit;  /* its jittered max_requests, 0 = none */
     keel_leak_series_t leak; /* private memory against requests */
     bool leak_reported;
+    h2o_timeout_entry_t kill_entry; /* request timeout: SIGKILL after the backtrace */
 } keel_front_worker_t;
 
 /* A worker restart waiting out its backoff. */
@@ -180,10 +182,13 @@ struct keel_front_s {
     uint64_t worker_crashes;
     uint64_t reloads_ok, reloads_failed;
 
-    h2o_timeout_t wait_timeout; /* --max-wait for queued requests */
-    h2o_timeout_t zero_timeout; /* "soon": work deferred to the loop */
-    h2o_timeout_t stop_timeout; /* --shutdown-timeout */
-    h2o_timeout_t tick_timeout; /* periodic memory and age checks */
+    h2o_timeout_t wait_timeout;    /* --max-wait for queued requests */
+    h2o_timeout_t zero_timeout;    /* "soon": work deferred to the loop */
+    h2o_timeout_t stop_timeout;    /* --shutdown-timeout */
+    h2o_timeout_t tick_timeout;    /* periodic memory and age checks */
+    h2o_timeout_t slow_timeout;    /* --slow-request */
+    h2o_timeout_t request_timeout; /* --request-timeout */
+    h2o_timeout_t kill_timeout;    /* from the backtrace signal to SIGKILL */
     h2o_timeout_entry_t tick_entry;
     h2o_timeout_entry_t stop_entry;
     /* h2o timeouts have one duration each: one per backoff delay in use */
@@ -199,6 +204,8 @@ uint64_t keel_now_ms(void);
 /* Starts a new generation; it becomes active once all its workers are
  * ready. Returns it, or NULL with a message in err. */
 keel_generation_t *keel_generation_start(keel_front_t *f, char *err, size_t errlen);
+/* Asks w's zygote to log the PHP stack w is running. */
+void keel_generation_backtrace(keel_front_worker_t *w);
 /* Asks g's zygote for one more worker of `kind`. */
 keel_front_worker_t *keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind);
 /* Called when a worker of g became ready / failed before ready. */
@@ -233,6 +240,9 @@ void keel_worker_flush(keel_front_worker_t *w);
 /* Response backpressure: stop/start reading a worker's output. */
 void keel_worker_pause_reading(keel_front_worker_t *w);
 void keel_worker_resume_reading(keel_front_worker_t *w);
+/* Asks the worker for a backtrace, then kills it shortly after (a
+ * request timeout); its request gets 504. */
+void keel_worker_end_slowly(keel_front_worker_t *w);
 /* Periodic checks: hard memory limit while busy, ttl and idle ttl. */
 void keel_workers_tick(keel_front_t *f);
 
@@ -302,6 +312,9 @@ struct keel_php_request_s {
     bool broken;       /* the worker died mid-response: end it in error */
     bool counted;      /* counted in front->in_flight */
     bool discard_body; /* a status that has no body: PHP's output is dropped */
+    bool retried;      /* --retry-idempotent: already sent to a second worker */
+    bool timed_out;    /* --request-timeout ended its worker: 504 */
+    h2o_timeout_entry_t slow_entry, timeout_entry;
 };
 
 #endif

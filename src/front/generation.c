@@ -263,6 +263,20 @@ keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
     return w;
 }
 
+void
+keel_generation_backtrace(keel_front_worker_t *w)
+{
+    keel_generation_t *g = w->gen;
+    if (g->ctl_fd < 0)
+        return;
+    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
+    keel_ipc_header_t hdr = {.type = KEEL_IPC_BACKTRACE, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
+    keel_ipc_header_encode(buf, &hdr);
+    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, &(keel_ipc_worker_t){.slot = w->id, .pid = (uint32_t)w->pid});
+    if (send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
+        keel_warn("cannot ask for worker %u's backtrace: %s", w->id, strerror(errno));
+}
+
 /* --- becoming active --- */
 
 static unsigned

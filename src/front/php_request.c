@@ -4,6 +4,7 @@
  * from the worker -> pushed to the client with h2o's proceed/send
  * backpressure -> disposed with the request's memory pool.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -19,6 +20,56 @@
 #define RESPONSE_START_THRESHOLD (64 * 1024)
 
 static void send_pending(keel_php_request_t *pr);
+static void stop_timers(keel_php_request_t *pr);
+
+/* RFC 9110 9.2.2 */
+static int
+idempotent(const h2o_req_t *req)
+{
+    static const char *const methods[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (h2o_memis(req->method.base, req->method.len, methods[i], strlen(methods[i])))
+            return 1;
+    return 0;
+}
+
+/* --slow-request: ask the worker where it is (it logs a backtrace and
+ * carries on). --request-timeout: the same, then the worker is ended and
+ * the client gets 504. */
+static void
+on_slow(h2o_timeout_entry_t *entry)
+{
+    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, slow_entry, entry);
+    if (pr->worker != NULL) {
+        keel_warn("slow request (over --slow-request): worker %u (pid %d), %.*s %.*s", pr->worker->id,
+                  (int)pr->worker->pid, pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
+                  pr->req ? (int)pr->req->path.len : 0, pr->req ? pr->req->path.base : "");
+        keel_generation_backtrace(pr->worker);
+    }
+}
+
+static void
+on_timeout(h2o_timeout_entry_t *entry)
+{
+    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, timeout_entry, entry);
+    keel_front_worker_t *w = pr->worker;
+    if (w == NULL)
+        return;
+    keel_error("request timeout (over --request-timeout): ending worker %u (pid %d), %.*s %.*s", w->id, (int)w->pid,
+               pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
+               pr->req ? (int)pr->req->path.len : 0, pr->req ? pr->req->path.base : "");
+    pr->timed_out = true;
+    keel_worker_end_slowly(w);
+}
+
+static void
+stop_timers(keel_php_request_t *pr)
+{
+    if (h2o_timeout_is_linked(&pr->slow_entry))
+        h2o_timeout_unlink(&pr->slow_entry);
+    if (h2o_timeout_is_linked(&pr->timeout_entry))
+        h2o_timeout_unlink(&pr->timeout_entry);
+}
 
 static int
 no_body_status(int status)
@@ -45,6 +96,7 @@ on_dispose(void *_pr)
         keel_dispatch_unqueue(pr->front, pr);
     if (h2o_timeout_is_linked(&pr->wait_entry))
         h2o_timeout_unlink(&pr->wait_entry);
+    stop_timers(pr);
     if (pr->worker != NULL) {
         keel_front_worker_t *w = pr->worker;
         /* The worker carries on (its output is dropped) until REQ_DONE;
@@ -216,15 +268,37 @@ void
 keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
 {
     pr->worker = NULL;
+    stop_timers(pr);
     if (pr->req == NULL || pr->finished)
         return;
+    if (!pr->started && status == 502 && !pr->retried && pr->front->cfg.retry_idempotent && idempotent(pr->req)) {
+        /* Nothing was sent and repeating the request is harmless: once,
+         * on another worker. */
+        h2o_req_t *req = pr->req;
+        pr->retried = true;
+        pr->head_received = pr->ended = false;
+        pr->discard_body = false;
+        h2o_buffer_consume(&pr->body, pr->body->size);
+        req->res.status = 0;
+        req->res.reason = NULL;
+        req->res.content_length = SIZE_MAX;
+        req->res.headers = (h2o_headers_t){NULL};
+        keel_info("retrying %.*s %.*s on another worker", (int)req->method.len, req->method.base, (int)req->path.len,
+                  req->path.base);
+        keel_dispatch_submit(pr->front, pr);
+        return;
+    }
     if (!pr->started) {
-        /* Nothing reached the client yet: a clean 502. */
+        /* Nothing reached the client yet: a clean 502 (504 after a timeout). */
+        if (pr->timed_out)
+            status = 504;
         pr->finished = true;
         h2o_req_t *req = pr->req;
         req->res.content_length = SIZE_MAX;
         if (status == 503)
             h2o_send_error_generic(req, 503, "Service Unavailable", "Service Unavailable\n", 0);
+        else if (status == 504)
+            h2o_send_error_generic(req, 504, "Gateway Timeout", "Gateway Timeout\n", 0);
         else
             h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
         return;
@@ -253,9 +327,18 @@ void
 keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
 {
     h2o_req_t *req = pr->req;
+    keel_front_t *f = pr->front;
     pr->worker = w;
     w->req = pr;
     w->stream = pr->stream;
+    if (f->cfg.slow_request_ms) {
+        pr->slow_entry.cb = on_slow;
+        h2o_timeout_link(f->loop, &f->slow_timeout, &pr->slow_entry);
+    }
+    if (f->cfg.request_timeout_ms) {
+        pr->timeout_entry.cb = on_timeout;
+        h2o_timeout_link(f->loop, &f->request_timeout, &pr->timeout_entry);
+    }
     keel_worker_send(w, KEEL_IPC_REQUEST, 0, pr->stream, pr->params.base, pr->params.len, NULL, 0);
     /* The body was buffered whole by h2o before the handler ran, so a slow
      * client never holds a worker. */

@@ -362,6 +362,10 @@ setup_h2o(keel_front_t *f)
     h2o_timeout_init(f->loop, &f->zero_timeout, 0);
     h2o_timeout_init(f->loop, &f->stop_timeout, f->cfg.shutdown_timeout_ms);
     h2o_timeout_init(f->loop, &f->tick_timeout, TICK_MS);
+    h2o_timeout_init(f->loop, &f->slow_timeout, f->cfg.slow_request_ms);
+    h2o_timeout_init(f->loop, &f->request_timeout, f->cfg.request_timeout_ms);
+    /* time for the worker to log its backtrace before it is killed */
+    h2o_timeout_init(f->loop, &f->kill_timeout, 200);
     f->tick_entry.cb = on_tick;
     h2o_linklist_init_anchor(&f->generations);
     for (int k = 0; k < KEEL_POOL_KINDS; k++)
@@ -391,6 +395,10 @@ keel_front_main(int argc, char **argv)
     f->argv = argv;
     if (f->cfg.php_ini && access(f->cfg.php_ini, R_OK) != 0) {
         fprintf(stderr, "keel: --php-ini %s: %s\n", f->cfg.php_ini, strerror(errno));
+        return 2;
+    }
+    if (f->cfg.core_dir && access(f->cfg.core_dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "keel: --core-dir %s: %s\n", f->cfg.core_dir, strerror(errno));
         return 2;
     }
     if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, err, sizeof(err)) !=

@@ -140,6 +140,8 @@ keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd)
 void
 keel_worker_close(keel_front_worker_t *w)
 {
+    if (h2o_timeout_is_linked(&w->kill_entry))
+        h2o_timeout_unlink(&w->kill_entry);
     if (h2o_linklist_is_linked(&w->idle_link))
         h2o_linklist_unlink(&w->idle_link);
     if (w->sock != NULL) {
@@ -320,6 +322,25 @@ read_private(pid_t pid)
     if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || shared > resident)
         return 0;
     return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void
+on_kill(h2o_timeout_entry_t *entry)
+{
+    keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, kill_entry, entry);
+    if (w->pid > 0 && !w->exited)
+        kill(w->pid, SIGKILL);
+    worker_lost(w, "request timeout", 504);
+}
+
+void
+keel_worker_end_slowly(keel_front_worker_t *w)
+{
+    if (w->pid <= 0 || w->exited || h2o_timeout_is_linked(&w->kill_entry))
+        return;
+    keel_generation_backtrace(w);
+    w->kill_entry.cb = on_kill;
+    h2o_timeout_link(w->gen->front->loop, &w->gen->front->kill_timeout, &w->kill_entry);
 }
 
 void

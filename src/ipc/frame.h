@@ -45,7 +45,8 @@
     X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                           \
     X(ZYGOTE_READY, 35, "zygote->front: PHP initialised")                                                              \
     X(ZYGOTE_FAILED, 36, "zygote->front: PHP failed to initialise (message)")                                          \
-    X(PHP_INFO, 37, "zygote->front: PHP settings the front budgets with (name/value list)")
+    X(PHP_INFO, 37, "zygote->front: PHP settings the front budgets with (name/value list)")                           \
+    X(BACKTRACE, 38, "front->zygote: log the PHP stack of this worker (slow or timed-out request)")
 
 typedef enum {
 #define KEEL_IPC_ENUM(name, num, doc) KEEL_IPC_##name = num,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/message.h"
+#include "worker/crash.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
@@ -27,6 +29,8 @@
 /* How long workers get between SIGTERM and SIGKILL when the generation
  * stops. */
 #define ZYGOTE_STOP_GRACE_MS 2000
+/* Core dumps kept in --core-dir. */
+#define KEEL_CORES_KEPT 3
 
 typedef struct {
     int ctl;   /* SOCK_SEQPACKET to the front: one frame per message */
@@ -119,6 +123,8 @@ become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_p
     snprintf(role, sizeof(role), "worker %u", id);
     keel_log_set_role(role);
     prctl(PR_SET_NAME, "keel: worker");
+    if (keel_crash_setup(z->cfg.core_dir) != 0)
+        keel_warn("cannot set up core dumps: %s", strerror(errno));
     /* Batch scheduling: a worker woken by the front's write must not
      * preempt the front, which is what keeps every other connection moving.
      * CPU shares are unchanged; see docs/decisions.md. */
@@ -187,6 +193,24 @@ spawn_worker(zygote_t *z, uint32_t id, bool worker_mode)
     close(sv[1]);
 }
 
+/* The front asks where worker `id`'s PHP code is (slow or timed-out
+ * request); only this process, its parent, may read its memory. */
+static void
+log_backtrace(zygote_t *z, uint32_t id)
+{
+    for (unsigned i = 0; i < z->live; i++) {
+        if (z->live_workers[i].id != id)
+            continue;
+        char bt[8192];
+        if (keel_backtrace_remote(z->live_workers[i].pid, bt, sizeof(bt)) == 0)
+            keel_warn("worker %u (pid %d) is running:%s", id, (int)z->live_workers[i].pid, bt);
+        else
+            keel_warn("worker %u (pid %d): cannot read its stack: %s", id, (int)z->live_workers[i].pid,
+                      strerror(errno));
+        return;
+    }
+}
+
 static void
 reap(zygote_t *z)
 {
@@ -201,6 +225,8 @@ reap(zygote_t *z)
                 p,
                 &(keel_ipc_worker_t){.slot = z->live_workers[i].id, .pid = (uint32_t)pid, .status = (uint32_t)status});
             send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1);
+            if (z->cfg.core_dir && WIFSIGNALED(status) && WCOREDUMP(status))
+                keel_core_collect(z->cfg.core_dir, pid, KEEL_CORES_KEPT);
             z->live_workers[i] = z->live_workers[--z->live];
             break;
         }
@@ -273,9 +299,14 @@ serve_control(zygote_t *z)
             size_t size;
             keel_ipc_worker_t w;
             if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK ||
-                hdr.type != KEEL_IPC_SPAWN || keel_ipc_worker_get(payload, hdr.length, &w) != KEEL_IPC_OK) {
+                (hdr.type != KEEL_IPC_SPAWN && hdr.type != KEEL_IPC_BACKTRACE) ||
+                keel_ipc_worker_get(payload, hdr.length, &w) != KEEL_IPC_OK) {
                 keel_error("malformed control message from the front; stopping");
                 return;
+            }
+            if (hdr.type == KEEL_IPC_BACKTRACE) {
+                log_backtrace(z, w.slot);
+                continue;
             }
             /* SPAWN: the front's id for the worker, and its kind in the status field */
             spawn_worker(z, w.slot, w.status == 1);
@@ -314,6 +345,10 @@ keel_zygote_main(int argc, char **argv)
         keel_error("signalfd: %s", strerror(errno));
         return 1;
     }
+    /* No core file from the zygote itself; workers set their own. */
+    struct rlimit no_core = {0, 0};
+    if (z.cfg.core_dir == NULL && setrlimit(RLIMIT_CORE, &no_core) != 0)
+        keel_warn("cannot turn core dumps off: %s", strerror(errno));
     /* Workers write to sockets PHP scripts opened; a peer closing one
      * must be an error for the script, not a signal killing the worker. */
     signal(SIGPIPE, SIG_IGN);
