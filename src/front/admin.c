@@ -137,6 +137,20 @@ render_status(keel_front_t *f, text_t *t)
                    (unsigned long long)f->budget.needed, f->budget.fits ? "true" : "false", f->budget.max_workers);
         append(t, "},\n");
     }
+    if (f->active && f->active->opcache_known) {
+        const keel_opcache_stats_t *o = &f->active->opcache_stats;
+        append(t,
+               "  \"opcache\": {\"used_bytes\": %llu, \"free_bytes\": %llu, \"wasted_bytes\": %llu, "
+               "\"interned_used_bytes\": %llu, \"interned_free_bytes\": %llu, \"cached_keys\": %llu, "
+               "\"max_cached_keys\": %llu, \"restarts\": %llu, \"hits\": %llu, \"misses\": %llu, "
+               "\"generation_swaps\": %llu},\n",
+               (unsigned long long)o->used, (unsigned long long)o->free, (unsigned long long)o->wasted,
+               (unsigned long long)o->interned_used, (unsigned long long)o->interned_free, (unsigned long long)o->keys,
+               (unsigned long long)o->max_keys,
+               (unsigned long long)(o->oom_restarts + o->hash_restarts + o->manual_restarts),
+               (unsigned long long)f->active->opcache_hits, (unsigned long long)f->active->opcache_misses,
+               (unsigned long long)f->opcache_swaps);
+    }
     append(t, "  \"tmpfs\": [");
     for (unsigned i = 0; i < f->tmpfs_count; i++)
         append(t, "%s{\"path\": \"%s\", \"used_bytes\": %llu}", i ? ", " : "", f->tmpfs[i].path,
@@ -201,6 +215,34 @@ render_metrics(keel_front_t *f, text_t *t)
                "# HELP keel_memory_used_bytes Memory in use under that limit.\n"
                "# TYPE keel_memory_used_bytes gauge\nkeel_memory_used_bytes %llu\n",
                (unsigned long long)lim.current);
+    }
+    append(t,
+           "# HELP keel_opcache_generation_swaps_total Generations started for OPcache's sake.\n"
+           "# TYPE keel_opcache_generation_swaps_total counter\nkeel_opcache_generation_swaps_total %llu\n",
+           (unsigned long long)f->opcache_swaps);
+    if (f->active && f->active->opcache_known) {
+        const keel_opcache_stats_t *o = &f->active->opcache_stats;
+        append(t,
+               "# HELP keel_opcache_memory_bytes OPcache shared memory of the serving generation.\n"
+               "# TYPE keel_opcache_memory_bytes gauge\n"
+               "keel_opcache_memory_bytes{state=\"used\"} %llu\nkeel_opcache_memory_bytes{state=\"free\"} %llu\n"
+               "keel_opcache_memory_bytes{state=\"wasted\"} %llu\n",
+               (unsigned long long)o->used, (unsigned long long)o->free, (unsigned long long)o->wasted);
+        append(t,
+               "# HELP keel_opcache_interned_strings_bytes OPcache interned strings buffer.\n"
+               "# TYPE keel_opcache_interned_strings_bytes gauge\n"
+               "keel_opcache_interned_strings_bytes{state=\"used\"} %llu\n"
+               "keel_opcache_interned_strings_bytes{state=\"free\"} %llu\n",
+               (unsigned long long)o->interned_used, (unsigned long long)o->interned_free);
+        append(t,
+               "# HELP keel_opcache_cached_keys Keys cached, and the maximum.\n"
+               "# TYPE keel_opcache_cached_keys gauge\n"
+               "keel_opcache_cached_keys{kind=\"cached\"} %llu\nkeel_opcache_cached_keys{kind=\"max\"} %llu\n",
+               (unsigned long long)o->keys, (unsigned long long)o->max_keys);
+        append(t,
+               "# HELP keel_opcache_restarts_total Restarts OPcache did by itself in the serving generation.\n"
+               "# TYPE keel_opcache_restarts_total counter\nkeel_opcache_restarts_total %llu\n",
+               (unsigned long long)(o->oom_restarts + o->hash_restarts + o->manual_restarts));
     }
     if (f->budget_known)
         append(t,

@@ -24,6 +24,7 @@
 #include "supervisor/budget.h"
 #include "supervisor/leak.h"
 #include "supervisor/meminfo.h"
+#include "supervisor/opcache_policy.h"
 #include "supervisor/recycle.h"
 
 typedef struct keel_front_s keel_front_t;
@@ -110,7 +111,11 @@ struct keel_generation_s {
         uint64_t memory_limit;          /* bytes; UINT64_MAX for -1 */
         uint64_t opcache_bytes;         /* memory_consumption + interned_strings_buffer, 0 if off */
         char temp_dir[256], upload_tmp_dir[256], session_save_path[256];
+        double max_wasted_percentage;
     } php;
+    keel_opcache_stats_t opcache_stats; /* latest figures a worker reported */
+    bool opcache_known;
+    uint64_t opcache_hits, opcache_misses;
     uint64_t started_ms;
 };
 
@@ -181,6 +186,8 @@ struct keel_front_s {
     uint64_t recycles[KEEL_RECYCLE_REASONS];
     uint64_t worker_crashes;
     uint64_t reloads_ok, reloads_failed;
+    uint64_t opcache_swaps;
+    uint64_t last_opcache_swap_ms;
 
     h2o_timeout_t wait_timeout;    /* --max-wait for queued requests */
     h2o_timeout_t zero_timeout;    /* "soon": work deferred to the loop */
@@ -256,6 +263,10 @@ void keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t l
 int keel_memory_budget(keel_front_t *f, keel_generation_t *g, char *err, size_t errlen);
 /* Periodic: tmpfs usage (warned when it grows), precise private memory. */
 void keel_memory_tick(keel_front_t *f);
+
+/* --- opcache_watch.c --- */
+void keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len);
+void keel_opcache_on_reset_call(keel_generation_t *g);
 
 /* --- dispatch.c: queues --- */
 

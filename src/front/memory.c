@@ -38,6 +38,7 @@ keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len)
     bool opcache = false;
     uint64_t consumption = 0, interned = 0;
     g->php.memory_limit = UINT64_MAX;
+    g->php.max_wasted_percentage = 5.0; /* OPcache's default */
     while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
         char name[64], value[256];
         snprintf(name, sizeof(name), "%.*s", (int)nl, n);
@@ -52,6 +53,8 @@ keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len)
             consumption = mib_setting(value);
         } else if (strcmp(name, "opcache.interned_strings_buffer") == 0) {
             interned = mib_setting(value);
+        } else if (strcmp(name, "opcache.max_wasted_percentage") == 0) {
+            g->php.max_wasted_percentage = strtod(value, NULL);
         } else if (strcmp(name, "temp_dir") == 0) {
             snprintf(g->php.temp_dir, sizeof(g->php.temp_dir), "%s", value);
         } else if (strcmp(name, "upload_tmp_dir") == 0) {

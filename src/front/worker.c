@@ -403,6 +403,8 @@ on_req_done(keel_front_worker_t *w, const keel_ipc_header_t *hdr, const uint8_t 
             keel_php_request_on_worker_lost(pr, 502);
     }
     keel_worker_resume_reading(w);
+    if (hdr->flags & KEEL_IPC_FLAG_OPCACHE_RESET)
+        keel_opcache_on_reset_call(w->gen);
     if (hdr->flags & KEEL_IPC_FLAG_CLOSING) {
         /* It exits now (exit() or an error in worker mode): replace it and
          * give it nothing more. */
@@ -428,6 +430,7 @@ frame_allowed(const keel_front_worker_t *w, const keel_ipc_header_t *hdr)
     case KEEL_IPC_RESP_HEAD:
     case KEEL_IPC_RESP_BODY:
     case KEEL_IPC_RESP_END:
+    case KEEL_IPC_OPCACHE_STATS:
     case KEEL_IPC_REQ_DONE:
         return w->state == KEEL_WORKER_BUSY && hdr->stream == w->stream;
     default:
@@ -467,6 +470,9 @@ on_worker_read(h2o_socket_t *sock, const char *err)
         case KEEL_IPC_RESP_END:
             if (w->req != NULL)
                 keel_php_request_on_frame(w->req, &hdr, payload);
+            break;
+        case KEEL_IPC_OPCACHE_STATS:
+            keel_opcache_on_stats(w->gen, payload, hdr.length);
             break;
         case KEEL_IPC_REQ_DONE:
             on_req_done(w, &hdr, payload);

@@ -37,6 +37,7 @@
     X(RESP_HEAD, 16, "worker->front: status and response headers")                                                     \
     X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
     X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \
+    X(OPCACHE_STATS, 22, "worker->front: OPcache's figures (name/value list), before a REQ_DONE")                   \
     X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")                \
     X(WORKER_READY, 20, "worker->front: started (worker mode: booted) and waiting for requests")                       \
     X(BOOT_FAILED, 21, "worker->front: the worker script failed before its first request (message)")                   \
@@ -59,6 +60,8 @@ typedef enum {
 /* REQ_DONE: the worker exits after this request (exit() or an error in
  * worker mode): it must not be given another. */
 #define KEEL_IPC_FLAG_CLOSING 0x02
+/* REQ_DONE: the script called opcache_reset(): start a new generation. */
+#define KEEL_IPC_FLAG_OPCACHE_RESET 0x04
 
 typedef struct {
     uint8_t type;

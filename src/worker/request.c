@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "ipc/message.h"
+#include "worker/opcache_report.h"
 
 /* Output gathers up to this much before it is pushed to the front: big
  * enough that a typical page leaves in one write with its REQ_DONE. */
@@ -271,8 +272,10 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     stats->rss_private = private_rss(w);
     if (!req->response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0) != 0)
         return -1;
-    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, w->closing ? KEEL_IPC_FLAG_CLOSING : 0,
-                                          req->stream, KEEL_IPC_STATS_SIZE);
+    uint8_t flags =
+        (w->closing ? KEEL_IPC_FLAG_CLOSING : 0) | (w->opcache_reset_requested ? KEEL_IPC_FLAG_OPCACHE_RESET : 0);
+    w->opcache_reset_requested = false;
+    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, flags, req->stream, KEEL_IPC_STATS_SIZE);
     if (p == NULL)
         return -1;
     keel_ipc_stats_put(p, stats);
@@ -310,6 +313,7 @@ serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
     }
     keel_request_take_empty_body(&req);
     run_script(&req);
+    keel_opcache_report(w, stream);
     keel_ipc_stats_t stats;
     keel_request_stats(&stats);
     php_request_shutdown(NULL);

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "ipc/message.h"
+#include "worker/opcache_report.h"
 
 /* --- the per-request reset, inside the long-running script --- */
 
@@ -263,6 +264,7 @@ PHP_FUNCTION(keel_handle_request)
         zend_bailout(); /* not reached: E_ERROR bails out itself */
     }
 
+    keel_opcache_report(w, req->stream);
     keel_ipc_stats_t stats;
     keel_request_stats(&stats);
     request_shutdown(w);

@@ -21,6 +21,7 @@
 #include "common/units.h"
 #include "ipc/message.h"
 #include "worker/crash.h"
+#include "worker/opcache_report.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
@@ -91,6 +92,7 @@ send_php_info(zygote_t *z)
         {"opcache.enable", NULL},
         {"opcache.memory_consumption", NULL},
         {"opcache.interned_strings_buffer", NULL},
+        {"opcache.max_wasted_percentage", NULL},
         {"upload_tmp_dir", NULL},
         {"session.save_path", NULL},
         {"temp_dir", tmp},
@@ -358,6 +360,7 @@ keel_zygote_main(int argc, char **argv)
         keel_error("%s", err);
         return 1;
     }
+    keel_opcache_hook_reset();
     send_php_info(&z);
     uint8_t p[KEEL_IPC_ZYGOTE_READY_SIZE];
     keel_ipc_zygote_ready_put(p, (uint32_t)getpid(), keel_php_opcache_enabled() ? KEEL_IPC_ZYGOTE_OPCACHE : 0);

@@ -1,0 +1,84 @@
+/*
+ * OPcache governance in the front: a generation whose OPcache is close to
+ * full, wasting memory or about to restart itself, or whose application
+ * called opcache_reset(), is replaced by a new generation with fresh
+ * shared memory; OPcache is never reset in place under running code. The
+ * decision is src/supervisor/opcache_policy.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "front/front.h"
+
+/* At most one swap for OPcache's sake in this many milliseconds, so an
+ * application calling opcache_reset() on every request cannot make keel
+ * start generations back to back. */
+#define OPCACHE_SWAP_INTERVAL_MS 2000
+
+static void
+swap(keel_front_t *f, keel_generation_t *g, const char *why)
+{
+    uint64_t now = keel_now_ms();
+    if (g != f->active || f->incoming != NULL || now - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
+        return;
+    f->last_opcache_swap_ms = now;
+    f->opcache_swaps++;
+    keel_front_reload(f, why, NULL, NULL);
+}
+
+void
+keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
+{
+    keel_opcache_stats_t s = {0};
+    keel_ipc_kv_reader_t r = {payload, payload + len};
+    const char *n, *v;
+    size_t nl, vl;
+    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
+        char name[32], value[32];
+        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
+        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
+        uint64_t x = strtoull(value, NULL, 10);
+#define FIELD(f)                                                                                                       \
+    if (strcmp(name, #f) == 0)                                                                                         \
+        s.f = x;
+        FIELD(used)
+        FIELD(free) FIELD(wasted) FIELD(interned_used) FIELD(interned_free) FIELD(keys) FIELD(max_keys)
+            FIELD(oom_restarts) FIELD(hash_restarts) FIELD(manual_restarts)
+#undef FIELD
+                if (strcmp(name, "restart_pending") == 0) s.restart_pending = x != 0;
+        if (strcmp(name, "cache_full") == 0)
+            s.cache_full = x != 0;
+        if (strcmp(name, "hits") == 0)
+            g->opcache_hits = x;
+        if (strcmp(name, "misses") == 0)
+            g->opcache_misses = x;
+    }
+    g->opcache_stats = s;
+    g->opcache_known = true;
+    keel_opcache_verdict_t verdict = keel_opcache_decide(&s, g->php.max_wasted_percentage);
+    if (verdict == KEEL_OPCACHE_OK)
+        return;
+    keel_front_t *f = g->front;
+    if (g != f->active || f->incoming != NULL || keel_now_ms() - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
+        return;
+    char suggestion[256];
+    keel_opcache_suggest(&s, suggestion, sizeof(suggestion));
+    keel_warn("generation %u: %s; starting a new generation rather than letting OPcache reset in place. Settings "
+              "that would hold this application: %s",
+              g->number, keel_opcache_verdict_name(verdict), suggestion);
+    swap(f, g, keel_opcache_verdict_name(verdict));
+}
+
+void
+keel_opcache_on_reset_call(keel_generation_t *g)
+{
+    keel_front_t *f = g->front;
+    if (g != f->active || f->incoming != NULL)
+        return;
+    if (keel_now_ms() - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
+        return; /* rate limited: one generation per interval */
+    keel_info("generation %u: the application called opcache_reset(); a new generation takes over instead", g->number);
+    swap(f, g, "opcache_reset() called");
+}

@@ -1,0 +1,108 @@
+#include "worker/opcache_report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <main/SAPI.h>
+#include <main/php.h>
+#include <Zend/zend_API.h>
+
+#include "ipc/message.h"
+
+#define REPORT_INTERVAL_MS 500
+
+static PHP_FUNCTION(keel_opcache_reset)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    keel_request_t *req = SG(server_context);
+    /* The reset happens as a new generation, with fresh shared memory,
+     * once this one's requests are done: nothing is freed under code that
+     * is running. */
+    if (req != NULL && req->worker != NULL)
+        req->worker->opcache_reset_requested = true;
+    RETURN_TRUE;
+}
+
+void
+keel_opcache_hook_reset(void)
+{
+    zend_function *fn = zend_hash_str_find_ptr(CG(function_table), "opcache_reset", sizeof("opcache_reset") - 1);
+    if (fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION)
+        fn->internal_function.handler = zif_keel_opcache_reset;
+}
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+number(HashTable *ht, const char *group, const char *key)
+{
+    zval *z = group ? zend_hash_str_find(ht, group, strlen(group)) : NULL;
+    HashTable *h = group ? (z && Z_TYPE_P(z) == IS_ARRAY ? Z_ARRVAL_P(z) : NULL) : ht;
+    if (h == NULL || (z = zend_hash_str_find(h, key, strlen(key))) == NULL)
+        return 0;
+    switch (Z_TYPE_P(z)) {
+    case IS_LONG:
+        return Z_LVAL_P(z) > 0 ? (uint64_t)Z_LVAL_P(z) : 0;
+    case IS_DOUBLE:
+        return Z_DVAL_P(z) > 0 ? (uint64_t)Z_DVAL_P(z) : 0;
+    case IS_TRUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void
+keel_opcache_report(keel_worker_t *w, uint32_t stream)
+{
+    uint64_t now = now_ms();
+    if (now - w->opcache_reported_ms < REPORT_INTERVAL_MS)
+        return;
+    w->opcache_reported_ms = now;
+    zval fname, retval, arg;
+    ZVAL_STRINGL(&fname, "opcache_get_status", sizeof("opcache_get_status") - 1);
+    ZVAL_FALSE(&arg);
+    ZVAL_UNDEF(&retval);
+    if (call_user_function(CG(function_table), NULL, &fname, &retval, 1, &arg) != SUCCESS ||
+        Z_TYPE(retval) != IS_ARRAY) {
+        zval_ptr_dtor(&fname);
+        zval_ptr_dtor(&retval);
+        return;
+    }
+    HashTable *st = Z_ARRVAL(retval);
+    const struct {
+        const char *name, *group, *key;
+    } fields[] = {
+        {"used", "memory_usage", "used_memory"},
+        {"free", "memory_usage", "free_memory"},
+        {"wasted", "memory_usage", "wasted_memory"},
+        {"interned_used", "interned_strings_usage", "used_memory"},
+        {"interned_free", "interned_strings_usage", "free_memory"},
+        {"keys", "opcache_statistics", "num_cached_keys"},
+        {"max_keys", "opcache_statistics", "max_cached_keys"},
+        {"oom_restarts", "opcache_statistics", "oom_restarts"},
+        {"hash_restarts", "opcache_statistics", "hash_restarts"},
+        {"manual_restarts", "opcache_statistics", "manual_restarts"},
+        {"hits", "opcache_statistics", "hits"},
+        {"misses", "opcache_statistics", "misses"},
+        {"restart_pending", NULL, "restart_pending"},
+        {"cache_full", NULL, "cache_full"},
+    };
+    uint8_t buf[1024];
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        char v[24];
+        int n = snprintf(v, sizeof(v), "%llu", (unsigned long long)number(st, fields[i].group, fields[i].key));
+        len += keel_ipc_kv_put(buf + len, fields[i].name, strlen(fields[i].name), v, (size_t)n);
+    }
+    zval_ptr_dtor(&fname);
+    zval_ptr_dtor(&retval);
+    keel_channel_put(&w->ch, KEEL_IPC_OPCACHE_STATS, 0, stream, buf, len, NULL, 0);
+}
