@@ -49,6 +49,8 @@ const char keel_serve_usage[] =
     "                           a request running longer gets 504; its worker logs a\n"
     "                           backtrace and is replaced (default: 0, off)\n"
     "  --slow-request DURATION  log a backtrace of requests running longer (default: off)\n"
+    "  --watch                  reload when files under the root change (development;\n"
+    "                           in production, reload on deploy: keel reload)\n"
     "  --retry-idempotent       retry once, on another worker, an idempotent request whose\n"
     "                           worker died before sending anything\n"
     "  --core-dir DIR           let crashing workers dump core, into DIR only (at most 3\n"
@@ -136,6 +138,10 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
             return KEEL_CONFIG_HELP;
         if (strcmp(arg, "--allow-overcommit") == 0) {
             cfg->allow_overcommit = 1;
+            continue;
+        }
+        if (strcmp(arg, "--watch") == 0) {
+            cfg->watch = 1;
             continue;
         }
         if (strcmp(arg, "--retry-idempotent") == 0) {

@@ -181,6 +181,13 @@ struct keel_front_s {
     unsigned tmpfs_count;
     uint64_t last_memory_check_ms;
 
+    /* --watch */
+    int watch_fd;
+    h2o_socket_t *watch_sock;
+    h2o_timeout_t watch_timeout;
+    h2o_timeout_entry_t watch_entry;
+    bool watch_rescan;
+
     /* counters for /status and /metrics */
     uint64_t requests_total;
     uint64_t recycles[KEEL_RECYCLE_REASONS];
@@ -263,6 +270,9 @@ void keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t l
 int keel_memory_budget(keel_front_t *f, keel_generation_t *g, char *err, size_t errlen);
 /* Periodic: tmpfs usage (warned when it grows), precise private memory. */
 void keel_memory_tick(keel_front_t *f);
+
+/* --- watch.c: --watch --- */
+int keel_watch_start(keel_front_t *f);
 
 /* --- opcache_watch.c --- */
 void keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len);

@@ -169,6 +169,8 @@ keel_front_on_first_generation_ready(keel_front_t *f)
     h2o_socket_read_start(f->listener, on_accept);
     h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
     keel_admin_accept(f);
+    if (f->cfg.watch)
+        keel_watch_start(f);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,

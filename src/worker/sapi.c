@@ -255,7 +255,18 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
     keel_sapi_module.php_ini_ignore_cwd = 1;
     if (cfg->php_ini)
         keel_sapi_module.php_ini_path_override = strdup(cfg->php_ini);
-    keel_sapi_module.ini_entries = keel_ini_entries_build(cfg->ini, cfg->ini_count);
+    /* Production default: OPcache never stats files; code changes arrive
+     * with a reload (a new generation). -d (or --watch) decides otherwise. */
+    const char *entries[KEEL_MAX_INI_ENTRIES + 1];
+    size_t count = 0;
+    bool user_set = false;
+    for (size_t i = 0; i < cfg->ini_count; i++)
+        user_set |= strncmp(cfg->ini[i], "opcache.validate_timestamps=", 28) == 0;
+    if (!user_set && !cfg->watch)
+        entries[count++] = "opcache.validate_timestamps=0";
+    for (size_t i = 0; i < cfg->ini_count; i++)
+        entries[count++] = cfg->ini[i];
+    keel_sapi_module.ini_entries = keel_ini_entries_build(entries, count);
     keel_sapi_module.additional_functions = keel_php_functions;
     if (keel_sapi_module.ini_entries == NULL) {
         snprintf(err, errlen, "out of memory building php.ini entries");
