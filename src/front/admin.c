@@ -91,11 +91,11 @@ worker_json(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w,
 {
     append(t,
            "%s\n    {\"id\": %u, \"pid\": %d, \"generation\": %u, \"mode\": \"%s\", \"state\": \"%s\", "
-           "\"requests\": %llu, \"private_bytes\": %llu, \"zend_peak_bytes\": %llu, "
+           "\"requests\": %llu, \"private_bytes\": %llu, \"private_precise_bytes\": %llu, \"zend_peak_bytes\": %llu, "
            "\"growth_bytes_per_request\": %.1f, \"age_seconds\": %.1f}",
            first ? "" : ",", w->id, (int)w->pid, g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic",
            state_name(w->state), (unsigned long long)w->stats.requests, (unsigned long long)w->stats.rss_private,
-           (unsigned long long)w->stats.zend_peak, growth(w),
+           (unsigned long long)w->private_precise, (unsigned long long)w->stats.zend_peak, growth(w),
            w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0);
 }
 

@@ -67,11 +67,12 @@ typedef struct keel_front_worker_s {
     bool replacement_ready; /* ... and is serving: this one may go */
     char boot_error[256];   /* its BOOT_FAILED message, if any */
     /* memory governance */
-    keel_ipc_stats_t stats;  /* figures from its last REQ_DONE */
-    uint64_t started_ms;     /* became ready */
-    uint64_t idle_since_ms;  /* 0 while busy */
-    uint64_t request_limit;  /* its jittered max_requests, 0 = none */
-    keel_leak_series_t leak; /* private memory against requests */
+    keel_ipc_stats_t stats;   /* figures from its last REQ_DONE */
+    uint64_t private_precise; /* Private_Clean + Private_Dirty from smaps_rollup, sampled */
+    uint64_t started_ms;      /* became ready */
+    uint64_t idle_since_ms;   /* 0 while busy */
+    uint64_t request_limit;   /* its jittered max_requests, 0 = none */
+    keel_leak_series_t leak;  /* private memory against requests */
     bool leak_reported;
     h2o_timeout_entry_t kill_entry; /* request timeout: SIGKILL after the backtrace */
 } keel_front_worker_t;

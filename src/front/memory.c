@@ -186,4 +186,26 @@ keel_memory_tick(keel_front_t *f)
     }
     if (keel_mem_limit_read(&f->limit, NULL) != 0)
         f->limit.current = 0;
+    /* The precise private figure (smaps_rollup walks every mapping, so it
+     * is too costly per request): idle workers of the serving generation. */
+    if (f->active == NULL)
+        return;
+    for (h2o_linklist_t *l = f->active->workers.next; l != &f->active->workers; l = l->next) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (w->state != KEEL_WORKER_IDLE || w->pid <= 0)
+            continue;
+        char path[64], text[4096];
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, text, sizeof(text) - 1);
+        close(fd);
+        uint64_t priv;
+        if (n > 0) {
+            text[n] = '\0';
+            if (keel_smaps_rollup_private(text, &priv) == 0)
+                w->private_precise = priv;
+        }
+    }
 }
