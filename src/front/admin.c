@@ -59,10 +59,11 @@ gen_state_name(keel_gen_state_t s)
     return names[s];
 }
 
-typedef void (*worker_fn)(text_t *, const keel_generation_t *, const keel_front_worker_t *, uint64_t now, int first);
+typedef void (*worker_fn)(text_t *, const keel_generation_t *, const keel_front_worker_t *, uint64_t now, int first,
+                          int arg);
 
 static int
-each_worker(keel_front_t *f, text_t *t, worker_fn fn)
+each_worker(keel_front_t *f, text_t *t, worker_fn fn, int arg)
 {
     uint64_t now = keel_now_ms();
     int n = 0;
@@ -72,7 +73,7 @@ each_worker(keel_front_t *f, text_t *t, worker_fn fn)
             keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
             if (w->pid <= 0)
                 continue;
-            fn(t, g, w, now, n == 0);
+            fn(t, g, w, now, n == 0, arg);
             n++;
         }
     }
@@ -87,8 +88,9 @@ growth(const keel_front_worker_t *w)
 }
 
 static void
-worker_json(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first)
+worker_json(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first, int arg)
 {
+    (void)arg;
     append(t,
            "%s\n    {\"id\": %u, \"pid\": %d, \"generation\": %u, \"mode\": \"%s\", \"state\": \"%s\", "
            "\"requests\": %llu, \"private_bytes\": %llu, \"private_precise_bytes\": %llu, \"zend_peak_bytes\": %llu, "
@@ -157,27 +159,24 @@ render_status(keel_front_t *f, text_t *t)
                (unsigned long long)f->tmpfs[i].used);
     append(t, "],\n");
     append(t, "  \"workers\": [");
-    int n = each_worker(f, t, worker_json);
+    int n = each_worker(f, t, worker_json, 0);
     append(t, "%s]\n}\n", n ? "\n  " : "");
 }
 
+/* One per-worker metric (arg selects which): its samples must form one
+ * group (Prometheus text format), so each metric walks every worker. */
 static void
-metric_worker(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first)
+metric_worker(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first,
+              int metric_index)
 {
     (void)first;
-    const char *mode = w->kind == KEEL_POOL_WORKER ? "worker" : "classic";
-#define LABELS     "{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"}"
-#define LABEL_ARGS (int)w->pid, g->number, mode, state_name(w->state)
-    append(t, "keel_worker_requests_total" LABELS " %llu\n", LABEL_ARGS, (unsigned long long)w->stats.requests);
-    append(t, "keel_worker_private_memory_bytes" LABELS " %llu\n", LABEL_ARGS,
-           (unsigned long long)w->stats.rss_private);
-    append(t, "keel_worker_zend_peak_memory_bytes" LABELS " %llu\n", LABEL_ARGS,
-           (unsigned long long)w->stats.zend_peak);
-    append(t, "keel_worker_memory_growth_bytes_per_request" LABELS " %.1f\n", LABEL_ARGS, growth(w));
-    append(t, "keel_worker_age_seconds" LABELS " %.1f\n", LABEL_ARGS,
-           w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0);
-#undef LABELS
-#undef LABEL_ARGS
+    static const char *const names[] = {"keel_worker_requests_total", "keel_worker_private_memory_bytes",
+                                        "keel_worker_zend_peak_memory_bytes",
+                                        "keel_worker_memory_growth_bytes_per_request", "keel_worker_age_seconds"};
+    double values[] = {(double)w->stats.requests, (double)w->stats.rss_private, (double)w->stats.zend_peak, growth(w),
+                       w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0};
+    append(t, "%s{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"} %.1f\n", names[metric_index], (int)w->pid,
+           g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic", state_name(w->state), values[metric_index]);
 }
 
 static void
@@ -253,17 +252,18 @@ render_metrics(keel_front_t *f, text_t *t)
               "# TYPE keel_tmpfs_used_bytes gauge\n");
     for (unsigned i = 0; i < f->tmpfs_count; i++)
         append(t, "keel_tmpfs_used_bytes{path=\"%s\"} %llu\n", f->tmpfs[i].path, (unsigned long long)f->tmpfs[i].used);
-    append(t, "# HELP keel_worker_requests_total Requests served by each worker.\n"
-              "# TYPE keel_worker_requests_total counter\n");
-    append(t, "# HELP keel_worker_private_memory_bytes Resident memory private to each worker.\n"
-              "# TYPE keel_worker_private_memory_bytes gauge\n");
-    append(t, "# HELP keel_worker_zend_peak_memory_bytes memory_get_peak_usage() after the last request.\n"
-              "# TYPE keel_worker_zend_peak_memory_bytes gauge\n");
-    append(t, "# HELP keel_worker_memory_growth_bytes_per_request Estimated private memory growth.\n"
-              "# TYPE keel_worker_memory_growth_bytes_per_request gauge\n");
-    append(t, "# HELP keel_worker_age_seconds Time since the worker became ready.\n"
-              "# TYPE keel_worker_age_seconds gauge\n");
-    each_worker(f, t, metric_worker);
+    static const char *const help[][3] = {
+        {"keel_worker_requests_total", "counter", "Requests served by each worker."},
+        {"keel_worker_private_memory_bytes", "gauge", "Resident memory private to each worker."},
+        {"keel_worker_zend_peak_memory_bytes", "gauge", "memory_get_peak_usage() after the last request."},
+        {"keel_worker_memory_growth_bytes_per_request", "gauge", "Estimated private memory growth."},
+        {"keel_worker_age_seconds", "gauge", "Time since the worker became ready."},
+    };
+    for (int metric_index = 0; metric_index < 5; metric_index++) {
+        append(t, "# HELP %s %s\n# TYPE %s %s\n", help[metric_index][0], help[metric_index][2], help[metric_index][0],
+               help[metric_index][1]);
+        each_worker(f, t, metric_worker, metric_index);
+    }
 }
 
 static void

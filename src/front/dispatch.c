@@ -76,7 +76,8 @@ keel_dispatch_worker_free(keel_front_worker_t *w)
     /* A worker of a replaced generation, or a recycled one whose
      * replacement is ready, takes no more work: it goes. */
     bool generation_retired = g->state != KEEL_GEN_ACTIVE && g->state != KEEL_GEN_STARTING;
-    if (generation_retired || f->state >= KEEL_FRONT_STOPPING || (w->retiring && w->replacement_ready)) {
+    if (generation_retired || f->state >= KEEL_FRONT_STOPPING ||
+        (w->retiring && (w->replacement_ready || w->recycle_reason != KEEL_RECYCLE_MEMORY))) {
         keel_worker_close(w);
         return;
     }

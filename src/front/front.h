@@ -61,11 +61,12 @@ typedef struct keel_front_worker_s {
     h2o_buffer_t *pending, *inflight;
     bool reading_paused; /* response backpressure: client slower than PHP */
     h2o_timeout_entry_t resume_entry;
-    bool exited;            /* the zygote reported its exit */
-    bool retiring;          /* to close after its current request (recycling, draining) */
-    bool replaced;          /* a replacement has been started for it */
-    bool replacement_ready; /* ... and is serving: this one may go */
-    char boot_error[256];   /* its BOOT_FAILED message, if any */
+    bool exited;                          /* the zygote reported its exit */
+    bool retiring;                        /* to close after its current request (recycling, draining) */
+    keel_recycle_reason_t recycle_reason; /* why, when recycled */
+    bool replaced;                        /* a replacement has been started for it */
+    bool replacement_ready;               /* ... and is serving: this one may go */
+    char boot_error[256];                 /* its BOOT_FAILED message, if any */
     /* memory governance */
     keel_ipc_stats_t stats;   /* figures from its last REQ_DONE */
     uint64_t private_precise; /* Private_Clean + Private_Dirty from smaps_rollup, sampled */

@@ -282,7 +282,7 @@ keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
         req->res.status = 0;
         req->res.reason = NULL;
         req->res.content_length = SIZE_MAX;
-        req->res.headers = (h2o_headers_t){NULL};
+        memset(&req->res.headers, 0, sizeof(req->res.headers));
         keel_info("retrying %.*s %.*s on another worker", (int)req->method.len, req->method.base, (int)req->path.len,
                   req->path.base);
         keel_dispatch_submit(pr->front, pr);

@@ -176,7 +176,7 @@ keel_front_on_first_generation_ready(keel_front_t *f)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
                  f->cfg.classic_workers);
     else
-        snprintf(workers, sizeof(workers), "%u workers", f->cfg.workers);
+        snprintf(workers, sizeof(workers), "%u worker%s", f->cfg.workers, f->cfg.workers == 1 ? "" : "s");
     keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
               f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, workers, f->active->number,
               f->active->opcache ? "on" : "off");

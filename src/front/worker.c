@@ -260,7 +260,10 @@ recycle(keel_front_worker_t *w, keel_recycle_reason_t reason)
               keel_format_bytes(mem, sizeof(mem), w->stats.rss_private),
               (unsigned long long)((keel_now_ms() - w->started_ms) / 1000));
     w->retiring = true;
-    /* The replacement starts first, so capacity never dips. */
+    w->recycle_reason = reason;
+    /* The replacement starts first. A worker recycled for its memory keeps
+     * serving until the replacement is ready, so capacity never dips; one
+     * that reached its request count, age or idle limit takes no more. */
     replace(w);
 }
 
@@ -365,6 +368,8 @@ keel_workers_tick(keel_front_t *f)
                                keel_format_bytes(b, sizeof(b), f->cfg.max_worker_memory_hard),
                                (unsigned long long)w->stats.requests);
                     w->stats.rss_private = priv;
+                    w->retiring = true; /* a recycle, not a crash */
+                    w->recycle_reason = KEEL_RECYCLE_MEMORY_HARD;
                     kill(w->pid, SIGKILL);
                     worker_lost(w, "memory hard limit", 503);
                     continue;
