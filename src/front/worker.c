@@ -342,6 +342,7 @@ keel_worker_end_slowly(keel_front_worker_t *w)
     if (w->pid <= 0 || w->exited || h2o_timeout_is_linked(&w->kill_entry))
         return;
     keel_generation_backtrace(w);
+    w->retiring = true; /* ended on purpose: not a crash */
     w->kill_entry.cb = on_kill;
     h2o_timeout_link(w->gen->front->loop, &w->gen->front->kill_timeout, &w->kill_entry);
 }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <main/php.h>
@@ -147,7 +148,7 @@ keel_core_collect(const char *core_dir, pid_t pid, unsigned keep)
         if (d == NULL)
             return;
         unsigned count = 0;
-        time_t oldest_time = 0;
+        struct timespec oldest_time = {0, 0};
         char oldest[600] = "";
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
@@ -158,8 +159,10 @@ keel_core_collect(const char *core_dir, pid_t pid, unsigned keep)
             if (stat(path, &st) != 0)
                 continue;
             count++;
-            if (oldest[0] == '\0' || st.st_mtime < oldest_time) {
-                oldest_time = st.st_mtime;
+            /* nanoseconds: several dumps can land within one second */
+            if (oldest[0] == '\0' || st.st_mtim.tv_sec < oldest_time.tv_sec ||
+                (st.st_mtim.tv_sec == oldest_time.tv_sec && st.st_mtim.tv_nsec < oldest_time.tv_nsec)) {
+                oldest_time = st.st_mtim;
                 snprintf(oldest, sizeof(oldest), "%s", path);
             }
         }

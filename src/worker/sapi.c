@@ -257,13 +257,23 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
         keel_sapi_module.php_ini_path_override = strdup(cfg->php_ini);
     /* Production default: OPcache never stats files; code changes arrive
      * with a reload (a new generation). -d (or --watch) decides otherwise. */
-    const char *entries[KEEL_MAX_INI_ENTRIES + 1];
+    const char *entries[KEEL_MAX_INI_ENTRIES + 2];
     size_t count = 0;
     bool user_set = false;
     for (size_t i = 0; i < cfg->ini_count; i++)
         user_set |= strncmp(cfg->ini[i], "opcache.validate_timestamps=", 28) == 0;
     if (!user_set && !cfg->watch)
         entries[count++] = "opcache.validate_timestamps=0";
+    /* OPcache restarts itself in place only when it is full and wastes more
+     * than this; keel replaces the generation well before (at PHP's usual
+     * 5%, see the zygote's PHP_INFO), so by default OPcache is told to
+     * tolerate the most PHP allows, and a full cache merely stops caching
+     * until the new generation takes over. */
+    bool wasted_set = false;
+    for (size_t i = 0; i < cfg->ini_count; i++)
+        wasted_set |= strncmp(cfg->ini[i], "opcache.max_wasted_percentage=", 30) == 0;
+    if (!wasted_set)
+        entries[count++] = "opcache.max_wasted_percentage=50";
     for (size_t i = 0; i < cfg->ini_count; i++)
         entries[count++] = cfg->ini[i];
     keel_sapi_module.ini_entries = keel_ini_entries_build(entries, count);
@@ -275,7 +285,11 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
     process_environment_import = php_import_environment_variables;
     php_import_environment_variables = keel_import_environment;
     if (keel_sapi_module.startup(&keel_sapi_module) == FAILURE) {
-        snprintf(err, errlen, "PHP failed to start (see the messages above)");
+        if (PG(last_error_message))
+            snprintf(err, errlen, "%s in %s on line %d", ZSTR_VAL(PG(last_error_message)),
+                     PG(last_error_file) ? ZSTR_VAL(PG(last_error_file)) : "?", PG(last_error_lineno));
+        else
+            snprintf(err, errlen, "see the messages logged above");
         return -1;
     }
     return 0;
