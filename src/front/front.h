@@ -19,6 +19,7 @@
 #include <h2o.h>
 
 #include "common/config.h"
+#include "front/params.h"
 #include "front/route.h"
 #include "ipc/message.h"
 #include "supervisor/budget.h"
@@ -152,6 +153,8 @@ struct keel_front_s {
     int signal_fd;
 
     keel_router_t router;
+    keel_params_ctx_t params_ctx;
+    char listen_port_text[8];
 
     /* generations: the active one serves new requests; an incoming one is
      * booting to replace it; older ones drain */

@@ -58,9 +58,10 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, struc
 }
 
 h2o_iovec_t
-keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_t *route, const char *server_name,
-                  const char *fallback_name)
+keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route)
 {
+    const keel_router_t *router = ctx->router;
+    const char *server_name = ctx->server_name, *fallback_name = ctx->fallback_name;
     h2o_mem_pool_t *pool = &req->pool;
     param_list_t l = {.cap = MAX_PARAMS + req->headers.size, .pool = pool};
     l.items = h2o_mem_alloc_pool(pool, l.cap * sizeof(*l.items));
@@ -102,8 +103,13 @@ keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_
     socklen_t sl;
     if ((sl = req->conn->callbacks->get_peername(req->conn, (void *)&ss)) != 0)
         add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", (void *)&ss, sl);
-    if ((sl = req->conn->callbacks->get_sockname(req->conn, (void *)&ss)) != 0)
+    if (ctx->server_addr != NULL) {
+        /* bound to one address: no getsockname() per request */
+        ADD_LIT(&l, "SERVER_ADDR", ctx->server_addr);
+        ADD_LIT(&l, "SERVER_PORT", ctx->server_port);
+    } else if ((sl = req->conn->callbacks->get_sockname(req->conn, (void *)&ss)) != 0) {
         add_address(&l, "SERVER_ADDR", "SERVER_PORT", (void *)&ss, sl);
+    }
     /* SERVER_NAME: the configured name, else the host the client asked
      * for without its port (or the listening address without a Host). */
     h2o_iovec_t host = req->authority;

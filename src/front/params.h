@@ -9,10 +9,16 @@
 
 #include "front/route.h"
 
-/* Encodes the parameters as a REQUEST payload allocated from req's pool.
- * server_name (--server-name) is SERVER_NAME when not NULL; otherwise the
- * request's Host without its port, or fallback_name without a Host. */
-h2o_iovec_t keel_params_build(h2o_req_t *req, const keel_router_t *router, const keel_route_t *route,
-                              const char *server_name, const char *fallback_name);
+/* What the front knows about itself, the same for every request. */
+typedef struct {
+    const keel_router_t *router;
+    const char *server_name;   /* --server-name, or NULL: the request's Host without its port */
+    const char *fallback_name; /* SERVER_NAME without a Host (HTTP/1.0) */
+    const char *server_addr;   /* the listening address when it is one address, else NULL: asked per connection */
+    const char *server_port;
+} keel_params_ctx_t;
+
+/* Encodes the parameters as a REQUEST payload allocated from req's pool. */
+h2o_iovec_t keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route);
 
 #endif

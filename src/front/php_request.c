@@ -365,7 +365,7 @@ keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
     h2o_buffer_init(&pr->body, &h2o_socket_buffer_prototype);
     h2o_buffer_init(&pr->sending, &h2o_socket_buffer_prototype);
     pr->kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
-    pr->params = keel_params_build(req, &f->router, route, f->cfg.server_name, f->listen_host);
+    pr->params = keel_params_build(req, &f->params_ctx, route);
     /* The pool holds the only reference: on_dispose runs when h2o is done
      * with the request, whether the response completed or the client left. */
     pr->counted = true;

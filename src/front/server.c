@@ -414,6 +414,15 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
+    snprintf(f->listen_port_text, sizeof(f->listen_port_text), "%d", f->listen_port);
+    bool wildcard = strcmp(f->listen_host, "0.0.0.0") == 0 || strcmp(f->listen_host, "::") == 0;
+    f->params_ctx = (keel_params_ctx_t){
+        .router = &f->router,
+        .server_name = f->cfg.server_name,
+        .fallback_name = f->listen_host,
+        .server_addr = wildcard ? NULL : f->listen_host,
+        .server_port = f->listen_port_text,
+    };
     if (setup_signals(f) != 0) {
         fprintf(stderr, "keel: signals: %s\n", strerror(errno));
         return 1;

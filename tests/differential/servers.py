@@ -102,9 +102,11 @@ class Keel:
         args = [self.binary, "serve", "--root", str(self.app), "--listen", "127.0.0.1:0",
                 "--workers", "2", "--php-ini", FPM_PHP_INI, "--max-body", "64M",
                 "--server-name", "localhost", "--admin", "off",
-                # keel's own default is 0 (code changes come with a reload);
-                # compare under the php.ini php-fpm runs with
-                "-d", "opcache.validate_timestamps=1"]
+                # keel's own defaults differ on purpose (code changes come
+                # with a reload; OPcache never restarts itself in place, a
+                # new generation replaces it): compare under the php.ini
+                # php-fpm runs with
+                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5"]
         for k, v in self.ini:
             args += ["-d", f"{k}={v}"]
         # A minimal environment, like php-fpm's clear_env = yes: if keel
