@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/statm.h"
 #include "common/units.h"
 #include "front/front.h"
 
@@ -71,20 +72,8 @@ keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len)
 static uint64_t
 process_rss(pid_t pid)
 {
-    char path[64], buf[128];
-    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    unsigned long size, resident;
-    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
-        return 0;
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+    keel_statm_t m;
+    return keel_statm_read(pid, -1, &m) == 0 ? m.resident : 0;
 }
 
 /* The memory-backed filesystems holding the directories PHP writes to. */

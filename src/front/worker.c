@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/statm.h"
 #include "front/front.h"
 #include "supervisor/budget.h"
 
@@ -306,25 +307,13 @@ observe(keel_front_worker_t *w)
         recycle(w, r);
 }
 
-/* Private resident memory of a running process: resident minus shared
- * pages, as the worker itself reports it. */
+/* Private resident memory of a running process, as the worker itself
+ * reports it after each request. */
 static uint64_t
 read_private(pid_t pid)
 {
-    char path[64], buf[128];
-    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    unsigned long size, resident, shared;
-    if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || shared > resident)
-        return 0;
-    return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+    keel_statm_t m;
+    return keel_statm_read(pid, -1, &m) == 0 ? m.private : 0;
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <Zend/zend_stream.h>
 
 #include "common/log.h"
+#include "common/statm.h"
 #include "ipc/message.h"
 #include "worker/opcache_report.h"
 
@@ -193,15 +194,8 @@ keel_request_end_response(keel_request_t *req)
 static uint64_t
 private_rss(keel_worker_t *w)
 {
-    char buf[128];
-    ssize_t n = pread(w->statm_fd, buf, sizeof(buf) - 1, 0);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    unsigned long size, resident, shared;
-    if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || shared > resident)
-        return 0;
-    return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+    keel_statm_t m;
+    return keel_statm_read(0, w->statm_fd, &m) == 0 ? m.private : 0;
 }
 
 void

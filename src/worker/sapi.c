@@ -245,6 +245,16 @@ static sapi_module_struct keel_sapi_module = {
     .get_request_time = keel_sapi_get_request_time,
 };
 
+/* Whether a -d option sets this key (prefix "key="). */
+static bool
+ini_given(const keel_config_t *cfg, const char *prefix)
+{
+    for (size_t i = 0; i < cfg->ini_count; i++)
+        if (strncmp(cfg->ini[i], prefix, strlen(prefix)) == 0)
+            return true;
+    return false;
+}
+
 int
 keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
 {
@@ -259,20 +269,14 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
      * with a reload (a new generation). -d (or --watch) decides otherwise. */
     const char *entries[KEEL_MAX_INI_ENTRIES + 2];
     size_t count = 0;
-    bool user_set = false;
-    for (size_t i = 0; i < cfg->ini_count; i++)
-        user_set |= strncmp(cfg->ini[i], "opcache.validate_timestamps=", 28) == 0;
-    if (!user_set && !cfg->watch)
+    if (!ini_given(cfg, "opcache.validate_timestamps=") && !cfg->watch)
         entries[count++] = "opcache.validate_timestamps=0";
     /* OPcache restarts itself in place only when it is full and wastes more
      * than this; keel replaces the generation well before (at PHP's usual
      * 5%, see the zygote's PHP_INFO), so by default OPcache is told to
      * tolerate the most PHP allows, and a full cache merely stops caching
      * until the new generation takes over. */
-    bool wasted_set = false;
-    for (size_t i = 0; i < cfg->ini_count; i++)
-        wasted_set |= strncmp(cfg->ini[i], "opcache.max_wasted_percentage=", 30) == 0;
-    if (!wasted_set)
+    if (!ini_given(cfg, "opcache.max_wasted_percentage="))
         entries[count++] = "opcache.max_wasted_percentage=50";
     for (size_t i = 0; i < cfg->ini_count; i++)
         entries[count++] = cfg->ini[i];
