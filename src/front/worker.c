@@ -273,8 +273,12 @@ static void
 observe(keel_front_worker_t *w)
 {
     keel_front_t *f = w->gen->front;
+    size_t kept = w->leak.count;
+    uint64_t last = kept ? w->leak.samples[kept - 1].requests : 0;
     keel_leak_series_add(&w->leak, w->stats.requests, w->stats.rss_private);
-    if (!w->leak_reported) {
+    /* The fit is O(samples^2): redo it only when the series took a sample. */
+    bool changed = w->leak.count != kept || (w->leak.count && w->leak.samples[w->leak.count - 1].requests != last);
+    if (!w->leak_reported && changed) {
         keel_leak_estimate_t e = keel_leak_estimate(&w->leak, LEAK_MIN_SAMPLES);
         if (keel_leak_suspected(&e, LEAK_THRESHOLD_BYTES_PER_REQUEST)) {
             w->leak_reported = true;
