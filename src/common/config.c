@@ -11,6 +11,8 @@ const char keel_serve_usage[] =
     "Serve the PHP application under --root over HTTP.\n"
     "\n"
     "Options:\n"
+    "  --config FILE            read options from FILE, one \"name = value\" per line with\n"
+    "                           the names below (d = KEY=VALUE for -d); the command line wins\n"
     "  --root DIR               document root (default: .)\n"
     "  --listen HOST:PORT       address to serve HTTP on (default: 127.0.0.1:8080)\n"
     "  --workers N|auto         PHP worker processes (default: 4); auto: the smaller of\n"
@@ -253,6 +255,8 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
         } else if (OPTION("--server-name")) {
             CHECK_MISSING();
             cfg->server_name = v;
+        } else if (OPTION("--config")) {
+            CHECK_MISSING(); /* read by keel_config_load before the rest */
         } else if (OPTION("--php-ini")) {
             CHECK_MISSING();
             cfg->php_ini = v;

@@ -17,6 +17,7 @@
 
 #include <h2o.h>
 
+#include "common/config_file.h"
 #include "common/log.h"
 #include "front/admin.h"
 #include "front/etag_match.h"
@@ -383,7 +384,9 @@ keel_front_main(int argc, char **argv)
 
     keel_log_set_role("front");
     keel_config_defaults(&f->cfg);
-    switch (keel_config_parse_serve(&f->cfg, argc, argv, err, sizeof(err))) {
+    /* kept for the whole process: cfg's strings point into it */
+    static keel_config_args_t config_args;
+    switch (keel_config_load(&f->cfg, argc, argv, &config_args, err, sizeof(err))) {
     case KEEL_CONFIG_HELP:
         fputs(keel_serve_usage, stdout);
         return 0;

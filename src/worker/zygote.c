@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/config_file.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/message.h"
@@ -341,7 +342,8 @@ keel_zygote_main(int argc, char **argv)
 
     char err[512];
     keel_config_defaults(&z.cfg);
-    if (keel_config_parse_serve(&z.cfg, argc - 2, argv + 2, err, sizeof(err)) != KEEL_CONFIG_OK ||
+    keel_config_args_t config_args; /* cfg's strings point into it: kept for the process */
+    if (keel_config_load(&z.cfg, argc - 2, argv + 2, &config_args, err, sizeof(err)) != KEEL_CONFIG_OK ||
         keel_router_init(&z.paths, z.cfg.root, z.cfg.front_controller, z.cfg.worker_script, err, sizeof(err)) != 0) {
         keel_error("%s", err);
         return 2;

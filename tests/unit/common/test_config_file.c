@@ -1,0 +1,118 @@
+/* Tests for src/common/config_file.c: config text to arguments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common/config_file.h"
+
+static keel_config_args_t args;
+static char err[256];
+
+static int
+convert(const char *text)
+{
+    keel_config_args_free(&args);
+    return keel_config_file_to_args(text, strlen(text), &args, err, sizeof(err));
+}
+
+static void
+expect_args(const char *text, const char *const *want, int n)
+{
+    assert_int_equal(convert(text), 0);
+    assert_int_equal(args.argc, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(args.argv[i], want[i]);
+}
+
+static void
+test_lines_become_options(void **state)
+{
+    (void)state;
+    const char *const want[] = {"--root", "/srv/app",          "--workers",           "8",
+                                "-d",     "memory_limit=256M", "--max-worker-memory", "256M"};
+    expect_args("# keel\n"
+                "root = /srv/app\n"
+                "\n"
+                "  workers=8   # eight\n"
+                "d = memory_limit=256M\n"
+                "max_worker_memory = 256M\r\n",
+                want, 8);
+}
+
+static void
+test_flags(void **state)
+{
+    (void)state;
+    const char *const want[] = {"--watch"};
+    expect_args("watch = true\nretry-idempotent = false\n", want, 1);
+    assert_int_equal(convert("allow-overcommit = yes\n"), -1);
+    assert_non_null(strstr(err, "line 1"));
+}
+
+static void
+test_values_keep_hashes_inside(void **state)
+{
+    (void)state;
+    /* '#' starts a comment only at the start or after whitespace */
+    const char *const want[] = {"-d", "highlight.comment=#FF8000"};
+    expect_args("d = highlight.comment=#FF8000\n", want, 2);
+}
+
+static void
+test_errors_name_the_line(void **state)
+{
+    (void)state;
+    assert_int_equal(convert("root = /a\nbogus line\n"), -1);
+    assert_non_null(strstr(err, "line 2"));
+    assert_int_equal(convert("= value\n"), -1);
+    assert_int_equal(convert("two words = x\n"), -1);
+    assert_int_equal(convert("config = other.conf\n"), -1);
+    assert_int_equal(convert(""), 0);
+    assert_int_equal(args.argc, 0);
+}
+
+static void
+test_load_lets_the_command_line_win(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/keel-config-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "workers = 3\nlisten = 127.0.0.1:9000\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    keel_config_t cfg;
+    keel_config_defaults(&cfg);
+    char *const argv[] = {"--config", path, "--workers", "5"};
+    keel_config_args_t keep;
+    assert_int_equal(keel_config_load(&cfg, 4, argv, &keep, err, sizeof(err)), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.workers, 5);
+    assert_string_equal(cfg.listen, "127.0.0.1:9000");
+    keel_config_args_free(&keep);
+    unlink(path);
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    keel_config_args_free(&args);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_become_options),           cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_values_keep_hashes_inside),      cmocka_unit_test(test_errors_name_the_line),
+        cmocka_unit_test(test_load_lets_the_command_line_win),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
