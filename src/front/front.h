@@ -77,6 +77,7 @@ typedef struct keel_front_worker_s {
     keel_leak_series_t leak;  /* private memory against requests */
     bool leak_reported;
     h2o_timeout_entry_t kill_entry; /* request timeout: SIGKILL after the backtrace */
+    char last_request[128];         /* "GET /path" of the request it runs or ran last, for crash logs */
 } keel_front_worker_t;
 
 /* A worker restart waiting out its backoff. */
@@ -120,6 +121,9 @@ struct keel_generation_s {
     bool opcache_known;
     uint64_t opcache_hits, opcache_misses;
     uint64_t started_ms;
+    uint64_t deaths[5]; /* when its last workers went away on their own (ring) */
+    unsigned deaths_next;
+    unsigned crash_streak; /* consecutive crash-loop restarts, for the backoff */
 };
 
 typedef enum {
@@ -223,6 +227,9 @@ uint64_t keel_now_ms(void);
 /* Starts a new generation; it becomes active once all its workers are
  * ready. Returns it, or NULL with a message in err. */
 keel_generation_t *keel_generation_start(keel_front_t *f, char *err, size_t errlen);
+/* Starts a worker in place of one that went away; when workers of g keep
+ * dying on their own (a crash loop), after a growing delay. */
+void keel_generation_replace(keel_generation_t *g, keel_pool_kind_t kind, bool unexpected);
 /* Asks w's zygote to log the PHP stack w is running. */
 void keel_generation_backtrace(keel_front_worker_t *w);
 /* Asks g's zygote for one more worker of `kind`. */

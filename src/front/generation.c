@@ -263,6 +263,33 @@ keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
     return w;
 }
 
+/* Five workers dying on their own within this window is a crash loop. */
+#define CRASH_WINDOW_MS 10000
+
+void
+keel_generation_replace(keel_generation_t *g, keel_pool_kind_t kind, bool unexpected)
+{
+    uint64_t now = keel_now_ms();
+    size_t ring = sizeof(g->deaths) / sizeof(g->deaths[0]);
+    if (!unexpected) {
+        keel_generation_spawn(g, kind);
+        return;
+    }
+    uint64_t oldest = g->deaths[g->deaths_next];
+    g->deaths[g->deaths_next] = now;
+    g->deaths_next = (g->deaths_next + 1) % (unsigned)ring;
+    if (oldest == 0 || now - oldest > CRASH_WINDOW_MS) {
+        g->crash_streak = 0;
+        keel_generation_spawn(g, kind);
+        return;
+    }
+    /* Never spin: restart after a growing delay, and say so. */
+    uint64_t delay = keel_backoff_delay_ms(++g->crash_streak);
+    keel_error("generation %u: %zu workers went away within %us; restarting a %s worker in %llu ms", g->number, ring,
+               CRASH_WINDOW_MS / 1000, keel_pool_name(kind), (unsigned long long)delay);
+    schedule_spawn(g, kind, delay);
+}
+
 void
 keel_generation_backtrace(keel_front_worker_t *w)
 {

@@ -331,6 +331,8 @@ keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
     pr->worker = w;
     w->req = pr;
     w->stream = pr->stream;
+    snprintf(w->last_request, sizeof(w->last_request), "%.*s %.*s", (int)req->method.len, req->method.base,
+             (int)(req->path.len < 100 ? req->path.len : 100), req->path.base);
     if (f->cfg.slow_request_ms) {
         pr->slow_entry.cb = on_slow;
         h2o_timeout_link(f->loop, &f->slow_timeout, &pr->slow_entry);

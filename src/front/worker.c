@@ -179,7 +179,8 @@ replace(keel_front_worker_t *w)
         (f->state != KEEL_FRONT_STARTING && f->state != KEEL_FRONT_SERVING && f->state != KEEL_FRONT_DRAINING))
         return;
     w->replaced = true;
-    keel_generation_spawn(g, w->kind);
+    /* a worker that went away on its own, not one keel retired */
+    keel_generation_replace(g, w->kind, !w->retiring);
 }
 
 static void
@@ -236,8 +237,15 @@ keel_worker_exited(keel_front_worker_t *w, int status)
     if (f->state < KEEL_FRONT_STOPPING && !w->retiring) {
         if (WIFSIGNALED(status)) {
             f->worker_crashes++;
-            keel_warn("worker %u (pid %d) killed by signal %d after %llu requests", w->id, (int)w->pid,
-                      WTERMSIG(status), (unsigned long long)w->stats.requests);
+            char mem[32];
+            keel_warn(
+                "worker %u (pid %d) killed by signal %d (%s)%s%s%s after %llu requests, age %.1fs, private memory "
+                "%s",
+                w->id, (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+                w->last_request[0] ? " during \"" : "", w->last_request, w->last_request[0] ? "\"" : "",
+                (unsigned long long)w->stats.requests,
+                w->started_ms ? (double)(keel_now_ms() - w->started_ms) / 1000.0 : 0.0,
+                keel_format_bytes(mem, sizeof(mem), w->stats.rss_private));
         } else if (WEXITSTATUS(status) != 0) {
             keel_warn("worker %u (pid %d) exited with status %d", w->id, (int)w->pid, WEXITSTATUS(status));
         }

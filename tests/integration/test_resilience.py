@@ -175,7 +175,10 @@ def test_worker_killed_mid_request(keel, tmp_path, sig):
     assert r.status_code == 502, (r.status_code, r.text[:200])
     crashed = int(pidfile.read_text())
     assert crashed in before
-    s.wait_log(rf"worker \d+ \(pid {crashed}\) killed by signal {sig} after \d+ requests")
+    # the crash is logged with the signal, the request line, the request
+    # count, the worker's age and its memory
+    s.wait_log(rf"worker \d+ \(pid {crashed}\) killed by signal {sig} \([^)]*\) during \"GET /crash\.php\?[^\"]*\" "
+               rf"after \d+ requests, age [\d.]+s, private memory ")
     poll_until(lambda: not pid_alive(crashed), EXIT_TIMEOUT, what="the crashed worker to be gone")
 
     # The pool is whole again, with a new process in place of the dead one.
