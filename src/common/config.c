@@ -51,6 +51,8 @@ const char keel_serve_usage[] =
     "                           a request running longer gets 504; its worker logs a\n"
     "                           backtrace and is replaced (default: 0, off)\n"
     "  --slow-request DURATION  log a backtrace of requests running longer (default: off)\n"
+    "  --warmup PATH            a new generation serves only after GET PATH answered\n"
+    "                           below 500 (at startup and on every reload)\n"
     "  --watch                  reload when files under the root change (development;\n"
     "                           in production, reload on deploy: keel reload)\n"
     "  --retry-idempotent       retry once, on another worker, an idempotent request whose\n"
@@ -238,6 +240,11 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen, "option --admin: expected HOST:PORT or off%s%s", "", "");
             cfg->admin = strcmp(v, "off") == 0 ? NULL : v;
             cfg->admin_explicit = 1;
+        } else if (OPTION("--warmup")) {
+            CHECK_MISSING();
+            if (*v != '/')
+                return fail(errbuf, errlen, "option --warmup: expected a path starting with /, got '%s'%s", v, "");
+            cfg->warmup = v;
         } else if (OPTION("--request-timeout")) {
             CHECK_MISSING();
             if (keel_parse_duration_ms(v, &cfg->request_timeout_ms) != 0)

@@ -35,6 +35,7 @@ typedef struct {
     const char *server_name;      /* --server-name: SERVER_NAME, else from Host */
     uint64_t request_timeout_ms;  /* end a request's worker past this: 504 (0: off) */
     uint64_t slow_request_ms;     /* log a backtrace of requests past this (0: off) */
+    const char *warmup;           /* --warmup PATH: a request a new generation must answer before it serves */
     int watch;                    /* --watch: reload when files under the root change */
     int retry_idempotent;         /* retry once a request whose worker died before answering */
     const char *core_dir;         /* where workers may dump core; NULL: no core dumps */

@@ -78,6 +78,8 @@ typedef struct keel_front_worker_s {
     bool leak_reported;
     h2o_timeout_entry_t kill_entry; /* request timeout: SIGKILL after the backtrace */
     char last_request[128];         /* "GET /path" of the request it runs or ran last, for crash logs */
+    bool warmup;                    /* running the --warmup request */
+    unsigned warmup_status;
 } keel_front_worker_t;
 
 /* A worker restart waiting out its backoff. */
@@ -124,6 +126,7 @@ struct keel_generation_s {
     uint64_t deaths[5]; /* when its last workers went away on their own (ring) */
     unsigned deaths_next;
     unsigned crash_streak; /* consecutive crash-loop restarts, for the backoff */
+    bool warming;          /* its --warmup request is running */
 };
 
 typedef enum {
@@ -230,6 +233,8 @@ keel_generation_t *keel_generation_start(keel_front_t *f, char *err, size_t errl
 /* Starts a worker in place of one that went away; when workers of g keep
  * dying on their own (a crash loop), after a growing delay. */
 void keel_generation_replace(keel_generation_t *g, keel_pool_kind_t kind, bool unexpected);
+/* The --warmup request of g finished with this status (0: its worker died). */
+void keel_generation_on_warmup_done(keel_generation_t *g, unsigned status);
 /* Asks w's zygote to log the PHP stack w is running. */
 void keel_generation_backtrace(keel_front_worker_t *w);
 /* Asks g's zygote for one more worker of `kind`. */

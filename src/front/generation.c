@@ -28,6 +28,7 @@
 #include "worker/zygote.h"
 
 static void fail_incoming(keel_generation_t *g, const char *why);
+static int warm_up(keel_generation_t *g);
 static void schedule_spawn(keel_generation_t *g, keel_pool_kind_t kind, uint64_t delay_ms);
 static void cancel_pending_spawns(keel_generation_t *g);
 
@@ -365,12 +366,101 @@ keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w)
             break;
         }
     }
-    if (g->state == KEEL_GEN_STARTING) {
+    if (g->state == KEEL_GEN_STARTING && !g->warming) {
         for (int k = 0; k < KEEL_POOL_KINDS; k++)
             if (ready_workers(g, (keel_pool_kind_t)k) < target_count(g->front, (keel_pool_kind_t)k))
                 return;
-        activate(g);
+        if (g->front->cfg.warmup == NULL || !warm_up(g))
+            activate(g);
     }
+}
+
+/* --- --warmup: one request through the new generation before it serves --- */
+
+static void
+put(uint8_t **p, const char *name, const char *value)
+{
+    *p += keel_ipc_kv_put(*p, name, strlen(name), value, strlen(value));
+}
+
+/* Sends GET --warmup to an idle worker of g. Returns 1 when one is on its
+ * way (the outcome comes in keel_generation_on_warmup_done), 0 when there
+ * is nothing to warm up (the path routes to no PHP). */
+static int
+warm_up(keel_generation_t *g)
+{
+    keel_front_t *f = g->front;
+    const char *path = f->cfg.warmup;
+    const char *q = strchr(path, '?');
+    size_t plen = q ? (size_t)(q - path) : strlen(path);
+    keel_route_t route;
+    keel_route(&f->router, path, plen, &route);
+    if (route.kind != KEEL_ROUTE_PHP && route.kind != KEEL_ROUTE_WORKER)
+        return 0;
+    keel_pool_kind_t kind = route.kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
+    if (h2o_linklist_is_empty(&g->idle[kind]))
+        return 0;
+    keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, g->idle[kind].next);
+    const char *kv[][2] = {
+        {"REQUEST_METHOD", "GET"},
+        {"REQUEST_URI", path},
+        {"QUERY_STRING", q ? q + 1 : ""},
+        {"SCRIPT_NAME", route.script_name},
+        {"SCRIPT_FILENAME", route.file},
+        {"DOCUMENT_URI", route.script_name},
+        {"DOCUMENT_ROOT", f->router.root_len ? f->router.root : "/"},
+        {"PATH_INFO", route.path_info},
+        {"SERVER_PROTOCOL", "HTTP/1.1"},
+        {"GATEWAY_INTERFACE", "CGI/1.1"},
+        {"SERVER_SOFTWARE", "keel/" KEEL_VERSION},
+        {"REQUEST_SCHEME", "http"},
+        {"SERVER_NAME", f->cfg.server_name ? f->cfg.server_name : f->listen_host},
+        {"SERVER_ADDR", f->listen_host},
+        {"SERVER_PORT", f->listen_port_text},
+        {"REMOTE_ADDR", "127.0.0.1"},
+        {"REMOTE_PORT", "0"},
+        {"CONTENT_LENGTH", ""},
+        {"CONTENT_TYPE", ""},
+        {"HTTP_HOST", f->listen_host},
+        {"HTTP_USER_AGENT", "keel-warmup"},
+        {"FCGI_ROLE", "RESPONDER"},
+        {"FRANKENPHP_WORKER", kind == KEEL_POOL_WORKER ? "1" : ""},
+    };
+    uint8_t buf[8192], *p = buf;
+    size_t need = 0;
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        need += keel_ipc_kv_size(strlen(kv[i][0]), strlen(kv[i][1]));
+    if (need > sizeof(buf))
+        return 0;
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        put(&p, kv[i][0], kv[i][1]);
+    h2o_linklist_unlink(&w->idle_link);
+    w->state = KEEL_WORKER_BUSY;
+    w->warmup = true;
+    w->warmup_status = 0;
+    w->stream = ++f->next_stream;
+    snprintf(w->last_request, sizeof(w->last_request), "GET %.100s (warm-up)", path);
+    keel_worker_send(w, KEEL_IPC_REQUEST, 0, w->stream, buf, (size_t)(p - buf), NULL, 0);
+    keel_worker_send(w, KEEL_IPC_REQ_END, 0, w->stream, NULL, 0, NULL, 0);
+    keel_worker_flush(w);
+    g->warming = true;
+    keel_info("generation %u: warm-up request GET %s", g->number, path);
+    return 1;
+}
+
+void
+keel_generation_on_warmup_done(keel_generation_t *g, unsigned status)
+{
+    g->warming = false;
+    if (g->state != KEEL_GEN_STARTING)
+        return;
+    if (status == 0 || status >= 500) {
+        char why[256];
+        snprintf(why, sizeof(why), "the warm-up request GET %.100s answered %u", g->front->cfg.warmup, status);
+        fail_incoming(g, why);
+        return;
+    }
+    activate(g);
 }
 
 /* A generation that never became active is abandoned; the one serving (if

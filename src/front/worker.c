@@ -189,6 +189,10 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
     if (w->state == KEEL_WORKER_GONE)
         return;
     keel_worker_state_t was = w->state;
+    if (w->warmup) {
+        w->warmup = false;
+        keel_generation_on_warmup_done(w->gen, 0);
+    }
     if (w->req != NULL) {
         keel_warn("worker %u (pid %d) lost during a request: %s", w->id, (int)w->pid, why);
         keel_php_request_t *pr = w->req;
@@ -395,6 +399,18 @@ keel_workers_tick(keel_front_t *f)
 static void
 on_req_done(keel_front_worker_t *w, const keel_ipc_header_t *hdr, const uint8_t *payload)
 {
+    if (w->warmup) {
+        /* A script that sent no headers answered 200, as PHP would. */
+        unsigned status = w->warmup_status ? w->warmup_status : 200;
+        w->warmup = false;
+        keel_generation_t *g = w->gen;
+        keel_ipc_stats_t stats;
+        if (keel_ipc_stats_get(payload, hdr->length, &stats) == KEEL_IPC_OK)
+            w->stats = stats;
+        keel_dispatch_worker_free(w);
+        keel_generation_on_warmup_done(g, status);
+        return;
+    }
     keel_front_t *f = w->gen->front;
     keel_ipc_stats_t stats;
     if (keel_ipc_stats_get(payload, hdr->length, &stats) == KEEL_IPC_OK)
@@ -475,8 +491,14 @@ on_worker_read(h2o_socket_t *sock, const char *err)
         case KEEL_IPC_RESP_HEAD:
         case KEEL_IPC_RESP_BODY:
         case KEEL_IPC_RESP_END:
-            if (w->req != NULL)
+            if (w->req != NULL) {
                 keel_php_request_on_frame(w->req, &hdr, payload);
+            } else if (w->warmup && hdr.type == KEEL_IPC_RESP_HEAD) {
+                unsigned status;
+                keel_ipc_kv_reader_t r;
+                if (keel_ipc_resp_head_get(payload, hdr.length, &status, &r) == KEEL_IPC_OK)
+                    w->warmup_status = status;
+            }
             break;
         case KEEL_IPC_OPCACHE_STATS:
             keel_opcache_on_stats(w->gen, payload, hdr.length);

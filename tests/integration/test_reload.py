@@ -477,3 +477,31 @@ def test_reloads_under_load_fail_no_request(keel, tmp_path):
     assert [g["number"] for g in st["generations"]] == [reloads + 1]
     assert st["reloads"] == {"ok": reloads, "failed": 0}
     assert st["worker_crashes"] == 0
+
+
+# ---------------------------------------------------------------- --warmup
+
+
+def test_warmup_request_gates_every_generation(keel, tmp_path):
+    """--warmup: a generation serves only after its warm-up request answered
+    below 500; one whose warm-up fails is abandoned and the old one goes on."""
+    root = app("reload", tmp_path / "app")
+    (root / "warm.php").write_text(
+        "<?php file_put_contents(__DIR__ . '/warmed-' . getmypid(), 'x');\n"
+        "if (file_exists(__DIR__ . '/break-warmup')) { http_response_code(500); }\n"
+        "echo 'warm';\n")
+    s = start(keel, root, "--warmup", "/warm.php")
+    s.wait_log(r"generation 1: warm-up request GET /warm\.php")
+    # the warm-up ran in a worker of generation 1 before it served
+    assert list(root.glob("warmed-*")), "the warm-up script did not run"
+    code, out, err = keel_reload(s)
+    assert code == 0, (code, out, err)
+    assert out.strip() == "2"
+    s.wait_log(r"generation 2: warm-up request GET /warm\.php")
+    (root / "break-warmup").write_text("x")
+    code, out, err = keel_reload(s)
+    assert code == 1, (code, out, err)
+    assert "warm-up request GET /warm.php answered 500" in err, err
+    assert status(s)["generation"] == 2
+    r = requests.get(s.url + "/version.php", timeout=REQ_TIMEOUT)
+    assert r.status_code == 200
