@@ -216,12 +216,14 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
             _exit(1);
         /* Own process group: a terminal's Ctrl-C reaches only the front,
          * which then shuts the generation down in order. */
-        setpgid(0, 0);
+        if (setpgid(0, 0) != 0)
+            fprintf(stderr, "keel: zygote: setpgid: %s\n", strerror(errno));
         if (dup2(sv[1], KEEL_ZYGOTE_CONTROL_FD) < 0)
             _exit(1);
         sigset_t none;
         sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+            _exit(1);
         execv("/proc/self/exe", argv);
         fprintf(stderr, "keel: cannot start the zygote: exec /proc/self/exe: %s\n", strerror(errno));
         _exit(127);

@@ -337,7 +337,8 @@ setup_signals(keel_front_t *f)
         return -1;
     if ((f->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
         return -1;
-    signal(SIGPIPE, SIG_IGN);
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        return -1;
     return 0;
 }
 

@@ -135,7 +135,9 @@ become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_p
     char role[32];
     snprintf(role, sizeof(role), "worker %u", id);
     keel_log_set_role(role);
-    prctl(PR_SET_NAME, "keel: worker");
+    /* the name shown by ps and top; only cosmetic if refused */
+    if (prctl(PR_SET_NAME, "keel: worker") != 0)
+        keel_warn("cannot name the process: %s", strerror(errno));
     if (keel_crash_setup(z->cfg.core_dir) != 0)
         keel_warn("cannot set up core dumps: %s", strerror(errno));
     /* Batch scheduling: a worker woken by the front's write must not
@@ -332,7 +334,8 @@ keel_zygote_main(int argc, char **argv)
 {
     zygote_t z = {.ctl = KEEL_ZYGOTE_CONTROL_FD};
     keel_log_set_role("zygote");
-    prctl(PR_SET_NAME, "keel: zygote");
+    if (prctl(PR_SET_NAME, "keel: zygote") != 0)
+        keel_warn("cannot name the process: %s", strerror(errno));
     uint64_t gen;
     if (argc < 2 || keel_parse_uint(argv[1], 1, UINT32_MAX, &gen) != 0) {
         keel_error("usage: keel zygote GENERATION [serve options]");
@@ -365,7 +368,10 @@ keel_zygote_main(int argc, char **argv)
         keel_warn("cannot turn core dumps off: %s", strerror(errno));
     /* Workers write to sockets PHP scripts opened; a peer closing one
      * must be an error for the script, not a signal killing the worker. */
-    signal(SIGPIPE, SIG_IGN);
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        keel_error("cannot ignore SIGPIPE: %s", strerror(errno));
+        return 1;
+    }
 
     if (keel_php_startup(&z.cfg, err, sizeof(err)) != 0) {
         send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
