@@ -228,6 +228,9 @@ keel_sapi_startup(sapi_module_struct *module)
     return php_module_startup(module, NULL);
 }
 
+/* PHP keeps a pointer to its SAPI module for the life of the process, and
+ * keel_php_startup fills in the ini entries before starting PHP: one per
+ * process, set once in the zygote and inherited by every worker. */
 static sapi_module_struct keel_sapi_module = {
     .name = KEEL_SAPI_NAME,
     .pretty_name = "keel",
