@@ -36,6 +36,9 @@ const char keel_serve_usage[] =
     "                           past it clients get 503 with Retry-After\n"
     "  --max-wait DURATION      longest a request waits for a worker (default: 30s)\n"
     "  --max-body SIZE          largest request body accepted, else 413 (default: 32M)\n"
+    "  --spool-dir DIR|off      responses past 1 MiB that a client reads slowly are\n"
+    "                           buffered in unlinked files here, so the worker is free\n"
+    "                           (default: /var/tmp; off: the worker waits for the client)\n"
     "  --max-requests N         recycle a worker after N requests (default: 0, off)\n"
     "  --max-requests-jitter N  draw each worker's limit from [N-jitter, N] so workers\n"
     "                           do not restart together (default: 0)\n"
@@ -82,6 +85,7 @@ keel_config_defaults(keel_config_t *cfg)
     cfg->classic_workers = 1;
     cfg->max_consecutive_failures = 5;
     cfg->admin = KEEL_DEFAULT_ADMIN;
+    cfg->spool_dir = "/var/tmp";
     cfg->admin_explicit = 0;
     cfg->max_queue = 1024;
     cfg->max_wait_ms = 30 * 1000;
@@ -240,6 +244,16 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen, "option --admin: expected HOST:PORT or off%s%s", "", "");
             cfg->admin = strcmp(v, "off") == 0 ? NULL : v;
             cfg->admin_explicit = 1;
+        } else if (OPTION("--spool-dir")) {
+            CHECK_MISSING();
+            if (strcmp(v, "off") == 0)
+                cfg->spool_dir = NULL;
+            else if (*v != '/')
+                return fail(errbuf, errlen, "option --spool-dir: expected an absolute directory or off, got '%s'%s", v,
+                            "");
+            else
+                cfg->spool_dir = v;
+            cfg->spool_dir_explicit = 1;
         } else if (OPTION("--warmup")) {
             CHECK_MISSING();
             if (*v != '/')

@@ -35,6 +35,8 @@ typedef struct {
     const char *server_name;      /* --server-name: SERVER_NAME, else from Host */
     uint64_t request_timeout_ms;  /* end a request's worker past this: 504 (0: off) */
     uint64_t slow_request_ms;     /* log a backtrace of requests past this (0: off) */
+    int spool_dir_explicit;       /* --spool-dir was given: failing to use it is an error */
+    const char *spool_dir;        /* where responses beyond 1 MiB are buffered; NULL: in memory only */
     const char *warmup;           /* --warmup PATH: a request a new generation must answer before it serves */
     int watch;                    /* --watch: reload when files under the root change */
     int retry_idempotent;         /* retry once a request whose worker died before answering */

@@ -161,6 +161,9 @@ struct keel_front_s {
 
     keel_router_t router;
     keel_params_ctx_t params_ctx;
+    /* response buffers: memory, then (with a spool directory) a file */
+    h2o_buffer_prototype_t spool;
+    h2o_buffer_mmap_settings_t spool_mmap;
     char listen_port_text[8];
 
     /* generations: the active one serves new requests; an incoming one is

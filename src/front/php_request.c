@@ -13,8 +13,19 @@
 #include "front/reason.h"
 
 /* Response bytes buffered per request before the worker's socket stops
- * being read: keeps memory bounded when a client reads slowly. */
-#define RESPONSE_BUFFER_LIMIT (1024 * 1024)
+ * being read. In memory up to 1 MiB; beyond, the buffer moves to an
+ * unlinked file in --spool-dir (as nginx spools to its temp path), so a
+ * slow client does not hold a worker for large responses either. Without a
+ * spool directory the limit stays at the memory part: bounded memory wins
+ * and the worker waits for the client. */
+#define RESPONSE_MEMORY_LIMIT (1024 * 1024)
+#define RESPONSE_SPOOL_LIMIT  (1024ull * 1024 * 1024)
+
+static size_t
+response_limit(const keel_front_t *f)
+{
+    return f->spool.mmap_settings ? RESPONSE_SPOOL_LIMIT : RESPONSE_MEMORY_LIMIT;
+}
 /* Below this, the response waits for its end so it gets a Content-Length;
  * above it (or on flush()) it starts streaming. */
 #define RESPONSE_START_THRESHOLD (64 * 1024)
@@ -125,7 +136,7 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     send_pending(pr);
     /* Drained below the limit: let the worker's output flow again. */
     keel_front_worker_t *w = pr->worker;
-    if (w != NULL && pr->body->size < RESPONSE_BUFFER_LIMIT / 2)
+    if (w != NULL && pr->body->size < response_limit(pr->front) / 2)
         keel_worker_resume_reading(w);
 }
 
@@ -245,13 +256,21 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
             break;
         if (hdr->length && !pr->discard_body) {
             h2o_iovec_t dst = h2o_buffer_reserve(&pr->body, hdr->length);
+            if (dst.base == NULL) {
+                /* no memory, or the spool file could not be made: the
+                 * response cannot be kept whole, so it ends in error */
+                keel_error("cannot buffer the response to %.*s %.*s", (int)pr->req->method.len, pr->req->method.base,
+                           (int)pr->req->path.len, pr->req->path.base);
+                keel_php_request_on_worker_lost(pr, 502);
+                break;
+            }
             memcpy(dst.base, payload, hdr->length);
             pr->body->size += hdr->length;
         }
         if (!pr->started && ((hdr->flags & KEEL_IPC_FLAG_FLUSH) || pr->body->size >= RESPONSE_START_THRESHOLD))
             start_response(pr);
         send_pending(pr);
-        if (pr->body->size >= RESPONSE_BUFFER_LIMIT && pr->worker != NULL)
+        if (pr->body->size >= response_limit(pr->front) && pr->worker != NULL)
             keel_worker_pause_reading(pr->worker);
         break;
     case KEEL_IPC_RESP_END:
@@ -364,8 +383,8 @@ keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
     pr->front = f;
     pr->req = req;
     pr->stream = ++f->next_stream;
-    h2o_buffer_init(&pr->body, &h2o_socket_buffer_prototype);
-    h2o_buffer_init(&pr->sending, &h2o_socket_buffer_prototype);
+    h2o_buffer_init(&pr->body, &f->spool);
+    h2o_buffer_init(&pr->sending, &f->spool);
     pr->kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
     pr->params = keel_params_build(req, &f->params_ctx, route);
     /* The pool holds the only reference: on_dispose runs when h2o is done

@@ -427,6 +427,25 @@ keel_front_main(int argc, char **argv)
         .server_addr = wildcard ? NULL : f->listen_host,
         .server_port = f->listen_port_text,
     };
+    /* Response buffers: a copy of h2o's socket buffer prototype, spilling
+     * to a file in --spool-dir past 1 MiB. A directory keel cannot write
+     * to only turns spooling off, with a warning. */
+    f->spool = h2o_socket_buffer_prototype;
+    f->spool.mmap_settings = NULL;
+    if (f->cfg.spool_dir != NULL) {
+        if (access(f->cfg.spool_dir, W_OK | X_OK) != 0) {
+            if (f->cfg.spool_dir_explicit) {
+                fprintf(stderr, "keel: --spool-dir %s: %s\n", f->cfg.spool_dir, strerror(errno));
+                return 2;
+            }
+            keel_warn("responses are buffered in memory only: %s: %s", f->cfg.spool_dir, strerror(errno));
+        } else {
+            f->spool_mmap.threshold = 1024 * 1024;
+            snprintf(f->spool_mmap.fn_template, sizeof(f->spool_mmap.fn_template), "%s/keel.response.XXXXXX",
+                     f->cfg.spool_dir);
+            f->spool.mmap_settings = &f->spool_mmap;
+        }
+    }
     if (setup_signals(f) != 0) {
         fprintf(stderr, "keel: signals: %s\n", strerror(errno));
         return 1;
