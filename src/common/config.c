@@ -318,6 +318,17 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
     return KEEL_CONFIG_OK;
 }
 
+const char *
+keel_config_ini_value(const keel_config_t *cfg, const char *key)
+{
+    size_t n = strlen(key);
+    const char *value = NULL;
+    for (size_t i = 0; i < cfg->ini_count; i++)
+        if (strncmp(cfg->ini[i], key, n) == 0 && cfg->ini[i][n] == '=')
+            value = cfg->ini[i] + n + 1;
+    return value;
+}
+
 unsigned
 keel_config_total_workers(const keel_config_t *cfg)
 {

@@ -72,6 +72,10 @@ keel_config_result_t keel_config_parse_serve(keel_config_t *cfg, int argc, char 
 unsigned keel_config_total_workers(const keel_config_t *cfg);
 int keel_config_slot_is_worker_mode(const keel_config_t *cfg, unsigned slot);
 
+/* The value the last -d option gives `key` ("opcache.enable"), or NULL
+ * when no -d sets it. */
+const char *keel_config_ini_value(const keel_config_t *cfg, const char *key);
+
 /* The text of `keel serve --help`. */
 extern const char keel_serve_usage[];
 

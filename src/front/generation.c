@@ -239,6 +239,19 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
     return g;
 }
 
+/* Sends a control message about a worker to g's zygote. A small datagram
+ * on a local socket: it fits the buffer, and a full buffer would mean a
+ * stuck zygote, which the caller reports. Returns 0, or -1 with errno. */
+static int
+send_control(keel_generation_t *g, uint8_t type, const keel_ipc_worker_t *about)
+{
+    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
+    keel_ipc_header_t hdr = {.type = type, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
+    keel_ipc_header_encode(buf, &hdr);
+    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, about);
+    return send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(buf) ? 0 : -1;
+}
+
 keel_front_worker_t *
 keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
 {
@@ -249,14 +262,8 @@ keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
         keel_error("out of memory starting a worker");
         return NULL;
     }
-    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
-    keel_ipc_header_t hdr = {.type = KEEL_IPC_SPAWN, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
-    keel_ipc_header_encode(buf, &hdr);
     /* SPAWN: the worker's id, and in the status field its kind. */
-    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, &(keel_ipc_worker_t){.slot = w->id, .status = (uint32_t)kind});
-    /* Small datagram on a local socket: it fits the buffer, and a full
-     * buffer would mean a stuck zygote, which the log reports. */
-    if (send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(buf)) {
+    if (send_control(g, KEEL_IPC_SPAWN, &(keel_ipc_worker_t){.slot = w->id, .status = (uint32_t)kind}) != 0) {
         keel_error("cannot ask the zygote for a worker: %s", strerror(errno));
         w->exited = true;
         w->state = KEEL_WORKER_GONE;
@@ -299,11 +306,7 @@ keel_generation_backtrace(keel_front_worker_t *w)
     keel_generation_t *g = w->gen;
     if (g->ctl_fd < 0)
         return;
-    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
-    keel_ipc_header_t hdr = {.type = KEEL_IPC_BACKTRACE, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
-    keel_ipc_header_encode(buf, &hdr);
-    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, &(keel_ipc_worker_t){.slot = w->id, .pid = (uint32_t)w->pid});
-    if (send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
+    if (send_control(g, KEEL_IPC_BACKTRACE, &(keel_ipc_worker_t){.slot = w->id, .pid = (uint32_t)w->pid}) != 0)
         keel_warn("cannot ask for worker %u's backtrace: %s", w->id, strerror(errno));
 }
 

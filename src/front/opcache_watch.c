@@ -51,7 +51,8 @@ keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
         FIELD(keys)
         FIELD(max_keys)
         FIELD(oom_restarts)
-        FIELD(hash_restarts) FIELD(manual_restarts)
+        FIELD(hash_restarts)
+        FIELD(manual_restarts)
 #undef FIELD
             if (strcmp(name, "restart_pending") == 0) s.restart_pending = x != 0;
         if (strcmp(name, "cache_full") == 0)

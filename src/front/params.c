@@ -58,6 +58,20 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, struc
 }
 
 h2o_iovec_t
+keel_host_without_port(h2o_iovec_t host)
+{
+    if (host.len == 0)
+        return host;
+    /* "[::1]:8080": the port follows the bracket; "host:8080": the colon */
+    const char *end = host.base[0] == '[' ? memchr(host.base, ']', host.len) : memchr(host.base, ':', host.len);
+    if (end == NULL)
+        return host;
+    if (host.base[0] == '[')
+        end++;
+    return h2o_iovec_init(host.base, (size_t)(end - host.base));
+}
+
+h2o_iovec_t
 keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route)
 {
     const keel_router_t *router = ctx->router;
@@ -112,17 +126,8 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
     }
     /* SERVER_NAME: the configured name, else the host the client asked
      * for without its port (or the listening address without a Host). */
-    h2o_iovec_t host = req->authority;
-    if (server_name != NULL)
-        host = h2o_iovec_init(server_name, strlen(server_name));
-    const char *colon = host.len && host.base[0] != '[' ? memchr(host.base, ':', host.len) : NULL;
-    if (host.len && host.base[0] == '[') {
-        const char *end = memchr(host.base, ']', host.len);
-        if (end)
-            colon = end + 1 < host.base + host.len ? end + 1 : NULL;
-    }
-    if (colon && server_name == NULL)
-        host.len = (size_t)(colon - host.base);
+    h2o_iovec_t host =
+        server_name != NULL ? h2o_iovec_init(server_name, strlen(server_name)) : keel_host_without_port(req->authority);
     if (host.len == 0 && fallback_name != NULL)
         host = h2o_iovec_init(fallback_name, strlen(fallback_name));
     ADD_VEC(&l, "SERVER_NAME", host);

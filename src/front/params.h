@@ -18,6 +18,10 @@ typedef struct {
     const char *server_port;
 } keel_params_ctx_t;
 
+/* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]"; a host
+ * without a port is returned as it is. */
+h2o_iovec_t keel_host_without_port(h2o_iovec_t host);
+
 /* Encodes the parameters as a REQUEST payload allocated from req's pool. */
 h2o_iovec_t keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route);
 

@@ -41,43 +41,39 @@ static void begin_stop(keel_front_t *f);
 /* --- HTTP --- */
 
 /*
- * h2o's file handler answers 304 only when If-None-Match is exactly its
- * ETag; clients may send a list, weak tags or "*". When such a header
- * matches, replace it with the exact tag so h2o's check succeeds.
+ * Conditional requests for a static file, made to behave as nginx's:
+ * - h2o's file handler answers 304 only when If-None-Match is exactly its
+ *   ETag; clients may send a list, weak tags or "*". A header that matches
+ *   is replaced with the exact tag so h2o's check succeeds.
+ * - nginx answers If-Modified-Since with 304 only for the exact
+ *   Last-Modified date (its default "if_modified_since exact"); h2o also
+ *   for any later date. Other dates are dropped so h2o sends the file.
+ * One stat serves both.
  */
 static void
-normalize_if_none_match(h2o_req_t *req, const char *file)
+match_conditionals(h2o_req_t *req, const char *file)
 {
-    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
-    if (i == -1)
-        return;
-    h2o_iovec_t *value = &req->headers.entries[i].value;
+    ssize_t inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+    ssize_t ims = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
     struct stat st;
-    if (stat(file, &st) != 0)
+    if ((inm == -1 && ims == -1) || stat(file, &st) != 0)
         return;
-    /* the same format as h2o_filecache_get_etag */
-    char etag[64];
-    int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
-    if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
-        *value = h2o_strdup(&req->pool, etag, (size_t)n);
-}
-
-/* nginx answers If-Modified-Since with 304 only for the exact
- * Last-Modified date (its default "if_modified_since exact"); h2o also
- * for any later date. Other dates are dropped so h2o sends the file. */
-static void
-exact_if_modified_since(h2o_req_t *req, const char *file)
-{
-    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
-    struct stat st;
-    if (i == -1 || stat(file, &st) != 0)
-        return;
-    struct tm tm;
-    char date[H2O_TIMESTR_RFC1123_LEN + 1];
-    gmtime_r(&st.st_mtime, &tm);
-    h2o_time2str_rfc1123(date, &tm);
-    if (!h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len, date, strlen(date)))
-        h2o_delete_header(&req->headers, i);
+    if (inm != -1) {
+        h2o_iovec_t *value = &req->headers.entries[inm].value;
+        /* the same format as h2o_filecache_get_etag */
+        char etag[64];
+        int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
+        if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
+            *value = h2o_strdup(&req->pool, etag, (size_t)n);
+    }
+    if (ims != -1) {
+        struct tm tm;
+        char date[H2O_TIMESTR_RFC1123_LEN + 1];
+        gmtime_r(&st.st_mtime, &tm);
+        h2o_time2str_rfc1123(date, &tm);
+        if (!h2o_memis(req->headers.entries[ims].value.base, req->headers.entries[ims].value.len, date, strlen(date)))
+            h2o_delete_header(&req->headers, ims);
+    }
 }
 
 static int
@@ -103,8 +99,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
          * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
          * path_normalized under the root: give it the checked path. */
         req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
-        normalize_if_none_match(req, route.file);
-        exact_if_modified_since(req, route.file);
+        match_conditionals(req, route.file);
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
@@ -115,13 +110,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
                                 : h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at);
         /* As nginx (absolute_redirect, port_in_redirect): the name the
          * client used, and the port keel listens on. */
-        h2o_iovec_t host = req->authority.len ? req->authority : h2o_iovec_init(f->listen_host, strlen(f->listen_host));
-        const char *colon = host.len && host.base[0] != '[' ? memchr(host.base, ':', host.len) : NULL;
-        const char *bracket = host.len && host.base[0] == '[' ? memchr(host.base, ']', host.len) : NULL;
-        if (colon)
-            host.len = (size_t)(colon - host.base);
-        else if (bracket)
-            host.len = (size_t)(bracket + 1 - host.base);
+        h2o_iovec_t host = keel_host_without_port(
+            req->authority.len ? req->authority : h2o_iovec_init(f->listen_host, strlen(f->listen_host)));
         char port[16] = "";
         if (f->listen_port != 80)
             snprintf(port, sizeof(port), ":%d", f->listen_port);

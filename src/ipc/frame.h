@@ -37,7 +37,7 @@
     X(RESP_HEAD, 16, "worker->front: status and response headers")                                                     \
     X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
     X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \
-    X(OPCACHE_STATS, 22, "worker->front: OPcache's figures (name/value list), before a REQ_DONE")                   \
+    X(OPCACHE_STATS, 22, "worker->front: OPcache's figures (name/value list), before a REQ_DONE")                      \
     X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")                \
     X(WORKER_READY, 20, "worker->front: started (worker mode: booted) and waiting for requests")                       \
     X(BOOT_FAILED, 21, "worker->front: the worker script failed before its first request (message)")                   \
@@ -46,7 +46,7 @@
     X(WORKER_EXIT, 34, "zygote->front: a worker was reaped")                                                           \
     X(ZYGOTE_READY, 35, "zygote->front: PHP initialised")                                                              \
     X(ZYGOTE_FAILED, 36, "zygote->front: PHP failed to initialise (message)")                                          \
-    X(PHP_INFO, 37, "zygote->front: PHP settings the front budgets with (name/value list)")                           \
+    X(PHP_INFO, 37, "zygote->front: PHP settings the front budgets with (name/value list)")                            \
     X(BACKTRACE, 38, "front->zygote: log the PHP stack of this worker (slow or timed-out request)")
 
 typedef enum {

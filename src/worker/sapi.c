@@ -248,16 +248,6 @@ static sapi_module_struct keel_sapi_module = {
     .get_request_time = keel_sapi_get_request_time,
 };
 
-/* Whether a -d option sets this key (prefix "key="). */
-static bool
-ini_given(const keel_config_t *cfg, const char *prefix)
-{
-    for (size_t i = 0; i < cfg->ini_count; i++)
-        if (strncmp(cfg->ini[i], prefix, strlen(prefix)) == 0)
-            return true;
-    return false;
-}
-
 int
 keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
 {
@@ -272,14 +262,14 @@ keel_php_startup(const keel_config_t *cfg, char *err, size_t errlen)
      * with a reload (a new generation). -d (or --watch) decides otherwise. */
     const char *entries[KEEL_MAX_INI_ENTRIES + 2];
     size_t count = 0;
-    if (!ini_given(cfg, "opcache.validate_timestamps=") && !cfg->watch)
+    if (keel_config_ini_value(cfg, "opcache.validate_timestamps") == NULL && !cfg->watch)
         entries[count++] = "opcache.validate_timestamps=0";
     /* OPcache restarts itself in place only when it is full and wastes more
      * than this; keel replaces the generation well before (at PHP's usual
      * 5%, see the zygote's PHP_INFO), so by default OPcache is told to
      * tolerate the most PHP allows, and a full cache merely stops caching
      * until the new generation takes over. */
-    if (!ini_given(cfg, "opcache.max_wasted_percentage="))
+    if (keel_config_ini_value(cfg, "opcache.max_wasted_percentage") == NULL)
         entries[count++] = "opcache.max_wasted_percentage=50";
     for (size_t i = 0; i < cfg->ini_count; i++)
         entries[count++] = cfg->ini[i];

@@ -102,10 +102,9 @@ send_php_info(zygote_t *z)
     /* The wasted share at which keel swaps generations: the user's
      * opcache.max_wasted_percentage if given, else PHP's default 5 (PHP
      * itself was told 50, see keel_php_startup). */
-    const char *swap_at = "5";
-    for (size_t i = 0; i < z->cfg.ini_count; i++)
-        if (strncmp(z->cfg.ini[i], "opcache.max_wasted_percentage=", 30) == 0)
-            swap_at = z->cfg.ini[i] + 30;
+    const char *swap_at = keel_config_ini_value(&z->cfg, "opcache.max_wasted_percentage");
+    if (swap_at == NULL)
+        swap_at = "5";
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         if (strcmp(settings[i].name, "opcache.max_wasted_percentage") == 0)
             settings[i].value = swap_at;

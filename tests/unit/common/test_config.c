@@ -163,6 +163,20 @@ test_worker_mode(void **state)
 }
 
 static void
+test_ini_value(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-d", "opcache.enable=1", "-dopcache.enable_cli=0", "-d", "opcache.enable=0"),
+                     KEEL_CONFIG_OK);
+    /* the last one given wins, as PHP applies them in order */
+    assert_string_equal(keel_config_ini_value(&cfg, "opcache.enable"), "0");
+    assert_string_equal(keel_config_ini_value(&cfg, "opcache.enable_cli"), "0");
+    /* a key is not a prefix of a longer one */
+    assert_null(keel_config_ini_value(&cfg, "opcache"));
+    assert_null(keel_config_ini_value(&cfg, "memory_limit"));
+}
+
+static void
 test_php_ini(void **state)
 {
     (void)state;
@@ -478,6 +492,7 @@ main(void)
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_workers),
         cmocka_unit_test(test_worker_mode),
+        cmocka_unit_test(test_ini_value),
         cmocka_unit_test(test_php_ini),
         cmocka_unit_test(test_front_controller),
         cmocka_unit_test(test_max_queue),
