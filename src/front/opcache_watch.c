@@ -5,6 +5,8 @@
  * shared memory; OPcache is never reset in place under running code. The
  * decision is src/supervisor/opcache_policy.c.
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +19,38 @@
  * start generations back to back. */
 #define OPCACHE_SWAP_INTERVAL_MS 2000
 
-static void
-swap(keel_front_t *f, keel_generation_t *g, const char *why)
+/* Whether g may be replaced now: it is the serving generation, no other is
+ * starting, and the last swap for OPcache's sake is far enough behind. */
+static bool
+swap_allowed(const keel_front_t *f, const keel_generation_t *g)
 {
-    uint64_t now = keel_now_ms();
-    if (g != f->active || f->incoming != NULL || now - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
-        return;
-    f->last_opcache_swap_ms = now;
+    return g == f->active && f->incoming == NULL && keel_now_ms() - f->last_opcache_swap_ms >= OPCACHE_SWAP_INTERVAL_MS;
+}
+
+static void
+swap(keel_front_t *f, const char *why)
+{
+    f->last_opcache_swap_ms = keel_now_ms();
     f->opcache_swaps++;
     keel_front_reload(f, why, NULL, NULL);
 }
+
+/* The counters OPcache reports, by the names the worker sends them under. */
+static const struct {
+    const char *name;
+    size_t offset;
+} counters[] = {
+    {"used", offsetof(keel_opcache_stats_t, used)},
+    {"free", offsetof(keel_opcache_stats_t, free)},
+    {"wasted", offsetof(keel_opcache_stats_t, wasted)},
+    {"interned_used", offsetof(keel_opcache_stats_t, interned_used)},
+    {"interned_free", offsetof(keel_opcache_stats_t, interned_free)},
+    {"keys", offsetof(keel_opcache_stats_t, keys)},
+    {"max_keys", offsetof(keel_opcache_stats_t, max_keys)},
+    {"oom_restarts", offsetof(keel_opcache_stats_t, oom_restarts)},
+    {"hash_restarts", offsetof(keel_opcache_stats_t, hash_restarts)},
+    {"manual_restarts", offsetof(keel_opcache_stats_t, manual_restarts)},
+};
 
 void
 keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
@@ -40,21 +64,11 @@ keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
         snprintf(name, sizeof(name), "%.*s", (int)nl, n);
         snprintf(value, sizeof(value), "%.*s", (int)vl, v);
         uint64_t x = strtoull(value, NULL, 10);
-#define FIELD(f)                                                                                                       \
-    if (strcmp(name, #f) == 0)                                                                                         \
-        s.f = x;
-        FIELD(used)
-        FIELD(free)
-        FIELD(wasted)
-        FIELD(interned_used)
-        FIELD(interned_free)
-        FIELD(keys)
-        FIELD(max_keys)
-        FIELD(oom_restarts)
-        FIELD(hash_restarts)
-        FIELD(manual_restarts)
-#undef FIELD
-            if (strcmp(name, "restart_pending") == 0) s.restart_pending = x != 0;
+        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+            if (strcmp(name, counters[i].name) == 0)
+                *(uint64_t *)((char *)&s + counters[i].offset) = x;
+        if (strcmp(name, "restart_pending") == 0)
+            s.restart_pending = x != 0;
         if (strcmp(name, "cache_full") == 0)
             s.cache_full = x != 0;
         if (strcmp(name, "hits") == 0)
@@ -65,27 +79,23 @@ keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
     g->opcache_stats = s;
     g->opcache_known = true;
     keel_opcache_verdict_t verdict = keel_opcache_decide(&s, g->php.max_wasted_percentage);
-    if (verdict == KEEL_OPCACHE_OK)
-        return;
     keel_front_t *f = g->front;
-    if (g != f->active || f->incoming != NULL || keel_now_ms() - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
+    if (verdict == KEEL_OPCACHE_OK || !swap_allowed(f, g))
         return;
     char suggestion[256];
     keel_opcache_suggest(&s, suggestion, sizeof(suggestion));
     keel_warn("generation %u: %s; starting a new generation rather than letting OPcache reset in place. Settings "
               "that would hold this application: %s",
               g->number, keel_opcache_verdict_name(verdict), suggestion);
-    swap(f, g, keel_opcache_verdict_name(verdict));
+    swap(f, keel_opcache_verdict_name(verdict));
 }
 
 void
 keel_opcache_on_reset_call(keel_generation_t *g)
 {
     keel_front_t *f = g->front;
-    if (g != f->active || f->incoming != NULL)
-        return;
-    if (keel_now_ms() - f->last_opcache_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
-        return; /* rate limited: one generation per interval */
+    if (!swap_allowed(f, g))
+        return; /* not the serving generation, or rate limited */
     keel_info("generation %u: the application called opcache_reset(); a new generation takes over instead", g->number);
-    swap(f, g, "opcache_reset() called");
+    swap(f, "opcache_reset() called");
 }
