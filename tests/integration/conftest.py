@@ -522,10 +522,9 @@ class KeelServer:
         return RawResponse(self.port, target, **kw)
 
 
-@pytest.fixture
-def keel():
-    """Factory: keel(root, *args, workers=N) -> started KeelServer.
-    Every server started through it is stopped at the end of the test."""
+def _server_factory():
+    """Yields start(root, *args, workers=N) -> started KeelServer; stops
+    every server it started when resumed, failing on sanitizer reports."""
     servers = []
 
     def start(root, *args, workers=2):
@@ -541,26 +540,19 @@ def keel():
         errors += s.sanitizer_errors()
     if errors:
         pytest.fail("sanitizer reports in keel's stderr:\n" + "\n".join(errors))
+
+
+@pytest.fixture
+def keel():
+    """Factory: keel(root, *args, workers=N) -> started KeelServer.
+    Every server started through it is stopped at the end of the test."""
+    yield from _server_factory()
 
 
 @pytest.fixture(scope="module")
 def module_keel():
     """Like `keel`, but servers live for the whole module."""
-    servers = []
-
-    def start(root, *args, workers=2):
-        s = KeelServer(root, args, workers=workers)
-        servers.append(s)
-        s.start()
-        return s
-
-    yield start
-    errors = []
-    for s in servers:
-        s.stop()
-        errors += s.sanitizer_errors()
-    if errors:
-        pytest.fail("sanitizer reports in keel's stderr:\n" + "\n".join(errors))
+    yield from _server_factory()
 
 
 def app_dir(name):
