@@ -58,9 +58,9 @@ Options:
   --keel BIN           keel binary (default: $KEEL); if it does not exist,
                        only the reference is measured
   --app DIR            document root with an index.php (default: $APP)
-  --mode classic       keel's request model; classic (every HTTP request is
-                       a fresh PHP request, as with php-fpm) is the only one
-                       so far, and keel serve needs no flag for it
+  --mode classic       keel's request model measured here: classic (every
+                       HTTP request is a fresh PHP request, as with php-fpm);
+                       worker mode is measured by bench/worker.sh
   --verbose            also print wrk's full output and per-process PSS
   -h, --help           show this help
 
@@ -114,7 +114,7 @@ done
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || usage_error "--duration: expected whole seconds, got '$DURATION'"
 [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || usage_error "--workers: expected a positive number, got '$WORKERS'"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: expected a positive number, got '$CONNECTIONS'"
-[[ "$MODE" == classic ]] || usage_error "--mode: only 'classic' exists so far, got '$MODE'"
+[[ "$MODE" == classic ]] || usage_error "--mode: this script measures 'classic' (worker mode: bench/worker.sh), got '$MODE'"
 # wrk refuses fewer connections than threads.
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 
