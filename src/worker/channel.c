@@ -60,6 +60,20 @@ fill(keel_channel_t *ch, int flags)
     if (ch->in_cap - ch->in_len < 16 * 1024 && grow(&ch->in, &ch->in_cap, ch->in_len + 16 * 1024) != 0)
         return -1;
     for (;;) {
+        /* A blocking wait goes through poll(POLLIN): a task asleep in a
+         * blocking recv() on a Unix stream socket is also woken each time
+         * the front reads what this worker sent (the kernel signals "space
+         * to write" on the same wait queue), a wake-up and two context
+         * switches per request for nothing. poll()'s waiters are filtered
+         * by event in the waker, so only input wakes this process. */
+        if (flags == 0) {
+            struct pollfd pfd = {.fd = ch->fd, .events = POLLIN};
+            if (poll(&pfd, 1, -1) < 0) {
+                if (errno == EINTR)
+                    continue;
+                return -1;
+            }
+        }
         ssize_t n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, flags);
         if (n >= 0) {
             ch->in_len += (size_t)n;
