@@ -82,7 +82,8 @@ realpath_inside_root(const keel_router_t *r, const char *file)
     return strncmp(real, r->root, r->root_len) == 0 && real[r->root_len] == '/';
 }
 
-typedef enum { LOOKUP_MISSING, LOOKUP_OUTSIDE, LOOKUP_FILE, LOOKUP_DIR, LOOKUP_OTHER } lookup_t;
+/* LOOKUP_NOT_DONE: the caller has not looked the path up yet. */
+typedef enum { LOOKUP_NOT_DONE, LOOKUP_MISSING, LOOKUP_OUTSIDE, LOOKUP_FILE, LOOKUP_DIR, LOOKUP_OTHER } lookup_t;
 
 /*
  * Finds what the root-relative path (starting with '/') names, refusing
@@ -134,8 +135,11 @@ lookup(const keel_router_t *r, const char *path)
     return S_ISREG(st.st_mode) ? LOOKUP_FILE : S_ISDIR(st.st_mode) ? LOOKUP_DIR : LOOKUP_OTHER;
 }
 
+/* found is the script's lookup when the caller already did it (a
+ * directory's index.php), so the file is not stat'ed twice. */
 static void
-route_php(const keel_router_t *r, const char *script, size_t script_len, const char *info, keel_route_t *out)
+route_php(const keel_router_t *r, const char *script, size_t script_len, const char *info, lookup_t found,
+          keel_route_t *out)
 {
     if (join(r, script, script_len, out->file) != 0) {
         out->kind = KEEL_ROUTE_NOT_FOUND;
@@ -143,7 +147,7 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
     }
     memcpy(out->script_name, script, script_len);
     out->script_name[script_len] = '\0';
-    switch (lookup(r, out->script_name)) {
+    switch (found != LOOKUP_NOT_DONE ? found : lookup(r, out->script_name)) {
     case LOOKUP_FILE:
         break;
     case LOOKUP_OUTSIDE:
@@ -193,7 +197,7 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
     /* A PHP script, possibly followed by PATH_INFO: never served as a file. */
     size_t php = keel_path_php_prefix(out->path, plen);
     if (php > 0) {
-        route_php(r, out->path, php, out->path + php, out);
+        route_php(r, out->path, php, out->path + php, LOOKUP_NOT_DONE, out);
         if (out->kind == KEEL_ROUTE_PHP && r->worker_script[0] != '\0' &&
             strcmp(out->script_name, r->worker_script_name) == 0)
             out->kind = KEEL_ROUTE_WORKER;
@@ -224,7 +228,7 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         char index[PATH_MAX];
         int n = snprintf(index, sizeof(index), "%sindex.php", out->path);
         if (n > 0 && (size_t)n < sizeof(index) && lookup(r, index) == LOOKUP_FILE) {
-            route_php(r, index, (size_t)n, "", out);
+            route_php(r, index, (size_t)n, "", LOOKUP_FILE, out);
             return;
         }
         /* With a worker script, it takes what matches nothing else, as
@@ -249,5 +253,5 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;
     }
-    route_php(r, r->front_controller, strlen(r->front_controller), "", out);
+    route_php(r, r->front_controller, strlen(r->front_controller), "", LOOKUP_NOT_DONE, out);
 }
