@@ -23,6 +23,7 @@
 #include "front/etag_match.h"
 #include "front/front.h"
 #include "front/listener.h"
+#include "front/read_park.h"
 
 /* After the workers are told to go, how long the zygote gets to exit
  * before it is killed (it kills its own stragglers sooner). */
@@ -146,6 +147,7 @@ on_accept(h2o_socket_t *listener, const char *err)
         if (sock == NULL)
             return;
         h2o_accept(&f->accept_ctx, sock);
+        keel_read_park_learn(sock);
     }
 }
 

@@ -1,0 +1,69 @@
+/*
+ * libh2o's HTTP/1 server stops reading a connection while its request is
+ * processed and starts again once the response is sent. Its epoll backend
+ * turns each of those into an epoll_ctl() (DEL, then ADD) whenever the
+ * response comes from another event-loop turn, as every PHP response does:
+ * two system calls per request, about a tenth of the front's time on a
+ * hello-world load.
+ *
+ * h2o_socket_read_stop() is reached through libh2o's PLT, so the definition
+ * exported by the executable is the one called (as for phr_parse_request in
+ * http1_parser_hook.c). For a socket whose read callback is libh2o's HTTP/1
+ * request reader, it *parks* the socket instead: the socket stays in the
+ * interest set with a callback that leaves whatever arrives in the socket's
+ * input buffer, where libh2o looks for a pipelined request anyway once it
+ * restarts reading (and the restart costs no system call). Anything else
+ * gets the library's own read_stop, as does a parked socket that reports an
+ * error or end of stream (libh2o sees it again when it restarts reading) or
+ * whose buffered input passes PARK_INPUT_MAX (backpressure, as before).
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include "front/read_park.h"
+
+#define PARK_INPUT_MAX (64 * 1024)
+
+typedef void (*read_stop_fn)(h2o_socket_t *sock);
+
+void h2o_socket_read_stop(h2o_socket_t *sock);
+
+/* Both are set once and never change while the process runs: the
+ * library's function and libh2o's (static) HTTP/1 request reader. */
+static read_stop_fn real_read_stop;
+static h2o_socket_cb http1_reader;
+
+static void
+stop_for_real(h2o_socket_t *sock)
+{
+    if (real_read_stop == NULL)
+        real_read_stop = (read_stop_fn)dlsym(RTLD_NEXT, "h2o_socket_read_stop");
+    /* The library defines it, or this process could not have started. */
+    if (real_read_stop == NULL)
+        abort();
+    real_read_stop(sock);
+}
+
+static void
+on_parked_read(h2o_socket_t *sock, const char *err)
+{
+    if (err != NULL || sock->input->size > PARK_INPUT_MAX)
+        stop_for_real(sock);
+}
+
+void
+keel_read_park_learn(h2o_socket_t *sock)
+{
+    if (http1_reader == NULL)
+        http1_reader = sock->_cb.read;
+}
+
+void
+h2o_socket_read_stop(h2o_socket_t *sock)
+{
+    if (http1_reader != NULL && sock->_cb.read == http1_reader) {
+        sock->_cb.read = on_parked_read;
+        return;
+    }
+    stop_for_real(sock);
+}

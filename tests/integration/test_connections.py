@@ -1,0 +1,93 @@
+"""What a client sends on a keep-alive connection while its request is still
+being answered: the front keeps such a connection in its event loop
+(src/front/read_park.c), so bytes that arrive mid-request must wait for
+their turn, and an end of stream must not cut the answer short."""
+
+import socket
+
+import requests
+
+from conftest import REQ_TIMEOUT, RawResponse, app_dir, deadline_after
+
+KEEP_ALIVE = "Host: x\r\n"
+
+
+def held_request(s, rel):
+    """Opens a keep-alive connection whose first request holds a worker;
+    returns it once the script's first line has arrived."""
+    raw = f"GET /hold.php?{rel.query} HTTP/1.1\r\n{KEEP_ALIVE}\r\n".encode()
+    held = RawResponse(s.port, "/hold.php", raw=raw)
+    held.read_until(b"first", timeout=REQ_TIMEOUT)
+    return held
+
+
+def read_to_eof(resp):
+    end = deadline_after(REQ_TIMEOUT)
+    while not resp.eof:
+        resp._recv(end)
+    return resp.buf
+
+
+def static_get(path, close=False):
+    extra = "Connection: close\r\n" if close else ""
+    return f"GET {path} HTTP/1.1\r\n{KEEP_ALIVE}{extra}\r\n".encode()
+
+
+def test_request_sent_during_another_is_answered_after_it(keel, release):
+    s = keel(app_dir("static"), workers=1)
+    rel = release()
+    held = held_request(s, rel)
+    try:
+        held.sock.sendall(static_get("/style.css", close=True))
+        rel.fire()
+        data = read_to_eof(held)
+    finally:
+        held.close()
+    first, css = data.find(b"second\n"), data.find(b"static-css-marker")
+    assert data.count(b"HTTP/1.1 200") == 2, data[:600]
+    assert 0 < first < css, data[:600]
+
+
+def test_many_requests_sent_during_another_are_all_answered_in_order(keel, release):
+    # More bytes than the front buffers for a busy connection, so it must
+    # also stop reading and pick the rest up from the socket afterwards.
+    s = keel(app_dir("static"), workers=1)
+    rel = release()
+    held = held_request(s, rel)
+    n = 2000
+    raw = b"".join(static_get(f"/page.html?n={i}") for i in range(n)) + static_get("/style.css", close=True)
+    assert len(raw) > 64 * 1024
+    try:
+        held.sock.sendall(raw)
+        rel.fire()
+        data = read_to_eof(held)
+    finally:
+        held.close()
+    assert data.count(b"HTTP/1.1 200") == n + 2, data.count(b"HTTP/1.1 200")
+    assert data.find(b"second\n") < data.find(b"static-css-marker"), data[-600:]
+
+
+def test_client_that_stops_sending_still_gets_its_answer(keel, release):
+    s = keel(app_dir("static"), workers=1)
+    rel = release()
+    held = held_request(s, rel)
+    try:
+        held.sock.shutdown(socket.SHUT_WR)
+        rel.fire()
+        body = held.read_all(timeout=REQ_TIMEOUT)
+    finally:
+        held.close()
+    assert held.status == 200
+    assert body.startswith(b"first pid=") and body.endswith(b"second\n"), body
+
+
+def test_client_gone_during_a_request_leaves_the_server_serving(keel, release):
+    s = keel(app_dir("static"), workers=1)
+    rel = release()
+    held = held_request(s, rel)
+    held.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    held.close()  # reset, not a clean close
+    rel.fire()
+    r = requests.get(s.url + "/", timeout=REQ_TIMEOUT)
+    assert r.status_code == 200
+    assert r.text == "static-app-front-controller\n"
