@@ -44,3 +44,22 @@ def test_request_body_over_http2(server, mode, tmp_path):
     assert (version, code) == ("2", 200)
     assert json.loads(body) == {"len": len(payload), "sha1": hashlib.sha1(payload).hexdigest()}
 
+
+
+@pytest.mark.parametrize("mode", ["--http1.1", "--http2-prior-knowledge"])
+def test_content_length_header_reaches_php_as_over_http1(server, mode):
+    version, code, body = curl(server, "/vars.php", mode, "--data-binary", "a=12345")
+    assert code == 200
+    seen = json.loads(body)
+    assert seen["POST"] == {"a": "12345"}
+    assert seen["HTTP"]["HTTP_CONTENT_LENGTH"] == "7"
+    assert seen["CONTENT_LENGTH"] == "7"
+
+
+def test_client_cannot_pose_as_keels_header_copies_over_http2(server):
+    version, code, body = curl(server, "/vars.php", "--http2-prior-knowledge",
+                               "-H", "X-Keel-Content-Length: 99", "-H", "x-keel-expect: 100-continue")
+    assert (version, code) == ("2", 200)
+    seen = json.loads(body)["HTTP"]
+    assert "HTTP_CONTENT_LENGTH" not in seen and "HTTP_EXPECT" not in seen, seen
+    assert not any(k.startswith("HTTP_X_KEEL") for k in seen), seen

@@ -1,0 +1,73 @@
+/*
+ * The HTTP/2 counterpart of http1_parser_hook.c. libh2o's HPACK decoder
+ * keeps content-length out of the request's header list, so PHP would not
+ * see HTTP_CONTENT_LENGTH as it does behind nginx. libh2o calls
+ * h2o_hpack_parse_headers through its PLT, so this definition (exported by
+ * the executable) is the one it reaches; it calls the library's own, then
+ *  - drops x-keel-* headers the client sent (in the head or trailers), which must not pose as the
+ *    copies params.c reads (the HTTP/1 hook does the same);
+ *  - adds the copy of content-length when the client sent one (h2o has
+ *    checked it against the body). Trailers (no pseudo-header map) get no
+ *    copy: they are not the request head.
+ */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <h2o.h>
+
+#include "front/http1_parser_hook.h"
+
+struct st_h2o_hpack_header_table_t;
+struct st_h2o_cache_digests_t;
+
+typedef int (*parse_fn)(h2o_req_t *req, struct st_h2o_hpack_header_table_t *table, const uint8_t *src, size_t len,
+                        int *pseudo_header_exists_map, size_t *content_length, struct st_h2o_cache_digests_t **digests,
+                        const char **err_desc);
+
+int h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *table, const uint8_t *src, size_t len,
+                            int *pseudo_header_exists_map, size_t *content_length,
+                            struct st_h2o_cache_digests_t **digests, const char **err_desc);
+
+/* Drops x-keel-* among the headers from index `from` on: those the decoder
+ * just added (a request head, or trailers appended to it). */
+static void
+drop_spoofed_copies(h2o_headers_t *headers, size_t from)
+{
+    size_t out = from;
+    for (size_t i = from; i < headers->size; i++) {
+        const h2o_iovec_t *name = headers->entries[i].name;
+        if (name->len > 7 && memcmp(name->base, "x-keel-", 7) == 0)
+            continue;
+        headers->entries[out++] = headers->entries[i];
+    }
+    headers->size = out;
+}
+
+int
+h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *table, const uint8_t *src, size_t len,
+                        int *pseudo_header_exists_map, size_t *content_length, struct st_h2o_cache_digests_t **digests,
+                        const char **err_desc)
+{
+    /* Resolved once; the library cannot change under a running process. */
+    static parse_fn real;
+    if (real == NULL)
+        real = (parse_fn)dlsym(RTLD_NEXT, "h2o_hpack_parse_headers");
+    if (real == NULL) {
+        *err_desc = "keel: libh2o's HPACK decoder not found";
+        return -1;
+    }
+    size_t before = req->headers.size;
+    int r = real(req, table, src, len, pseudo_header_exists_map, content_length, digests, err_desc);
+    if (r != 0)
+        return r;
+    drop_spoofed_copies(&req->headers, before);
+    if (pseudo_header_exists_map != NULL && *content_length != SIZE_MAX) {
+        char *value = h2o_mem_alloc_pool(&req->pool, 24);
+        int n = snprintf(value, 24, "%zu", *content_length);
+        h2o_add_header_by_str(&req->pool, &req->headers, KEEL_HDR_CONTENT_LENGTH, strlen(KEEL_HDR_CONTENT_LENGTH), 0,
+                              NULL, value, (size_t)n);
+    }
+    return 0;
+}
