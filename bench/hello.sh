@@ -4,7 +4,8 @@
 # on this machine, with the same number of PHP workers on both sides.
 #
 #   bench/hello.sh [--duration SECONDS] [--workers N] [--connections C]
-#                  [--keel BIN] [--app DIR] [--mode classic] [--verbose]
+#                  [--keel BIN] [--app DIR] [--mode classic] [--rounds N]
+#                  [--verbose]
 #
 # What is compared, and why this way:
 #   - Same app, same URL (/), same PHP (8.2, distro php.ini + conf.d,
@@ -21,6 +22,10 @@
 #   - Memory is PSS summed over each server's whole process tree (see
 #     lib/pss.py), once in the middle of the measured run and once idle
 #     after it.
+#   - Each server is measured --rounds times (default 3), in turns; req/s
+#     and latency are the medians, the req/s ratio the median of the
+#     ratios within each round, so one run's luck on a shared machine
+#     does not decide the figures.
 #   - wrk runs on the same machine, so it competes with the servers for
 #     CPU; both servers pay that equally.
 #
@@ -40,6 +45,7 @@ CONNECTIONS=64
 KEEL="build/keel"
 APP="examples/hello"
 MODE="classic"
+ROUNDS=3
 VERBOSE=0
 WARMUP=2   # seconds of wrk before each measured run
 THREADS=2  # wrk threads: one per core of the target machine
@@ -61,6 +67,9 @@ Options:
   --mode classic       keel's request model measured here: classic (every
                        HTTP request is a fresh PHP request, as with php-fpm);
                        worker mode is measured by bench/worker.sh
+  --rounds N           measure each server N times, in turns (default: $ROUNDS);
+                       req/s and latency are the medians, the ratio the median
+                       of the ratios within each round
   --verbose            also print wrk's full output and per-process PSS
   -h, --help           show this help
 
@@ -102,6 +111,7 @@ while (($#)); do
     esac
     case "$opt" in
     --duration) DURATION="$val" ;;
+    --rounds) ROUNDS="$val" ;;
     --workers) WORKERS="$val" ;;
     --connections) CONNECTIONS="$val" ;;
     --keel) KEEL="$val" ;;
@@ -112,6 +122,7 @@ while (($#)); do
 done
 
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || usage_error "--duration: expected whole seconds, got '$DURATION'"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || usage_error "--rounds: expected a positive number, got '$ROUNDS'"
 [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || usage_error "--workers: expected a positive number, got '$WORKERS'"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: expected a positive number, got '$CONNECTIONS'"
 [[ "$MODE" == classic ]] || usage_error "--mode: this script measures 'classic' (worker mode: bench/worker.sh), got '$MODE'"
@@ -231,11 +242,13 @@ finish_wrk() {
 
 # measure NAME PORT ROOT_PID...: warm-up, measured run with a PSS sample in
 # its middle, idle PSS after it. Results land in R_* associative arrays.
+# RR_*: one value per round, keyed "name#round"
+declare -A RR_RPS RR_P50 RR_P99
 declare -A R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS
 measure() {
     local name="$1" port="$2"
     shift 2
-    local tag="${name//[^a-z0-9]/_}"
+    local tag="${name//[^a-z0-9]/_}.r$ROUND"
     local mem procs rps p50 p99 req non2xx errs
 
     bench_log "$name: warming up (${WARMUP}s)"
@@ -268,6 +281,9 @@ measure() {
     R_RPS[$name]="$rps"
     R_P50[$name]="$p50"
     R_P99[$name]="$p99"
+    RR_RPS[$name#$ROUND]="$rps"
+    RR_P50[$name#$ROUND]="$p50"
+    RR_P99[$name#$ROUND]="$p99"
     R_NON2XX[$name]="$non2xx"
     R_ERR[$name]="$errs"
 
@@ -353,18 +369,33 @@ if [[ "$KEEL_STATE" == broken ]]; then
     bench_log "keel does not work: measuring only $REF, then failing"
 fi
 
-measure "$REF" "$REF_PORT" "${REF_PIDS[@]}"
-stop_reference
-
-if [[ "$KEEL_STATE" == ok ]]; then
-    if start_keel; then
-        measure keel "$KEEL_PORT" "$KEEL_PID"
-        stop_keel
-    else
-        FAILED+=("keel did not start a second time")
-        KEEL_STATE="broken"
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    ((ROUNDS > 1)) && bench_log "round $ROUND of $ROUNDS"
+    if ((ROUND > 1)); then
+        start_reference "$APP" "$WORKERS" || bench_die "the reference stack did not start again"
     fi
-fi
+    measure "$REF" "$REF_PORT" "${REF_PIDS[@]}"
+    stop_reference
+
+    if [[ "$KEEL_STATE" == ok ]]; then
+        if start_keel; then
+            measure keel "$KEEL_PORT" "$KEEL_PID"
+            stop_keel
+        else
+            FAILED+=("keel did not start again")
+            KEEL_STATE="broken"
+        fi
+    fi
+done
+
+for name in "${!R_RPS[@]}"; do
+    # shellcheck disable=SC2046 # word splitting of the value lists is wanted
+    {
+        R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$ROUNDS"))"
+        R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$ROUNDS"))"
+        R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$ROUNDS"))"
+    }
+done
 
 # -------------------------------------------------------------- report --
 
@@ -374,7 +405,8 @@ echo "  $WORKERS PHP workers each (php-fpm pm = static), OPcache on, mode $MODE"
 echo "  nginx: worker_processes 1 (one nginx worker against keel's single-threaded front)"
 echo "  nginx -> php-fpm: unix socket, a new connection per request (no upstream keepalive)"
 echo "  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after a ${WARMUP}s warm-up;" \
-    "servers run one at a time; $(nproc) CPUs shared with wrk"
+    "servers run one at a time, $ROUNDS round(s) in turns; $(nproc) CPUs shared with wrk"
+echo "  req/s and latencies: medians over the rounds; the req/s ratio: the median of each round's"
 echo "  before the run: load average $LOADAVG; $OTHER_SHARERS other processes mapped" \
     "nginx/php-fpm/keel/PHP files (they lower the PSS figures; 0 on a quiet machine)"
 echo
@@ -395,7 +427,9 @@ echo
 
 if [[ -n "${R_RPS[keel]:-}" ]]; then
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
-    echo "keel/$REF req/s: $(ratio "${R_RPS[keel]}" "${R_RPS[$REF]}")"
+    rounds="$(bench_round_ratios RR_RPS keel "$REF" "$ROUNDS")"
+    # shellcheck disable=SC2086 # one word per round
+    echo "keel/$REF req/s: $(awk -v r="$(bench_median $rounds)" 'BEGIN { printf "%.2fx", r }') (by round: $rounds)"
     echo "keel/$REF p99 latency: $(ratio "${R_P99[keel]}" "${R_P99[$REF]}")"
     echo "keel/$REF PSS under load: $(ratio "${R_PSS_LOAD[keel]}" "${R_PSS_LOAD[$REF]}")"
     echo "keel/$REF PSS idle: $(ratio "${R_PSS_IDLE[keel]}" "${R_PSS_IDLE[$REF]}")"

@@ -3,7 +3,8 @@
 # memory, each server measured alone, with the same number of PHP workers.
 #
 #   bench/worker.sh [--duration SECONDS] [--workers N] [--connections C]
-#                   [--keel BIN] [--part all|symfony|hello] [--verbose]
+#                   [--keel BIN] [--part all|symfony|hello] [--rounds N]
+#                   [--verbose]
 #
 # Two parts:
 #   a) symfony: a small Symfony 5.4 app built from Debian's packages
@@ -39,7 +40,11 @@
 #     measured. Then each server is started alone again, warmed up with wrk
 #     for 2 s, measured with wrk -t2 -cC -dD --latency, its PSS sampled in
 #     the middle of the run and once idle after it, its answer checked
-#     again after the run, and stopped.
+#     again after the run, and stopped. That is one round; there are
+#     --rounds of them (default 3), each measuring every server once in
+#     turn. req/s and latency are the medians over the rounds, and each
+#     ratio is the median of the ratios taken within a round, so drift of
+#     a shared machine's speed between runs does not decide a verdict.
 #   - Memory: PSS summed over the whole process tree (lib/pss.py), and PSS
 #     of the PHP worker processes divided by their count ("MB/worker";
 #     lib/worker_pss.py). For keel in worker mode MB/worker counts the
@@ -63,6 +68,7 @@ WORKERS=4
 CONNECTIONS=64
 KEEL="build/keel"
 PART="all"
+ROUNDS=3
 VERBOSE=0
 WARMUP=2  # seconds of wrk before each measured run
 THREADS=2 # wrk threads: one per core of the target machine
@@ -95,6 +101,9 @@ Options:
   --connections C      wrk connections (default: $CONNECTIONS)
   --keel BIN           keel binary (default: $KEEL)
   --part PART          all, symfony or hello (default: $PART)
+  --rounds N           measure every server N times, in turns (default: $ROUNDS);
+                       req/s and latency are the medians, ratios the median
+                       of the ratios within each round
   --verbose            also print wrk's full output and per-process PSS
   -h, --help           show this help
 EOF
@@ -137,6 +146,7 @@ while (($#)); do
     --connections) CONNECTIONS="$val" ;;
     --keel) KEEL="$val" ;;
     --part) PART="$val" ;;
+    --rounds) ROUNDS="$val" ;;
     *) usage_error "unknown option '$opt'" ;;
     esac
 done
@@ -144,6 +154,7 @@ done
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || usage_error "--duration: expected whole seconds, got '$DURATION'"
 [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || usage_error "--workers: expected a positive number, got '$WORKERS'"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: expected a positive number, got '$CONNECTIONS'"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || usage_error "--rounds: expected a positive number, got '$ROUNDS'"
 [[ "$PART" =~ ^(all|symfony|hello)$ ]] || usage_error "--part: expected all, symfony or hello, got '$PART'"
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 
@@ -405,12 +416,14 @@ finish_wrk() {
     fi
 }
 
+# RR_*: one value per round, keyed "name#round"
+declare -A RR_RPS RR_P50 RR_P99
 declare -A R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS R_PERW R_NW R_LOAD # R_NW: workers counted in R_PERW
 
 # measure NAME URL_PATH: starts the server alone, warms it up, measures,
 # checks its answer again, stops it.
 measure() {
-    local name="$1" path="$2" tag="${1//\//.}"
+    local name="$1" path="$2" tag="${1//\//.}.r$ROUND"
     local url mem procs rps p50 p99 req non2xx errs nw perw pid
     if ! start_server "$name"; then
         FAILED+=("$(label "$name") ($name) did not start a second time")
@@ -453,6 +466,9 @@ measure() {
     R_RPS[$name]="$rps"
     R_P50[$name]="$p50"
     R_P99[$name]="$p99"
+    RR_RPS[$name#$ROUND]="$rps"
+    RR_P50[$name#$ROUND]="$p50"
+    RR_P99[$name#$ROUND]="$p99"
     R_NON2XX[$name]="$non2xx"
     R_ERR[$name]="$errs"
 
@@ -518,13 +534,27 @@ for part in "${PARTS[@]}"; do
     verify "$part/worker" "${paths[@]}"
 done
 
-for part in "${PARTS[@]}"; do
-    if [[ "$part" == symfony ]]; then path="$SF_URL_PATH"; else path="$HELLO_URL_PATH"; fi
-    for kind in fpm classic worker; do
-        if [[ "${STATE[$part/$kind]:-}" == ok ]]; then
-            measure "$part/$kind" "$path"
-        fi
+# Each round measures every server once, back to back, so a slow drift of
+# the machine's speed cancels out of the ratios taken within a round.
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    ((ROUNDS > 1)) && bench_log "round $ROUND of $ROUNDS"
+    for part in "${PARTS[@]}"; do
+        if [[ "$part" == symfony ]]; then path="$SF_URL_PATH"; else path="$HELLO_URL_PATH"; fi
+        for kind in fpm classic worker; do
+            if [[ "${STATE[$part/$kind]:-}" == ok ]]; then
+                measure "$part/$kind" "$path"
+            fi
+        done
     done
+done
+
+for name in "${!R_RPS[@]}"; do
+    # shellcheck disable=SC2046 # word splitting of the value lists is wanted
+    {
+        R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$ROUNDS"))"
+        R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$ROUNDS"))"
+        R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$ROUNDS"))"
+    }
 done
 
 # -------------------------------------------------------------- report --
@@ -555,14 +585,20 @@ print_table() {
     done
 }
 
-# rps_ratio_line PART KIND TARGET
+# rps_ratio_line PART KIND TARGET (- for none): the median of the rounds' ratios
 rps_ratio_line() {
-    local part="$1" kind="$2" target="$3" r
-    local a="${R_RPS[$part/$kind]:-}" b="${R_RPS[$part/fpm]:-}"
-    [[ -n "$a" && -n "$b" ]] || return 0
-    r="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
-    printf '  %-13s / %s req/s: %5sx   (target >= %sx: %s)\n' "$(label "$part/$kind")" "$REF" "$r" \
-        "$target" "$(verdict "$r" '>=' "$target")"
+    local part="$1" kind="$2" target="$3" r rounds
+    rounds="$(bench_round_ratios RR_RPS "$part/$kind" "$part/fpm" "$ROUNDS")"
+    [[ -n "$rounds" ]] || return 0
+    # shellcheck disable=SC2086 # one word per round
+    r="$(bench_median $rounds)"
+    r="$(awk -v r="$r" 'BEGIN { printf "%.2f", r }')"
+    if [[ "$target" == - ]]; then
+        printf '  %-13s / %s req/s: %5sx   (no target; by round: %s)\n' "$(label "$part/$kind")" "$REF" "$r" "$rounds"
+    else
+        printf '  %-13s / %s req/s: %5sx   (target >= %sx: %s; by round: %s)\n' "$(label "$part/$kind")" "$REF" \
+            "$r" "$target" "$(verdict "$r" '>=' "$target")" "$rounds"
+    fi
 }
 
 other_ratios() {
@@ -605,10 +641,7 @@ if [[ " ${PARTS[*]} " == *" hello "* ]]; then
     print_table hello
     echo
     rps_ratio_line hello worker 4.5
-    if [[ -n "${R_RPS[hello/classic]:-}" && -n "${R_RPS[hello/fpm]:-}" ]]; then
-        printf '  %-13s / %s req/s: %5sx   (no target)\n' "keel classic" "$REF" \
-            "$(awk -v a="${R_RPS[hello/classic]}" -v b="${R_RPS[hello/fpm]}" 'BEGIN { printf "%.2f", a / b }')"
-    fi
+    rps_ratio_line hello classic -
     other_ratios hello worker
     if [[ -n "${R_PERW[hello/worker]:-}" && -n "${R_PERW[hello/classic]:-}" ]]; then
         printf '  memory per worker, keel worker vs keel classic: %s MB vs %s MB (target worker <= classic: %s)\n' \

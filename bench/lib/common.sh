@@ -92,3 +92,36 @@ bench_stop_tree() {
 bench_pss() {
     "$BENCH_PYTHON" "$BENCH_LIB/pss.py" "$@"
 }
+
+# bench_median V...: the median of the numbers (of the middle two for an
+# even count). A single wrk run on a shared 2-core machine can be off by
+# 20%; the benchmarks repeat each measurement and report the median.
+bench_median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) exit 1
+              if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# bench_round_values ARRAY NAME ROUNDS: the values ARRAY holds for NAME,
+# keyed "NAME#round", over the rounds it was measured in.
+bench_round_values() {
+    local -n values="$1"
+    local r out=()
+    for ((r = 1; r <= $3; r++)); do
+        [[ -n "${values[$2#$r]:-}" ]] && out+=("${values[$2#$r]}")
+    done
+    echo "${out[*]}"
+}
+
+# bench_round_ratios ARRAY A B ROUNDS: A's value over B's, round by round
+# (servers of one round run back to back, so a slow drift of the machine's
+# speed cancels out of each ratio).
+bench_round_ratios() {
+    local -n values="$1"
+    local r out=()
+    for ((r = 1; r <= $4; r++)); do
+        [[ -n "${values[$2#$r]:-}" && -n "${values[$3#$r]:-}" ]] || continue
+        out+=("$(awk -v a="${values[$2#$r]}" -v b="${values[$3#$r]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')")
+    done
+    echo "${out[*]}"
+}
