@@ -26,6 +26,10 @@
 #     and latency are the medians, the req/s ratio the median of the
 #     ratios within each round, so one run's luck on a shared machine
 #     does not decide the figures.
+#   - CPU per request: user + system time of each server's whole process
+#     tree over the measured run (lib/cpu.py), divided by the requests
+#     served. Unlike req/s it does not depend on how the scheduler placed
+#     the servers and wrk on the CPUs they share.
 #   - wrk runs on the same machine, so it competes with the servers for
 #     CPU; both servers pay that equally.
 #
@@ -243,19 +247,20 @@ finish_wrk() {
 # measure NAME PORT ROOT_PID...: warm-up, measured run with a PSS sample in
 # its middle, idle PSS after it. Results land in R_* associative arrays.
 # RR_*: one value per round, keyed "name#round"
-declare -A RR_RPS RR_P50 RR_P99
-declare -A R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS
+declare -A RR_RPS RR_P50 RR_P99 RR_CPU
+declare -A R_CPU R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS
 measure() {
     local name="$1" port="$2"
     shift 2
     local tag="${name//[^a-z0-9]/_}.r$ROUND"
-    local mem procs rps p50 p99 req non2xx errs
+    local mem procs rps p50 p99 req non2xx errs cpu_before cpu_after
 
     bench_log "$name: warming up (${WARMUP}s)"
     run_wrk "$WARMUP" "$WORK/$tag.warmup" "$port"
     finish_wrk "$WORK/$tag.warmup"
 
     bench_log "$name: measuring (${DURATION}s, ${CONNECTIONS} connections)"
+    cpu_before="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     run_wrk "$DURATION" "$WORK/$tag.wrk" "$port"
     # Half-way through the run every worker has been busy for a while, so
     # per-request allocations and touched copy-on-write pages show up.
@@ -266,6 +271,7 @@ measure() {
     R_PSS_LOAD[$name]="$mem"
     R_PROCS[$name]="$procs"
     finish_wrk "$WORK/$tag.wrk"
+    cpu_after="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
 
     # Idle: after wrk's connections have closed and workers went back to
     # waiting, i.e. what the server costs while nothing happens.
@@ -284,6 +290,7 @@ measure() {
     RR_RPS[$name#$ROUND]="$rps"
     RR_P50[$name#$ROUND]="$p50"
     RR_P99[$name#$ROUND]="$p99"
+    ((req > 0)) && RR_CPU[$name#$ROUND]="$(((cpu_after - cpu_before) / req))"
     R_NON2XX[$name]="$non2xx"
     R_ERR[$name]="$errs"
 
@@ -394,6 +401,7 @@ for name in "${!R_RPS[@]}"; do
         R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$ROUNDS"))"
         R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$ROUNDS"))"
         R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$ROUNDS"))"
+        R_CPU[$name]="$(bench_median $(bench_round_values RR_CPU "$name" "$ROUNDS") || echo "?")"
     }
 done
 
@@ -410,12 +418,12 @@ echo "  req/s and latencies: medians over the rounds; the req/s ratio: the media
 echo "  before the run: load average $LOADAVG; $OTHER_SHARERS other processes mapped" \
     "nginx/php-fpm/keel/PHP files (they lower the PSS figures; 0 on a quiet machine)"
 echo
-printf '%-15s %12s %9s %9s %14s %14s %7s %9s %10s\n' \
-    server req/s p50_ms p99_ms PSS_load_MB PSS_idle_MB procs non-2xx sock_err
+printf '%-15s %12s %9s %9s %11s %14s %14s %7s %9s %10s\n' \
+    server req/s p50_ms p99_ms cpu_us/req PSS_load_MB PSS_idle_MB procs non-2xx sock_err
 for name in "$REF" keel; do
     [[ -n "${R_RPS[$name]:-}" ]] || continue
-    printf '%-15s %12s %9s %9s %14s %14s %7s %9s %10s\n' "$name" \
-        "${R_RPS[$name]}" "${R_P50[$name]}" "${R_P99[$name]}" \
+    printf '%-15s %12s %9s %9s %11s %14s %14s %7s %9s %10s\n' "$name" \
+        "${R_RPS[$name]}" "${R_P50[$name]}" "${R_P99[$name]}" "${R_CPU[$name]}" \
         "${R_PSS_LOAD[$name]}" "${R_PSS_IDLE[$name]}" "${R_PROCS[$name]}" \
         "${R_NON2XX[$name]}" "${R_ERR[$name]}"
 done
@@ -431,6 +439,7 @@ if [[ -n "${R_RPS[keel]:-}" ]]; then
     # shellcheck disable=SC2086 # one word per round
     echo "keel/$REF req/s: $(awk -v r="$(bench_median $rounds)" 'BEGIN { printf "%.2fx", r }') (by round: $rounds)"
     echo "keel/$REF p99 latency: $(ratio "${R_P99[keel]}" "${R_P99[$REF]}")"
+    echo "keel/$REF CPU per request (all of each server's processes): $(ratio "${R_CPU[keel]}" "${R_CPU[$REF]}")"
     echo "keel/$REF PSS under load: $(ratio "${R_PSS_LOAD[keel]}" "${R_PSS_LOAD[$REF]}")"
     echo "keel/$REF PSS idle: $(ratio "${R_PSS_IDLE[keel]}" "${R_PSS_IDLE[$REF]}")"
 fi

@@ -45,6 +45,8 @@
 #     turn. req/s and latency are the medians over the rounds, and each
 #     ratio is the median of the ratios taken within a round, so drift of
 #     a shared machine's speed between runs does not decide a verdict.
+#   - CPU per request: user + system time of the server's whole process
+#     tree over the measured run (lib/cpu.py) over the requests served.
 #   - Memory: PSS summed over the whole process tree (lib/pss.py), and PSS
 #     of the PHP worker processes divided by their count ("MB/worker";
 #     lib/worker_pss.py). For keel in worker mode MB/worker counts the
@@ -417,14 +419,14 @@ finish_wrk() {
 }
 
 # RR_*: one value per round, keyed "name#round"
-declare -A RR_RPS RR_P50 RR_P99
-declare -A R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS R_PERW R_NW R_LOAD # R_NW: workers counted in R_PERW
+declare -A RR_RPS RR_P50 RR_P99 RR_CPU
+declare -A R_CPU R_RPS R_P50 R_P99 R_NON2XX R_ERR R_PSS_LOAD R_PSS_IDLE R_PROCS R_PERW R_NW R_LOAD # R_NW: workers counted in R_PERW
 
 # measure NAME URL_PATH: starts the server alone, warms it up, measures,
 # checks its answer again, stops it.
 measure() {
     local name="$1" path="$2" tag="${1//\//.}.r$ROUND"
-    local url mem procs rps p50 p99 req non2xx errs nw perw pid
+    local url mem procs rps p50 p99 req non2xx errs nw perw pid cpu_before cpu_after
     if ! start_server "$name"; then
         FAILED+=("$(label "$name") ($name) did not start a second time")
         return 0
@@ -436,6 +438,7 @@ measure() {
 
     R_LOAD[$name]="$(cut -d' ' -f1 /proc/loadavg)"
     bench_log "$(label "$name") ($name): measuring ${DURATION}s on $path, load average $(loadavg)"
+    cpu_before="$(bench_cpu "${SRV_PIDS[@]}")" || bench_die "$name: could not read the CPU time of its processes"
     run_wrk "$DURATION" "$WORK/$tag.wrk" "$url"
     sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')"
     bench_alive "$WRK_PID" || bench_log "$name: wrk ended before the under-load memory sample"
@@ -453,6 +456,7 @@ measure() {
         cat "$WORK/$tag.pss_workers" >&2
     fi
     finish_wrk "$WORK/$tag.wrk"
+    cpu_after="$(bench_cpu "${SRV_PIDS[@]}")" || bench_die "$name: could not read the CPU time of its processes"
 
     sleep 1
     read -r mem procs < <(bench_pss "${SRV_PIDS[@]}" 2>"$WORK/$tag.pss_idle") ||
@@ -469,6 +473,7 @@ measure() {
     RR_RPS[$name#$ROUND]="$rps"
     RR_P50[$name#$ROUND]="$p50"
     RR_P99[$name#$ROUND]="$p99"
+    ((req > 0)) && RR_CPU[$name#$ROUND]="$(((cpu_after - cpu_before) / req))"
     R_NON2XX[$name]="$non2xx"
     R_ERR[$name]="$errs"
 
@@ -554,6 +559,7 @@ for name in "${!R_RPS[@]}"; do
         R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$ROUNDS"))"
         R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$ROUNDS"))"
         R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$ROUNDS"))"
+        R_CPU[$name]="$(bench_median $(bench_round_values RR_CPU "$name" "$ROUNDS") || echo "?")"
     }
 done
 
@@ -570,13 +576,13 @@ verdict() {
 
 print_table() {
     local part="$1" kind name
-    printf '  %-14s %10s %8s %8s %12s %12s %12s %6s %8s %9s %6s\n' \
-        server req/s p50_ms p99_ms PSS_load_MB PSS_idle_MB "MB/worker(n)" procs non-2xx sock_err load1
+    printf '  %-14s %10s %8s %8s %10s %12s %12s %12s %6s %8s %9s %6s\n' \
+        server req/s p50_ms p99_ms cpu_us/req PSS_load_MB PSS_idle_MB "MB/worker(n)" procs non-2xx sock_err load1
     for kind in fpm classic worker; do
         name="$part/$kind"
         if [[ -n "${R_RPS[$name]:-}" ]]; then
-            printf '  %-14s %10s %8s %8s %12s %12s %12s %6s %8s %9s %6s\n' "$(label "$name")" \
-                "${R_RPS[$name]}" "${R_P50[$name]}" "${R_P99[$name]}" \
+            printf '  %-14s %10s %8s %8s %10s %12s %12s %12s %6s %8s %9s %6s\n' "$(label "$name")" \
+                "${R_RPS[$name]}" "${R_P50[$name]}" "${R_P99[$name]}" "${R_CPU[$name]}" \
                 "${R_PSS_LOAD[$name]}" "${R_PSS_IDLE[$name]}" "${R_PERW[$name]} (${R_NW[$name]})" \
                 "${R_PROCS[$name]}" "${R_NON2XX[$name]}" "${R_ERR[$name]}" "${R_LOAD[$name]}"
         elif [[ -n "${STATE[$name]:-}" ]]; then
@@ -605,8 +611,8 @@ other_ratios() {
     local part="$1" kind="$2"
     local n="$part/$kind" f="$part/fpm"
     [[ -n "${R_RPS[$n]:-}" && -n "${R_RPS[$f]:-}" ]] || return 0
-    printf '  %-13s / %s p99: %s, PSS under load: %s, PSS idle: %s, MB/worker: %s\n' "$(label "$n")" "$REF" \
-        "$(ratio "${R_P99[$n]}" "${R_P99[$f]}")" "$(ratio "${R_PSS_LOAD[$n]}" "${R_PSS_LOAD[$f]}")" \
+    printf '  %-13s / %s p99: %s, CPU/request: %s, PSS under load: %s, PSS idle: %s, MB/worker: %s\n' \
+        "$(label "$n")" "$REF" "$(ratio "${R_P99[$n]}" "${R_P99[$f]}")" "$(ratio "${R_CPU[$n]}" "${R_CPU[$f]}")" "$(ratio "${R_PSS_LOAD[$n]}" "${R_PSS_LOAD[$f]}")" \
         "$(ratio "${R_PSS_IDLE[$n]}" "${R_PSS_IDLE[$f]}")" "$(ratio "${R_PERW[$n]}" "${R_PERW[$f]}")"
 }
 
@@ -643,6 +649,7 @@ if [[ " ${PARTS[*]} " == *" hello "* ]]; then
     rps_ratio_line hello worker 4.5
     rps_ratio_line hello classic -
     other_ratios hello worker
+    other_ratios hello classic
     if [[ -n "${R_PERW[hello/worker]:-}" && -n "${R_PERW[hello/classic]:-}" ]]; then
         printf '  memory per worker, keel worker vs keel classic: %s MB vs %s MB (target worker <= classic: %s)\n' \
             "${R_PERW[hello/worker]}" "${R_PERW[hello/classic]}" \

@@ -125,3 +125,8 @@ bench_round_ratios() {
     done
     echo "${out[*]}"
 }
+
+# bench_cpu PID...: user + system CPU microseconds of the process trees.
+bench_cpu() {
+    "$BENCH_PYTHON" "$BENCH_LIB/cpu.py" "$@"
+}
