@@ -395,15 +395,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     fi
 done
 
-for name in "${!R_RPS[@]}"; do
-    # shellcheck disable=SC2046 # word splitting of the value lists is wanted
-    {
-        R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$ROUNDS"))"
-        R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$ROUNDS"))"
-        R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$ROUNDS"))"
-        R_CPU[$name]="$(bench_median $(bench_round_values RR_CPU "$name" "$ROUNDS") || echo "?")"
-    }
-done
+bench_take_medians "$ROUNDS"
 
 # -------------------------------------------------------------- report --
 

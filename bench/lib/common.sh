@@ -130,3 +130,19 @@ bench_round_ratios() {
 bench_cpu() {
     "$BENCH_PYTHON" "$BENCH_LIB/cpu.py" "$@"
 }
+
+# bench_take_medians ROUNDS: for every server measured, sets R_RPS, R_P50,
+# R_P99 and R_CPU to the medians of the per-round values the caller keeps
+# in RR_RPS, RR_P50, RR_P99 and RR_CPU (keyed "name#round").
+bench_take_medians() {
+    local name
+    for name in "${!R_RPS[@]}"; do
+        # shellcheck disable=SC2046 # word splitting of the value lists is wanted
+        {
+            R_RPS[$name]="$(bench_median $(bench_round_values RR_RPS "$name" "$1"))"
+            R_P50[$name]="$(bench_median $(bench_round_values RR_P50 "$name" "$1"))"
+            R_P99[$name]="$(bench_median $(bench_round_values RR_P99 "$name" "$1"))"
+            R_CPU[$name]="$(bench_median $(bench_round_values RR_CPU "$name" "$1") || echo "?")"
+        }
+    done
+}

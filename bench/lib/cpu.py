@@ -15,28 +15,12 @@ time of a process that exits during the run would be lost.
 import os
 import sys
 
-from pss import tree
-
-
-def cpu_ticks(pid):
-    """utime + stime of one process in clock ticks, 0 when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode("ascii", "replace")
-    except OSError:
-        return 0
-    # fields after comm: state(3) ppid(4) ... utime(14) stime(15)
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return int(fields[11]) + int(fields[12])
+from pss import cpu_ticks, tree
 
 
 def main(argv):
-    try:
-        roots = [int(a) for a in argv[1:]]
-    except ValueError:
-        print(f"usage: {argv[0]} PID...", file=sys.stderr)
-        return 2
-    if not roots:
+    roots = [int(a) for a in argv[1:] if a.isdigit()]
+    if not roots or len(roots) != len(argv) - 1:
         print(f"usage: {argv[0]} PID...", file=sys.stderr)
         return 2
     ticks = sum(cpu_ticks(pid) for pid in tree(roots))

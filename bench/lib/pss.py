@@ -65,6 +65,18 @@ def tree(roots):
     return order
 
 
+def cpu_ticks(pid):
+    """utime + stime of one process in clock ticks, 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return 0
+    # after ")": state(0) ppid(1) ... utime(11) stime(12)
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def pss_kb(pid):
     """Pss of one process in kB, or None when it is gone or unreadable."""
     try:

@@ -20,18 +20,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pss import comm, pss_kb, tree  # noqa: E402
-
-
-def cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode("ascii", "replace")
-    except OSError:
-        return 0
-    fields = stat[stat.rfind(")") + 2 :].split()
-    # after ")": state(0) ppid(1) ... utime(11) stime(12)
-    return int(fields[11]) + int(fields[12])
+from pss import comm, cpu_ticks, pss_kb, tree  # noqa: E402
 
 
 def main(argv):
