@@ -22,7 +22,10 @@
 
 #include "front/read_park.h"
 
-#define PARK_INPUT_MAX (64 * 1024)
+/* Enough for a few pipelined requests. Every connection waiting for a
+ * worker (up to --max-queue of them) may hold this much, so it stays small:
+ * past it the kernel's socket buffer holds the rest, as before. */
+#define PARK_INPUT_MAX (8 * 1024)
 
 typedef void (*read_stop_fn)(h2o_socket_t *sock);
 
