@@ -82,53 +82,25 @@ there, else from the repository root, so the defaults work from anywhere.
 EOF
 }
 
-usage_error() {
-    echo "bench/hello.sh: $*" >&2
-    echo "Try 'bench/hello.sh --help'." >&2
-    exit 2
+usage_error() { bench_usage_error bench/hello.sh "$*"; }
+
+# set_option NAME VALUE: one valued option (see bench_parse_options).
+set_option() {
+    case "$1" in
+    --duration) DURATION="$2" ;;
+    --rounds) ROUNDS="$2" ;;
+    --workers) WORKERS="$2" ;;
+    --connections) CONNECTIONS="$2" ;;
+    --keel) KEEL="$2" ;;
+    --app) APP="$2" ;;
+    --mode) MODE="$2" ;;
+    *) return 1 ;;
+    esac
 }
 
-while (($#)); do
-    opt="$1"
-    val=""
-    case "$opt" in
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    --verbose)
-        VERBOSE=1
-        shift
-        continue
-        ;;
-    --*=*)
-        val="${opt#*=}"
-        opt="${opt%%=*}"
-        shift
-        ;;
-    --*)
-        (($# >= 2)) || usage_error "option $opt needs a value"
-        val="$2"
-        shift 2
-        ;;
-    *) usage_error "unexpected argument '$opt'" ;;
-    esac
-    case "$opt" in
-    --duration) DURATION="$val" ;;
-    --rounds) ROUNDS="$val" ;;
-    --workers) WORKERS="$val" ;;
-    --connections) CONNECTIONS="$val" ;;
-    --keel) KEEL="$val" ;;
-    --app) APP="$val" ;;
-    --mode) MODE="$val" ;;
-    *) usage_error "unknown option '$opt'" ;;
-    esac
-done
+bench_parse_options bench/hello.sh "$@"
+bench_check_run_options bench/hello.sh
 
-[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || usage_error "--duration: expected whole seconds, got '$DURATION'"
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || usage_error "--rounds: expected a positive number, got '$ROUNDS'"
-[[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || usage_error "--workers: expected a positive number, got '$WORKERS'"
-[[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: expected a positive number, got '$CONNECTIONS'"
 [[ "$MODE" == classic ]] || usage_error "--mode: this script measures 'classic' (worker mode: bench/worker.sh), got '$MODE'"
 # wrk refuses fewer connections than threads.
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"

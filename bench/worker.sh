@@ -111,52 +111,24 @@ Options:
 EOF
 }
 
-usage_error() {
-    echo "bench/worker.sh: $*" >&2
-    echo "Try 'bench/worker.sh --help'." >&2
-    exit 2
+usage_error() { bench_usage_error bench/worker.sh "$*"; }
+
+# set_option NAME VALUE: one valued option (see bench_parse_options).
+set_option() {
+    case "$1" in
+    --duration) DURATION="$2" ;;
+    --workers) WORKERS="$2" ;;
+    --connections) CONNECTIONS="$2" ;;
+    --keel) KEEL="$2" ;;
+    --part) PART="$2" ;;
+    --rounds) ROUNDS="$2" ;;
+    *) return 1 ;;
+    esac
 }
 
-while (($#)); do
-    opt="$1"
-    val=""
-    case "$opt" in
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    --verbose)
-        VERBOSE=1
-        shift
-        continue
-        ;;
-    --*=*)
-        val="${opt#*=}"
-        opt="${opt%%=*}"
-        shift
-        ;;
-    --*)
-        (($# >= 2)) || usage_error "option $opt needs a value"
-        val="$2"
-        shift 2
-        ;;
-    *) usage_error "unexpected argument '$opt'" ;;
-    esac
-    case "$opt" in
-    --duration) DURATION="$val" ;;
-    --workers) WORKERS="$val" ;;
-    --connections) CONNECTIONS="$val" ;;
-    --keel) KEEL="$val" ;;
-    --part) PART="$val" ;;
-    --rounds) ROUNDS="$val" ;;
-    *) usage_error "unknown option '$opt'" ;;
-    esac
-done
+bench_parse_options bench/worker.sh "$@"
+bench_check_run_options bench/worker.sh
 
-[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || usage_error "--duration: expected whole seconds, got '$DURATION'"
-[[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || usage_error "--workers: expected a positive number, got '$WORKERS'"
-[[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: expected a positive number, got '$CONNECTIONS'"
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || usage_error "--rounds: expected a positive number, got '$ROUNDS'"
 [[ "$PART" =~ ^(all|symfony|hello)$ ]] || usage_error "--part: expected all, symfony or hello, got '$PART'"
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 

@@ -146,3 +146,57 @@ bench_take_medians() {
         }
     done
 }
+
+# bench_usage_error SCRIPT MESSAGE: the one line for a bad command line,
+# then exit 2.
+bench_usage_error() {
+    echo "$1: $2" >&2
+    echo "Try '$1 --help'." >&2
+    exit 2
+}
+
+# bench_parse_options SCRIPT ARG...: the command line of a benchmark script.
+# -h/--help calls the script's usage and exits 0, --verbose sets VERBOSE=1,
+# and every "--name VALUE" or "--name=VALUE" goes to the script's
+# set_option NAME VALUE, which returns non-zero for a name it does not know.
+bench_parse_options() {
+    local script="$1" opt val
+    shift
+    while (($#)); do
+        opt="$1"
+        val=""
+        case "$opt" in
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        --verbose)
+            VERBOSE=1
+            shift
+            continue
+            ;;
+        --*=*)
+            val="${opt#*=}"
+            opt="${opt%%=*}"
+            shift
+            ;;
+        --*)
+            (($# >= 2)) || bench_usage_error "$script" "option $opt needs a value"
+            val="$2"
+            shift 2
+            ;;
+        *) bench_usage_error "$script" "unexpected argument '$opt'" ;;
+        esac
+        set_option "$opt" "$val" || bench_usage_error "$script" "unknown option '$opt'"
+    done
+}
+
+# bench_check_run_options SCRIPT: DURATION, ROUNDS, WORKERS and CONNECTIONS,
+# which every load-measuring script takes, are positive whole numbers.
+bench_check_run_options() {
+    [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || bench_usage_error "$1" "--duration: expected whole seconds, got '$DURATION'"
+    [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || bench_usage_error "$1" "--rounds: expected a positive number, got '$ROUNDS'"
+    [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || bench_usage_error "$1" "--workers: expected a positive number, got '$WORKERS'"
+    [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] ||
+        bench_usage_error "$1" "--connections: expected a positive number, got '$CONNECTIONS'"
+}
