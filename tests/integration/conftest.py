@@ -473,6 +473,11 @@ class KeelServer:
                     raise AssertionError(f"no log line matching {pattern!r}; log:\n" + "\n".join(self.log_lines))
                 self._cond.wait(min(remaining, 0.2))
 
+    def admin_port(self):
+        """The port the admin listener took (--admin 127.0.0.1:0), from the log."""
+        pattern = r"admin: http://127\.0\.0\.1:(\d+)"
+        return int(re.search(pattern, self.wait_log(pattern)).group(1))
+
     def descendants(self):
         d = descendants_of(self.pid) if self.pid else {}
         self._seen.update(d)

@@ -36,7 +36,6 @@ from conftest import (
 APP = app_dir("memory")
 LEAKY_ROOT = REPO / "examples" / "leaky" / "public"
 
-ADMIN_RE = re.compile(r"admin: http://127\.0\.0\.1:(\d+) ")
 MIB = 1 << 20
 UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 SIZE = r"(\d+(?:\.\d)? (?:B|KiB|MiB|GiB|TiB))"
@@ -76,8 +75,7 @@ def with_admin(args):
 
 def admin_url(s):
     if not getattr(s, "admin", None):
-        m = ADMIN_RE.search(s.wait_log(r"admin: http://127\.0\.0\.1:\d+ "))
-        s.admin = f"http://127.0.0.1:{m.group(1)}"
+        s.admin = f"http://127.0.0.1:{s.admin_port()}"
     return s.admin
 
 
@@ -737,9 +735,9 @@ def test_tmpfs_reported_and_growth_warned(keel, shm_dir):
     assert waited <= 7 * SCALE, f"the growth warning took {waited:.1f}s"
     m = re.search(rf"tmpfs /dev/shm grew to {SIZE} \(from {SIZE}\)", line)
     assert m and size_bytes(m.group(1)) - size_bytes(m.group(2)) >= 16 * MIB, line
-    st = poll_until(lambda: [t for t in status(s)["tmpfs"] if t["path"] == "/dev/shm"
-                             and t["used_bytes"] >= before[0]["used_bytes"] + 19 * MIB], 10 * SCALE,
-                    interval=0.2, what="/status tmpfs to show the 20 MB file")
+    poll_until(lambda: [t for t in status(s)["tmpfs"] if t["path"] == "/dev/shm"
+                        and t["used_bytes"] >= before[0]["used_bytes"] + 19 * MIB], 10 * SCALE,
+               interval=0.2, what="/status tmpfs to show the 20 MB file")
     _, samples, _ = parse_metrics(metrics_text(s))
     assert metric(samples, "keel_tmpfs_used_bytes", path="/dev/shm") >= before[0]["used_bytes"] + 19 * MIB
     get_json(s, "/tmpwrite.php?rm=1&name=blob.bin")

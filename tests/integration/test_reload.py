@@ -14,7 +14,6 @@ only become visible through a reload. Every wait is on a condition with a
 deadline.
 """
 
-import json
 import os
 import re
 import signal
@@ -25,7 +24,6 @@ import urllib.parse
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 import requests
 
 from conftest import (
@@ -41,7 +39,6 @@ from conftest import (
     wait_pids_gone,
 )
 
-ADMIN_RE = r"admin: http://127\.0\.0\.1:(\d+)"
 NO_REVALIDATE = ("-d", "opcache.validate_timestamps=0")
 RELOAD_TIMEOUT = START_TIMEOUT  # a reload waits for a whole generation to start
 LOG_TS_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
@@ -74,7 +71,7 @@ def set_version(root, version):
 
 def start(keel, root, *args, workers=2):
     s = keel(root, "--admin", "127.0.0.1:0", *NO_REVALIDATE, *args, workers=workers)
-    s.admin = int(re.search(ADMIN_RE, s.wait_log(ADMIN_RE)).group(1))
+    s.admin = s.admin_port()
     return s
 
 

@@ -16,7 +16,6 @@ Every check goes over real HTTP to a real keel; waits are on conditions
 with deadlines.
 """
 
-import json
 import os
 import re
 import resource
@@ -35,10 +34,8 @@ from conftest import (
     copy_app,
     pid_alive,
     poll_until,
-    wait_pids_gone,
 )
 
-ADMIN_RE = r"admin: http://127\.0\.0\.1:(\d+)"
 
 
 # ---------------------------------------------------------------- helpers
@@ -46,7 +43,7 @@ ADMIN_RE = r"admin: http://127\.0\.0\.1:(\d+)"
 
 def start(keel, root, *args, workers=2):
     s = keel(root, "--admin", "127.0.0.1:0", *args, workers=workers)
-    s.admin = int(re.search(ADMIN_RE, s.wait_log(ADMIN_RE)).group(1))
+    s.admin = s.admin_port()
     return s
 
 
