@@ -12,7 +12,6 @@ wait-alone  waits (polling, bounded by SECONDS) until generation N is the
             generations listed before is gone; exits 1 at the deadline
 """
 import json
-import os
 import sys
 import time
 import urllib.request

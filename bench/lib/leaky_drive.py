@@ -212,7 +212,7 @@ def main():
     if live_growth:
         vals = sorted(live_growth.values())
         med = statistics.median(vals)
-        print(f"/metrics growth (live):     " + ", ".join(f"{v:.0f}" for v in vals)
+        print("/metrics growth (live):     " + ", ".join(f"{v:.0f}" for v in vals)
               + f" bytes/request; median {med:.0f} (error {100.0 * (med - known) / known:+.1f}%)")
     return 1 if bad_total else 0
 

@@ -1,7 +1,5 @@
 """The data-driven cases of cases.py: one request to each server, compared."""
 
-import time
-
 import pytest
 
 import httpraw

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import httpraw
-from diffharness import assert_same, both, compare_pair
+from diffharness import assert_same, both
 import compare
 
 

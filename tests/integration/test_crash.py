@@ -5,7 +5,6 @@ import os
 import signal
 import urllib.parse
 
-import pytest
 import requests
 
 from conftest import EXIT_TIMEOUT, REQ_TIMEOUT, app_dir, pid_alive, poll_until, wait_pids_gone

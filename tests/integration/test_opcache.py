@@ -1,6 +1,5 @@
 """OPcache is on, and its cache is shared by all workers."""
 
-import json
 import os
 import time
 

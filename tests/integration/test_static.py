@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import HOLD_MAX, REQ_TIMEOUT, app_dir, copy_app
+from conftest import HOLD_MAX, REQ_TIMEOUT, copy_app
 
 
 @pytest.fixture(scope="module")
