@@ -57,7 +57,9 @@ phr_parse_request(const char *buf, size_t len, const char **method, size_t *meth
         return r;
     if (!keel_http1_headers_ok(headers, *num_headers))
         return -1;
-    keel_http1_header_t copies[COPIED];
+    /* Every occurrence is copied (params.c joins repeats); more than this
+     * many of the consumed headers in one request are not copied. */
+    keel_http1_header_t copies[4 * COPIED];
     size_t ncopies = 0, out = 0;
     for (size_t i = 0; i < *num_headers; i++) {
         const keel_http1_header_t h = headers[i];
@@ -65,11 +67,11 @@ phr_parse_request(const char *buf, size_t len, const char **method, size_t *meth
         for (size_t c = 0; c < COPIED; c++) {
             spoofed |= name_is(&h, copy_names[c]); /* a client must not pose as a copy */
             if (name_is(&h, originals[c])) {
-                copies[ncopies++] = (keel_http1_header_t){copy_names[c], strlen(copy_names[c]), h.value, h.value_len};
+                if (ncopies < sizeof(copies) / sizeof(copies[0]))
+                    copies[ncopies++] =
+                        (keel_http1_header_t){copy_names[c], strlen(copy_names[c]), h.value, h.value_len};
                 expect_10 = c == 2 && *minor_version == 0;
             }
-            if (ncopies == COPIED)
-                break;
         }
         if (!spoofed && !expect_10)
             headers[out++] = h;

@@ -255,6 +255,22 @@ def test_pipelined_requests(server):
     assert 0 < i1 < i2 < i3, data
 
 
+def test_many_repeats_of_headers_the_front_copies(server):
+    # Content-Length, Transfer-Encoding, Expect and Upgrade are copied by the
+    # front for PHP; past four of them in one request the copy buffer once
+    # overflowed and took the front down.
+    ups = "".join(f"Upgrade: u{i}\r\n" for i in range(6))
+    raw = (f"POST /vars.php HTTP/1.1\r\nHost: x\r\n{ups}Content-Type: application/x-www-form-urlencoded\r\n"
+           "Content-Length: 3\r\nConnection: close\r\n\r\nx=1").encode()
+    data = raw_exchange(server.port, raw)
+    assert data.startswith(b"HTTP/1.1 200"), data[:300]
+    seen = json.loads(data.partition(b"\r\n\r\n")[2])
+    assert seen["POST"] == {"x": "1"}
+    assert seen["HTTP"]["HTTP_CONTENT_LENGTH"] == "3"
+    assert seen["HTTP"]["HTTP_UPGRADE"] == ", ".join(f"u{i}" for i in range(6))
+    assert requests.get(url(server, "/status.php"), timeout=REQ_TIMEOUT).status_code == 200
+
+
 def test_multipart_upload(server):
     content = os.urandom(20000)
     r = requests.post(url(server, "/upload.php"), data={"field": "value"},
