@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include "front/http1_guard.h"
-#include "front/http1_parser_hook.h"
+#include "front/header_copy.h"
 
 typedef int (*parse_fn)(const char *buf, size_t len, const char **method, size_t *method_len, const char **path,
                         size_t *path_len, int *minor_version, keel_http1_header_t *headers, size_t *num_headers,
@@ -29,9 +29,8 @@ int phr_parse_request(const char *buf, size_t len, const char **method, size_t *
 
 /* h2o lowercases header names in place, so the copies' names must be
  * writable; they are already lowercase and never change. */
-static char copy_names[][32] = {KEEL_HDR_CONTENT_LENGTH, KEEL_HDR_TRANSFER_ENCODING, KEEL_HDR_EXPECT, KEEL_HDR_UPGRADE};
-static const char *const originals[] = {"content-length", "transfer-encoding", "expect", "upgrade"};
-#define COPIED (sizeof(originals) / sizeof(originals[0]))
+static char copy_names[KEEL_HDR_COPIES][32] = {KEEL_HDR_CONTENT_LENGTH, KEEL_HDR_TRANSFER_ENCODING, KEEL_HDR_EXPECT,
+                                               KEEL_HDR_UPGRADE};
 
 static int
 name_is(const keel_http1_header_t *h, const char *name)
@@ -59,14 +58,14 @@ phr_parse_request(const char *buf, size_t len, const char **method, size_t *meth
         return -1;
     /* Every occurrence is copied (params.c joins repeats); more than this
      * many of the consumed headers in one request are not copied. */
-    keel_http1_header_t copies[4 * COPIED];
+    keel_http1_header_t copies[4 * KEEL_HDR_COPIES];
     size_t ncopies = 0, out = 0;
     for (size_t i = 0; i < *num_headers; i++) {
         const keel_http1_header_t h = headers[i];
-        int spoofed = 0, expect_10 = 0;
-        for (size_t c = 0; c < COPIED; c++) {
-            spoofed |= name_is(&h, copy_names[c]); /* a client must not pose as a copy */
-            if (name_is(&h, originals[c])) {
+        /* a client must not pose as a copy */
+        int spoofed = keel_header_copy_original(h.name, h.name_len) != NULL, expect_10 = 0;
+        for (size_t c = 0; c < KEEL_HDR_COPIES; c++) {
+            if (name_is(&h, keel_header_originals[c])) {
                 if (ncopies < sizeof(copies) / sizeof(copies[0]))
                     copies[ncopies++] =
                         (keel_http1_header_t){copy_names[c], strlen(copy_names[c]), h.value, h.value_len};

@@ -4,8 +4,9 @@
  * see HTTP_CONTENT_LENGTH as it does behind nginx. libh2o calls
  * h2o_hpack_parse_headers through its PLT, so this definition (exported by
  * the executable) is the one it reaches; it calls the library's own, then
- *  - drops x-keel-* headers the client sent (in the head or trailers), which must not pose as the
- *    copies params.c reads (the HTTP/1 hook does the same);
+ *  - drops headers the client sent under keel's copy names (in the head
+ *    or trailers), which must not pose as the copies params.c reads (the
+ *    HTTP/1 hook does the same);
  *  - adds the copy of content-length when the client sent one (h2o has
  *    checked it against the body). Trailers (no pseudo-header map) get no
  *    copy: they are not the request head.
@@ -17,7 +18,7 @@
 
 #include <h2o.h>
 
-#include "front/http1_parser_hook.h"
+#include "front/header_copy.h"
 
 struct st_h2o_hpack_header_table_t;
 struct st_h2o_cache_digests_t;
@@ -30,15 +31,15 @@ int h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *
                             int *pseudo_header_exists_map, size_t *content_length,
                             struct st_h2o_cache_digests_t **digests, const char **err_desc);
 
-/* Drops x-keel-* among the headers from index `from` on: those the decoder
- * just added (a request head, or trailers appended to it). */
+/* Drops keel's copy names among the headers from index `from` on: those
+ * the decoder just added (a request head, or trailers appended to it). */
 static void
 drop_spoofed_copies(h2o_headers_t *headers, size_t from)
 {
     size_t out = from;
     for (size_t i = from; i < headers->size; i++) {
         const h2o_iovec_t *name = headers->entries[i].name;
-        if (name->len > 7 && memcmp(name->base, "x-keel-", 7) == 0)
+        if (keel_header_copy_original(name->base, name->len) != NULL)
             continue;
         headers->entries[out++] = headers->entries[i];
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "front/basic_auth.h"
+#include "front/header_copy.h"
 #include "ipc/message.h"
 
 #define MAX_PARAMS 64 /* fixed parameters; request headers come on top */
@@ -168,12 +169,12 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
         if (memchr(h->name->base, '_', h->name->len) != NULL)
             continue;
         /* Headers h2o consumes itself (Content-Length, Transfer-Encoding,
-         * Expect, Upgrade) reach PHP from the parser's copies. */
+         * Expect, Upgrade) reach PHP from the parser hooks' copies, under
+         * their own names; any other name is passed as it came. */
         h2o_iovec_t hname = *h->name;
-        if (hname.len > 7 && memcmp(hname.base, "x-keel-", 7) == 0) {
-            hname.base += 7;
-            hname.len -= 7;
-        }
+        const char *original = keel_header_copy_original(hname.base, hname.len);
+        if (original != NULL)
+            hname = h2o_iovec_init(original, strlen(original));
         h2o_iovec_t name = cgi_header_name(pool, &hname);
         size_t j;
         for (j = first_header; j < l.count; j++)

@@ -95,6 +95,8 @@ case("server_te_header", "/dump.php", headers=[("TE", "trailers")])
 case("server_upgrade_header", "/dump.php", headers=[("Upgrade", "websocket"), ("Connection", "Upgrade")])
 case("server_forwarded", "/dump.php", headers=[("X-Forwarded-For", "1.2.3.4"), ("X-Forwarded-Proto", "https"), ("Forwarded", "for=1.2.3.4")])
 case("server_https_header", "/dump.php", headers=[("HTTPS", "on")])
+# keel's own header-copy prefix is just a name to a client
+case("server_x_keel_prefixed", "/dump.php", headers=[("X-Keel-Host", "evil.example"), ("X-Keel-Foo", "bar")])
 
 # Expect: 100-continue
 case("expect_small", "/dump.php", method="POST", body=b"a=1&b=2", headers=[FORM_CT, ("Expect", "100-continue")], expect100=True)

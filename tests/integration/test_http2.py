@@ -63,3 +63,14 @@ def test_client_cannot_pose_as_keels_header_copies_over_http2(server):
     seen = json.loads(body)["HTTP"]
     assert "HTTP_CONTENT_LENGTH" not in seen and "HTTP_EXPECT" not in seen, seen
     assert not any(k.startswith("HTTP_X_KEEL") for k in seen), seen
+
+
+@pytest.mark.parametrize("mode", ["--http1.1", "--http2-prior-knowledge"])
+def test_other_x_keel_names_pass_as_they_came(server, mode):
+    version, code, body = curl(server, "/vars.php", mode, "-H", "X-Keel-Host: evil.example", "-H", "X-Keel-Foo: bar")
+    assert code == 200
+    seen = json.loads(body)["HTTP"]
+    assert seen["HTTP_HOST"] == f"127.0.0.1:{server.port}"
+    assert seen["HTTP_X_KEEL_HOST"] == "evil.example"
+    assert seen["HTTP_X_KEEL_FOO"] == "bar"
+    assert "HTTP_FOO" not in seen
