@@ -48,8 +48,15 @@ static void __attribute__((format(printf, 2, 3))) append(text_t *t, const char *
 static const char *
 state_name(keel_worker_state_t s)
 {
-    static const char *const names[] = {"starting", "booting", "idle", "busy", "gone"};
+    static const char *const names[] = {"starting", "booting", "idle", "busy", "leaving", "gone"};
     return names[s];
+}
+
+/* A free worker that took a request from the queue is busy already. */
+static const char *
+worker_state_name(const keel_front_worker_t *w)
+{
+    return w->state == KEEL_WORKER_IDLE && keel_handoff_busy(w) ? "busy" : state_name(w->state);
 }
 
 static const char *
@@ -96,7 +103,7 @@ worker_json(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w,
            "\"requests\": %llu, \"private_bytes\": %llu, \"private_precise_bytes\": %llu, \"zend_peak_bytes\": %llu, "
            "\"growth_bytes_per_request\": %.1f, \"age_seconds\": %.1f}",
            first ? "" : ",", w->id, (int)w->pid, g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic",
-           state_name(w->state), (unsigned long long)w->stats.requests, (unsigned long long)w->stats.rss_private,
+           worker_state_name(w), (unsigned long long)w->stats.requests, (unsigned long long)w->stats.rss_private,
            (unsigned long long)w->private_precise, (unsigned long long)w->stats.zend_peak, growth(w),
            w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0);
 }
@@ -121,8 +128,19 @@ render_status(keel_front_t *f, text_t *t)
     }
     append(t, "],\n  \"requests_total\": %llu,\n  \"in_flight\": %zu,\n", (unsigned long long)f->requests_total,
            f->in_flight);
-    append(t, "  \"queue\": {\"classic\": %zu, \"worker\": %zu},\n", f->queues[KEEL_POOL_CLASSIC].queue_len,
-           f->queues[KEEL_POOL_WORKER].queue_len);
+    /* Waiting for a worker: in the front, or in a generation's queue
+     * untaken. */
+    size_t waiting[KEEL_POOL_KINDS];
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        waiting[k] = f->queues[k].queue_len;
+        for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
+            keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
+            for (h2o_linklist_t *l = g->queued[k].next; l != &g->queued[k]; l = l->next)
+                waiting[k] += keel_handoff_runner(H2O_STRUCT_FROM_MEMBER(keel_php_request_t, handoff_link, l)) == NULL;
+        }
+    }
+    append(t, "  \"queue\": {\"classic\": %zu, \"worker\": %zu},\n", waiting[KEEL_POOL_CLASSIC],
+           waiting[KEEL_POOL_WORKER]);
     append(t, "  \"recycles\": {");
     for (int r = 1; r < KEEL_RECYCLE_REASONS; r++)
         append(t, "%s\"%s\": %llu", r == 1 ? "" : ", ", keel_recycle_reason_name((keel_recycle_reason_t)r),
@@ -176,7 +194,7 @@ metric_worker(text_t *t, const keel_generation_t *g, const keel_front_worker_t *
     double values[] = {(double)w->stats.requests, (double)w->stats.rss_private, (double)w->stats.zend_peak, growth(w),
                        w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0};
     append(t, "%s{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"} %.1f\n", names[metric_index], (int)w->pid,
-           g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic", state_name(w->state), values[metric_index]);
+           g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic", worker_state_name(w), values[metric_index]);
 }
 
 static void

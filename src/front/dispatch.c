@@ -1,7 +1,11 @@
 /*
- * Matching requests with workers: a request goes to an idle worker of the
- * active generation, else it waits in its pool's bounded queue for at most
- * --max-wait. A worker that frees up takes the oldest waiting request.
+ * Matching requests with workers. A request goes into the active
+ * generation's queue for its pool (handoff.c), from which the next free
+ * worker takes it, as php-fpm's children take connections from one
+ * listening socket: a worker that finishes finds its next request waiting
+ * and does not sleep in between. The queue holds at most one request per
+ * worker of the pool; the rest wait in the front, in order, up to
+ * --max-queue waiting requests in all and for at most --max-wait each.
  */
 #include "common/log.h"
 #include "front/front.h"
@@ -12,14 +16,6 @@ const char *
 keel_pool_name(keel_pool_kind_t kind)
 {
     return pool_names[kind];
-}
-
-static void
-on_wait_timeout(h2o_timeout_entry_t *entry)
-{
-    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, wait_entry, entry);
-    keel_dispatch_unqueue(pr->front, pr);
-    keel_php_request_reject(pr, 503, "Service Unavailable", "1");
 }
 
 void
@@ -34,34 +30,104 @@ keel_dispatch_unqueue(keel_front_t *f, keel_php_request_t *pr)
 }
 
 static void
-start(keel_php_request_t *pr, keel_front_worker_t *w)
+on_wait_timeout(h2o_timeout_entry_t *entry)
 {
-    h2o_linklist_unlink(&w->idle_link);
-    w->state = KEEL_WORKER_BUSY;
-    w->idle_since_ms = 0;
-    keel_php_request_dispatch(pr, w);
+    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, wait_entry, entry);
+    keel_front_t *f = pr->front;
+    if (pr->queued_in != NULL) {
+        keel_generation_t *g = pr->queued_in;
+        if (keel_handoff_claimant(g, pr->stream) != NULL)
+            return; /* a worker has it: no longer waiting */
+        if (!keel_handoff_retract(g, pr->kind, pr)) {
+            /* Not in the queue and not claimed: a worker is between
+             * taking it and claiming it, or died there. Look again after
+             * another --max-wait; still nowhere then, it is lost. */
+            if (!pr->missing) {
+                pr->missing = true;
+                h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
+                return;
+            }
+            keel_handoff_forget(pr);
+            keel_error("a request taken from the queue was lost with its worker");
+            keel_php_request_reject(pr, 502, "Bad Gateway", NULL);
+            return;
+        }
+    }
+    keel_dispatch_unqueue(f, pr);
+    keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+}
+
+/* Workers of the pool: free ones (as far as the front knows; some may
+ * have taken a queued request already) and all that serve. */
+static void
+count_workers(const keel_generation_t *g, keel_pool_kind_t kind, size_t *idle, size_t *serving)
+{
+    *idle = *serving = 0;
+    for (const h2o_linklist_t *l = g->idle[kind].next; l != &g->idle[kind]; l = l->next)
+        (*idle)++;
+    for (const h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
+        const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
+        if (w->kind == kind && (w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_BUSY))
+            (*serving)++;
+    }
+}
+
+/* Sends pr into g's queue. Returns 1 when sent, 0 when the queue is full,
+ * -1 when pr was answered with an error. */
+static int
+push(keel_generation_t *g, keel_php_request_t *pr)
+{
+    int r = keel_handoff_push(g, pr);
+    if (r < 0) {
+        keel_dispatch_unqueue(g->front, pr);
+        keel_php_request_reject(pr, 502, "Bad Gateway", NULL);
+        return -1;
+    }
+    if (r > 0)
+        keel_php_request_queued(pr);
+    return r;
+}
+
+static void
+wait_in_front(keel_front_t *f, keel_php_request_t *pr)
+{
+    h2o_linklist_insert(&f->queues[pr->kind].queue, &pr->queue_link);
+    f->queues[pr->kind].queue_len++;
 }
 
 void
 keel_dispatch_submit(keel_front_t *f, keel_php_request_t *pr)
 {
     keel_generation_t *g = f->active;
-    if (g != NULL && g->given_up[pr->kind] && h2o_linklist_is_empty(&g->idle[pr->kind])) {
+    keel_pool_kind_t kind = pr->kind;
+    pr->wait_entry.cb = on_wait_timeout;
+    if (g == NULL || g->state != KEEL_GEN_ACTIVE) {
+        if (f->queues[kind].queue_len >= f->cfg.max_queue) {
+            keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+            return;
+        }
+        wait_in_front(f, pr);
+        h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
+        return;
+    }
+    size_t idle, serving;
+    count_workers(g, kind, &idle, &serving);
+    if (g->given_up[kind] && idle == 0) {
         keel_php_request_reject(pr, 503, "Service Unavailable", "10");
         return;
     }
-    if (g != NULL && !h2o_linklist_is_empty(&g->idle[pr->kind])) {
-        start(pr, H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, g->idle[pr->kind].next));
-        return;
-    }
-    if (f->queues[pr->kind].queue_len >= f->cfg.max_queue) {
+    /* Requests that will wait: those beyond the free workers. */
+    size_t waiting = (g->queued_len[kind] > idle ? g->queued_len[kind] - idle : 0) + f->queues[kind].queue_len;
+    /* (A queued request a worker took already counts on both sides:
+     * among the queued, and as that worker still shown free.) */
+    if (g->queued_len[kind] >= idle && waiting >= f->cfg.max_queue) {
         keel_php_request_reject(pr, 503, "Service Unavailable", "1");
         return;
     }
-    h2o_linklist_insert(&f->queues[pr->kind].queue, &pr->queue_link);
-    f->queues[pr->kind].queue_len++;
-    pr->wait_entry.cb = on_wait_timeout;
     h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
+    if (f->queues[kind].queue_len == 0 && g->queued_len[kind] < (serving > idle ? serving : idle) && push(g, pr) != 0)
+        return;
+    wait_in_front(f, pr);
 }
 
 void
@@ -78,33 +144,36 @@ keel_dispatch_worker_free(keel_front_worker_t *w)
     bool generation_retired = g->state != KEEL_GEN_ACTIVE && g->state != KEEL_GEN_STARTING;
     if (generation_retired || f->state >= KEEL_FRONT_STOPPING ||
         (w->retiring && (w->replacement_ready || w->recycle_reason != KEEL_RECYCLE_MEMORY))) {
-        keel_worker_close(w);
+        keel_worker_dismiss(w);
         return;
-    }
-    keel_php_request_t *pr = NULL;
-    /* Only the active generation takes queued work; an incoming one waits
-     * until it is switched in. */
-    if (g->state == KEEL_GEN_ACTIVE && !h2o_linklist_is_empty(&f->queues[w->kind].queue)) {
-        pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[w->kind].queue.next);
-        keel_dispatch_unqueue(f, pr);
     }
     /* Most recently used first: its caches are warm. */
     h2o_linklist_insert(g->idle[w->kind].next, &w->idle_link);
-    if (pr != NULL && g->state == KEEL_GEN_ACTIVE)
-        start(pr, w);
+    keel_dispatch_drain_queues(f);
 }
 
 void
 keel_dispatch_drain_queues(keel_front_t *f)
 {
     keel_generation_t *g = f->active;
-    if (g == NULL)
+    if (g == NULL || g->state != KEEL_GEN_ACTIVE)
         return;
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
-        while (!h2o_linklist_is_empty(&f->queues[k].queue) && !h2o_linklist_is_empty(&g->idle[k])) {
+        if (h2o_linklist_is_empty(&f->queues[k].queue))
+            continue;
+        size_t idle, serving;
+        count_workers(g, (keel_pool_kind_t)k, &idle, &serving);
+        size_t room = serving > idle ? serving : idle;
+        while (!h2o_linklist_is_empty(&f->queues[k].queue) && g->queued_len[k] < room) {
             keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[k].queue.next);
-            keel_dispatch_unqueue(f, pr);
-            start(pr, H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, g->idle[k].next));
+            h2o_linklist_unlink(&pr->queue_link);
+            f->queues[k].queue_len--;
+            int r = push(g, pr);
+            if (r == 0) {
+                h2o_linklist_insert(f->queues[k].queue.next, &pr->queue_link);
+                f->queues[k].queue_len++;
+                break;
+            }
         }
     }
 }

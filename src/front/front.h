@@ -44,12 +44,14 @@ typedef enum {
     KEEL_WORKER_BOOTING,  /* connected; WORKER_READY not yet received */
     KEEL_WORKER_IDLE,     /* waiting for a request */
     KEEL_WORKER_BUSY,     /* running a request (until its REQ_DONE) */
+    KEEL_WORKER_LEAVING,  /* told to go (socket half-closed); may still run a request it took */
     KEEL_WORKER_GONE,     /* socket closed; waiting for the zygote's WORKER_EXIT */
 } keel_worker_state_t;
 
 typedef struct keel_front_worker_s {
     keel_generation_t *gen;
-    uint32_t id; /* unique in this front's life; the zygote reports by it */
+    uint32_t id;         /* unique in this front's life; the zygote reports by it */
+    uint32_t claim_slot; /* its word in gen->claims (ipc/queue.h) */
     keel_pool_kind_t kind;
     pid_t pid;
     keel_worker_state_t state;
@@ -110,6 +112,13 @@ struct keel_generation_s {
     h2o_linklist_t workers;        /* keel_front_worker_t, every state */
     h2o_linklist_t pending_spawns; /* keel_pending_spawn_t */
     h2o_linklist_t idle[KEEL_POOL_KINDS];
+    /* request queues (handoff.c): the front sends into queue_fd; the
+     * workers take from the other end, which the front keeps too
+     * (queue_take_fd) to take requests back */
+    int queue_fd[KEEL_POOL_KINDS], queue_take_fd[KEEL_POOL_KINDS];
+    uint32_t *claims;                       /* claim slots, shared with the zygote and workers */
+    h2o_linklist_t queued[KEEL_POOL_KINDS]; /* keel_php_request_t sent into a queue, not yet bound */
+    size_t queued_len[KEEL_POOL_KINDS];
     unsigned failures[KEEL_POOL_KINDS]; /* consecutive workers that exited before ready */
     bool given_up[KEEL_POOL_KINDS];     /* too many failures: no more restarts */
     char failure[512];                  /* why it failed to start, for the log and `keel reload` */
@@ -263,6 +272,8 @@ void keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd);
 void keel_worker_exited(keel_front_worker_t *w, int status);
 /* Closes the worker's socket (it exits on end-of-stream). */
 void keel_worker_close(keel_front_worker_t *w);
+/* Lets a worker go after whatever it may have taken from the queue. */
+void keel_worker_dismiss(keel_front_worker_t *w);
 /* Whether the worker can be forgotten: socket closed and exit reported. */
 bool keel_worker_finished(const keel_front_worker_t *w);
 void keel_worker_free(keel_front_worker_t *w);
@@ -305,16 +316,56 @@ void keel_opcache_on_reset_call(keel_generation_t *g);
 void keel_dispatch_submit(keel_front_t *f, keel_php_request_t *req);
 /* Called when a request leaves the queue before being dispatched. */
 void keel_dispatch_unqueue(keel_front_t *f, keel_php_request_t *req);
-/* A worker became free: give it queued work or park it as idle. */
+/* A worker became free: park it as idle, or let it go. */
 void keel_dispatch_worker_free(keel_front_worker_t *w);
-/* Hands queued requests to idle workers (after a generation switch). */
+/* Moves waiting requests into the active generation's queues while they
+ * have room (a worker freed, a request was bound, a generation switched). */
 void keel_dispatch_drain_queues(keel_front_t *f);
 const char *keel_pool_name(keel_pool_kind_t kind);
 
+/* --- handoff.c: the generation's request queues --- */
+
+/* Creates g's queues and claim slots; child_fds gets what the zygote is
+ * given (the taking ends of both queues, the claim slots' memfd). */
+int keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errlen);
+void keel_handoff_close(keel_generation_t *g);
+/* A free claim slot for a new worker of g; 0 if none is left. */
+uint32_t keel_handoff_claim_slot(keel_generation_t *g);
+/* Sets the leave flag of w's claim slot (1: it must take no more). */
+void keel_handoff_set_leave(keel_front_worker_t *w, uint32_t value);
+/* Sends pr into g's queue for its pool: 1 done, 0 the queue is full, -1
+ * it cannot be sent. */
+int keel_handoff_push(keel_generation_t *g, keel_php_request_t *pr);
+/* The queued request with this stream id, or NULL. */
+keel_php_request_t *keel_handoff_find(keel_generation_t *g, uint32_t stream);
+/* Stops tracking a queued request (its client left). */
+void keel_handoff_forget(keel_php_request_t *pr);
+/* Binds a queued request to the worker that took it. */
+void keel_handoff_bind(keel_php_request_t *pr, keel_front_worker_t *w);
+/* The worker took a request the front no longer tracks (its client left). */
+void keel_handoff_adopt(keel_front_worker_t *w, uint32_t stream);
+/* The free worker whose claim slot holds stream, or NULL. */
+keel_front_worker_t *keel_handoff_claimant(keel_generation_t *g, uint32_t stream);
+/* The queued request w's claim slot names (other than the one bound to
+ * it), or NULL. */
+keel_php_request_t *keel_handoff_claimed_by(const keel_front_worker_t *w);
+/* The worker running pr, bound or not yet; NULL if none has taken it. */
+keel_front_worker_t *keel_handoff_runner(keel_php_request_t *pr);
+/* Whether w runs a request, bound or not yet. */
+bool keel_handoff_busy(const keel_front_worker_t *w);
+/* Takes requests no worker has taken out of g's queue: only `only`
+ * (returns 1 if it was still there; it is dropped), or with only == NULL
+ * all of them, back to the head of the front's queue. */
+int keel_handoff_retract(keel_generation_t *g, keel_pool_kind_t kind, keel_php_request_t *only);
+
 /* --- php_request.c --- */
 int keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route);
-/* Starts req on worker w: sends its parameters and body. */
-void keel_php_request_dispatch(keel_php_request_t *req, keel_front_worker_t *w);
+/* req was sent into a queue: its slow-request and timeout clocks start. */
+void keel_php_request_queued(keel_php_request_t *req);
+/* req runs on worker w from now on. */
+void keel_php_request_attach(keel_php_request_t *req, keel_front_worker_t *w);
+/* The worker took req, whose body did not fit the queue: send it. */
+void keel_php_request_send_body(keel_php_request_t *req, keel_front_worker_t *w);
 /* Answers a request that could not get a worker. */
 void keel_php_request_reject(keel_php_request_t *req, int status, const char *reason, const char *retry_after);
 /* Frames from the worker running req. */
@@ -341,10 +392,14 @@ struct keel_php_request_s {
     uint32_t stream;
     h2o_iovec_t params; /* encoded REQUEST payload, in the request's pool */
     keel_pool_kind_t kind;
-    h2o_linklist_t queue_link;
-    h2o_timeout_entry_t wait_entry;
-    h2o_buffer_t *body;    /* response bytes received, not yet handed to h2o */
-    h2o_buffer_t *sending; /* bytes h2o is sending; valid until proceed */
+    h2o_linklist_t queue_link;      /* in the front's queue */
+    keel_generation_t *queued_in;   /* sent into this generation's queue, not yet bound */
+    h2o_linklist_t handoff_link;    /* in queued_in->queued */
+    bool body_follows;              /* sent without its body (too large) */
+    bool missing;                   /* neither in the queue nor claimed at the last look */
+    h2o_timeout_entry_t wait_entry; /* --max-wait, until bound to a worker */
+    h2o_buffer_t *body;             /* response bytes received, not yet handed to h2o */
+    h2o_buffer_t *sending;          /* bytes h2o is sending; valid until proceed */
     bool head_received;
     bool started;      /* h2o_start_response called */
     bool sending_now;  /* an h2o_send is in flight */

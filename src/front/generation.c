@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "ipc/queue.h"
 #include "front/front.h"
 #include "supervisor/backoff.h"
 #include "worker/zygote.h"
@@ -175,6 +176,13 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
         free(g);
         return NULL;
     }
+    int child_fds[3];
+    if (keel_handoff_open(g, child_fds, err, errlen) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        free(g);
+        return NULL;
+    }
     g->front = f;
     g->number = ++f->last_generation;
     g->state = KEEL_GEN_STARTING;
@@ -191,6 +199,8 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         close(sv[0]);
         close(sv[1]);
+        close(child_fds[2]);
+        keel_handoff_close(g);
         free(g);
         return NULL;
     }
@@ -207,6 +217,8 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
         free(argv);
         close(sv[0]);
         close(sv[1]);
+        close(child_fds[2]);
+        keel_handoff_close(g);
         free(g);
         return NULL;
     }
@@ -218,8 +230,16 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
          * which then shuts the generation down in order. */
         if (setpgid(0, 0) != 0)
             fprintf(stderr, "keel: zygote: setpgid: %s\n", strerror(errno));
-        if (dup2(sv[1], KEEL_ZYGOTE_CONTROL_FD) < 0)
-            _exit(1);
+        /* The zygote's fds at fixed numbers: first out of the way (a source
+         * may sit on a target's number), then in place, inherited by exec. */
+        int from[4] = {sv[1], child_fds[KEEL_POOL_CLASSIC], child_fds[KEEL_POOL_WORKER], child_fds[2]};
+        const int to[4] = {KEEL_ZYGOTE_CONTROL_FD, KEEL_QUEUE_FD_CLASSIC, KEEL_QUEUE_FD_WORKER, KEEL_QUEUE_CLAIMS_FD};
+        for (int i = 0; i < 4; i++)
+            if ((from[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 64)) < 0)
+                _exit(1);
+        for (int i = 0; i < 4; i++)
+            if (dup2(from[i], to[i]) < 0)
+                _exit(1);
         sigset_t none;
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
@@ -230,6 +250,8 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
     }
     free(argv);
     close(sv[1]);
+    if (close(child_fds[2]) != 0) /* mapped: the descriptor is not needed */
+        keel_warn("closing the claim slots' descriptor: %s", strerror(errno));
     g->zygote_pid = pid;
     g->ctl_fd = sv[0];
     g->ctl_sock = h2o_evloop_socket_create(f->loop, sv[0], H2O_SOCKET_FLAG_DONT_READ);
@@ -263,7 +285,12 @@ keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
         return NULL;
     }
     /* SPAWN: the worker's id, and in the status field its kind. */
-    if (send_control(g, KEEL_IPC_SPAWN, &(keel_ipc_worker_t){.slot = w->id, .status = (uint32_t)kind}) != 0) {
+    if (send_control(g, KEEL_IPC_SPAWN,
+                     &(keel_ipc_worker_t){.slot = w->id,
+                                          .pid = w->claim_slot,
+                                          .status = (uint32_t)kind,
+                                          .limit = w->request_limit > UINT32_MAX ? 0 : (uint32_t)w->request_limit}) !=
+        0) {
         keel_error("cannot ask the zygote for a worker: %s", strerror(errno));
         w->exited = true;
         w->state = KEEL_WORKER_GONE;
@@ -367,7 +394,7 @@ keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w)
         if (old != w && old->kind == w->kind && old->retiring && old->replaced && !old->replacement_ready) {
             old->replacement_ready = true;
             if (old->state == KEEL_WORKER_IDLE)
-                keel_worker_close(old);
+                keel_worker_dismiss(old);
             break;
         }
     }
@@ -584,12 +611,15 @@ void
 keel_generation_drain(keel_generation_t *g)
 {
     g->state = KEEL_GEN_DRAINING;
+    /* What no worker took yet goes back to the front, for the next one. */
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        keel_handoff_retract(g, (keel_pool_kind_t)k, NULL);
     for (h2o_linklist_t *l = g->workers.next; l != &g->workers;) {
         keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
         l = l->next;
         w->retiring = true;
         if (w->state != KEEL_WORKER_BUSY)
-            keel_worker_close(w);
+            keel_worker_dismiss(w);
     }
     cancel_pending_spawns(g);
     keel_generation_maybe_stop(g);
@@ -620,7 +650,24 @@ keel_generation_stop(keel_generation_t *g)
             w->req = NULL;
             keel_php_request_on_worker_lost(pr, 503);
         }
+        keel_php_request_t *taken = keel_handoff_claimed_by(w);
+        if (taken != NULL) {
+            keel_handoff_forget(taken);
+            keel_dispatch_unqueue(g->front, taken);
+            keel_php_request_on_worker_lost(taken, 503);
+        }
         keel_worker_close(w);
+    }
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        if (g->queue_take_fd[k] >= 0)
+            keel_handoff_retract(g, (keel_pool_kind_t)k, NULL);
+        /* taken by a worker that is gone before it claimed them */
+        while (!h2o_linklist_is_empty(&g->queued[k])) {
+            keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, handoff_link, g->queued[k].next);
+            keel_handoff_forget(pr);
+            keel_dispatch_unqueue(g->front, pr);
+            keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+        }
     }
     cancel_pending_spawns(g);
     if (g->ctl_sock != NULL) {
@@ -672,6 +719,7 @@ keel_generation_reaped(keel_front_t *f, pid_t pid, int status)
         if (f->incoming == g)
             f->incoming = NULL;
         h2o_linklist_unlink(&g->link);
+        keel_handoff_close(g);
         free(g);
         keel_front_generation_gone(f);
         return 1;

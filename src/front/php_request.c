@@ -51,11 +51,17 @@ static void
 on_slow(h2o_timeout_entry_t *entry)
 {
     keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, slow_entry, entry);
-    if (pr->worker != NULL) {
-        keel_warn("slow request (over --slow-request): worker %u (pid %d), %.*s %.*s", pr->worker->id,
-                  (int)pr->worker->pid, pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
+    keel_front_worker_t *w = keel_handoff_runner(pr);
+    if (w == NULL && pr->queued_in != NULL) {
+        /* still waiting for a worker: not slow yet */
+        h2o_timeout_link(pr->front->loop, &pr->front->slow_timeout, &pr->slow_entry);
+        return;
+    }
+    if (w != NULL) {
+        keel_warn("slow request (over --slow-request): worker %u (pid %d), %.*s %.*s", w->id, (int)w->pid,
+                  pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
                   pr->req ? (int)pr->req->path.len : 0, pr->req ? pr->req->path.base : "");
-        keel_generation_backtrace(pr->worker);
+        keel_generation_backtrace(w);
     }
 }
 
@@ -63,7 +69,12 @@ static void
 on_timeout(h2o_timeout_entry_t *entry)
 {
     keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, timeout_entry, entry);
-    keel_front_worker_t *w = pr->worker;
+    keel_front_worker_t *w = keel_handoff_runner(pr);
+    if (w == NULL && pr->queued_in != NULL) {
+        /* still waiting for a worker: its time has not started */
+        h2o_timeout_link(pr->front->loop, &pr->front->request_timeout, &pr->timeout_entry);
+        return;
+    }
     if (w == NULL)
         return;
     keel_error("request timeout (over --request-timeout): ending worker %u (pid %d), %.*s %.*s", w->id, (int)w->pid,
@@ -105,6 +116,17 @@ on_dispose(void *_pr)
     keel_php_request_t *pr = _pr;
     if (h2o_linklist_is_linked(&pr->queue_link))
         keel_dispatch_unqueue(pr->front, pr);
+    /* Sent into a queue and not yet bound: taken back if no worker took it;
+     * else the worker runs it for nobody (told, for connection_aborted()). */
+    if (pr->queued_in != NULL) {
+        keel_front_worker_t *w = keel_handoff_claimant(pr->queued_in, pr->stream);
+        if (w != NULL) {
+            keel_worker_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
+            keel_worker_flush(w);
+        }
+        if (w != NULL || !keel_handoff_retract(pr->queued_in, pr->kind, pr))
+            keel_handoff_forget(pr);
+    }
     if (h2o_timeout_is_linked(&pr->wait_entry))
         h2o_timeout_unlink(&pr->wait_entry);
     stop_timers(pr);
@@ -343,27 +365,37 @@ keel_php_request_reject(keel_php_request_t *pr, int status, const char *reason, 
 }
 
 void
-keel_php_request_dispatch(keel_php_request_t *pr, keel_front_worker_t *w)
+keel_php_request_queued(keel_php_request_t *pr)
+{
+    keel_front_t *f = pr->front;
+    if (f->cfg.slow_request_ms && !h2o_timeout_is_linked(&pr->slow_entry)) {
+        pr->slow_entry.cb = on_slow;
+        h2o_timeout_link(f->loop, &f->slow_timeout, &pr->slow_entry);
+    }
+    if (f->cfg.request_timeout_ms && !h2o_timeout_is_linked(&pr->timeout_entry)) {
+        pr->timeout_entry.cb = on_timeout;
+        h2o_timeout_link(f->loop, &f->request_timeout, &pr->timeout_entry);
+    }
+}
+
+void
+keel_php_request_attach(keel_php_request_t *pr, keel_front_worker_t *w)
 {
     h2o_req_t *req = pr->req;
-    keel_front_t *f = pr->front;
     pr->worker = w;
     w->req = pr;
     w->stream = pr->stream;
     snprintf(w->last_request, sizeof(w->last_request), "%.*s %.*s", (int)req->method.len, req->method.base,
              (int)(req->path.len < 100 ? req->path.len : 100), req->path.base);
-    if (f->cfg.slow_request_ms) {
-        pr->slow_entry.cb = on_slow;
-        h2o_timeout_link(f->loop, &f->slow_timeout, &pr->slow_entry);
-    }
-    if (f->cfg.request_timeout_ms) {
-        pr->timeout_entry.cb = on_timeout;
-        h2o_timeout_link(f->loop, &f->request_timeout, &pr->timeout_entry);
-    }
-    keel_worker_send(w, KEEL_IPC_REQUEST, 0, pr->stream, pr->params.base, pr->params.len, NULL, 0);
+}
+
+void
+keel_php_request_send_body(keel_php_request_t *pr, keel_front_worker_t *w)
+{
     /* The body was buffered whole by h2o before the handler ran, so a slow
      * client never holds a worker. */
-    size_t off = 0, len = req->entity.base ? req->entity.len : 0;
+    h2o_req_t *req = pr->req;
+    size_t off = 0, len = req != NULL && req->entity.base ? req->entity.len : 0;
     while (off < len) {
         size_t n = len - off < KEEL_IPC_MAX_PAYLOAD ? len - off : KEEL_IPC_MAX_PAYLOAD;
         keel_worker_send(w, KEEL_IPC_REQ_BODY, 0, pr->stream, req->entity.base + off, n, NULL, 0);

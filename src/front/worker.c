@@ -46,6 +46,13 @@ keel_worker_new(keel_generation_t *g, keel_pool_kind_t kind)
         return NULL;
     w->gen = g;
     w->id = ++f->next_worker_id;
+    w->claim_slot = keel_handoff_claim_slot(g);
+    if (w->claim_slot == 0) {
+        keel_error("generation %u has no claim slot left for another worker", g->number);
+        free(w);
+        return NULL;
+    }
+    keel_handoff_set_leave(w, 0);
     w->kind = kind;
     w->state = KEEL_WORKER_STARTING;
     w->request_limit = keel_recycle_request_limit(f->cfg.max_requests, f->cfg.max_requests_jitter,
@@ -141,6 +148,7 @@ keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd)
 void
 keel_worker_close(keel_front_worker_t *w)
 {
+    keel_handoff_set_leave(w, 1);
     if (h2o_timeout_is_linked(&w->kill_entry))
         h2o_timeout_unlink(&w->kill_entry);
     if (h2o_linklist_is_linked(&w->idle_link))
@@ -154,6 +162,27 @@ keel_worker_close(keel_front_worker_t *w)
         h2o_buffer_dispose(&w->inflight);
     }
     w->state = KEEL_WORKER_GONE;
+}
+
+void
+keel_worker_dismiss(keel_front_worker_t *w)
+{
+    if (w->state == KEEL_WORKER_BUSY || w->sock == NULL) {
+        keel_worker_close(w);
+        return;
+    }
+    keel_handoff_set_leave(w, 1);
+    /* A free worker may be taking a request from the queue right now.
+     * Half-close its socket: it reads end-of-stream and exits, but what it
+     * took, it finishes and answers; the front closes when it has gone. */
+    if (h2o_linklist_is_linked(&w->idle_link))
+        h2o_linklist_unlink(&w->idle_link);
+    if (w->state != KEEL_WORKER_LEAVING && shutdown(h2o_socket_get_fd(w->sock), SHUT_WR) != 0) {
+        keel_warn("worker %u: shutdown: %s", w->id, strerror(errno));
+        keel_worker_close(w);
+        return;
+    }
+    w->state = KEEL_WORKER_LEAVING;
 }
 
 /* Forgets a worker once it is closed and reaped, and lets its generation
@@ -188,6 +217,11 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
 {
     if (w->state == KEEL_WORKER_GONE)
         return;
+    /* A request it took from the queue and had not answered yet: bind it
+     * now (no frame of w is read after this) so it is answered and logged. */
+    keel_php_request_t *taken = w->req == NULL ? keel_handoff_claimed_by(w) : NULL;
+    if (taken != NULL)
+        keel_handoff_bind(taken, w);
     keel_worker_state_t was = w->state;
     if (w->warmup) {
         w->warmup = false;
@@ -198,6 +232,14 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
         keel_php_request_t *pr = w->req;
         w->req = NULL;
         keel_php_request_on_worker_lost(pr, client_status);
+    }
+    /* ... or one it took after its last answer, not yet seen by the front */
+    keel_php_request_t *next = keel_handoff_claimed_by(w);
+    if (next != NULL) {
+        keel_warn("worker %u (pid %d) lost with a request it had taken: %s", w->id, (int)w->pid, why);
+        keel_handoff_forget(next);
+        keel_dispatch_unqueue(w->gen->front, next);
+        keel_php_request_on_worker_lost(next, client_status);
     }
     keel_worker_close(w);
     /* Make sure it is really gone; the zygote reaps it and reports. */
@@ -363,7 +405,8 @@ keel_workers_tick(keel_front_t *f)
         for (h2o_linklist_t *l = g->workers.next; l != &g->workers;) {
             keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
             l = l->next; /* w may be freed below */
-            if (w->state == KEEL_WORKER_BUSY && f->cfg.max_worker_memory_hard != 0) {
+            /* busy: also with a request taken from the queue, not yet bound */
+            if (f->cfg.max_worker_memory_hard != 0 && keel_handoff_busy(w)) {
                 uint64_t priv = read_private(w->pid);
                 if (priv > f->cfg.max_worker_memory_hard) {
                     char a[32], b[32];
@@ -381,7 +424,7 @@ keel_workers_tick(keel_front_t *f)
                     continue;
                 }
             }
-            if (w->state != KEEL_WORKER_IDLE || w->retiring)
+            if (w->state != KEEL_WORKER_IDLE || w->retiring || keel_handoff_claimed_by(w) != NULL)
                 continue;
             if (f->cfg.ttl_ms && now - w->started_ms >= f->cfg.ttl_ms) {
                 recycle(w, KEEL_RECYCLE_TTL);
@@ -455,6 +498,7 @@ frame_allowed(const keel_front_worker_t *w, const keel_ipc_header_t *hdr)
     case KEEL_IPC_RESP_END:
     case KEEL_IPC_OPCACHE_STATS:
     case KEEL_IPC_REQ_DONE:
+    case KEEL_IPC_CLAIM:
         return w->state == KEEL_WORKER_BUSY && hdr->stream == w->stream;
     default:
         return 0;
@@ -481,6 +525,17 @@ on_worker_read(h2o_socket_t *sock, const char *err)
             worker_lost(w, "malformed frame", 502);
             return;
         }
+        if (hdr.stream != 0 && w->req == NULL && w->stream == 0 &&
+            (w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_LEAVING) && hdr.type != KEEL_IPC_WORKER_READY &&
+            hdr.type != KEEL_IPC_BOOT_FAILED) {
+            /* The first frame of a request it took from the queue. */
+            keel_php_request_t *pr = keel_handoff_find(w->gen, hdr.stream);
+            if (pr != NULL)
+                keel_handoff_bind(pr, w);
+            else
+                keel_handoff_adopt(w, hdr.stream);
+            keel_dispatch_drain_queues(w->gen->front);
+        }
         if (!frame_allowed(w, &hdr)) {
             char why[96];
             snprintf(why, sizeof(why), "unexpected %s frame", keel_ipc_type_name(hdr.type));
@@ -502,6 +557,16 @@ on_worker_read(h2o_socket_t *sock, const char *err)
             break;
         case KEEL_IPC_OPCACHE_STATS:
             keel_opcache_on_stats(w->gen, payload, hdr.length);
+            break;
+        case KEEL_IPC_CLAIM:
+            if (w->req != NULL && w->req->body_follows) {
+                keel_php_request_send_body(w->req, w);
+            } else {
+                /* Its client left: an empty body, and connection_aborted(). */
+                keel_worker_send(w, KEEL_IPC_ABORT, 0, w->stream, NULL, 0, NULL, 0);
+                keel_worker_send(w, KEEL_IPC_REQ_END, 0, w->stream, NULL, 0, NULL, 0);
+                keel_worker_flush(w);
+            }
             break;
         case KEEL_IPC_REQ_DONE:
             on_req_done(w, &hdr, payload);

@@ -38,6 +38,7 @@
     X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
     X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \
     X(OPCACHE_STATS, 22, "worker->front: OPcache's figures (name/value list), before a REQ_DONE")                      \
+    X(CLAIM, 23, "worker->front: took this request (body to follow) from the generation's queue")                      \
     X(REQ_DONE, 19, "worker->front: the request has finished, with memory figures; the worker is free")                \
     X(WORKER_READY, 20, "worker->front: started (worker mode: booted) and waiting for requests")                       \
     X(BOOT_FAILED, 21, "worker->front: the worker script failed before its first request (message)")                   \
@@ -62,6 +63,10 @@ typedef enum {
 #define KEEL_IPC_FLAG_CLOSING 0x02
 /* REQ_DONE: the script called opcache_reset(): start a new generation. */
 #define KEEL_IPC_FLAG_OPCACHE_RESET 0x04
+/* REQUEST taken from a generation's queue: the body was too large to ride
+ * along; the worker sends CLAIM and the front sends the body on the
+ * worker's own socket. */
+#define KEEL_IPC_FLAG_BODY_FOLLOWS 0x08
 
 typedef struct {
     uint8_t type;

@@ -87,6 +87,7 @@ keel_ipc_worker_put(uint8_t out[KEEL_IPC_WORKER_SIZE], const keel_ipc_worker_t *
     keel_put_u32(out, w->slot);
     keel_put_u32(out + 4, w->pid);
     keel_put_u32(out + 8, w->status);
+    keel_put_u32(out + 12, w->limit);
 }
 
 keel_ipc_result_t
@@ -97,6 +98,7 @@ keel_ipc_worker_get(const uint8_t *payload, size_t len, keel_ipc_worker_t *w)
     w->slot = keel_get_u32(payload);
     w->pid = keel_get_u32(payload + 4);
     w->status = keel_get_u32(payload + 8);
+    w->limit = keel_get_u32(payload + 12);
     return KEEL_IPC_OK;
 }
 

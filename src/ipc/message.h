@@ -55,15 +55,19 @@ typedef struct {
 void keel_ipc_stats_put(uint8_t out[KEEL_IPC_STATS_SIZE], const keel_ipc_stats_t *s);
 keel_ipc_result_t keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ipc_stats_t *s);
 
-/* SPAWN: u32 slot. WORKER_UP: u32 slot, u32 pid.
- * WORKER_EXIT: u32 slot, u32 pid, u32 wait status (as from waitpid). */
+/* SPAWN: u32 slot (the front's worker id), u32 claim slot (in pid), u32
+ * kind (in status: 1 worker mode), u32 request limit (0: none).
+ * WORKER_UP: u32 slot, u32 pid. BACKTRACE: u32 slot, u32 pid.
+ * WORKER_EXIT: u32 slot, u32 pid, u32 wait status (as from waitpid).
+ * Fields a message does not use are 0. */
 typedef struct {
     uint32_t slot;
     uint32_t pid;
     uint32_t status;
+    uint32_t limit;
 } keel_ipc_worker_t;
 
-#define KEEL_IPC_WORKER_SIZE 12
+#define KEEL_IPC_WORKER_SIZE 16
 void keel_ipc_worker_put(uint8_t out[KEEL_IPC_WORKER_SIZE], const keel_ipc_worker_t *w);
 keel_ipc_result_t keel_ipc_worker_get(const uint8_t *payload, size_t len, keel_ipc_worker_t *w);
 

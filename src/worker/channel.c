@@ -49,7 +49,7 @@ keel_channel_dispose(keel_channel_t *ch)
 /* Reads once (blocking or not) into the input buffer. Returns bytes read,
  * 0 at end of stream, -1 on error, -2 when it would block. */
 static ssize_t
-fill(keel_channel_t *ch, int flags)
+fill_room(keel_channel_t *ch, size_t room)
 {
     /* Move the undecoded tail to the front before reading more. */
     if (ch->in_pos > 0) {
@@ -57,7 +57,15 @@ fill(keel_channel_t *ch, int flags)
         ch->in_len -= ch->in_pos;
         ch->in_pos = 0;
     }
-    if (ch->in_cap - ch->in_len < 16 * 1024 && grow(&ch->in, &ch->in_cap, ch->in_len + 16 * 1024) != 0)
+    if (ch->in_cap - ch->in_len < room && grow(&ch->in, &ch->in_cap, ch->in_len + room) != 0)
+        return -1;
+    return 0;
+}
+
+static ssize_t
+fill(keel_channel_t *ch, int flags)
+{
+    if (fill_room(ch, 16 * 1024) != 0)
         return -1;
     for (;;) {
         /* A blocking wait goes through poll(POLLIN): a task asleep in a
@@ -104,6 +112,48 @@ keel_channel_read(keel_channel_t *ch, keel_ipc_header_t *hdr, const uint8_t **pa
             return -1;
         if (fill(ch, 0) <= 0)
             return -1;
+    }
+}
+
+int
+keel_channel_has_frame(const keel_channel_t *ch)
+{
+    keel_ipc_header_t hdr;
+    const uint8_t *payload;
+    size_t size;
+    return keel_ipc_frame_decode(ch->in + ch->in_pos, ch->in_len - ch->in_pos, &hdr, &payload, &size) == KEEL_IPC_OK;
+}
+
+bool
+keel_channel_has_partial(const keel_channel_t *ch)
+{
+    return ch->in_len > ch->in_pos;
+}
+
+ssize_t
+keel_channel_fill_now(keel_channel_t *ch)
+{
+    return fill(ch, MSG_DONTWAIT);
+}
+
+ssize_t
+keel_channel_take_message(keel_channel_t *ch, int fd)
+{
+    /* Room for the largest message, so none is truncated. */
+    ssize_t n = fill_room(ch, KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_IPC_HEADER_SIZE);
+    if (n != 0)
+        return n;
+    for (;;) {
+        ssize_t got = recv(fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT);
+        if (got > 0) {
+            ch->in_len += (size_t)got;
+            return got;
+        }
+        if (got == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? -2 : -1;
     }
 }
 

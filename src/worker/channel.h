@@ -6,7 +6,9 @@
 #ifndef KEEL_WORKER_CHANNEL_H
 #define KEEL_WORKER_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "ipc/frame.h"
@@ -48,5 +50,15 @@ size_t keel_channel_pending(const keel_channel_t *ch);
 
 /* Writes everything queued. Returns 0, or -1 when the front is gone. */
 int keel_channel_flush(keel_channel_t *ch);
+
+/* Whether a whole frame is buffered, and whether any bytes are. */
+int keel_channel_has_frame(const keel_channel_t *ch);
+bool keel_channel_has_partial(const keel_channel_t *ch);
+/* Reads what the socket has without blocking: bytes read, 0 at end of
+ * stream, -1 on error, -2 when there is nothing. */
+ssize_t keel_channel_fill_now(keel_channel_t *ch);
+/* Appends one message from the datagram socket fd (a generation's queue)
+ * to the input, without blocking; returns as keel_channel_fill_now. */
+ssize_t keel_channel_take_message(keel_channel_t *ch, int fd);
 
 #endif

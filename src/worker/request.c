@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/statm.h"
+#include "worker/intake.h"
 #include "ipc/message.h"
 #include "worker/opcache_report.h"
 
@@ -273,7 +274,10 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     if (p == NULL)
         return -1;
     keel_ipc_stats_put(p, stats);
-    return keel_channel_flush(&w->ch);
+    int rc = keel_channel_flush(&w->ch);
+    /* Done with what it took: a death from here on loses no request. */
+    keel_intake_release(w);
+    return rc;
 }
 
 int
@@ -325,10 +329,8 @@ keel_worker_serve(keel_worker_t *w)
     if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
         return 0;
     for (;;) {
-        if (keel_channel_read(&w->ch, &hdr, &payload) != 0)
-            return 0; /* the front closed our socket: time to go */
-        if (hdr.type != KEEL_IPC_REQUEST)
-            continue; /* a late frame for a finished request */
+        if (keel_intake_next(w, &hdr, &payload) != 0)
+            return 0; /* the front closed our socket or is gone: time to go */
         if (serve_one(w, hdr.stream, payload, hdr.length) != 0)
             return 0;
     }

@@ -42,6 +42,12 @@ struct keel_worker_s {
     unsigned slot;
     uint64_t requests;
     int statm_fd; /* /proc/self/statm, kept open: read after every request */
+    /* the generation's queue for this worker's pool (ipc/queue.h) */
+    int queue_fd;
+    int epoll_fd;           /* waits on ch.fd and queue_fd */
+    uint32_t *claim;        /* its claim slot, shared with the front */
+    const uint32_t *leave;  /* set by the front when it lets this worker go */
+    uint64_t request_limit; /* --max-requests for this worker (0: none): past it, it takes no more */
     /* worker mode */
     bool worker_mode;
     bool booted;                     /* keel_handle_request() has been reached */

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "ipc/message.h"
+#include "worker/intake.h"
 #include "worker/opcache_report.h"
 
 /* --- the per-request reset, inside the long-running script --- */
@@ -185,12 +186,8 @@ wait_for_request(keel_worker_t *w)
 {
     keel_ipc_header_t hdr;
     const uint8_t *payload;
-    for (;;) {
-        if (keel_channel_read(&w->ch, &hdr, &payload) != 0)
-            return NULL;
-        if (hdr.type == KEEL_IPC_REQUEST)
-            break; /* anything else is late news about a finished request */
-    }
+    if (keel_intake_next(w, &hdr, &payload) != 0)
+        return NULL;
     keel_request_t *req = calloc(1, sizeof(*req));
     if (req == NULL)
         return NULL;

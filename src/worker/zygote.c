@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -21,7 +22,9 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/message.h"
+#include "ipc/queue.h"
 #include "worker/crash.h"
+#include "worker/intake.h"
 #include "worker/opcache_report.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
@@ -47,6 +50,7 @@ typedef struct {
     sigset_t saved_mask;
     keel_config_t cfg;
     keel_router_t paths; /* the root and the worker script, resolved */
+    uint32_t *claims;    /* the generation's claim slots (ipc/queue.h), shared with the front */
 } zygote_t;
 
 static int
@@ -122,7 +126,7 @@ send_php_info(zygote_t *z)
 
 /* The child side of a fork: become a worker serving on fd. Never returns. */
 static void
-become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_pid)
+become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode, int fd, pid_t zygote_pid)
 {
     /* Die with the zygote, so no worker outlives its generation. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote_pid)
@@ -151,6 +155,14 @@ become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_p
     if (keel_channel_init(&w.ch, fd, z->generation) != 0)
         _exit(1);
     w.slot = id;
+    w.request_limit = limit;
+    /* Only its own pool's queue; the other is none of its business. */
+    if (close(worker_mode ? KEEL_QUEUE_FD_CLASSIC : KEEL_QUEUE_FD_WORKER) != 0 ||
+        keel_intake_init(&w, worker_mode ? KEEL_QUEUE_FD_WORKER : KEEL_QUEUE_FD_CLASSIC, z->claims + claim_slot,
+                         z->claims + KEEL_QUEUE_CLAIM_SLOTS + claim_slot) != 0) {
+        keel_error("cannot wait on the generation's queue: %s", strerror(errno));
+        _exit(1);
+    }
     w.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (w.statm_fd < 0)
         keel_warn("cannot open /proc/self/statm: %s; memory figures will read 0", strerror(errno));
@@ -163,8 +175,12 @@ become_worker(zygote_t *z, uint32_t id, bool worker_mode, int fd, pid_t zygote_p
 }
 
 static void
-spawn_worker(zygote_t *z, uint32_t id, bool worker_mode)
+spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode)
 {
+    if (claim_slot == 0 || claim_slot >= KEEL_QUEUE_CLAIM_SLOTS) {
+        keel_warn("ignoring a spawn with claim slot %u", claim_slot);
+        return;
+    }
     if (worker_mode && z->paths.worker_script[0] == '\0') {
         keel_warn("ignoring a worker-mode spawn: no --worker script");
         return;
@@ -194,7 +210,7 @@ spawn_worker(zygote_t *z, uint32_t id, bool worker_mode)
     }
     if (pid == 0) {
         close(sv[1]);
-        become_worker(z, id, worker_mode, sv[0], self);
+        become_worker(z, id, claim_slot, limit, worker_mode, sv[0], self);
     }
     close(sv[0]);
     z->live_workers[z->live].id = id;
@@ -322,8 +338,9 @@ serve_control(zygote_t *z)
                 log_backtrace(z, w.slot);
                 continue;
             }
-            /* SPAWN: the front's id for the worker, and its kind in the status field */
-            spawn_worker(z, w.slot, w.status == 1);
+            /* SPAWN: the front's id for the worker, its claim slot in the
+             * pid field and its kind in the status field */
+            spawn_worker(z, w.slot, w.pid, w.limit, w.status == 1);
         }
     }
 }
@@ -369,6 +386,12 @@ keel_zygote_main(int argc, char **argv)
      * must be an error for the script, not a signal killing the worker. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
         keel_error("cannot ignore SIGPIPE: %s", strerror(errno));
+        return 1;
+    }
+
+    z.claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, KEEL_QUEUE_CLAIMS_FD, 0);
+    if (z.claims == MAP_FAILED || close(KEEL_QUEUE_CLAIMS_FD) != 0) {
+        keel_error("cannot map the claim slots the front passed: %s", strerror(errno));
         return 1;
     }
 

@@ -490,11 +490,11 @@ test_worker_put_layout(void **state)
 {
     (void)state;
     /* slot 3, pid 0x12345, wait status 0x0100 (exited with 1) */
-    const keel_ipc_worker_t w = {.slot = 3, .pid = 0x12345, .status = 0x0100};
+    const keel_ipc_worker_t w = {.slot = 3, .pid = 0x12345, .status = 0x0100, .limit = 0x0a0b0c0d};
     const uint8_t want[KEEL_IPC_WORKER_SIZE] = {
-        0x03, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+        0x03, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x0d, 0x0c, 0x0b, 0x0a,
     };
-    assert_int_equal(KEEL_IPC_WORKER_SIZE, 12);
+    assert_int_equal(KEEL_IPC_WORKER_SIZE, 16);
     uint8_t out[KEEL_IPC_WORKER_SIZE];
     memset(out, 0xee, sizeof(out));
     keel_ipc_worker_put(out, &w);
@@ -506,7 +506,7 @@ test_worker_get(void **state)
 {
     (void)state;
     const uint8_t bytes[KEEL_IPC_WORKER_SIZE] = {
-        0xff, 0x03, 0x00, 0x00, 0xfe, 0xff, 0xff, 0x7f, 0x09, 0x00, 0x00, 0x00,
+        0xff, 0x03, 0x00, 0x00, 0xfe, 0xff, 0xff, 0x7f, 0x09, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
     };
     uint8_t *buf = dup_bytes(bytes, sizeof(bytes));
     keel_ipc_worker_t w;
@@ -514,23 +514,25 @@ test_worker_get(void **state)
     assert_int_equal(w.slot, 1023);
     assert_int_equal(w.pid, 0x7ffffffe);
     assert_int_equal(w.status, 9); /* killed by SIGKILL */
+    assert_int_equal(w.limit, 16);
     free(buf);
 
-    const keel_ipc_worker_t in = {.slot = 0xffffffff, .pid = 1, .status = 0};
+    const keel_ipc_worker_t in = {.slot = 0xffffffff, .pid = 1, .status = 0, .limit = 0xfffffffe};
     uint8_t out[KEEL_IPC_WORKER_SIZE];
     keel_ipc_worker_put(out, &in);
     assert_int_equal(keel_ipc_worker_get(out, sizeof(out), &w), KEEL_IPC_OK);
     assert_int_equal(w.slot, in.slot);
     assert_int_equal(w.pid, in.pid);
     assert_int_equal(w.status, in.status);
+    assert_int_equal(w.limit, in.limit);
 }
 
 static void
 test_worker_wrong_length(void **state)
 {
     (void)state;
-    uint8_t big[16] = {0};
-    const size_t lengths[] = {0, 4, 8, 11, 13, 16};
+    uint8_t big[20] = {0};
+    const size_t lengths[] = {0, 4, 8, 12, 15, 17, 20};
     for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
         uint8_t *buf = dup_bytes(big, lengths[i]);
         keel_ipc_worker_t w;
