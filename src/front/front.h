@@ -331,6 +331,8 @@ int keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t 
 void keel_handoff_close(keel_generation_t *g);
 /* A free claim slot for a new worker of g; 0 if none is left. */
 uint32_t keel_handoff_claim_slot(keel_generation_t *g);
+/* Clears w's claim slot and leave flag, for a new worker. */
+void keel_handoff_slot_reset(keel_front_worker_t *w);
 /* Sets the leave flag of w's claim slot (1: it must take no more). */
 void keel_handoff_set_leave(keel_front_worker_t *w, uint32_t value);
 /* Sends pr into g's queue for its pool: 1 done, 0 the queue is full, -1

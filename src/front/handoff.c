@@ -112,6 +112,15 @@ keel_handoff_set_leave(keel_front_worker_t *w, uint32_t value)
         __atomic_store_n(&w->gen->claims[KEEL_QUEUE_CLAIM_SLOTS + w->claim_slot], value, __ATOMIC_RELEASE);
 }
 
+void
+keel_handoff_slot_reset(keel_front_worker_t *w)
+{
+    /* What the slot's previous holder left there means nothing now. */
+    if (w->gen->claims != NULL && w->claim_slot != 0)
+        __atomic_store_n(&w->gen->claims[w->claim_slot], 0, __ATOMIC_RELEASE);
+    keel_handoff_set_leave(w, 0);
+}
+
 static uint32_t
 claim_of(const keel_front_worker_t *w)
 {

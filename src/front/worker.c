@@ -52,7 +52,7 @@ keel_worker_new(keel_generation_t *g, keel_pool_kind_t kind)
         free(w);
         return NULL;
     }
-    keel_handoff_set_leave(w, 0);
+    keel_handoff_slot_reset(w);
     w->kind = kind;
     w->state = KEEL_WORKER_STARTING;
     w->request_limit = keel_recycle_request_limit(f->cfg.max_requests, f->cfg.max_requests_jitter,
@@ -167,7 +167,10 @@ keel_worker_close(keel_front_worker_t *w)
 void
 keel_worker_dismiss(keel_front_worker_t *w)
 {
-    if (w->state == KEEL_WORKER_BUSY || w->sock == NULL) {
+    if (w->state == KEEL_WORKER_LEAVING)
+        return;
+    /* Only a free worker can be taking a request; any other just closes. */
+    if (w->state != KEEL_WORKER_IDLE || w->sock == NULL) {
         keel_worker_close(w);
         return;
     }
@@ -177,7 +180,7 @@ keel_worker_dismiss(keel_front_worker_t *w)
      * took, it finishes and answers; the front closes when it has gone. */
     if (h2o_linklist_is_linked(&w->idle_link))
         h2o_linklist_unlink(&w->idle_link);
-    if (w->state != KEEL_WORKER_LEAVING && shutdown(h2o_socket_get_fd(w->sock), SHUT_WR) != 0) {
+    if (shutdown(h2o_socket_get_fd(w->sock), SHUT_WR) != 0) {
         keel_warn("worker %u: shutdown: %s", w->id, strerror(errno));
         keel_worker_close(w);
         return;
