@@ -69,6 +69,7 @@ typedef struct keel_front_worker_s {
     keel_recycle_reason_t recycle_reason; /* why, when recycled */
     bool replaced;                        /* a replacement has been started for it */
     bool replacement_ready;               /* ... and is serving: this one may go */
+    bool dismissed;                       /* let go while starting: dismiss it once its socket arrives */
     char boot_error[256];                 /* its BOOT_FAILED message, if any */
     /* memory governance */
     keel_ipc_stats_t stats;   /* figures from its last REQ_DONE */

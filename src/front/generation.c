@@ -632,8 +632,10 @@ keel_generation_maybe_stop(keel_generation_t *g)
         return;
     for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
         keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-        if (w->sock != NULL)
-            return; /* still finishing a request */
+        /* still finishing a request, or forked and about to report: it may
+         * have taken one from the queue */
+        if (w->sock != NULL || (w->state == KEEL_WORKER_STARTING && w->dismissed))
+            return;
     }
     keel_generation_stop(g);
 }

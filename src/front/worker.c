@@ -143,6 +143,8 @@ keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd)
     h2o_buffer_init(&w->pending, &h2o_socket_buffer_prototype);
     h2o_buffer_init(&w->inflight, &h2o_socket_buffer_prototype);
     h2o_socket_read_start(w->sock, on_worker_read);
+    if (w->dismissed)
+        keel_worker_dismiss(w);
 }
 
 void
@@ -169,12 +171,19 @@ keel_worker_dismiss(keel_front_worker_t *w)
 {
     if (w->state == KEEL_WORKER_LEAVING)
         return;
-    /* Only a free worker can be taking a request; any other just closes. */
-    if (w->state != KEEL_WORKER_IDLE || w->sock == NULL) {
+    keel_handoff_set_leave(w, 1);
+    if (w->state == KEEL_WORKER_STARTING) {
+        /* Forked, maybe already taking requests, but its socket has not
+         * arrived: it is let go when it does (keel_worker_up). */
+        w->dismissed = true;
+        return;
+    }
+    /* A started worker that is not running a request the front knows of
+     * may be taking one; any other just closes. */
+    if ((w->state != KEEL_WORKER_IDLE && w->state != KEEL_WORKER_BOOTING) || w->sock == NULL) {
         keel_worker_close(w);
         return;
     }
-    keel_handoff_set_leave(w, 1);
     /* A free worker may be taking a request from the queue right now.
      * Half-close its socket: it reads end-of-stream and exits, but what it
      * took, it finishes and answers; the front closes when it has gone. */
@@ -298,6 +307,15 @@ keel_worker_exited(keel_front_worker_t *w, int status)
         } else if (WEXITSTATUS(status) != 0) {
             keel_warn("worker %u (pid %d) exited with status %d", w->id, (int)w->pid, WEXITSTATUS(status));
         }
+    }
+    /* It may have taken a request from the queue and gone before the
+     * front heard of it (it was closed while starting, say). */
+    keel_php_request_t *taken = keel_handoff_claimed_by(w);
+    if (taken != NULL && w->state == KEEL_WORKER_GONE) {
+        keel_warn("worker %u (pid %d) exited with a request it had taken", w->id, (int)w->pid);
+        keel_handoff_forget(taken);
+        keel_dispatch_unqueue(f, taken);
+        keel_php_request_on_worker_lost(taken, 502);
     }
     if (w->state != KEEL_WORKER_GONE)
         worker_lost(w, "process exited", 502);
@@ -495,7 +513,8 @@ frame_allowed(const keel_front_worker_t *w, const keel_ipc_header_t *hdr)
     switch (hdr->type) {
     case KEEL_IPC_WORKER_READY:
     case KEEL_IPC_BOOT_FAILED:
-        return w->state == KEEL_WORKER_BOOTING && hdr->stream == 0;
+        /* (LEAVING: let go while booting; its news no longer matters) */
+        return (w->state == KEEL_WORKER_BOOTING || w->state == KEEL_WORKER_LEAVING) && hdr->stream == 0;
     case KEEL_IPC_RESP_HEAD:
     case KEEL_IPC_RESP_BODY:
     case KEEL_IPC_RESP_END:
@@ -576,7 +595,8 @@ on_worker_read(h2o_socket_t *sock, const char *err)
             break;
         case KEEL_IPC_WORKER_READY:
             w->started_ms = keel_now_ms();
-            keel_generation_on_worker_ready(w->gen, w);
+            if (w->state == KEEL_WORKER_BOOTING)
+                keel_generation_on_worker_ready(w->gen, w);
             break;
         case KEEL_IPC_BOOT_FAILED:
             snprintf(w->boot_error, sizeof(w->boot_error), "%.*s", (int)hdr.length, (const char *)payload);

@@ -74,9 +74,10 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
                 return 0;
             continue;
         }
-        /* Served its --max-requests: the front retires it; until then it
-         * takes nothing more from the queue. */
-        if (w->request_limit != 0 && w->requests >= w->request_limit) {
+        /* Served its --max-requests, or being let go: it takes nothing more
+         * from the queue, and waits for the front to close its socket. */
+        if ((w->request_limit != 0 && w->requests >= w->request_limit) ||
+            __atomic_load_n(w->leave, __ATOMIC_ACQUIRE) != 0) {
             if (keel_channel_read(ch, hdr, payload) != 0)
                 return -1;
             if (hdr->type == KEEL_IPC_REQUEST)
@@ -84,13 +85,10 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
             continue;
         }
         /* A request already waiting: take it without a wait (the common
-         * case under load, and the point of the shared queue), unless the
-         * front is letting this worker go. */
-        if (__atomic_load_n(w->leave, __ATOMIC_ACQUIRE) == 0) {
-            int r = take(w, hdr, payload);
-            if (r != 0)
-                return r > 0 ? 0 : -1;
-        }
+         * case under load, and the point of the shared queue). */
+        int taken = take(w, hdr, payload);
+        if (taken != 0)
+            return taken > 0 ? 0 : -1;
         struct epoll_event ev[2];
         int n = epoll_wait(w->epoll_fd, ev, 2, -1);
         if (n < 0) {

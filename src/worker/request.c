@@ -275,8 +275,10 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
         return -1;
     keel_ipc_stats_put(p, stats);
     int rc = keel_channel_flush(&w->ch);
-    /* Done with what it took: a death from here on loses no request. */
-    keel_intake_release(w);
+    /* Answered what it took: a death from here on loses no request. If the
+     * answer could not be sent, the claim stays for the front to see. */
+    if (rc == 0)
+        keel_intake_release(w);
     return rc;
 }
 

@@ -24,6 +24,7 @@ import urllib.parse
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import requests
 
 from conftest import (
@@ -415,9 +416,13 @@ def test_opcache_reset_starts_a_new_generation_rate_limited(keel, tmp_path):
 # ---------------------------------------------------------------- reload under load
 
 
-def test_reloads_under_load_fail_no_request(keel, tmp_path):
+@pytest.mark.parametrize("recycling", [(), ("--max-requests", "3")], ids=["steady", "recycling"])
+def test_reloads_under_load_fail_no_request(keel, tmp_path, recycling):
+    """With recycling, replacement workers are starting at every moment, so
+    reloads also retire workers that may be taking a request from the
+    queue before the front has heard from them."""
     root = app("reload", tmp_path / "app")
-    s = start(keel, root, workers=2)
+    s = start(keel, root, *recycling, workers=2)
     reloads = 5
     threads_n = 4
     stop = threading.Event()
