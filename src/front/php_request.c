@@ -385,8 +385,14 @@ keel_php_request_attach(keel_php_request_t *pr, keel_front_worker_t *w)
     pr->worker = w;
     w->req = pr;
     w->stream = pr->stream;
-    snprintf(w->last_request, sizeof(w->last_request), "%.*s %.*s", (int)req->method.len, req->method.base,
-             (int)(req->path.len < 100 ? req->path.len : 100), req->path.base);
+    /* "METHOD /path" for crash logs, on every request: copied, not
+     * formatted (snprintf was a percent of the front's time). */
+    size_t m = req->method.len < 20 ? req->method.len : 20, n = req->path.len < 100 ? req->path.len : 100;
+    _Static_assert(sizeof(w->last_request) > 20 + 1 + 100, "room for method, space and path");
+    memcpy(w->last_request, req->method.base, m);
+    w->last_request[m] = ' ';
+    memcpy(w->last_request + m + 1, req->path.base, n);
+    w->last_request[m + 1 + n] = '\0';
 }
 
 void
