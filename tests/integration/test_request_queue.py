@@ -15,6 +15,11 @@ import requests
 from conftest import REQ_TIMEOUT, app_dir, poll_until
 
 
+# the admin listener on a port of its own, not the default one another
+# server on this machine may hold
+OWN_ADMIN = ("--admin", "127.0.0.1:0")
+
+
 def hold_worker(s, release):
     rel = release()
     h = s.stream("/hold.php?" + rel.query)
@@ -35,7 +40,7 @@ def test_a_request_abandoned_while_waiting_never_runs(keel, release, tmp_path):
     """Over HTTP/2 the front hears at once that a client reset its
     connection; a request of it still waiting is taken back, not run.
     (libh2o reads an HTTP/1 connection again only after its response.)"""
-    s = keel(app_dir("queue"), "--max-queue", "10", workers=1)
+    s = keel(app_dir("queue"), "--max-queue", "10", *OWN_ADMIN, workers=1)
     held, rel, _ = hold_worker(s, release)
     gone_mark, kept_mark = tmp_path / "gone", tmp_path / "kept"
     gone = subprocess.Popen(["curl", "-s", "-o", "/dev/null", "--http2-prior-knowledge", s.url + mark_url(gone_mark)])
@@ -64,7 +69,7 @@ def test_a_request_abandoned_while_waiting_never_runs(keel, release, tmp_path):
 
 
 def test_waiting_requests_move_to_the_new_generation_on_reload(keel, release):
-    s = keel(app_dir("queue"), "--max-queue", "10", workers=1)
+    s = keel(app_dir("queue"), "--max-queue", "10", *OWN_ADMIN, workers=1)
     held, rel, held_pid = hold_worker(s, release)
     waiting = [s.stream(f"/quick.php?i={i}") for i in range(3)]
     try:
