@@ -46,9 +46,8 @@ keel_channel_dispose(keel_channel_t *ch)
     ch->in = ch->out = NULL;
 }
 
-/* Reads once (blocking or not) into the input buffer. Returns bytes read,
- * 0 at end of stream, -1 on error, -2 when it would block. */
-static ssize_t
+/* Makes room for `room` more input bytes. Returns 0, or -1 without memory. */
+static int
 fill_room(keel_channel_t *ch, size_t room)
 {
     /* Move the undecoded tail to the front before reading more. */
@@ -62,6 +61,8 @@ fill_room(keel_channel_t *ch, size_t room)
     return 0;
 }
 
+/* Reads once (blocking or not) into the input buffer. Returns bytes read,
+ * 0 at end of stream, -1 on error, -2 when it would block. */
 static ssize_t
 fill(keel_channel_t *ch, int flags)
 {
@@ -115,7 +116,7 @@ keel_channel_read(keel_channel_t *ch, keel_ipc_header_t *hdr, const uint8_t **pa
     }
 }
 
-int
+bool
 keel_channel_has_frame(const keel_channel_t *ch)
 {
     keel_ipc_header_t hdr;
@@ -140,9 +141,8 @@ ssize_t
 keel_channel_take_message(keel_channel_t *ch, int fd)
 {
     /* Room for the largest message, so none is truncated. */
-    ssize_t n = fill_room(ch, KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_IPC_HEADER_SIZE);
-    if (n != 0)
-        return n;
+    if (fill_room(ch, KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_IPC_HEADER_SIZE) != 0)
+        return -1;
     for (;;) {
         ssize_t got = recv(fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT);
         if (got > 0) {

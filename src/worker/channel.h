@@ -52,7 +52,7 @@ size_t keel_channel_pending(const keel_channel_t *ch);
 int keel_channel_flush(keel_channel_t *ch);
 
 /* Whether a whole frame is buffered, and whether any bytes are. */
-int keel_channel_has_frame(const keel_channel_t *ch);
+bool keel_channel_has_frame(const keel_channel_t *ch);
 bool keel_channel_has_partial(const keel_channel_t *ch);
 /* Reads what the socket has without blocking: bytes read, 0 at end of
  * stream, -1 on error, -2 when there is nothing. */

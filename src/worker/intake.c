@@ -65,18 +65,11 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
             if (hdr->type == KEEL_IPC_REQUEST)
                 return 0;
         }
-        /* Part of a frame: the rest is on its way; queue messages must not
-         * be mixed into it. */
-        if (keel_channel_has_partial(ch)) {
-            if (keel_channel_read(ch, hdr, payload) != 0)
-                return -1;
-            if (hdr->type == KEEL_IPC_REQUEST)
-                return 0;
-            continue;
-        }
-        /* Served its --max-requests, or being let go: it takes nothing more
-         * from the queue, and waits for the front to close its socket. */
-        if ((w->request_limit != 0 && w->requests >= w->request_limit) ||
+        /* Its own socket only: part of a frame is buffered (the rest is on
+         * its way, and queue messages must not be mixed into it), or it
+         * served its --max-requests or is being let go (it takes nothing
+         * more from the queue and waits for the front to close its socket). */
+        if (keel_channel_has_partial(ch) || (w->request_limit != 0 && w->requests >= w->request_limit) ||
             __atomic_load_n(w->leave, __ATOMIC_ACQUIRE) != 0) {
             if (keel_channel_read(ch, hdr, payload) != 0)
                 return -1;
@@ -96,24 +89,14 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
                 continue;
             return -1;
         }
-        bool own = false, queued = false;
+        /* Its own socket first: the front may be telling it to go. A
+         * message in the queue is taken at the top of the loop. */
         for (int i = 0; i < n; i++) {
-            if (ev[i].data.fd == ch->fd)
-                own = true;
-            else
-                queued = true;
-        }
-        /* Its own socket first: the front may be telling it to go. */
-        if (own) {
+            if (ev[i].data.fd != ch->fd)
+                continue;
             ssize_t r = keel_channel_fill_now(ch);
             if (r == 0 || r == -1)
                 return -1;
-            continue;
-        }
-        if (queued) {
-            int r = take(w, hdr, payload);
-            if (r != 0)
-                return r > 0 ? 0 : -1;
         }
     }
 }

@@ -13,8 +13,8 @@
 
 #include "common/log.h"
 #include "common/statm.h"
-#include "worker/intake.h"
 #include "ipc/message.h"
+#include "worker/intake.h"
 #include "worker/opcache_report.h"
 
 /* Output gathers up to this much before it is pushed to the front: big
