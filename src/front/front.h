@@ -344,6 +344,9 @@ int keel_handoff_push(keel_generation_t *g, keel_php_request_t *pr);
 keel_php_request_t *keel_handoff_find(keel_generation_t *g, uint32_t stream);
 /* Stops tracking a queued request (its client left). */
 void keel_handoff_forget(keel_php_request_t *pr);
+/* A queued request was lost with the worker that took it: answer it with
+ * status (or retry it, as for any request a worker died running). */
+void keel_handoff_lose(keel_php_request_t *pr, int status);
 /* Binds a queued request to the worker that took it. */
 void keel_handoff_bind(keel_php_request_t *pr, keel_front_worker_t *w);
 /* The worker took a request the front no longer tracks (its client left). */

@@ -653,11 +653,8 @@ keel_generation_stop(keel_generation_t *g)
             keel_php_request_on_worker_lost(pr, 503);
         }
         keel_php_request_t *taken = keel_handoff_claimed_by(w);
-        if (taken != NULL) {
-            keel_handoff_forget(taken);
-            keel_dispatch_unqueue(g->front, taken);
-            keel_php_request_on_worker_lost(taken, 503);
-        }
+        if (taken != NULL)
+            keel_handoff_lose(taken, 503);
         keel_worker_close(w);
     }
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {

@@ -206,8 +206,8 @@ keel_handoff_find(keel_generation_t *g, uint32_t stream)
     return NULL;
 }
 
-static void
-unlink_queued(keel_php_request_t *pr)
+void
+keel_handoff_forget(keel_php_request_t *pr)
 {
     h2o_linklist_unlink(&pr->handoff_link);
     pr->queued_in->queued_len[pr->kind]--;
@@ -215,9 +215,11 @@ unlink_queued(keel_php_request_t *pr)
 }
 
 void
-keel_handoff_forget(keel_php_request_t *pr)
+keel_handoff_lose(keel_php_request_t *pr, int status)
 {
-    unlink_queued(pr);
+    keel_handoff_forget(pr);
+    keel_dispatch_unqueue(pr->front, pr);
+    keel_php_request_on_worker_lost(pr, status);
 }
 
 static void
@@ -234,7 +236,7 @@ take_worker(keel_front_worker_t *w, uint32_t stream)
 void
 keel_handoff_bind(keel_php_request_t *pr, keel_front_worker_t *w)
 {
-    unlink_queued(pr);
+    keel_handoff_forget(pr);
     if (h2o_timeout_is_linked(&pr->wait_entry))
         h2o_timeout_unlink(&pr->wait_entry);
     take_worker(w, pr->stream);
@@ -317,7 +319,7 @@ keel_handoff_retract(keel_generation_t *g, keel_pool_kind_t kind, keel_php_reque
         if (pr == NULL)
             continue; /* its client left: nobody wants it */
         if (only == NULL || pr == only) {
-            unlink_queued(pr);
+            keel_handoff_forget(pr);
             found = 1;
             if (only == NULL)
                 h2o_linklist_insert(&back, &pr->queue_link);

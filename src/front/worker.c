@@ -249,9 +249,7 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
     keel_php_request_t *next = keel_handoff_claimed_by(w);
     if (next != NULL) {
         keel_warn("worker %u (pid %d) lost with a request it had taken: %s", w->id, (int)w->pid, why);
-        keel_handoff_forget(next);
-        keel_dispatch_unqueue(w->gen->front, next);
-        keel_php_request_on_worker_lost(next, client_status);
+        keel_handoff_lose(next, client_status);
     }
     keel_worker_close(w);
     /* Make sure it is really gone; the zygote reaps it and reports. */
@@ -310,12 +308,10 @@ keel_worker_exited(keel_front_worker_t *w, int status)
     }
     /* It may have taken a request from the queue and gone before the
      * front heard of it (it was closed while starting, say). */
-    keel_php_request_t *taken = keel_handoff_claimed_by(w);
-    if (taken != NULL && w->state == KEEL_WORKER_GONE) {
+    keel_php_request_t *taken = w->state == KEEL_WORKER_GONE ? keel_handoff_claimed_by(w) : NULL;
+    if (taken != NULL) {
         keel_warn("worker %u (pid %d) exited with a request it had taken", w->id, (int)w->pid);
-        keel_handoff_forget(taken);
-        keel_dispatch_unqueue(f, taken);
-        keel_php_request_on_worker_lost(taken, 502);
+        keel_handoff_lose(taken, 502);
     }
     if (w->state != KEEL_WORKER_GONE)
         worker_lost(w, "process exited", 502);
