@@ -308,6 +308,16 @@ class RawResponse:
         return True
 
 
+def hold_worker(s, release):
+    """Keeps a worker busy with hold.php (apps that have it) until the
+    returned Release fires; returns the stream, the Release and the
+    worker's pid."""
+    rel = release()
+    h = s.stream("/hold.php?" + rel.query)
+    first = h.read_until(b"first", timeout=REQ_TIMEOUT)
+    return h, rel, int(first.split(b"pid=")[1].split()[0])
+
+
 def first_to_answer(streams, timeout):
     """Waits until one of the streams has a full response head; returns it."""
     end = time.monotonic() + timeout

@@ -5,16 +5,9 @@ import time
 
 import requests
 
-from conftest import REQ_TIMEOUT, SCALE, app_dir, first_to_answer
+from conftest import REQ_TIMEOUT, SCALE, app_dir, first_to_answer, hold_worker
 
 PROMPT = 3.0 * SCALE  # "promptly": a rejection does not wait for the worker
-
-
-def hold_worker(s, release):
-    rel = release()
-    h = s.stream("/hold.php?" + rel.query)
-    h.read_until(b"first", timeout=REQ_TIMEOUT)
-    return h, rel
 
 
 def assert_retry_after(resp):
@@ -25,7 +18,7 @@ def assert_retry_after(resp):
 
 def test_queue_full_gives_503(keel, release):
     s = keel(app_dir("queue"), "--max-queue", "1", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     second = s.stream("/quick.php?n=2")
     third = s.stream("/quick.php?n=3")
     try:
@@ -54,7 +47,7 @@ def test_queue_full_gives_503(keel, release):
 
 def test_queue_zero_rejects_at_once(keel, release):
     s = keel(app_dir("queue"), "--max-queue", "0", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     try:
         t0 = time.monotonic()
         r = s.get("/quick.php", timeout=PROMPT)
@@ -70,7 +63,7 @@ def test_queue_zero_rejects_at_once(keel, release):
 
 def test_max_wait_gives_503(keel, release):
     s = keel(app_dir("queue"), "--max-queue", "10", "--max-wait", "300ms", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     try:
         t0 = time.monotonic()
         r = s.get("/quick.php", timeout=REQ_TIMEOUT)
@@ -90,7 +83,7 @@ def test_max_wait_gives_503(keel, release):
 
 def test_queued_requests_all_served_after_release(keel, release):
     s = keel(app_dir("queue"), "--max-queue", "10", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     waiting = [s.stream(f"/quick.php?i={i}") for i in range(5)]
     try:
         for w in waiting:
@@ -139,7 +132,7 @@ def test_clients_abandoning_queued_and_running_requests(keel, release, tmp_path)
     """Clients that hang up while queued or while their script runs leave
     the server healthy: the worker is freed and later requests are served."""
     s = keel(app_dir("queue"), "--max-queue", "10", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     abandoned = [s.stream(f"/quick.php?gone={i}") for i in range(3)]
     for a in abandoned:
         a.close()
@@ -189,7 +182,7 @@ def test_timed_out_requests_free_their_queue_slot(keel, release):
     next one can queue again (it too waits ~300ms) instead of being refused
     at once because of a stale slot."""
     s = keel(app_dir("queue"), "--max-queue", "1", "--max-wait", "300ms", workers=1)
-    held, rel = hold_worker(s, release)
+    held, rel, _ = hold_worker(s, release)
     try:
         for _ in range(3):
             t0 = time.monotonic()

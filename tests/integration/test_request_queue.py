@@ -12,19 +12,12 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import REQ_TIMEOUT, app_dir, poll_until
+from conftest import REQ_TIMEOUT, app_dir, hold_worker, poll_until
 
 
 # the admin listener on a port of its own, not the default one another
 # server on this machine may hold
 OWN_ADMIN = ("--admin", "127.0.0.1:0")
-
-
-def hold_worker(s, release):
-    rel = release()
-    h = s.stream("/hold.php?" + rel.query)
-    first = h.read_until(b"first", timeout=REQ_TIMEOUT)
-    return h, rel, int(first.split(b"pid=")[1].split()[0])
 
 
 def waiting_count(s):
