@@ -117,6 +117,11 @@ close_session(void)
 static void
 restore_ini(const char *name, const char *value)
 {
+    /* Most requests change neither: altering max_execution_time re-arms
+     * the time limit, two setitimer() calls for nothing. */
+    const char *now = zend_ini_string(name, strlen(name), 0);
+    if (value != NULL && now != NULL && strcmp(now, value) == 0)
+        return;
     zend_string *key = zend_string_init(name, strlen(name), 0);
     if (value != NULL)
         zend_alter_ini_entry_chars(key, value, strlen(value), PHP_INI_USER, PHP_INI_STAGE_RUNTIME);
@@ -229,9 +234,10 @@ PHP_FUNCTION(keel_handle_request)
                  zend_ini_string("max_execution_time", sizeof("max_execution_time") - 1, 0));
         if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
             RETURN_FALSE;
+        /* Waiting is not running: no time limit ticks while idle. After a
+         * request, request_shutdown() has stopped it already. */
+        zend_unset_timeout();
     }
-    /* Waiting is not running: no time limit ticks while idle. */
-    zend_unset_timeout();
     keel_request_t *req = wait_for_request(w);
     if (req == NULL)
         RETURN_FALSE;
