@@ -19,6 +19,10 @@ test_parse(void **state)
     assert_int_equal(m.private, 2000ull * 4096);
     assert_int_equal(keel_statm_parse("1 2 2 0 0 0 0", 4096, &m), 0);
     assert_int_equal(m.private, 0);
+    /* the largest page count that fits */
+    assert_int_equal(keel_statm_parse("18446744073709551615 7 7", 1, &m), 0);
+    assert_int_equal(m.resident, 7);
+    assert_int_equal(m.private, 0);
 }
 
 static void
@@ -31,6 +35,10 @@ test_refused(void **state)
     /* shared above resident is not a statm line */
     assert_int_equal(keel_statm_parse("10 5 6 0 0 0 0", 4096, &m), -1);
     assert_int_equal(keel_statm_parse("10 5 1 0 0 0 0", 0, &m), -1);
+    assert_int_equal(keel_statm_parse("x 5 1 0 0 0 0", 4096, &m), -1);
+    assert_int_equal(keel_statm_parse("10 -5 1 0 0 0 0", 4096, &m), -1);
+    /* a field past 64 bits */
+    assert_int_equal(keel_statm_parse("10 99999999999999999999 1 0 0 0 0", 4096, &m), -1);
 }
 
 int
