@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "front/basic_auth.h"
 #include "front/header_copy.h"
 #include "ipc/message.h"
@@ -51,11 +52,11 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, struc
     size_t hlen = h2o_socket_getnumerichost(sa, len, host);
     if (hlen == SIZE_MAX)
         hlen = 0;
-    char *port = h2o_mem_alloc_pool(l->pool, 8);
+    char *port = h2o_mem_alloc_pool(l->pool, 20);
     int32_t p = h2o_socket_getport(sa);
-    int plen = snprintf(port, 8, "%d", p < 0 ? 0 : (int)p);
+    size_t plen = keel_u64_format(port, p < 0 ? 0 : (uint64_t)p);
     add(l, addr_name, strlen(addr_name), host, hlen);
-    add(l, port_name, strlen(port_name), port, (size_t)plen);
+    add(l, port_name, strlen(port_name), port, plen);
 }
 
 h2o_iovec_t
@@ -143,9 +144,8 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
 
     /* body */
     if (req->entity.base != NULL) {
-        char *cl = h2o_mem_alloc_pool(pool, 24);
-        int n = snprintf(cl, 24, "%zu", req->entity.len);
-        add(&l, "CONTENT_LENGTH", 14, cl, (size_t)n);
+        char *cl = h2o_mem_alloc_pool(pool, 20);
+        add(&l, "CONTENT_LENGTH", 14, cl, keel_u64_format(cl, req->entity.len));
     } else {
         ADD_LIT(&l, "CONTENT_LENGTH", "");
     }

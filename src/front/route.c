@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/text.h"
 #include "front/route_path.h"
 
 int
@@ -158,7 +159,7 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
         return;
     }
     out->script_name[script_len] = '\0';
-    snprintf(out->path_info, sizeof(out->path_info), "%s", info);
+    keel_str_copy(out->path_info, sizeof(out->path_info), info);
     out->kind = KEEL_ROUTE_PHP;
     /* The worker script asked for by its own URL runs in worker mode too. */
     if (r->worker_script[0] != '\0' && strcmp(out->script_name, r->worker_script_name) == 0)
@@ -168,8 +169,8 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
 static void
 route_worker(const keel_router_t *r, keel_route_t *out)
 {
-    snprintf(out->file, sizeof(out->file), "%s", r->worker_script);
-    snprintf(out->script_name, sizeof(out->script_name), "%s", r->worker_script_name);
+    keel_str_copy(out->file, sizeof(out->file), r->worker_script);
+    keel_str_copy(out->script_name, sizeof(out->script_name), r->worker_script_name);
     out->path_info[0] = '\0';
     out->kind = KEEL_ROUTE_WORKER;
 }

@@ -1,0 +1,39 @@
+/*
+ * Small string helpers for the per-request paths, where snprintf()'s
+ * format parsing showed up in profiles for what is a copy or a number.
+ */
+#ifndef KEEL_COMMON_TEXT_H
+#define KEEL_COMMON_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Copies src into dst[cap] (cap > 0), truncating as snprintf("%s") would;
+ * returns the length written. */
+static inline size_t
+keel_str_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
+}
+
+/* Writes v in decimal to out (room for 20 digits, no NUL); returns the
+ * length. */
+static inline size_t
+keel_u64_format(char *out, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+#endif
