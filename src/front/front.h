@@ -70,6 +70,7 @@ typedef struct keel_front_worker_s {
     bool replaced;                        /* a replacement has been started for it */
     bool replacement_ready;               /* ... and is serving: this one may go */
     bool dismissed;                       /* let go while starting: dismiss it once its socket arrives */
+    bool never_started;                   /* the zygote could not fork it */
     char boot_error[256];                 /* its BOOT_FAILED message, if any */
     /* memory governance */
     keel_ipc_stats_t stats;   /* figures from its last REQ_DONE */
@@ -120,13 +121,14 @@ struct keel_generation_s {
     uint32_t *claims;                       /* claim slots, shared with the zygote and workers */
     h2o_linklist_t queued[KEEL_POOL_KINDS]; /* keel_php_request_t sent into a queue, not yet bound */
     size_t queued_len[KEEL_POOL_KINDS];
-    size_t queue_capacity;              /* messages the kernel lets a queue hold (net.unix.max_dgram_qlen) */
-    unsigned failures[KEEL_POOL_KINDS]; /* consecutive workers that exited before ready */
-    bool given_up[KEEL_POOL_KINDS];     /* too many failures: no more restarts */
-    char failure[512];                  /* why it failed to start, for the log and `keel reload` */
-    struct {                            /* from its zygote's PHP_INFO */
-        uint64_t memory_limit;          /* bytes; UINT64_MAX for -1 */
-        uint64_t opcache_bytes;         /* memory_consumption + interned_strings_buffer, 0 if off */
+    size_t queue_capacity;                    /* messages the kernel lets a queue hold (net.unix.max_dgram_qlen) */
+    unsigned failures[KEEL_POOL_KINDS];       /* consecutive workers that exited before ready */
+    unsigned spawn_failures[KEEL_POOL_KINDS]; /* consecutive spawns the zygote could not fork */
+    bool given_up[KEEL_POOL_KINDS];           /* too many failures: no more restarts */
+    char failure[512];                        /* why it failed to start, for the log and `keel reload` */
+    struct {                                  /* from its zygote's PHP_INFO */
+        uint64_t memory_limit;                /* bytes; UINT64_MAX for -1 */
+        uint64_t opcache_bytes;               /* memory_consumption + interned_strings_buffer, 0 if off */
         char temp_dir[256], upload_tmp_dir[256], session_save_path[256];
         double max_wasted_percentage;
     } php;
@@ -256,6 +258,8 @@ keel_front_worker_t *keel_generation_spawn(keel_generation_t *g, keel_pool_kind_
 /* Called when a worker of g became ready / failed before ready. */
 void keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w);
 void keel_generation_on_worker_failed(keel_generation_t *g, keel_pool_kind_t kind, const char *why);
+/* g's zygote could not start a worker of `kind` (fork failed, say). */
+void keel_generation_on_spawn_failed(keel_generation_t *g, keel_pool_kind_t kind);
 /* Retires g: idle workers close now, busy ones after their request. */
 void keel_generation_drain(keel_generation_t *g);
 /* Checks whether a draining generation is empty and stops its zygote. */
@@ -272,6 +276,8 @@ void keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void
 keel_front_worker_t *keel_worker_new(keel_generation_t *g, keel_pool_kind_t kind);
 void keel_worker_up(keel_front_worker_t *w, pid_t pid, int fd);
 void keel_worker_exited(keel_front_worker_t *w, int status);
+/* The zygote could not start w: it never had a process. */
+void keel_worker_not_started(keel_front_worker_t *w);
 /* Closes the worker's socket (it exits on end-of-stream). */
 void keel_worker_close(keel_front_worker_t *w);
 /* Lets a worker go after whatever it may have taken from the queue. */

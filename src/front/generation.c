@@ -141,7 +141,11 @@ on_control(h2o_socket_t *sock, const char *err)
             fd = -1;
             break;
         case KEEL_IPC_WORKER_EXIT:
-            if (keel_ipc_worker_get(payload, hdr.length, &wm) == KEEL_IPC_OK && (w = find_worker(g, wm.slot)) != NULL)
+            if (keel_ipc_worker_get(payload, hdr.length, &wm) != KEEL_IPC_OK || (w = find_worker(g, wm.slot)) == NULL)
+                break;
+            if (wm.pid == 0)
+                keel_worker_not_started(w);
+            else
                 keel_worker_exited(w, (int)wm.status);
             break;
         default:
@@ -387,6 +391,7 @@ void
 keel_generation_on_worker_ready(keel_generation_t *g, keel_front_worker_t *w)
 {
     g->failures[w->kind] = 0;
+    g->spawn_failures[w->kind] = 0;
     keel_dispatch_worker_free(w);
     /* A recycled worker waiting for this replacement may go now. */
     for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
@@ -549,6 +554,26 @@ keel_generation_on_worker_failed(keel_generation_t *g, keel_pool_kind_t kind, co
     /* Try again after a growing delay, so a broken script never spins. */
     uint64_t delay = keel_backoff_delay_ms(g->failures[kind]);
     keel_info("restarting a %s worker in %llu ms", keel_pool_name(kind), (unsigned long long)delay);
+    schedule_spawn(g, kind, delay);
+}
+
+/* A fork that failed says nothing about the PHP code: the machine was out
+ * of processes or memory, which passes. While starting, it counts as a
+ * failure to start (keel refuses to start after too many); a serving
+ * generation keeps asking, with a growing delay (at most
+ * KEEL_BACKOFF_MAX_MS), and serves with the workers it has meanwhile. */
+void
+keel_generation_on_spawn_failed(keel_generation_t *g, keel_pool_kind_t kind)
+{
+    if (g->state == KEEL_GEN_STARTING) {
+        keel_generation_on_worker_failed(g, kind, "the zygote could not start a worker process");
+        return;
+    }
+    if (g->state != KEEL_GEN_ACTIVE)
+        return;
+    uint64_t delay = keel_backoff_delay_ms(++g->spawn_failures[kind]);
+    keel_warn("generation %u could not start a %s worker; trying again in %llu ms", g->number, keel_pool_name(kind),
+              (unsigned long long)delay);
     schedule_spawn(g, kind, delay);
 }
 

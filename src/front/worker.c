@@ -255,7 +255,10 @@ worker_lost(keel_front_worker_t *w, const char *why, int client_status)
     /* Make sure it is really gone; the zygote reaps it and reports. */
     if (w->pid > 0 && !w->exited)
         kill(w->pid, SIGKILL);
-    if (was == KEEL_WORKER_BOOTING || was == KEEL_WORKER_STARTING)
+    if (w->never_started) {
+        if (!w->dismissed)
+            keel_generation_on_spawn_failed(w->gen, w->kind);
+    } else if (was == KEEL_WORKER_BOOTING || was == KEEL_WORKER_STARTING)
         keel_generation_on_worker_failed(w->gen, w->kind, w->boot_error[0] ? w->boot_error : why);
     else
         replace(w);
@@ -317,6 +320,18 @@ keel_worker_exited(keel_front_worker_t *w, int status)
         worker_lost(w, "process exited", 502);
     else
         maybe_forget(w);
+}
+
+void
+keel_worker_not_started(keel_front_worker_t *w)
+{
+    if (w->state != KEEL_WORKER_STARTING || w->pid != 0) {
+        keel_error("zygote reported worker %u as not started, but it is", w->id);
+        return;
+    }
+    w->exited = true;
+    w->never_started = true;
+    worker_lost(w, "the zygote could not start it", 503);
 }
 
 /* --- memory governance --- */

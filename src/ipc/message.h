@@ -58,7 +58,8 @@ keel_ipc_result_t keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ip
 /* SPAWN: u32 slot (the front's worker id), u32 claim slot (in pid), u32
  * kind (in status: 1 worker mode), u32 request limit (0: none).
  * WORKER_UP: u32 slot, u32 pid. BACKTRACE: u32 slot, u32 pid.
- * WORKER_EXIT: u32 slot, u32 pid, u32 wait status (as from waitpid).
+ * WORKER_EXIT: u32 slot, u32 pid, u32 wait status (as from waitpid); pid 0:
+ * the zygote could not start that worker (fork failed, say).
  * Fields a message does not use are 0. */
 typedef struct {
     uint32_t slot;

@@ -174,22 +174,37 @@ become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, boo
     _exit(code);
 }
 
+/* Tells the front that worker `id` will never start: WORKER_EXIT with no
+ * pid. Without it the front would wait for the worker forever, one worker
+ * short, and never ask again. */
+static void
+not_started(zygote_t *z, uint32_t id, const char *what)
+{
+    keel_error("cannot start worker %u: %s", id, what);
+    uint8_t p[KEEL_IPC_WORKER_SIZE];
+    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = id, .pid = 0});
+    if (send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1) != 0)
+        keel_error("cannot tell the front: %s", strerror(errno));
+}
+
 static void
 spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode)
 {
+    char why[128];
     if (claim_slot == 0 || claim_slot >= KEEL_QUEUE_CLAIM_SLOTS) {
-        keel_warn("ignoring a spawn with claim slot %u", claim_slot);
+        snprintf(why, sizeof(why), "claim slot %u is out of range", claim_slot);
+        not_started(z, id, why);
         return;
     }
     if (worker_mode && z->paths.worker_script[0] == '\0') {
-        keel_warn("ignoring a worker-mode spawn: no --worker script");
+        not_started(z, id, "a worker-mode spawn without a --worker script");
         return;
     }
     if (z->live == z->cap) {
         unsigned cap = z->cap ? z->cap * 2 : 16;
         void *p = realloc(z->live_workers, cap * sizeof(*z->live_workers));
         if (p == NULL) {
-            keel_error("out of memory");
+            not_started(z, id, "out of memory");
             return;
         }
         z->live_workers = p;
@@ -197,15 +212,17 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        keel_error("socketpair: %s", strerror(errno));
+        snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
+        not_started(z, id, why);
         return;
     }
     pid_t self = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        keel_error("fork: %s", strerror(errno));
+        snprintf(why, sizeof(why), "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
+        not_started(z, id, why);
         return;
     }
     if (pid == 0) {

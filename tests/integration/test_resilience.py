@@ -11,6 +11,9 @@
 - --request-timeout answers 504 and logs the PHP backtrace before the
   worker is ended; --slow-request logs the same backtrace and lets the
   request finish.
+- A worker the zygote cannot fork (out of processes) is asked for again,
+  with a delay, while the rest of the pool serves; the pool is whole again
+  once processes can be had.
 
 Every check goes over real HTTP to a real keel; waits are on conditions
 with deadlines.
@@ -21,6 +24,7 @@ import re
 import resource
 import time
 import urllib.parse
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,7 @@ from conftest import (
     REQ_TIMEOUT,
     SCALE,
     START_TIMEOUT,
+    KeelServer,
     copy_app,
     pid_alive,
     poll_until,
@@ -376,3 +381,57 @@ def test_slow_request_logs_backtrace_and_completes(keel, tmp_path):
     assert pid_alive(worker)
     st = status(s)
     assert st["worker_crashes"] == 0
+
+
+# ---------------------------------------------------------------- no process to fork
+
+PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+
+
+@pytest.fixture
+def pids_cgroup():
+    """A fresh child of the cgroup v1 pids controller, removed at the end."""
+    if os.geteuid() != 0 or not (PIDS_ROOT / "cgroup.procs").exists() or not os.access(PIDS_ROOT, os.W_OK):
+        pytest.skip("needs root and a writable cgroup v1 pids controller")
+    d = PIDS_ROOT / f"keel-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    d.mkdir()
+    yield d
+    poll_until(lambda: not (d / "cgroup.procs").read_text().strip(), EXIT_TIMEOUT,
+               what=f"processes to leave {d}")
+    d.rmdir()
+
+
+def live_worker_pids(s):
+    return {w["pid"] for w in status(s)["workers"] if w["pid"] > 0 and pid_alive(w["pid"])}
+
+
+def test_a_worker_that_cannot_be_forked_is_asked_for_again(tmp_path, pids_cgroup):
+    s = KeelServer(copy_app("resilience", tmp_path / "app"), ("--admin", "127.0.0.1:0"), workers=2)
+    # keel starts inside the group, so the zygote's forks are counted there
+    s.args = ["/bin/sh", "-c", f'echo $$ > "{pids_cgroup}/cgroup.procs" && exec "$0" "$@"', *s.args]
+    try:
+        s.start()
+        s.admin = s.admin_port()
+        before = poll_until(lambda: live_worker_pids(s) if len(live_worker_pids(s)) == 2 else None,
+                            START_TIMEOUT, what="two workers")
+        # From now on the group holds no more processes than it has, less the
+        # worker about to die: its replacement cannot be forked.
+        in_group = int((pids_cgroup / "pids.current").read_text())
+        (pids_cgroup / "pids.max").write_text(str(in_group - 1))
+        victim = min(before)
+        os.kill(victim, 9)
+        s.wait_log(r"cannot start worker \d+: fork: Resource temporarily unavailable")
+        s.wait_log(r"generation \d+ could not start a classic worker; trying again in \d+ ms")
+        # The worker left serves every request meanwhile.
+        for _ in range(5):
+            assert pid_of(s) == max(before)
+
+        (pids_cgroup / "pids.max").write_text("max")
+        after = poll_until(lambda: live_worker_pids(s) if len(live_worker_pids(s)) == 2 else None,
+                           EXIT_TIMEOUT + 10, what="the pool to be whole again")
+        assert victim not in after and max(before) in after
+        assert s.proc.poll() is None
+        r = requests.get(s.url + "/pid.php", timeout=REQ_TIMEOUT)
+        assert r.status_code == 200
+    finally:
+        s.stop()
