@@ -36,6 +36,7 @@ from conftest import (
     SCALE,
     START_TIMEOUT,
     KeelServer,
+    KeelStartError,
     copy_app,
     pid_alive,
     poll_until,
@@ -433,5 +434,23 @@ def test_a_worker_that_cannot_be_forked_is_asked_for_again(tmp_path, pids_cgroup
         assert s.proc.poll() is None
         r = requests.get(s.url + "/pid.php", timeout=REQ_TIMEOUT)
         assert r.status_code == 200
+    finally:
+        s.stop()
+
+
+def test_no_worker_can_be_forked_at_startup_keel_refuses_to_start(tmp_path, pids_cgroup):
+    # room for the front and the zygote only
+    (pids_cgroup / "pids.max").write_text("2")
+    s = KeelServer(copy_app("resilience", tmp_path / "app"), ("--admin", "off", "--max-consecutive-failures", "3"),
+                   workers=2)
+    s.args = ["/bin/sh", "-c", f'echo $$ > "{pids_cgroup}/cgroup.procs" && exec "$0" "$@"', *s.args]
+    try:
+        with pytest.raises(KeelStartError):
+            s.start()
+        assert s.proc.returncode != 0
+        text = s.log_text()
+        assert re.search(r"cannot start worker \d+: fork: Resource temporarily unavailable", text), text
+        assert re.search(r"failed to start: PHP workers failed to start 3 times in a row "
+                         r"\(last: the zygote could not start a worker process\)", text), text
     finally:
         s.stop()
