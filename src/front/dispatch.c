@@ -72,14 +72,16 @@ count_workers(const keel_generation_t *g, keel_pool_kind_t kind, size_t *idle, s
     }
 }
 
-/* How many requests g's queue for a pool may hold: two per worker, so a
- * worker that finishes finds one even when the front has not run since,
- * within what the kernel lets the queue hold. */
+/* How many requests a pool's queue may hold: four per worker, so a worker
+ * that finishes finds one even when the front has not run for a while
+ * (docs/decisions.md). Past that they wait in the front, where taking one
+ * back is cheap; a queue the kernel finds full keeps them there too. */
+#define QUEUED_PER_WORKER 4
+
 static size_t
-queue_room(const keel_generation_t *g, size_t serving, size_t idle)
+queue_room(size_t serving, size_t idle)
 {
-    size_t room = 2 * (serving > idle ? serving : idle);
-    return room < g->queue_capacity ? room : g->queue_capacity;
+    return QUEUED_PER_WORKER * (serving > idle ? serving : idle);
 }
 
 /* Sends pr into g's queue. Returns 1 when sent, 0 when the queue is full,
@@ -135,7 +137,7 @@ keel_dispatch_submit(keel_front_t *f, keel_php_request_t *pr)
         return;
     }
     h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
-    if (f->queues[kind].queue_len == 0 && g->queued_len[kind] < queue_room(g, serving, idle) && push(g, pr) != 0)
+    if (f->queues[kind].queue_len == 0 && g->queued_len[kind] < queue_room(serving, idle) && push(g, pr) != 0)
         return;
     wait_in_front(f, pr);
 }
@@ -173,7 +175,7 @@ keel_dispatch_drain_queues(keel_front_t *f)
             continue;
         size_t idle, serving;
         count_workers(g, (keel_pool_kind_t)k, &idle, &serving);
-        size_t room = queue_room(g, serving, idle);
+        size_t room = queue_room(serving, idle);
         while (!h2o_linklist_is_empty(&f->queues[k].queue) && g->queued_len[k] < room) {
             keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[k].queue.next);
             h2o_linklist_unlink(&pr->queue_link);

@@ -121,7 +121,6 @@ struct keel_generation_s {
     uint32_t *claims;                       /* claim slots, shared with the zygote and workers */
     h2o_linklist_t queued[KEEL_POOL_KINDS]; /* keel_php_request_t sent into a queue, not yet bound */
     size_t queued_len[KEEL_POOL_KINDS];
-    size_t queue_capacity;                    /* messages the kernel lets a queue hold (net.unix.max_dgram_qlen) */
     unsigned failures[KEEL_POOL_KINDS];       /* consecutive workers that exited before ready */
     unsigned spawn_failures[KEEL_POOL_KINDS]; /* consecutive spawns the zygote could not fork */
     bool given_up[KEEL_POOL_KINDS];           /* too many failures: no more restarts */

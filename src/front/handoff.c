@@ -25,23 +25,6 @@
 /* The largest message a queue carries: a REQUEST at its limit. */
 #define MESSAGE_MAX (3 * KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_QUEUE_INLINE_MAX)
 
-/* A datagram socket's receive queue holds net.unix.max_dgram_qlen
- * messages (as of its creation); a send past that would only fail. */
-static size_t
-read_queue_capacity(void)
-{
-    size_t cap = 10; /* Linux's default */
-    FILE *fp = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
-    if (fp != NULL) {
-        unsigned long v;
-        if (fscanf(fp, "%lu", &v) == 1 && v > 0)
-            cap = v;
-        if (fclose(fp) != 0)
-            keel_warn("reading net.unix.max_dgram_qlen: %s", strerror(errno));
-    }
-    return cap;
-}
-
 int
 keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errlen)
 {
@@ -81,7 +64,6 @@ keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errl
         goto fail;
     }
     child_fds[2] = fd;
-    g->queue_capacity = read_queue_capacity();
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
         h2o_linklist_init_anchor(&g->queued[k]);
         g->queued_len[k] = 0;
