@@ -13,9 +13,15 @@
  * interest set with a callback that leaves whatever arrives in the socket's
  * input buffer, where libh2o looks for a pipelined request anyway once it
  * restarts reading (and the restart costs no system call). Anything else
- * gets the library's own read_stop, as does a parked socket that reports an
- * error or end of stream (libh2o sees it again when it restarts reading) or
- * whose buffered input passes PARK_INPUT_MAX (backpressure, as before).
+ * gets the library's own read_stop, as does a parked socket whose buffered
+ * input passes PARK_INPUT_MAX (backpressure, as before).
+ *
+ * A parked socket that reports end of stream or an error goes back to
+ * libh2o's reader, which closes the connection and releases its request:
+ * the client left while its request waited or ran, and keel takes the
+ * request back from the queue or tells its worker (connection_aborted()),
+ * as nginx closes its FastCGI connection when the client closes (a
+ * half-close included) and HTTP/2 does with a reset stream.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -50,7 +56,12 @@ stop_for_real(h2o_socket_t *sock)
 static void
 on_parked_read(h2o_socket_t *sock, const char *err)
 {
-    if (err != NULL || sock->input->size > PARK_INPUT_MAX)
+    if (err != NULL) {
+        sock->_cb.read = http1_reader;
+        http1_reader(sock, err);
+        return;
+    }
+    if (sock->input->size > PARK_INPUT_MAX)
         stop_for_real(sock);
 }
 

@@ -29,17 +29,19 @@ def mark_url(path):
     return "/mark.php?file=" + urllib.parse.quote(str(path), safe="/")
 
 
-def test_a_request_abandoned_while_waiting_never_runs(keel, release, tmp_path):
-    """Over HTTP/2 the front hears at once that a client reset its
-    connection; a request of it still waiting is taken back, not run.
-    (libh2o reads an HTTP/1 connection again only after its response.)"""
+@pytest.mark.parametrize("protocol", ["http/1.1", "h2"])
+def test_a_request_abandoned_while_waiting_never_runs(keel, release, tmp_path, protocol):
+    """The front hears at once that a client closed its connection (HTTP/1)
+    or reset it (HTTP/2); a request of it still waiting is taken back, not
+    run."""
     s = keel(app_dir("queue"), "--max-queue", "10", *OWN_ADMIN, workers=1)
     held, rel, _ = hold_worker(s, release)
     gone_mark, kept_mark = tmp_path / "gone", tmp_path / "kept"
-    gone = subprocess.Popen(["curl", "-s", "-o", "/dev/null", "--http2-prior-knowledge", s.url + mark_url(gone_mark)])
+    http = ["--http2-prior-knowledge"] if protocol == "h2" else ["--http1.1"]
+    gone = subprocess.Popen(["curl", "-s", "-o", "/dev/null", *http, s.url + mark_url(gone_mark)])
     kept = None
     try:
-        poll_until(lambda: waiting_count(s) == 1, timeout=REQ_TIMEOUT, what="the HTTP/2 request to wait")
+        poll_until(lambda: waiting_count(s) == 1, timeout=REQ_TIMEOUT, what="the abandoned request to wait")
         kept = s.stream(mark_url(kept_mark))
         poll_until(lambda: waiting_count(s) == 2, timeout=REQ_TIMEOUT, what="both requests to wait")
         gone.kill()
