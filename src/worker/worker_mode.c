@@ -244,8 +244,9 @@ PHP_FUNCTION(keel_handle_request)
 
     w->current = req;
     SG(server_context) = req;
+    /* Also reads the Authorization header; a second php_handle_auth_data()
+     * would leak the first one's strings for the worker's lifetime. */
     keel_request_fill_info(req);
-    php_handle_auth_data(keel_request_param(req, "HTTP_AUTHORIZATION"));
     request_startup_guarded();
 
     zval retval;

@@ -237,6 +237,22 @@ def test_leaks_checked_on_one_keep_alive_connection(wserver):
     assert (b["GET"], b["POST"], b["COOKIE"], b["FILES"], b["REQUEST"], b["X_CUSTOM"]) == ([], [], [], [], [], None)
 
 
+def test_basic_credentials_do_not_leak_and_cost_no_memory(wserver):
+    """PHP_AUTH_USER/PW are the current request's; and reading them leaves
+    nothing behind in the worker's heap, which lives as long as the worker."""
+    with requests.Session() as sess:
+        first = fetch_json(wserver, "/auth", session=sess, auth=("alice", "secret-password"))
+        assert (first["user"], first["pw"]) == ("alice", "secret-password")
+        after = [fetch_json(wserver, "/auth", session=sess, auth=("alice", "secret-password")) for _ in range(200)]
+        assert {d["pid"] for d in after} == {first["pid"]}
+        # two strings per request were lost before: 40 bytes each time here
+        grown = after[-1]["memory"] - after[9]["memory"]
+        assert grown < 1024, f"the worker's heap grew by {grown} bytes over 190 requests with credentials"
+        plain = fetch_json(wserver, "/auth", session=sess)
+    assert plain["pid"] == first["pid"]
+    assert plain["user"] is None and plain["pw"] is None, plain
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

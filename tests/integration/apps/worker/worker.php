@@ -170,6 +170,15 @@ $handler = function () use ($app, $bootPid, $bootServer) {
             }
             break;
 
+        case '/auth':
+            json_out([
+                'pid' => getmypid(),
+                'user' => $_SERVER['PHP_AUTH_USER'] ?? null,
+                'pw' => $_SERVER['PHP_AUTH_PW'] ?? null,
+                'memory' => memory_get_usage(),
+            ]);
+            break;
+
         case '/opcache':
             json_out([
                 'pid' => getmypid(),
