@@ -130,6 +130,33 @@ restore_ini(const char *name, const char *value)
     zend_string_release(key);
 }
 
+/* PHP keeps a request's body (php://input, POST data) in a temp stream
+ * that sapi_deactivate() only forgets: an ordinary request frees it with
+ * the rest of its resources, but a worker-mode request never ends that
+ * way, so every body would stay for the worker's life. It is closed here,
+ * unless a php://input stream is still open: that one reads the body
+ * directly and would read freed memory, so the body is kept then (a small
+ * leak rather than a corrupted heap). */
+static void
+close_request_body(php_stream *body)
+{
+    bool live = false;
+    zend_resource *res;
+    ZEND_HASH_FOREACH_PTR(&EG(regular_list), res)
+    {
+        if (res->type != php_file_le_stream() || res->ptr == NULL)
+            continue;
+        php_stream *s = res->ptr;
+        if (s == body)
+            live = true;
+        else if (s->ops != NULL && s->ops->label != NULL && strcmp(s->ops->label, "Input") == 0)
+            return;
+    }
+    ZEND_HASH_FOREACH_END();
+    if (live)
+        php_stream_close(body);
+}
+
 /* php_request_shutdown()'s per-request part: flush output and headers,
  * close the session, delete uploaded files, reset what the request
  * changed about the connection. */
@@ -151,11 +178,14 @@ request_shutdown(keel_worker_t *w)
         php_output_deactivate();
     }
     zend_end_try();
+    php_stream *body = SG(request_info).request_body;
     zend_try
     {
         sapi_deactivate();
     }
     zend_end_try();
+    if (body != NULL)
+        close_request_body(body);
     /* ignore_user_abort() and set_time_limit() in a request last that
      * request only; what the script set while booting stays. */
     restore_ini("ignore_user_abort", w->boot_ignore_user_abort);

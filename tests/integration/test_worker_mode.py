@@ -253,6 +253,44 @@ def test_basic_credentials_do_not_leak_and_cost_no_memory(wserver):
     assert plain["user"] is None and plain["pw"] is None, plain
 
 
+def test_request_bodies_do_not_accumulate(wserver):
+    """PHP keeps each request's body in a temp stream it frees at the end
+    of an ordinary request; a worker must free it after each request."""
+    with requests.Session() as sess:
+        def post(i):
+            r = sess.post(wserver.url + "/vars", data=f'{{"n":{i}}}'.encode(),
+                          headers={"Content-Type": "application/json"}, timeout=REQ_TIMEOUT)
+            assert r.status_code == 200, r.text
+            assert r.json()["raw_body"] == f'{{"n":{i}}}'
+        for i in range(10):
+            post(i)
+        before = fetch_json(wserver, "/auth", session=sess)
+        for i in range(200):
+            post(i)
+        after = fetch_json(wserver, "/auth", session=sess)
+    assert after["pid"] == before["pid"]
+    grown = after["memory"] - before["memory"]
+    assert grown < 1024, f"the worker's heap grew by {grown} bytes over 200 requests with a body"
+
+
+def test_php_input_kept_past_its_request_stays_readable(wserver):
+    """A php://input stream an application keeps reads its own request's
+    body later, not freed memory; the next requests see their own bodies."""
+    with requests.Session() as sess:
+        r = sess.post(wserver.url + "/input-keep", data=b"first-body", timeout=REQ_TIMEOUT)
+        assert r.status_code == 200 and r.text == "first-body", r.text
+        pid = fetch_json(wserver, "/auth", session=sess)["pid"]
+        r = sess.post(wserver.url + "/vars", data=b"second-body", timeout=REQ_TIMEOUT)
+        assert r.json()["raw_body"] == "second-body"
+        for _ in range(3):
+            r = sess.get(wserver.url + "/input-kept", timeout=REQ_TIMEOUT)
+            assert r.status_code == 200 and r.text == "kept:first-body", r.text
+        assert sess.get(wserver.url + "/input-drop", timeout=REQ_TIMEOUT).text == "dropped"
+        r = sess.post(wserver.url + "/vars", data=b"third-body", timeout=REQ_TIMEOUT)
+        assert r.json()["raw_body"] == "third-body"
+        assert fetch_json(wserver, "/auth", session=sess)["pid"] == pid
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -179,6 +179,31 @@ $handler = function () use ($app, $bootPid, $bootServer) {
             ]);
             break;
 
+        case '/input-keep':
+            // Keeps a php://input stream past its request (an application
+            // bug, which must still not corrupt anything).
+            $GLOBALS['kept_input'] = fopen('php://input', 'r');
+            echo stream_get_contents($GLOBALS['kept_input']);
+            break;
+
+        case '/input-kept':
+            $kept = $GLOBALS['kept_input'] ?? null;
+            if ($kept === null) {
+                echo 'none';
+                break;
+            }
+            rewind($kept);
+            echo 'kept:', stream_get_contents($kept);
+            break;
+
+        case '/input-drop':
+            if (isset($GLOBALS['kept_input'])) {
+                fclose($GLOBALS['kept_input']);
+                unset($GLOBALS['kept_input']);
+            }
+            echo 'dropped';
+            break;
+
         case '/opcache':
             json_out([
                 'pid' => getmypid(),
