@@ -430,5 +430,6 @@ keel_zygote_main(int argc, char **argv)
     stop_workers(&z);
     keel_php_shutdown();
     free(z.live_workers);
+    keel_config_args_free(&config_args);
     return 0;
 }
