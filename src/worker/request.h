@@ -50,14 +50,13 @@ struct keel_worker_s {
     uint64_t request_limit; /* --max-requests for this worker (0: none): past it, it takes no more */
     /* worker mode */
     bool worker_mode;
-    bool booted;                     /* keel_handle_request() has been reached */
-    keel_request_t boot;             /* context of the worker script itself */
-    keel_request_t *current;         /* the request the callable is serving, or NULL */
-    bool closing;                    /* it will exit after this request: REQ_DONE says so */
-    bool opcache_reset_requested;    /* the script called opcache_reset(): REQ_DONE says so */
-    uint64_t opcache_reported_ms;    /* when OPcache figures were last sent */
-    char boot_ignore_user_abort[16]; /* ini values when booting ended */
-    char boot_max_execution_time[32];
+    bool booted;                  /* keel_handle_request() has been reached */
+    keel_request_t boot;          /* context of the worker script itself */
+    keel_request_t *current;      /* the request the callable is serving, or NULL */
+    bool closing;                 /* it will exit after this request: REQ_DONE says so */
+    bool opcache_reset_requested; /* the script called opcache_reset(): REQ_DONE says so */
+    uint64_t opcache_reported_ms; /* when OPcache figures were last sent */
+    struct _zend_array *boot_ini; /* ini entries the script changed while booting (request_ini.h) */
 };
 
 /* Looks up a parameter by name; NULL when absent. */

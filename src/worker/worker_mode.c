@@ -17,6 +17,7 @@
 #include "ipc/message.h"
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
+#include "worker/request_ini.h"
 
 /* --- the per-request reset, inside the long-running script --- */
 
@@ -66,9 +67,28 @@ cycle_modules(int startup)
 
 /* php_request_startup()'s per-request part, without re-activating the
  * engine the script is running in. */
+/* error_get_last() starts empty in every request, as under PHP-FPM: the
+ * previous request's error (its message may quote that request's data)
+ * is not the next one's. */
+static void
+clear_last_error(void)
+{
+    PG(last_error_type) = 0;
+    PG(last_error_lineno) = 0;
+    if (PG(last_error_message) != NULL) {
+        zend_string_release(PG(last_error_message));
+        PG(last_error_message) = NULL;
+    }
+    if (PG(last_error_file) != NULL) {
+        zend_string_release(PG(last_error_file));
+        PG(last_error_file) = NULL;
+    }
+}
+
 static void
 request_startup(void)
 {
+    clear_last_error();
     php_output_activate();
     PG(header_is_being_sent) = 0;
     PG(connection_status) = PHP_CONNECTION_NORMAL;
@@ -110,24 +130,6 @@ close_session(void)
 {
     cycle_modules(0);
     zend_hash_str_del(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
-}
-
-/* Sets an ini entry back to the value it had when the worker script
- * finished booting (saved in keel_handle_request's first call). */
-static void
-restore_ini(const char *name, const char *value)
-{
-    /* Most requests change neither: altering max_execution_time re-arms
-     * the time limit, two setitimer() calls for nothing. */
-    const char *now = zend_ini_string(name, strlen(name), 0);
-    if (value != NULL && now != NULL && strcmp(now, value) == 0)
-        return;
-    zend_string *key = zend_string_init(name, strlen(name), 0);
-    if (value != NULL)
-        zend_alter_ini_entry_chars(key, value, strlen(value), PHP_INI_USER, PHP_INI_STAGE_RUNTIME);
-    else
-        zend_restore_ini_entry(key, PHP_INI_STAGE_RUNTIME);
-    zend_string_release(key);
 }
 
 /* PHP keeps a request's body (php://input, POST data) in a temp stream
@@ -186,10 +188,14 @@ request_shutdown(keel_worker_t *w)
     zend_end_try();
     if (body != NULL)
         close_request_body(body);
-    /* ignore_user_abort() and set_time_limit() in a request last that
-     * request only; what the script set while booting stays. */
-    restore_ini("ignore_user_abort", w->boot_ignore_user_abort);
-    restore_ini("max_execution_time", w->boot_max_execution_time);
+    /* ini_set(), set_time_limit(), ignore_user_abort() and the like in a
+     * request last that request only; what the script set while booting
+     * stays. */
+    zend_try
+    {
+        keel_request_ini_restore(w->boot_ini);
+    }
+    zend_end_try();
     zend_unset_timeout();
 }
 
@@ -258,10 +264,7 @@ PHP_FUNCTION(keel_handle_request)
     }
     if (!w->booted) {
         w->booted = true;
-        snprintf(w->boot_ignore_user_abort, sizeof(w->boot_ignore_user_abort), "%s",
-                 zend_ini_string("ignore_user_abort", sizeof("ignore_user_abort") - 1, 0));
-        snprintf(w->boot_max_execution_time, sizeof(w->boot_max_execution_time), "%s",
-                 zend_ini_string("max_execution_time", sizeof("max_execution_time") - 1, 0));
+        w->boot_ini = keel_request_ini_snapshot();
         if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
             RETURN_FALSE;
         /* Waiting is not running: no time limit ticks while idle. After a

@@ -291,6 +291,29 @@ def test_php_input_kept_past_its_request_stays_readable(wserver):
         assert fetch_json(wserver, "/auth", session=sess)["pid"] == pid
 
 
+def test_ini_changes_last_one_request_boot_settings_stay(wserver):
+    """As under PHP-FPM, ini_set() and set_include_path() in a request last
+    that request; what the worker script set while booting stays."""
+    with requests.Session() as sess:
+        before = fetch_json(wserver, "/ini-get", session=sess)
+        assert (before["precision"], before["include_path"]) == ("7", "/from-boot")
+        assert fetch_json(wserver, "/ini-set", session=sess)["precision"] == "3"
+        after = fetch_json(wserver, "/ini-get", session=sess)
+    assert after["pid"] == before["pid"]
+    assert after == before, after
+
+
+def test_last_error_does_not_reach_the_next_request(wserver):
+    """error_get_last() starts empty in each request: the previous
+    request's warning (here quoting its query) is not shown to the next."""
+    with requests.Session() as sess:
+        warned = fetch_json(wserver, "/warn?secret=hunter2", session=sess)
+        assert warned["last"] == "warned about hunter2"
+        nxt = fetch_json(wserver, "/last-error", session=sess)
+    assert nxt["pid"] == warned["pid"]
+    assert nxt["last"] is None, nxt
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -5,6 +5,10 @@ require __DIR__ . '/lib/App.php';
 
 $app = new App();
 $bootPid = getmypid();
+// Settings the worker script makes while booting last for the worker; the
+// same calls inside a request last that request (see /ini-*).
+ini_set('precision', '7');
+set_include_path('/from-boot');
 $bootServer = [
     'FRANKENPHP_WORKER' => $_SERVER['FRANKENPHP_WORKER'] ?? null,
     'SCRIPT_FILENAME' => $_SERVER['SCRIPT_FILENAME'] ?? null,
@@ -202,6 +206,32 @@ $handler = function () use ($app, $bootPid, $bootServer) {
                 unset($GLOBALS['kept_input']);
             }
             echo 'dropped';
+            break;
+
+        case '/ini-get':
+            json_out([
+                'pid' => getmypid(),
+                'precision' => ini_get('precision'),
+                'include_path' => get_include_path(),
+                'default_charset' => ini_get('default_charset'),
+            ]);
+            break;
+
+        case '/ini-set':
+            ini_set('precision', '3');
+            set_include_path('/from-request');
+            ini_set('default_charset', 'ISO-8859-1');
+            json_out(['pid' => getmypid(), 'precision' => ini_get('precision')]);
+            break;
+
+        case '/warn':
+            // The message carries this request's query string.
+            trigger_error('warned about ' . ($_GET['secret'] ?? ''), E_USER_WARNING);
+            json_out(['pid' => getmypid(), 'last' => error_get_last()['message'] ?? null]);
+            break;
+
+        case '/last-error':
+            json_out(['pid' => getmypid(), 'last' => error_get_last()]);
             break;
 
         case '/opcache':
