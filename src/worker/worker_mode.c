@@ -18,6 +18,7 @@
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
 #include "worker/request_ini.h"
+#include "worker/request_state.h"
 
 /* --- the per-request reset, inside the long-running script --- */
 
@@ -194,6 +195,7 @@ request_shutdown(keel_worker_t *w)
     zend_try
     {
         keel_request_ini_restore(w->boot_ini);
+        keel_request_state_restore(&w->boot_state);
     }
     zend_end_try();
     zend_unset_timeout();
@@ -265,6 +267,7 @@ PHP_FUNCTION(keel_handle_request)
     if (!w->booted) {
         w->booted = true;
         w->boot_ini = keel_request_ini_snapshot();
+        keel_request_state_snapshot(&w->boot_state);
         if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
             RETURN_FALSE;
         /* Waiting is not running: no time limit ticks while idle. After a

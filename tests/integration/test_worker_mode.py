@@ -314,6 +314,30 @@ def test_last_error_does_not_reach_the_next_request(wserver):
     assert nxt["last"] is None, nxt
 
 
+def test_process_state_a_request_changes_is_put_back(wserver, tmp_path):
+    """What PHP-FPM resets after every request does not reach the next
+    worker-mode request: putenv(), umask(), setlocale(), an mt_srand()
+    seed, and the stat cache (a file that changed shows its new size)."""
+    f = tmp_path / "sized.txt"
+    f.write_bytes(b"abc")
+    q = "?file=" + urllib.parse.quote(str(f), safe="/")
+    with requests.Session() as sess:
+        before = fetch_json(wserver, "/process-get", session=sess)
+        changed = fetch_json(wserver, "/process-set" + q, session=sess)
+        assert changed["size"] == 3
+        f.write_bytes(b"abcdefgh")
+        after = fetch_json(wserver, "/process-get" + q, session=sess)
+    assert after["pid"] == changed["pid"] == before["pid"]
+    assert after["env"] is False, after
+    assert before["umask"] == 0o027  # what the worker script set while booting
+    assert after["umask"] == 0o027, after
+    # PHP starts with LC_CTYPE=C.UTF-8, so the request's "C" is a change
+    assert before["locale"] != "C", before
+    assert after["locale"] == before["locale"], (before, after)
+    assert after["mt_rand"] != changed["seeded_next"], "the previous request's mt_srand() seed stayed"
+    assert after["size"] == 8, "the previous request's stat cache answered"
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -9,6 +9,7 @@ $bootPid = getmypid();
 // same calls inside a request last that request (see /ini-*).
 ini_set('precision', '7');
 set_include_path('/from-boot');
+umask(0027);
 $bootServer = [
     'FRANKENPHP_WORKER' => $_SERVER['FRANKENPHP_WORKER'] ?? null,
     'SCRIPT_FILENAME' => $_SERVER['SCRIPT_FILENAME'] ?? null,
@@ -232,6 +233,30 @@ $handler = function () use ($app, $bootPid, $bootServer) {
 
         case '/last-error':
             json_out(['pid' => getmypid(), 'last' => error_get_last()]);
+            break;
+
+        case '/process-set':
+            // State PHP-FPM resets after every request.
+            putenv('KEEL_FROM_REQUEST=yes');
+            umask(0);
+            setlocale(LC_ALL, 'C');
+            mt_srand(42);
+            mt_rand();
+            $next = mt_rand(); // what the next mt_rand() would give if the seed stayed
+            mt_srand(42);
+            mt_rand();
+            json_out(['pid' => getmypid(), 'size' => filesize($_GET['file']), 'seeded_next' => $next]);
+            break;
+
+        case '/process-get':
+            json_out([
+                'pid' => getmypid(),
+                'env' => getenv('KEEL_FROM_REQUEST'),
+                'umask' => umask(),
+                'locale' => setlocale(LC_ALL, '0'),
+                'mt_rand' => mt_rand(),
+                'size' => isset($_GET['file']) ? filesize($_GET['file']) : null,
+            ]);
             break;
 
         case '/opcache':

@@ -1,0 +1,87 @@
+#include "worker/request_state.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <main/php.h>
+#include <Zend/zend_operators.h>
+#include <ext/random/php_random.h>
+#include <ext/standard/basic_functions.h>
+#include <ext/standard/php_filestat.h>
+
+void
+keel_request_state_snapshot(keel_request_state_t *s)
+{
+    ALLOC_HASHTABLE(s->env_keys);
+    zend_hash_init(s->env_keys, 8, NULL, NULL, 0);
+    zend_string *name;
+    ZEND_HASH_FOREACH_STR_KEY(&BG(putenv_ht), name)
+    {
+        if (name != NULL)
+            zend_hash_add_empty_element(s->env_keys, name);
+    }
+    ZEND_HASH_FOREACH_END();
+    /* umask() has no read-only form: read it by setting it back. */
+    s->umask = umask(0);
+    umask(s->umask);
+    BG(umask) = -1; /* from here on, a change is a request's */
+    const char *loc = setlocale(LC_ALL, NULL);
+    s->locale = loc ? strdup(loc) : NULL;
+    s->ctype = BG(ctype_string) ? zend_string_copy(BG(ctype_string)) : NULL;
+    BG(locale_changed) = 0;
+}
+
+/* Variables a request set with putenv() get their earlier values back:
+ * deleting an entry of putenv_ht does that (its destructor). A variable the
+ * script had set while booting and a request set again keeps the
+ * request's value. */
+static void
+restore_env(const keel_request_state_t *s)
+{
+    HashTable *env = &BG(putenv_ht);
+    if (zend_hash_num_elements(env) == zend_hash_num_elements(s->env_keys))
+        return; /* no new names (the common case: none at all) */
+    zend_string *name;
+    uint32_t n = 0;
+    zend_string **gone = safe_emalloc(zend_hash_num_elements(env), sizeof(*gone), 0);
+    ZEND_HASH_FOREACH_STR_KEY(env, name)
+    {
+        if (name != NULL && !zend_hash_exists(s->env_keys, name))
+            gone[n++] = zend_string_copy(name);
+    }
+    ZEND_HASH_FOREACH_END();
+    for (uint32_t i = 0; i < n; i++) {
+        zend_hash_del(env, gone[i]);
+        zend_string_release(gone[i]);
+    }
+    efree(gone);
+}
+
+void
+keel_request_state_restore(keel_request_state_t *s)
+{
+    /* PHP remembers the last file it stat()ed; the file may change before
+     * the next request asks again. */
+    php_clear_stat_cache(0, NULL, 0);
+    restore_env(s);
+    if (BG(umask) != -1) {
+        umask(s->umask);
+        BG(umask) = -1;
+    }
+    if (BG(locale_changed)) {
+        if (s->locale != NULL)
+            setlocale(LC_ALL, s->locale);
+        zend_update_current_locale();
+        if (BG(ctype_string) != NULL)
+            zend_string_release(BG(ctype_string));
+        BG(ctype_string) = s->ctype ? zend_string_copy(s->ctype) : NULL;
+        BG(locale_changed) = 0;
+    }
+    /* As after each PHP-FPM request: the next mt_rand(), rand() or
+     * lcg_value() seeds itself afresh, so one request's mt_srand() does not
+     * make the next ones' numbers predictable. */
+    RANDOM_G(mt19937_seeded) = false;
+    RANDOM_G(combined_lcg_seeded) = false;
+}

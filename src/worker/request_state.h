@@ -1,0 +1,31 @@
+/*
+ * Process state that PHP's standard extensions reset after every request
+ * (their request shutdown or startup) and that worker mode, where requests
+ * run inside the worker script's one PHP request, would carry from one
+ * request to the next: the stat cache (a file changed between two requests
+ * would keep its old size), variables set with putenv(), the umask, the
+ * locale, and the seeding of mt_rand()/rand() and lcg_value(). As with ini
+ * settings (request_ini.h), what the worker script set while booting stays.
+ */
+#ifndef KEEL_WORKER_REQUEST_STATE_H
+#define KEEL_WORKER_REQUEST_STATE_H
+
+#include <sys/types.h>
+
+#include <Zend/zend_types.h>
+
+typedef struct {
+    HashTable *env_keys; /* names the script set with putenv() while booting */
+    mode_t umask;        /* the umask when booting ended */
+    char *locale;        /* setlocale(LC_ALL, NULL) when booting ended (malloc'd) */
+    zend_string *ctype;  /* PHP's own note of LC_CTYPE then */
+} keel_request_state_t;
+
+/* Notes the state the worker script left (when it first asks for a
+ * request). */
+void keel_request_state_snapshot(keel_request_state_t *s);
+
+/* After a request: puts the state back as noted. */
+void keel_request_state_restore(keel_request_state_t *s);
+
+#endif
