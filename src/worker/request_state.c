@@ -7,6 +7,7 @@
 
 #include <main/php.h>
 #include <Zend/zend_operators.h>
+#include <Zend/zend_stack.h>
 #include <ext/random/php_random.h>
 #include <ext/standard/basic_functions.h>
 #include <ext/standard/php_filestat.h>
@@ -31,6 +32,59 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->locale = loc ? strdup(loc) : NULL;
     s->ctype = BG(ctype_string) ? zend_string_copy(BG(ctype_string)) : NULL;
     BG(locale_changed) = 0;
+    ZVAL_COPY(&s->error_handler, &EG(user_error_handler));
+    s->error_handler_reporting = EG(user_error_handler_error_reporting);
+    s->error_handlers_below = zend_stack_count(&EG(user_error_handlers));
+    ZVAL_COPY(&s->exception_handler, &EG(user_exception_handler));
+    s->exception_handlers_below = zend_stack_count(&EG(user_exception_handlers));
+}
+
+static bool
+same_handler(zval *a, zval *b)
+{
+    if (Z_TYPE_P(a) == IS_UNDEF || Z_TYPE_P(b) == IS_UNDEF)
+        return Z_TYPE_P(a) == Z_TYPE_P(b);
+    return zend_is_identical(a, b);
+}
+
+/* Puts `boot` in *current unless it is there already. */
+static void
+set_handler(zval *current, zval *boot)
+{
+    if (same_handler(current, boot))
+        return;
+    zval old;
+    ZVAL_COPY_VALUE(&old, current);
+    ZVAL_COPY(current, boot);
+    zval_ptr_dtor(&old);
+}
+
+/* Handlers a request pushed are popped as restore_error_handler() and
+ * restore_exception_handler() pop them; the one in force is then the
+ * script's own. (A request that popped the script's handlers cannot get
+ * those below the one in force back.) */
+static void
+restore_handlers(keel_request_state_t *s)
+{
+    while (zend_stack_count(&EG(user_error_handlers)) > s->error_handlers_below) {
+        zval old;
+        ZVAL_COPY_VALUE(&old, &EG(user_error_handler));
+        EG(user_error_handler_error_reporting) = zend_stack_int_top(&EG(user_error_handlers_error_reporting));
+        zend_stack_del_top(&EG(user_error_handlers_error_reporting));
+        ZVAL_COPY_VALUE(&EG(user_error_handler), (zval *)zend_stack_top(&EG(user_error_handlers)));
+        zend_stack_del_top(&EG(user_error_handlers));
+        zval_ptr_dtor(&old);
+    }
+    set_handler(&EG(user_error_handler), &s->error_handler);
+    EG(user_error_handler_error_reporting) = s->error_handler_reporting;
+    while (zend_stack_count(&EG(user_exception_handlers)) > s->exception_handlers_below) {
+        zval old;
+        ZVAL_COPY_VALUE(&old, &EG(user_exception_handler));
+        ZVAL_COPY_VALUE(&EG(user_exception_handler), (zval *)zend_stack_top(&EG(user_exception_handlers)));
+        zend_stack_del_top(&EG(user_exception_handlers));
+        zval_ptr_dtor(&old);
+    }
+    set_handler(&EG(user_exception_handler), &s->exception_handler);
 }
 
 /* Variables a request set with putenv() get their earlier values back:
@@ -79,6 +133,7 @@ keel_request_state_restore(keel_request_state_t *s)
         BG(ctype_string) = s->ctype ? zend_string_copy(s->ctype) : NULL;
         BG(locale_changed) = 0;
     }
+    restore_handlers(s);
     /* As after each PHP-FPM request: the next mt_rand(), rand() or
      * lcg_value() seeds itself afresh, so one request's mt_srand() does not
      * make the next ones' numbers predictable. */

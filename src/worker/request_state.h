@@ -6,6 +6,9 @@
  * would keep its old size), variables set with putenv(), the umask, the
  * locale, and the seeding of mt_rand()/rand() and lcg_value(). As with ini
  * settings (request_ini.h), what the worker script set while booting stays.
+ * Error and exception handlers a request installed (set_error_handler(),
+ * set_exception_handler()) go too, as the engine drops them after each
+ * PHP-FPM request.
  */
 #ifndef KEEL_WORKER_REQUEST_STATE_H
 #define KEEL_WORKER_REQUEST_STATE_H
@@ -19,6 +22,12 @@ typedef struct {
     mode_t umask;        /* the umask when booting ended */
     char *locale;        /* setlocale(LC_ALL, NULL) when booting ended (malloc'd) */
     zend_string *ctype;  /* PHP's own note of LC_CTYPE then */
+    /* the error and exception handlers then, and how many lay below them */
+    zval error_handler;
+    int error_handler_reporting;
+    int error_handlers_below;
+    zval exception_handler;
+    int exception_handlers_below;
 } keel_request_state_t;
 
 /* Notes the state the worker script left (when it first asks for a

@@ -338,6 +338,18 @@ def test_process_state_a_request_changes_is_put_back(wserver, tmp_path):
     assert after["size"] == 8, "the previous request's stat cache answered"
 
 
+def test_handlers_a_request_installs_end_with_it(keel):
+    """set_error_handler()/set_exception_handler() inside the callable last
+    that request, as under PHP-FPM; the worker script's own handler stays."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        assert fetch(s, "/probe", session=sess).text == "boot-handler:probe\nexception-handler:none\n"
+        assert fetch(s, "/install", session=sess).text == "nested-request-handler:during install\n"
+        for _ in range(2):
+            r = fetch(s, "/probe", session=sess)
+            assert r.text == "boot-handler:probe\nexception-handler:none\n", r.text
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")
