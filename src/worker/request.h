@@ -51,14 +51,15 @@ struct keel_worker_s {
     uint64_t request_limit; /* --max-requests for this worker (0: none): past it, it takes no more */
     /* worker mode */
     bool worker_mode;
-    bool booted;                     /* keel_handle_request() has been reached */
-    keel_request_t boot;             /* context of the worker script itself */
-    keel_request_t *current;         /* the request the callable is serving, or NULL */
-    bool closing;                    /* it will exit after this request: REQ_DONE says so */
-    bool opcache_reset_requested;    /* the script called opcache_reset(): REQ_DONE says so */
-    uint64_t opcache_reported_ms;    /* when OPcache figures were last sent */
-    struct _zend_array *boot_ini;    /* ini entries the script changed while booting (request_ini.h) */
-    keel_request_state_t boot_state; /* process state when booting ended (request_state.h) */
+    bool booted;                      /* keel_handle_request() has been reached */
+    keel_request_t boot;              /* context of the worker script itself */
+    keel_request_t *current;          /* the request the callable is serving, or NULL */
+    bool closing;                     /* it will exit after this request: REQ_DONE says so */
+    bool opcache_reset_requested;     /* the script called opcache_reset(): REQ_DONE says so */
+    uint64_t opcache_reported_ms;     /* when OPcache figures were last sent */
+    struct _zend_array *boot_ini;     /* ini entries the script changed while booting (request_ini.h) */
+    keel_request_state_t boot_state;  /* process state when booting ended (request_state.h) */
+    uint64_t boot_shutdown_functions; /* register_shutdown_function() entries from index on are a request's */
 };
 
 /* Looks up a parameter by name; NULL when absent. */

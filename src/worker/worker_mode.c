@@ -11,6 +11,7 @@
 #include <Zend/zend_exceptions.h>
 #include <Zend/zend_ini.h>
 #include <ext/session/php_session.h>
+#include <ext/standard/basic_functions.h>
 #include <ext/spl/spl_exceptions.h>
 
 #include "common/log.h"
@@ -160,12 +161,77 @@ close_request_body(php_stream *body)
         php_stream_close(body);
 }
 
+/* Functions the callable registered with register_shutdown_function() run
+ * after its request, as PHP-FPM runs them after each request (their output
+ * still reaches this client); the worker script's own run when the worker
+ * ends. Left to the worker's end, they would pile up, one or more per
+ * request. An uncaught exception, a fatal error or exit() in one ends the
+ * worker after this request, as in the callable itself. */
+/* The first entry the request registered, or false. */
+static bool
+next_request_shutdown_function(const keel_worker_t *w, zend_ulong *first)
+{
+    zend_ulong index;
+    ZEND_HASH_FOREACH_NUM_KEY(BG(user_shutdown_function_names), index)
+    {
+        if (index >= w->boot_shutdown_functions) {
+            *first = index;
+            return true;
+        }
+    }
+    ZEND_HASH_FOREACH_END();
+    return false;
+}
+
+/* Returns false when the function failed or called exit(). */
+static bool
+call_shutdown_function(php_shutdown_function_entry *entry)
+{
+    bool ok = true;
+    zend_try
+    {
+        zval retval;
+        ZVAL_UNDEF(&retval);
+        entry->fci.retval = &retval;
+        zend_call_function(&entry->fci, &entry->fci_cache);
+        zval_ptr_dtor(&retval);
+        if (EG(exception) != NULL) {
+            if (zend_is_unwind_exit(EG(exception)) || zend_is_graceful_exit(EG(exception))) {
+                zend_clear_exception();
+                ok = false;
+            } else {
+                zend_exception_error(EG(exception), E_ERROR); /* reports it and bails out */
+            }
+        }
+    }
+    zend_catch
+    {
+        ok = false;
+    }
+    zend_end_try();
+    return ok;
+}
+
+static void
+run_request_shutdown_functions(keel_worker_t *w)
+{
+    zend_ulong first;
+    while (!w->closing && BG(user_shutdown_function_names) != NULL && next_request_shutdown_function(w, &first)) {
+        if (!call_shutdown_function(zend_hash_index_find_ptr(BG(user_shutdown_function_names), first)))
+            w->closing = true;
+        /* It may have registered more; the table may have moved. */
+        if (BG(user_shutdown_function_names) != NULL)
+            zend_hash_index_del(BG(user_shutdown_function_names), first);
+    }
+}
+
 /* php_request_shutdown()'s per-request part: flush output and headers,
  * close the session, delete uploaded files, reset what the request
  * changed about the connection. */
 static void
 request_shutdown(keel_worker_t *w)
 {
+    run_request_shutdown_functions(w);
     zend_try
     {
         php_output_end_all();
@@ -268,6 +334,8 @@ PHP_FUNCTION(keel_handle_request)
         w->booted = true;
         w->boot_ini = keel_request_ini_snapshot();
         keel_request_state_snapshot(&w->boot_state);
+        w->boot_shutdown_functions =
+            BG(user_shutdown_function_names) ? BG(user_shutdown_function_names)->nNextFreeElement : 0;
         if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
             RETURN_FALSE;
         /* Waiting is not running: no time limit ticks while idle. After a
@@ -310,6 +378,10 @@ PHP_FUNCTION(keel_handle_request)
     request_shutdown(w);
     back_to_boot_context(w);
     if (complete(w, req, &stats) != 0)
+        RETURN_FALSE;
+    /* A shutdown function failed or called exit(): REQ_DONE said the worker
+     * ends, so it takes nothing more and its script ends now. */
+    if (w->closing)
         RETURN_FALSE;
     RETURN_TRUE;
 }

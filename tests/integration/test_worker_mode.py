@@ -350,6 +350,31 @@ def test_handlers_a_request_installs_end_with_it(keel):
             assert r.text == "boot-handler:probe\nexception-handler:none\n", r.text
 
 
+def test_shutdown_functions_a_request_registers_run_after_it(keel, tmp_path, monkeypatch):
+    """register_shutdown_function() inside the callable runs after that
+    request (its output still reaches the client), as under PHP-FPM, not
+    when the worker ends; the worker script's own waits for the worker's
+    end. One that calls exit() ends the worker after its request."""
+    log = tmp_path / "shutdown.log"
+    monkeypatch.setenv("KEEL_TEST_SHUTDOWN_LOG", str(log))  # the script's own writes "boot"
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    q = "?log=" + urllib.parse.quote(str(log), safe="/")
+    with requests.Session() as sess:
+        pid = fetch(s, "/pid", session=sess).text
+        for i in range(3):
+            r = fetch(s, "/register" + q, session=sess)
+            assert r.text == "registered\nfrom-shutdown-function\n", r.text
+            assert log.read_text() == "request\n" * (i + 1)
+        assert fetch(s, "/pid", session=sess).text == pid
+        exiting = fetch(s, "/register-exit", session=sess)
+        assert exiting.status_code == 200 and exiting.text == pid
+        assert poll_until(lambda: (t := fetch(s, "/pid").text) != pid and t, EXIT_TIMEOUT,
+                          what="a new worker after exit() in a shutdown function")
+    # the exited worker ran the script's own shutdown function, once, at its end
+    poll_until(lambda: log.read_text().endswith("boot\n"), EXIT_TIMEOUT, what="the boot shutdown function")
+    assert log.read_text() == "request\n" * 3 + "boot\n"
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

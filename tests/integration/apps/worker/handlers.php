@@ -5,6 +5,13 @@ set_error_handler(function (int $no, string $msg): bool {
     echo "boot-handler:", $msg, "\n";
     return true;
 });
+// Runs when the worker ends, not after each request.
+register_shutdown_function(function () {
+    $log = getenv('KEEL_TEST_SHUTDOWN_LOG');
+    if ($log !== false) {
+        file_put_contents($log, "boot\n", FILE_APPEND);
+    }
+});
 
 $handler = function () {
     switch (parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH)) {
@@ -20,6 +27,25 @@ $handler = function () {
             set_exception_handler(function (Throwable $e): void {
             });
             trigger_error('during install', E_USER_NOTICE);
+            break;
+        case '/register':
+            // Runs after this request, as under PHP-FPM, and may still write
+            // to this request's client.
+            $log = $_GET['log'];
+            register_shutdown_function(function () use ($log) {
+                file_put_contents($log, "request\n", FILE_APPEND);
+                echo "from-shutdown-function\n";
+            });
+            echo "registered\n";
+            break;
+        case '/register-exit':
+            register_shutdown_function(function () {
+                exit();
+            });
+            echo "pid:", getmypid(), "\n";
+            break;
+        case '/pid':
+            echo "pid:", getmypid(), "\n";
             break;
         case '/probe':
             trigger_error('probe', E_USER_NOTICE);
