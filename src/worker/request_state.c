@@ -8,9 +8,19 @@
 #include <main/php.h>
 #include <Zend/zend_operators.h>
 #include <Zend/zend_stack.h>
+#include <ext/date/php_date.h>
 #include <ext/random/php_random.h>
 #include <ext/standard/basic_functions.h>
 #include <ext/standard/php_filestat.h>
+
+/* The date extension's globals: PHP does not export them by name, but the
+ * module entry carries their address (non-thread-safe builds). */
+static zend_date_globals *
+date_globals_of_module(void)
+{
+    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "date", sizeof("date") - 1);
+    return m != NULL && m->globals_size == sizeof(zend_date_globals) ? m->globals_ptr : NULL;
+}
 
 void
 keel_request_state_snapshot(keel_request_state_t *s)
@@ -37,6 +47,25 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->error_handlers_below = zend_stack_count(&EG(user_error_handlers));
     ZVAL_COPY(&s->exception_handler, &EG(user_exception_handler));
     s->exception_handlers_below = zend_stack_count(&EG(user_exception_handlers));
+    s->date = date_globals_of_module();
+    s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
+}
+
+/* The zone date_default_timezone_set() chose; NULL means date.timezone.
+ * Only the string is replaced: the extension's cache of parsed zones stays,
+ * since DateTime objects the script kept may point into it. */
+static void
+restore_timezone(const keel_request_state_t *s)
+{
+    zend_date_globals *date = s->date;
+    if (date == NULL)
+        return;
+    if (date->timezone == s->timezone ||
+        (date->timezone != NULL && s->timezone != NULL && strcmp(date->timezone, s->timezone) == 0))
+        return;
+    if (date->timezone != NULL)
+        efree(date->timezone);
+    date->timezone = s->timezone != NULL ? estrdup(s->timezone) : NULL;
 }
 
 static bool
@@ -134,6 +163,7 @@ keel_request_state_restore(keel_request_state_t *s)
         BG(locale_changed) = 0;
     }
     restore_handlers(s);
+    restore_timezone(s);
     /* As after each PHP-FPM request: the next mt_rand(), rand() or
      * lcg_value() seeds itself afresh, so one request's mt_srand() does not
      * make the next ones' numbers predictable. */

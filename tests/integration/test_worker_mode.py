@@ -375,6 +375,19 @@ def test_shutdown_functions_a_request_registers_run_after_it(keel, tmp_path, mon
     assert log.read_text() == "request\n" * 3 + "boot\n"
 
 
+def test_time_zone_a_request_sets_ends_with_it(keel):
+    """date_default_timezone_set() in a request (a user's own zone) does not
+    reach the next request; the worker script's zone, and a date it kept,
+    stay."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    boot = "Europe/Paris 2021-06-01T12:00:00+02:00 CEST\n"
+    with requests.Session() as sess:
+        assert fetch(s, "/tz-get", session=sess).text == boot
+        for _ in range(2):
+            assert fetch(s, "/tz-set", session=sess).text == "Asia/Tokyo\n"
+            assert fetch(s, "/tz-get", session=sess).text == boot
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -5,6 +5,10 @@ set_error_handler(function (int $no, string $msg): bool {
     echo "boot-handler:", $msg, "\n";
     return true;
 });
+// The worker's time zone, and a date kept across requests.
+date_default_timezone_set('Europe/Paris');
+$bootDate = new DateTimeImmutable('2021-06-01 12:00');
+
 // Runs when the worker ends, not after each request.
 register_shutdown_function(function () {
     $log = getenv('KEEL_TEST_SHUTDOWN_LOG');
@@ -13,7 +17,7 @@ register_shutdown_function(function () {
     }
 });
 
-$handler = function () {
+$handler = function () use ($bootDate) {
     switch (parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH)) {
         case '/install':
             set_error_handler(function (int $no, string $msg): bool {
@@ -43,6 +47,14 @@ $handler = function () {
                 exit();
             });
             echo "pid:", getmypid(), "\n";
+            break;
+        case '/tz-set':
+            // a user's own zone, for this request only
+            date_default_timezone_set('Asia/Tokyo');
+            echo date_default_timezone_get(), "\n";
+            break;
+        case '/tz-get':
+            echo date_default_timezone_get(), " ", $bootDate->format('c T'), "\n";
             break;
         case '/pid':
             echo "pid:", getmypid(), "\n";
