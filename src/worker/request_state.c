@@ -1,6 +1,7 @@
 #include "worker/request_state.h"
 
 #include <locale.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,12 @@
 #include <Zend/zend_operators.h>
 #include <Zend/zend_stack.h>
 #include <ext/date/php_date.h>
+/* mbstring's header has an inline function that compares signed with
+ * unsigned; it is PHP's code, not keel's. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <ext/mbstring/mbstring.h>
+#pragma GCC diagnostic pop
 #include <ext/random/php_random.h>
 #include <ext/standard/basic_functions.h>
 #include <ext/standard/php_filestat.h>
@@ -20,6 +27,18 @@ date_globals_of_module(void)
 {
     zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "date", sizeof("date") - 1);
     return m != NULL && m->globals_size == sizeof(zend_date_globals) ? m->globals_ptr : NULL;
+}
+
+/* mbstring's globals, the same way; NULL when it is not loaded. Their tail
+ * depends on whether the extension was built with its regex functions
+ * (Debian's is, PHP's own configuration header says not), so the check is
+ * that they hold the leading part, where the fields keel uses are. */
+static zend_mbstring_globals *
+mbstring_globals_of_module(void)
+{
+    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "mbstring", sizeof("mbstring") - 1);
+    size_t prefix = offsetof(zend_mbstring_globals, http_output_conv_mimetypes) + sizeof(void *);
+    return m != NULL && m->globals_size >= prefix ? m->globals_ptr : NULL;
 }
 
 void
@@ -47,6 +66,13 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->error_handlers_below = zend_stack_count(&EG(user_error_handlers));
     ZVAL_COPY(&s->exception_handler, &EG(user_exception_handler));
     s->exception_handlers_below = zend_stack_count(&EG(user_exception_handlers));
+    s->mb = mbstring_globals_of_module();
+    if (s->mb != NULL) {
+        s->mb_internal = s->mb->current_internal_encoding;
+        s->mb_http_output = s->mb->current_http_output_encoding;
+        s->mb_illegal_mode = s->mb->current_filter_illegal_mode;
+        s->mb_illegal_char = s->mb->current_filter_illegal_substchar;
+    }
     s->date = date_globals_of_module();
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
 }
@@ -164,6 +190,13 @@ keel_request_state_restore(keel_request_state_t *s)
     }
     restore_handlers(s);
     restore_timezone(s);
+    if (s->mb != NULL) {
+        /* encodings are static descriptions: only pointers change */
+        s->mb->current_internal_encoding = s->mb_internal;
+        s->mb->current_http_output_encoding = s->mb_http_output;
+        s->mb->current_filter_illegal_mode = s->mb_illegal_mode;
+        s->mb->current_filter_illegal_substchar = s->mb_illegal_char;
+    }
     /* As after each PHP-FPM request: the next mt_rand(), rand() or
      * lcg_value() seeds itself afresh, so one request's mt_srand() does not
      * make the next ones' numbers predictable. */

@@ -6,8 +6,9 @@
  * would keep its old size), variables set with putenv(), the umask, the
  * locale, and the seeding of mt_rand()/rand() and lcg_value(). As with ini
  * settings (request_ini.h), what the worker script set while booting stays.
- * So does the zone set with date_default_timezone_set() (a user's time
- * zone set per request would reach the next user's request).
+ * So do the zone set with date_default_timezone_set() (a user's time
+ * zone set per request would reach the next user's request) and mbstring's
+ * mb_internal_encoding(), mb_http_output() and mb_substitute_character().
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
  * PHP-FPM request.
@@ -30,8 +31,11 @@ typedef struct {
     int error_handlers_below;
     zval exception_handler;
     int exception_handlers_below;
-    struct _zend_date_globals *date; /* the date extension's globals, if found */
-    char *timezone;                  /* date_default_timezone_set() while booting, or NULL (emalloc'd) */
+    struct _zend_date_globals *date;          /* the date extension's globals, if found */
+    struct _zend_mbstring_globals *mb;        /* mbstring's, if loaded */
+    const void *mb_internal, *mb_http_output; /* mb_internal_encoding(), mb_http_output() */
+    int mb_illegal_mode, mb_illegal_char;     /* mb_substitute_character() */
+    char *timezone;                           /* date_default_timezone_set() while booting, or NULL (emalloc'd) */
 } keel_request_state_t;
 
 /* Notes the state the worker script left (when it first asks for a

@@ -388,6 +388,16 @@ def test_time_zone_a_request_sets_ends_with_it(keel):
             assert fetch(s, "/tz-get", session=sess).text == boot
 
 
+def test_mbstring_settings_a_request_makes_end_with_it(keel):
+    """mb_internal_encoding() and mb_substitute_character() in a request
+    last that request; the worker script's settings stay."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        assert fetch(s, "/mb-get", session=sess).text == "ISO-8859-1 63\n"
+        assert fetch(s, "/mb-set", session=sess).text == "UTF-16\n"
+        assert fetch(s, "/mb-get", session=sess).text == "ISO-8859-1 63\n"
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

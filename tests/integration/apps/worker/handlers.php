@@ -7,6 +7,8 @@ set_error_handler(function (int $no, string $msg): bool {
 });
 // The worker's time zone, and a date kept across requests.
 date_default_timezone_set('Europe/Paris');
+mb_internal_encoding('ISO-8859-1');
+mb_substitute_character(0x3F);
 $bootDate = new DateTimeImmutable('2021-06-01 12:00');
 
 // Runs when the worker ends, not after each request.
@@ -55,6 +57,14 @@ $handler = function () use ($bootDate) {
             break;
         case '/tz-get':
             echo date_default_timezone_get(), " ", $bootDate->format('c T'), "\n";
+            break;
+        case '/mb-set':
+            mb_internal_encoding('UTF-16');
+            mb_substitute_character('none');
+            echo mb_internal_encoding(), "\n";
+            break;
+        case '/mb-get':
+            echo mb_internal_encoding(), " ", mb_substitute_character(), "\n";
             break;
         case '/pid':
             echo "pid:", getmypid(), "\n";
