@@ -20,6 +20,8 @@
 #include <ext/standard/basic_functions.h>
 #include <ext/standard/php_filestat.h>
 
+#include "common/log.h"
+
 /* The date extension's globals: PHP does not export them by name, but the
  * module entry carries their address (non-thread-safe builds). */
 static zend_date_globals *
@@ -180,8 +182,8 @@ keel_request_state_restore(keel_request_state_t *s)
         BG(umask) = -1;
     }
     if (BG(locale_changed)) {
-        if (s->locale != NULL)
-            setlocale(LC_ALL, s->locale);
+        if (s->locale != NULL && setlocale(LC_ALL, s->locale) == NULL)
+            keel_warn("cannot set the locale back to %s", s->locale);
         zend_update_current_locale();
         if (BG(ctype_string) != NULL)
             zend_string_release(BG(ctype_string));
