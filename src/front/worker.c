@@ -184,17 +184,16 @@ keel_worker_dismiss(keel_front_worker_t *w)
         keel_worker_close(w);
         return;
     }
-    /* A free worker may be taking a request from the queue right now.
-     * Half-close its socket: it reads end-of-stream and exits, but what it
-     * took, it finishes and answers; the front closes when it has gone. */
+    /* A free worker may be taking a request from the queue right now. Tell
+     * it to go: it reads DISMISS and exits, but what it took, it finishes
+     * and answers; the front closes when it has gone. The socket stays
+     * open both ways, because a request it took may still need its body
+     * (a half-close here lost such requests under reloads). */
     if (h2o_linklist_is_linked(&w->idle_link))
         h2o_linklist_unlink(&w->idle_link);
-    if (shutdown(h2o_socket_get_fd(w->sock), SHUT_WR) != 0) {
-        keel_warn("worker %u: shutdown: %s", w->id, strerror(errno));
-        keel_worker_close(w);
-        return;
-    }
     w->state = KEEL_WORKER_LEAVING;
+    keel_worker_send(w, KEEL_IPC_DISMISS, 0, 0, NULL, 0, NULL, 0);
+    keel_worker_flush(w);
 }
 
 /* Forgets a worker once it is closed and reaped, and lets its generation
@@ -542,18 +541,21 @@ static void
 on_worker_read(h2o_socket_t *sock, const char *err)
 {
     keel_front_worker_t *w = sock->data;
-    if (err != NULL) {
-        worker_lost(w, err, 502);
-        return;
-    }
+    /* An error can come with the last frames the worker wrote, read in the
+     * same turn: a worker that exits with a frame of ours unread (an ABORT
+     * for an earlier request, say) resets its socket after its answer.
+     * The frames are handled first, so that answer is not lost. */
     for (;;) {
         keel_ipc_header_t hdr;
         const uint8_t *payload;
         size_t size;
         keel_ipc_result_t r =
             keel_ipc_frame_decode((uint8_t *)sock->input->bytes, sock->input->size, &hdr, &payload, &size);
-        if (r == KEEL_IPC_NEED_MORE)
+        if (r == KEEL_IPC_NEED_MORE) {
+            if (err != NULL)
+                worker_lost(w, err, 502);
             return;
+        }
         if (r == KEEL_IPC_MALFORMED) {
             worker_lost(w, "malformed frame", 502);
             return;

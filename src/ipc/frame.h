@@ -34,6 +34,7 @@
     X(REQ_BODY, 2, "front->worker: a piece of the request body")                                                       \
     X(REQ_END, 3, "front->worker: request body complete")                                                              \
     X(ABORT, 4, "front->worker: the client went away")                                                                 \
+    X(DISMISS, 5, "front->worker: take nothing more from the queue; exit once what was taken is answered")             \
     X(RESP_HEAD, 16, "worker->front: status and response headers")                                                     \
     X(RESP_BODY, 17, "worker->front: a piece of the response body")                                                    \
     X(RESP_END, 18, "worker->front: the response is complete; the script may still run")                               \

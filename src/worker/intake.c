@@ -64,7 +64,12 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
                 return -1;
             if (hdr->type == KEEL_IPC_REQUEST)
                 return 0;
+            if (hdr->type == KEEL_IPC_DISMISS)
+                w->dismissed = true;
         }
+        /* Let go, with nothing taken: time to go. */
+        if (w->dismissed)
+            return -1;
         /* Its own socket only: part of a frame is buffered (the rest is on
          * its way, and queue messages must not be mixed into it), or it
          * served its --max-requests or is being let go (it takes nothing
@@ -75,6 +80,8 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
                 return -1;
             if (hdr->type == KEEL_IPC_REQUEST)
                 return 0;
+            if (hdr->type == KEEL_IPC_DISMISS)
+                w->dismissed = true;
             continue;
         }
         /* A request already waiting: take it without a wait (the common

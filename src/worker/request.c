@@ -81,6 +81,11 @@ next_body_frame(keel_request_t *req)
     for (;;) {
         if (keel_channel_read(&req->worker->ch, &hdr, &payload) != 0)
             return -1;
+        if (hdr.type == KEEL_IPC_DISMISS) {
+            /* let go while it serves: it answers this request first */
+            req->worker->dismissed = true;
+            continue;
+        }
         if (hdr.stream != req->stream)
             continue; /* a late ABORT for an earlier request */
         switch (hdr.type) {
@@ -152,6 +157,8 @@ check_abort(keel_request_t *req)
             break;
         if (hdr.type == KEEL_IPC_ABORT && hdr.stream == req->stream)
             req->client_gone = true;
+        else if (hdr.type == KEEL_IPC_DISMISS)
+            req->worker->dismissed = true;
     }
     if (r < 0)
         req->client_gone = true;

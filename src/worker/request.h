@@ -48,6 +48,7 @@ struct keel_worker_s {
     int epoll_fd;           /* waits on ch.fd and queue_fd */
     uint32_t *claim;        /* its claim slot, shared with the front */
     const uint32_t *leave;  /* set by the front when it lets this worker go */
+    bool dismissed;         /* the front sent DISMISS: exit once idle */
     uint64_t request_limit; /* --max-requests for this worker (0: none): past it, it takes no more */
     /* worker mode */
     bool worker_mode;

@@ -31,7 +31,7 @@ test_type_names(void **state)
     } known[] = {
         {1, "REQUEST"},      {2, "REQ_BODY"},      {3, "REQ_END"},        {4, "ABORT"},  {16, "RESP_HEAD"},
         {17, "RESP_BODY"},   {18, "RESP_END"},     {19, "REQ_DONE"},      {32, "SPAWN"}, {33, "WORKER_UP"},
-        {34, "WORKER_EXIT"}, {35, "ZYGOTE_READY"}, {36, "ZYGOTE_FAILED"}, {23, "CLAIM"},
+        {34, "WORKER_EXIT"}, {35, "ZYGOTE_READY"}, {36, "ZYGOTE_FAILED"}, {23, "CLAIM"}, {5, "DISMISS"},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         const char *name = keel_ipc_type_name(known[i].num);
@@ -50,14 +50,14 @@ static void
 test_unknown_type_names(void **state)
 {
     (void)state;
-    const unsigned unknown[] = {0, 5, 15, 24, 31, 39, 64, 255, 256, 256 + 1, 256 + 16, 0xffffffffu};
+    const unsigned unknown[] = {0, 6, 15, 24, 31, 39, 64, 255, 256, 256 + 1, 256 + 16, 0xffffffffu};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         assert_null(keel_ipc_type_name(unknown[i]));
     /* Every number a byte can hold is either named or NULL; count the named ones. */
     int named = 0;
     for (unsigned t = 0; t < 256; t++)
         named += keel_ipc_type_name(t) != NULL;
-    assert_int_equal(named, 19);
+    assert_int_equal(named, 20);
 }
 
 static void
@@ -236,7 +236,7 @@ static void
 test_unknown_type_malformed(void **state)
 {
     (void)state;
-    const uint8_t bad_types[] = {0, 5, 15, 24, 31, 39, 0x80, 0xff};
+    const uint8_t bad_types[] = {0, 6, 15, 24, 31, 39, 0x80, 0xff};
     for (size_t i = 0; i < sizeof(bad_types); i++) {
         uint8_t buf[KEEL_IPC_HEADER_SIZE] = {0};
         buf[0] = bad_types[i];
