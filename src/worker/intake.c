@@ -52,6 +52,19 @@ take(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **payload)
     return 1;
 }
 
+/* Reads one frame from its own socket. Returns 1 for a REQUEST, 0 for any
+ * other frame (a DISMISS is noted; a late ABORT needs nothing), -1 when the
+ * front is gone. */
+static int
+read_own(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **payload)
+{
+    if (keel_channel_read(&w->ch, hdr, payload) != 0)
+        return -1;
+    if (hdr->type == KEEL_IPC_DISMISS)
+        w->dismissed = true;
+    return hdr->type == KEEL_IPC_REQUEST;
+}
+
 int
 keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **payload)
 {
@@ -60,12 +73,9 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
         /* Frames already read from its own socket: a direct REQUEST, or
          * late news (ABORT) about a finished request. */
         while (keel_channel_has_frame(ch)) {
-            if (keel_channel_read(ch, hdr, payload) != 0)
-                return -1;
-            if (hdr->type == KEEL_IPC_REQUEST)
-                return 0;
-            if (hdr->type == KEEL_IPC_DISMISS)
-                w->dismissed = true;
+            int r = read_own(w, hdr, payload);
+            if (r != 0)
+                return r > 0 ? 0 : -1;
         }
         /* Let go, with nothing taken: time to go. */
         if (w->dismissed)
@@ -76,12 +86,9 @@ keel_intake_next(keel_worker_t *w, keel_ipc_header_t *hdr, const uint8_t **paylo
          * more from the queue and waits for the front to close its socket). */
         if (keel_channel_has_partial(ch) || (w->request_limit != 0 && w->requests >= w->request_limit) ||
             __atomic_load_n(w->leave, __ATOMIC_ACQUIRE) != 0) {
-            if (keel_channel_read(ch, hdr, payload) != 0)
-                return -1;
-            if (hdr->type == KEEL_IPC_REQUEST)
-                return 0;
-            if (hdr->type == KEEL_IPC_DISMISS)
-                w->dismissed = true;
+            int r = read_own(w, hdr, payload);
+            if (r != 0)
+                return r > 0 ? 0 : -1;
             continue;
         }
         /* A request already waiting: take it without a wait (the common

@@ -67,8 +67,6 @@ cycle_modules(int startup)
     }
 }
 
-/* php_request_startup()'s per-request part, without re-activating the
- * engine the script is running in. */
 /* error_get_last() starts empty in every request, as under PHP-FPM: the
  * previous request's error (its message may quote that request's data)
  * is not the next one's. */
@@ -87,6 +85,8 @@ clear_last_error(void)
     }
 }
 
+/* php_request_startup()'s per-request part, without re-activating the
+ * engine the script is running in. */
 static void
 request_startup(void)
 {
@@ -161,12 +161,6 @@ close_request_body(php_stream *body)
         php_stream_close(body);
 }
 
-/* Functions the callable registered with register_shutdown_function() run
- * after its request, as PHP-FPM runs them after each request (their output
- * still reaches this client); the worker script's own run when the worker
- * ends. Left to the worker's end, they would pile up, one or more per
- * request. An uncaught exception, a fatal error or exit() in one ends the
- * worker after this request, as in the callable itself. */
 /* The first entry the request registered, or false. */
 static bool
 next_request_shutdown_function(const keel_worker_t *w, zend_ulong *first)
@@ -212,6 +206,12 @@ call_shutdown_function(php_shutdown_function_entry *entry)
     return ok;
 }
 
+/* Functions the callable registered with register_shutdown_function() run
+ * after its request, as PHP-FPM runs them after each request (their output
+ * still reaches this client); the worker script's own run when the worker
+ * ends. Left to the worker's end, they would pile up, one or more per
+ * request. An uncaught exception, a fatal error or exit() in one ends the
+ * worker after this request, as in the callable itself. */
 static void
 run_request_shutdown_functions(keel_worker_t *w)
 {
