@@ -292,6 +292,13 @@ keel_worker_exited(keel_front_worker_t *w, int status)
     if (w->sock != NULL && !w->reading_paused)
         drain_socket(w);
     w->exited = true;
+    /* A request it took from the queue and died on before any frame of it
+     * reached the front: bind it now, so the log below names it. */
+    if (w->state != KEEL_WORKER_GONE && w->req == NULL) {
+        keel_php_request_t *taken = keel_handoff_claimed_by(w);
+        if (taken != NULL)
+            keel_handoff_bind(taken, w);
+    }
     if (f->state < KEEL_FRONT_STOPPING && !w->retiring) {
         if (WIFSIGNALED(status)) {
             f->worker_crashes++;
