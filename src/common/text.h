@@ -36,4 +36,18 @@ keel_u64_format(char *out, uint64_t v)
     return n;
 }
 
+/* Writes the IPv4 address a[0].a[1].a[2].a[3] as inet_ntop() does (room
+ * for 15 characters, no NUL); returns the length. */
+static inline size_t
+keel_ipv4_format(char *out, const uint8_t a[4])
+{
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i != 0)
+            out[n++] = '.';
+        n += keel_u64_format(out + n, a[i]);
+    }
+    return n;
+}
+
 #endif

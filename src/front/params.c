@@ -1,6 +1,7 @@
 #include "front/params.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,10 +49,18 @@ cgi_header_name(h2o_mem_pool_t *pool, const h2o_iovec_t *name)
 static void
 add_address(param_list_t *l, const char *addr_name, const char *port_name, struct sockaddr *sa, socklen_t len)
 {
-    char *host = h2o_mem_alloc_pool(l->pool, NI_MAXHOST);
-    size_t hlen = h2o_socket_getnumerichost(sa, len, host);
-    if (hlen == SIZE_MAX)
-        hlen = 0;
+    char *host;
+    size_t hlen;
+    if (sa->sa_family == AF_INET) {
+        /* the common case, without the sprintf() h2o formats it with */
+        host = h2o_mem_alloc_pool(l->pool, 16);
+        hlen = keel_ipv4_format(host, (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+    } else {
+        host = h2o_mem_alloc_pool(l->pool, NI_MAXHOST);
+        hlen = h2o_socket_getnumerichost(sa, len, host);
+        if (hlen == SIZE_MAX)
+            hlen = 0;
+    }
     char *port = h2o_mem_alloc_pool(l->pool, 20);
     int32_t p = h2o_socket_getport(sa);
     size_t plen = keel_u64_format(port, p < 0 ? 0 : (uint64_t)p);

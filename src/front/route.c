@@ -226,11 +226,18 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
             out->kind = KEEL_ROUTE_REDIRECT_SLASH;
             return;
         }
+        /* Copied, not formatted: a worker script's "/" passes here on
+         * every request. */
+        static const char index_php[] = "index.php";
         char index[PATH_MAX];
-        int n = snprintf(index, sizeof(index), "%sindex.php", out->path);
-        if (n > 0 && (size_t)n < sizeof(index) && lookup(r, index) == LOOKUP_FILE) {
-            route_php(r, index, (size_t)n, "", LOOKUP_FILE, out);
-            return;
+        size_t n = plen + sizeof(index_php) - 1;
+        if (n < sizeof(index)) {
+            memcpy(index, out->path, plen);
+            memcpy(index + plen, index_php, sizeof(index_php));
+            if (lookup(r, index) == LOOKUP_FILE) {
+                route_php(r, index, n, "", LOOKUP_FILE, out);
+                return;
+            }
         }
         /* With a worker script, it takes what matches nothing else, as
          * FrankenPHP does; otherwise 403 as nginx does. */

@@ -1,10 +1,11 @@
-/* Tests for src/common/text.h: bounded copies and decimal numbers. */
+/* Tests for src/common/text.h: bounded copies, decimal numbers, IPv4 addresses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "common/text.h"
@@ -54,6 +55,21 @@ test_u64_format(void **state)
     }
 }
 
+static void
+test_ipv4_format_matches_inet_ntop(void **state)
+{
+    (void)state;
+    const uint8_t cases[][4] = {
+        {127, 0, 0, 1}, {0, 0, 0, 0}, {255, 255, 255, 255}, {10, 9, 100, 200}, {192, 168, 1, 20}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char want[INET_ADDRSTRLEN], out[15];
+        assert_non_null(inet_ntop(AF_INET, cases[i], want, sizeof(want)));
+        size_t n = keel_ipv4_format(out, cases[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(out, want, n);
+    }
+}
+
 int
 main(void)
 {
@@ -61,6 +77,7 @@ main(void)
         cmocka_unit_test(test_copy_fits),
         cmocka_unit_test(test_copy_truncates_like_snprintf),
         cmocka_unit_test(test_u64_format),
+        cmocka_unit_test(test_ipv4_format_matches_inet_ntop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
