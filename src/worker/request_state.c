@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <main/php.h>
+#include <Zend/zend_API.h>
 #include <Zend/zend_operators.h>
 #include <Zend/zend_stack.h>
 #include <ext/date/php_date.h>
@@ -43,6 +44,87 @@ mbstring_globals_of_module(void)
     return m != NULL && m->globals_size >= prefix ? m->globals_ptr : NULL;
 }
 
+/* mb_regex_encoding() keeps its setting where keel cannot read it (the
+ * regex globals are private to mbstring, and its accessors are not
+ * exported), so the function is wrapped: a call that sets an encoding is
+ * noted, and only then is the function called again to set the worker
+ * script's back. Process-wide because PHP calls the wrapper without any
+ * context of keel's; a worker runs one request at a time. */
+static zif_handler mb_regex_encoding_handler;
+static bool mb_regex_encoding_set;
+
+static PHP_FUNCTION(keel_mb_regex_encoding)
+{
+    if (ZEND_NUM_ARGS() > 0)
+        mb_regex_encoding_set = true;
+    mb_regex_encoding_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+static zend_function *
+mb_regex_encoding_function(void)
+{
+    zend_function *fn =
+        zend_hash_str_find_ptr(CG(function_table), "mb_regex_encoding", sizeof("mb_regex_encoding") - 1);
+    return fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION ? fn : NULL;
+}
+
+/* Installs the wrapper; returns the encoding in force (malloc'd), or NULL
+ * when mbstring has no regex functions. */
+static char *
+hook_mb_regex_encoding(void)
+{
+    zend_function *fn = mb_regex_encoding_function();
+    if (fn == NULL)
+        return NULL;
+    zval ret;
+    ZVAL_UNDEF(&ret);
+    zend_call_known_function(fn, NULL, NULL, &ret, 0, NULL, NULL);
+    char *name = Z_TYPE(ret) == IS_STRING ? strdup(Z_STRVAL(ret)) : NULL;
+    zval_ptr_dtor(&ret);
+    if (name != NULL && fn->internal_function.handler != zif_keel_mb_regex_encoding) {
+        mb_regex_encoding_handler = fn->internal_function.handler;
+        fn->internal_function.handler = zif_keel_mb_regex_encoding;
+    }
+    mb_regex_encoding_set = false;
+    return name;
+}
+
+static void
+restore_mb_regex_encoding(const char *name)
+{
+    zend_function *fn = mb_regex_encoding_function();
+    if (!mb_regex_encoding_set || fn == NULL)
+        return;
+    zval arg, ret;
+    ZVAL_STRING(&arg, name);
+    ZVAL_UNDEF(&ret);
+    zend_call_known_function(fn, NULL, NULL, &ret, 1, &arg, NULL);
+    if (Z_TYPE(ret) != IS_TRUE)
+        keel_warn("cannot set mb_regex_encoding() back to %s", name);
+    zval_ptr_dtor(&ret);
+    zval_ptr_dtor(&arg);
+    mb_regex_encoding_set = false;
+}
+
+static void
+snapshot_mbstring(keel_request_state_t *s)
+{
+    zend_mbstring_globals *mb = s->mb;
+    s->mb_internal = mb->current_internal_encoding;
+    s->mb_http_output = mb->current_http_output_encoding;
+    s->mb_illegal_mode = mb->current_filter_illegal_mode;
+    s->mb_illegal_char = mb->current_filter_illegal_substchar;
+    size_t n = mb->current_detect_order_list_size;
+    s->mb_detect_order = n != 0 ? malloc(n * sizeof(*s->mb_detect_order)) : NULL;
+    if (s->mb_detect_order != NULL) {
+        memcpy(s->mb_detect_order, mb->current_detect_order_list, n * sizeof(*s->mb_detect_order));
+        s->mb_detect_order_size = n;
+    } else if (n != 0) {
+        keel_warn("out of memory noting mb_detect_order(); requests may change it for the next ones");
+    }
+    s->mb_regex_encoding = hook_mb_regex_encoding();
+}
+
 void
 keel_request_state_snapshot(keel_request_state_t *s)
 {
@@ -69,12 +151,8 @@ keel_request_state_snapshot(keel_request_state_t *s)
     ZVAL_COPY(&s->exception_handler, &EG(user_exception_handler));
     s->exception_handlers_below = zend_stack_count(&EG(user_exception_handlers));
     s->mb = mbstring_globals_of_module();
-    if (s->mb != NULL) {
-        s->mb_internal = s->mb->current_internal_encoding;
-        s->mb_http_output = s->mb->current_http_output_encoding;
-        s->mb_illegal_mode = s->mb->current_filter_illegal_mode;
-        s->mb_illegal_char = s->mb->current_filter_illegal_substchar;
-    }
+    if (s->mb != NULL)
+        snapshot_mbstring(s);
     s->date = date_globals_of_module();
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
 }
@@ -170,6 +248,31 @@ restore_env(const keel_request_state_t *s)
     efree(gone);
 }
 
+static void
+restore_mbstring(const keel_request_state_t *s)
+{
+    zend_mbstring_globals *mb = s->mb;
+    /* encodings are static descriptions: only pointers change */
+    mb->current_internal_encoding = s->mb_internal;
+    mb->current_http_output_encoding = s->mb_http_output;
+    mb->current_filter_illegal_mode = s->mb_illegal_mode;
+    mb->current_filter_illegal_substchar = s->mb_illegal_char;
+    size_t n = s->mb_detect_order_size;
+    if (s->mb_detect_order != NULL &&
+        (mb->current_detect_order_list_size != n ||
+         memcmp(mb->current_detect_order_list, s->mb_detect_order, n * sizeof(*s->mb_detect_order)) != 0)) {
+        /* mb_detect_order() frees the list it replaces: a fresh copy */
+        const mbfl_encoding **list = safe_emalloc(n, sizeof(*list), 0);
+        memcpy(list, s->mb_detect_order, n * sizeof(*list));
+        if (mb->current_detect_order_list != NULL)
+            efree(ZEND_VOIDP(mb->current_detect_order_list));
+        mb->current_detect_order_list = list;
+        mb->current_detect_order_list_size = n;
+    }
+    if (s->mb_regex_encoding != NULL)
+        restore_mb_regex_encoding(s->mb_regex_encoding);
+}
+
 void
 keel_request_state_restore(keel_request_state_t *s)
 {
@@ -192,13 +295,8 @@ keel_request_state_restore(keel_request_state_t *s)
     }
     restore_handlers(s);
     restore_timezone(s);
-    if (s->mb != NULL) {
-        /* encodings are static descriptions: only pointers change */
-        s->mb->current_internal_encoding = s->mb_internal;
-        s->mb->current_http_output_encoding = s->mb_http_output;
-        s->mb->current_filter_illegal_mode = s->mb_illegal_mode;
-        s->mb->current_filter_illegal_substchar = s->mb_illegal_char;
-    }
+    if (s->mb != NULL)
+        restore_mbstring(s);
     /* As after each PHP-FPM request: the next mt_rand(), rand() or
      * lcg_value() seeds itself afresh, so one request's mt_srand() does not
      * make the next ones' numbers predictable. */

@@ -8,7 +8,8 @@
  * settings (request_ini.h), what the worker script set while booting stays.
  * So do the zone set with date_default_timezone_set() (a user's time
  * zone set per request would reach the next user's request) and mbstring's
- * mb_internal_encoding(), mb_http_output() and mb_substitute_character().
+ * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
+ * mb_detect_order() and mb_regex_encoding().
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
  * PHP-FPM request.
@@ -35,7 +36,10 @@ typedef struct {
     struct _zend_mbstring_globals *mb;        /* mbstring's, if loaded */
     const void *mb_internal, *mb_http_output; /* mb_internal_encoding(), mb_http_output() */
     int mb_illegal_mode, mb_illegal_char;     /* mb_substitute_character() */
-    char *timezone;                           /* date_default_timezone_set() while booting, or NULL (emalloc'd) */
+    const void **mb_detect_order;             /* mb_detect_order(): a copy (malloc'd) */
+    size_t mb_detect_order_size;
+    char *mb_regex_encoding; /* mb_regex_encoding() (malloc'd), or NULL without it */
+    char *timezone;          /* date_default_timezone_set() while booting, or NULL (emalloc'd) */
 } keel_request_state_t;
 
 /* Notes the state the worker script left (when it first asks for a

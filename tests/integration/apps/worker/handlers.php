@@ -9,6 +9,8 @@ set_error_handler(function (int $no, string $msg): bool {
 date_default_timezone_set('Europe/Paris');
 mb_internal_encoding('ISO-8859-1');
 mb_substitute_character(0x3F);
+mb_detect_order('UTF-8, ISO-8859-1');
+mb_regex_encoding('EUC-JP');
 $bootDate = new DateTimeImmutable('2021-06-01 12:00');
 
 // Runs when the worker ends, not after each request.
@@ -61,10 +63,13 @@ $handler = function () use ($bootDate) {
         case '/mb-set':
             mb_internal_encoding('UTF-16');
             mb_substitute_character('none');
-            echo mb_internal_encoding(), "\n";
+            mb_detect_order('ASCII');
+            mb_regex_encoding('UTF-8');
+            echo mb_internal_encoding(), " ", implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
             break;
         case '/mb-get':
-            echo mb_internal_encoding(), " ", mb_substitute_character(), "\n";
+            echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
+                implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
             break;
         case '/pid':
             echo "pid:", getmypid(), "\n";
