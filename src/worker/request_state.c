@@ -129,12 +129,18 @@ void
 keel_request_state_snapshot(keel_request_state_t *s)
 {
     ALLOC_HASHTABLE(s->env_keys);
-    zend_hash_init(s->env_keys, 8, NULL, NULL, 0);
+    zend_hash_init(s->env_keys, 8, NULL, ZVAL_PTR_DTOR, 0);
     zend_string *name;
     ZEND_HASH_FOREACH_STR_KEY(&BG(putenv_ht), name)
     {
-        if (name != NULL)
-            zend_hash_add_empty_element(s->env_keys, name);
+        if (name == NULL)
+            continue;
+        /* the setting that gives the variable its value now: "NAME=value",
+         * or "NAME" when the script unset it */
+        const char *value = getenv(ZSTR_VAL(name));
+        zval setting;
+        ZVAL_STR(&setting, value != NULL ? zend_strpprintf(0, "%s=%s", ZSTR_VAL(name), value) : zend_string_copy(name));
+        zend_hash_add(s->env_keys, name, &setting);
     }
     ZEND_HASH_FOREACH_END();
     /* umask() has no read-only form: read it by setting it back. */
@@ -222,14 +228,42 @@ restore_handlers(keel_request_state_t *s)
     set_handler(&EG(user_exception_handler), &s->exception_handler);
 }
 
+/* A variable the worker script set with putenv() while booting, and a
+ * request set again, gets the script's value back through putenv() itself:
+ * its entries in putenv_ht are private to PHP. */
+static void
+restore_boot_env(const keel_request_state_t *s)
+{
+    zend_function *put = NULL;
+    zend_string *name;
+    zval *setting;
+    ZEND_HASH_FOREACH_STR_KEY_VAL(s->env_keys, name, setting)
+    {
+        const char *now = getenv(ZSTR_VAL(name));
+        const char *eq = memchr(Z_STRVAL_P(setting), '=', Z_STRLEN_P(setting));
+        const char *boot = eq != NULL ? eq + 1 : NULL;
+        if (now == boot || (now != NULL && boot != NULL && strcmp(now, boot) == 0))
+            continue;
+        if (put == NULL && (put = zend_hash_str_find_ptr(CG(function_table), "putenv", sizeof("putenv") - 1)) == NULL)
+            return;
+        zval ret;
+        ZVAL_UNDEF(&ret);
+        zend_call_known_function(put, NULL, NULL, &ret, 1, setting, NULL);
+        if (Z_TYPE(ret) != IS_TRUE)
+            keel_warn("cannot set %s back to the worker script's value", ZSTR_VAL(name));
+        zval_ptr_dtor(&ret);
+    }
+    ZEND_HASH_FOREACH_END();
+}
+
 /* Variables a request set with putenv() get their earlier values back:
- * deleting an entry of putenv_ht does that (its destructor). A variable the
- * script had set while booting and a request set again keeps the
- * request's value. */
+ * deleting an entry of putenv_ht does that (its destructor). */
 static void
 restore_env(const keel_request_state_t *s)
 {
     HashTable *env = &BG(putenv_ht);
+    if (zend_hash_num_elements(s->env_keys) != 0)
+        restore_boot_env(s);
     if (zend_hash_num_elements(env) == zend_hash_num_elements(s->env_keys))
         return; /* no new names (the common case: none at all) */
     zend_string *name;

@@ -22,7 +22,7 @@
 #include <Zend/zend_types.h>
 
 typedef struct {
-    HashTable *env_keys; /* names the script set with putenv() while booting */
+    HashTable *env_keys; /* putenv() settings the script made while booting, by name */
     mode_t umask;        /* the umask when booting ended */
     char *locale;        /* setlocale(LC_ALL, NULL) when booting ended (malloc'd) */
     zend_string *ctype;  /* PHP's own note of LC_CTYPE then */

@@ -317,7 +317,8 @@ def test_last_error_does_not_reach_the_next_request(wserver):
 
 def test_process_state_a_request_changes_is_put_back(wserver, tmp_path):
     """What PHP-FPM resets after every request does not reach the next
-    worker-mode request: putenv(), umask(), setlocale(), an mt_srand()
+    worker-mode request: putenv() (also of a variable the worker script
+    set while booting), umask(), setlocale(), an mt_srand()
     seed, and the stat cache (a file that changed shows its new size)."""
     f = tmp_path / "sized.txt"
     f.write_bytes(b"abc")
@@ -330,6 +331,9 @@ def test_process_state_a_request_changes_is_put_back(wserver, tmp_path):
         after = fetch_json(wserver, "/process-get" + q, session=sess)
     assert after["pid"] == changed["pid"] == before["pid"]
     assert after["env"] is False, after
+    # a variable the worker script set while booting keeps the script's value
+    assert before["boot_env"] == "boot", before
+    assert after["boot_env"] == "boot", after
     assert before["umask"] == 0o027  # what the worker script set while booting
     assert after["umask"] == 0o027, after
     # PHP starts with LC_CTYPE=C.UTF-8, so the request's "C" is a change

@@ -10,6 +10,7 @@ $bootPid = getmypid();
 ini_set('precision', '7');
 set_include_path('/from-boot');
 umask(0027);
+putenv('KEEL_FROM_BOOT=boot');
 $bootServer = [
     'FRANKENPHP_WORKER' => $_SERVER['FRANKENPHP_WORKER'] ?? null,
     'SCRIPT_FILENAME' => $_SERVER['SCRIPT_FILENAME'] ?? null,
@@ -238,6 +239,7 @@ $handler = function () use ($app, $bootPid, $bootServer) {
         case '/process-set':
             // State PHP-FPM resets after every request.
             putenv('KEEL_FROM_REQUEST=yes');
+            putenv('KEEL_FROM_BOOT=request');
             umask(0);
             setlocale(LC_ALL, 'C');
             mt_srand(42);
@@ -252,6 +254,7 @@ $handler = function () use ($app, $bootPid, $bootServer) {
             json_out([
                 'pid' => getmypid(),
                 'env' => getenv('KEEL_FROM_REQUEST'),
+                'boot_env' => getenv('KEEL_FROM_BOOT'),
                 'umask' => umask(),
                 'locale' => setlocale(LC_ALL, '0'),
                 'mt_rand' => mt_rand(),
