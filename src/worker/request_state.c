@@ -44,14 +44,41 @@ mbstring_globals_of_module(void)
     return m != NULL && m->globals_size >= prefix ? m->globals_ptr : NULL;
 }
 
-/* mb_regex_encoding() keeps its setting where keel cannot read it (the
- * regex globals are private to mbstring, and its accessors are not
- * exported), so the function is wrapped: a call that sets an encoding is
- * noted, and only then is the function called again to set the worker
- * script's back. Process-wide because PHP calls the wrapper without any
- * context of keel's; a worker runs one request at a time. */
-static zif_handler mb_regex_encoding_handler;
-static bool mb_regex_encoding_set;
+/* An internal PHP function by name, or NULL. */
+static zend_function *
+internal_function(const char *name)
+{
+    zend_function *fn = zend_hash_str_find_ptr(CG(function_table), name, strlen(name));
+    return fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION ? fn : NULL;
+}
+
+/* Calls fn with the one string argument arg; false unless it returned
+ * true. */
+static bool
+call_with_string(zend_function *fn, const char *arg)
+{
+    zval a, ret;
+    ZVAL_STRING(&a, arg);
+    ZVAL_UNDEF(&ret);
+    zend_call_known_function(fn, NULL, NULL, &ret, 1, &a, NULL);
+    bool ok = Z_TYPE(ret) == IS_TRUE;
+    zval_ptr_dtor(&ret);
+    zval_ptr_dtor(&a);
+    return ok;
+}
+
+/* Two mbstring regex settings live where keel cannot read them (the regex
+ * globals are private to mbstring, and its accessors are not exported):
+ * mb_regex_encoding() and the string mb_ereg_search_init() keeps for the
+ * mb_ereg_search*() functions, which under PHP-FPM are dropped after each
+ * request (the string is the request's data). So the two functions are
+ * wrapped, a call is noted, and only then is the function called again
+ * after the request: with the worker script's encoding, and with an empty
+ * string in place of the request's. Process-wide because PHP calls the
+ * wrappers without any context of keel's; a worker runs one request at a
+ * time. */
+static zif_handler mb_regex_encoding_handler, mb_ereg_search_init_handler;
+static bool mb_regex_encoding_set, mb_ereg_search_used;
 
 static PHP_FUNCTION(keel_mb_regex_encoding)
 {
@@ -60,50 +87,58 @@ static PHP_FUNCTION(keel_mb_regex_encoding)
     mb_regex_encoding_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
-static zend_function *
-mb_regex_encoding_function(void)
+static PHP_FUNCTION(keel_mb_ereg_search_init)
 {
-    zend_function *fn =
-        zend_hash_str_find_ptr(CG(function_table), "mb_regex_encoding", sizeof("mb_regex_encoding") - 1);
-    return fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION ? fn : NULL;
+    mb_ereg_search_used = true;
+    mb_ereg_search_init_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
-/* Installs the wrapper; returns the encoding in force (malloc'd), or NULL
- * when mbstring has no regex functions. */
-static char *
-hook_mb_regex_encoding(void)
+static void
+wrap(zend_function *fn, zif_handler wrapper, zif_handler *original)
 {
-    zend_function *fn = mb_regex_encoding_function();
-    if (fn == NULL)
+    if (fn->internal_function.handler == wrapper)
+        return;
+    *original = fn->internal_function.handler;
+    fn->internal_function.handler = wrapper;
+}
+
+/* Installs the wrappers; returns the regex encoding in force (malloc'd),
+ * or NULL when mbstring has no regex functions. */
+static char *
+hook_mb_regex(void)
+{
+    zend_function *enc = internal_function("mb_regex_encoding");
+    zend_function *init = internal_function("mb_ereg_search_init");
+    if (enc == NULL || init == NULL)
         return NULL;
     zval ret;
     ZVAL_UNDEF(&ret);
-    zend_call_known_function(fn, NULL, NULL, &ret, 0, NULL, NULL);
+    zend_call_known_function(enc, NULL, NULL, &ret, 0, NULL, NULL);
     char *name = Z_TYPE(ret) == IS_STRING ? strdup(Z_STRVAL(ret)) : NULL;
     zval_ptr_dtor(&ret);
-    if (name != NULL && fn->internal_function.handler != zif_keel_mb_regex_encoding) {
-        mb_regex_encoding_handler = fn->internal_function.handler;
-        fn->internal_function.handler = zif_keel_mb_regex_encoding;
-    }
-    mb_regex_encoding_set = false;
+    if (name == NULL)
+        return NULL;
+    wrap(enc, zif_keel_mb_regex_encoding, &mb_regex_encoding_handler);
+    wrap(init, zif_keel_mb_ereg_search_init, &mb_ereg_search_init_handler);
+    mb_regex_encoding_set = mb_ereg_search_used = false;
     return name;
 }
 
 static void
-restore_mb_regex_encoding(const char *name)
+restore_mb_regex(const char *encoding)
 {
-    zend_function *fn = mb_regex_encoding_function();
-    if (!mb_regex_encoding_set || fn == NULL)
-        return;
-    zval arg, ret;
-    ZVAL_STRING(&arg, name);
-    ZVAL_UNDEF(&ret);
-    zend_call_known_function(fn, NULL, NULL, &ret, 1, &arg, NULL);
-    if (Z_TYPE(ret) != IS_TRUE)
-        keel_warn("cannot set mb_regex_encoding() back to %s", name);
-    zval_ptr_dtor(&ret);
-    zval_ptr_dtor(&arg);
-    mb_regex_encoding_set = false;
+    if (mb_regex_encoding_set) {
+        mb_regex_encoding_set = false;
+        zend_function *fn = internal_function("mb_regex_encoding");
+        if (fn != NULL && !call_with_string(fn, encoding))
+            keel_warn("cannot set mb_regex_encoding() back to %s", encoding);
+    }
+    if (mb_ereg_search_used) {
+        mb_ereg_search_used = false;
+        zend_function *fn = internal_function("mb_ereg_search_init");
+        if (fn != NULL && !call_with_string(fn, ""))
+            keel_warn("cannot drop the request's mb_ereg_search_init() string");
+    }
 }
 
 static void
@@ -122,7 +157,7 @@ snapshot_mbstring(keel_request_state_t *s)
     } else if (n != 0) {
         keel_warn("out of memory noting mb_detect_order(); requests may change it for the next ones");
     }
-    s->mb_regex_encoding = hook_mb_regex_encoding();
+    s->mb_regex_encoding = hook_mb_regex();
 }
 
 void
@@ -244,14 +279,10 @@ restore_boot_env(const keel_request_state_t *s)
         const char *boot = eq != NULL ? eq + 1 : NULL;
         if (now == boot || (now != NULL && boot != NULL && strcmp(now, boot) == 0))
             continue;
-        if (put == NULL && (put = zend_hash_str_find_ptr(CG(function_table), "putenv", sizeof("putenv") - 1)) == NULL)
+        if (put == NULL && (put = internal_function("putenv")) == NULL)
             return;
-        zval ret;
-        ZVAL_UNDEF(&ret);
-        zend_call_known_function(put, NULL, NULL, &ret, 1, setting, NULL);
-        if (Z_TYPE(ret) != IS_TRUE)
+        if (!call_with_string(put, Z_STRVAL_P(setting)))
             keel_warn("cannot set %s back to the worker script's value", ZSTR_VAL(name));
-        zval_ptr_dtor(&ret);
     }
     ZEND_HASH_FOREACH_END();
 }
@@ -304,7 +335,7 @@ restore_mbstring(const keel_request_state_t *s)
         mb->current_detect_order_list_size = n;
     }
     if (s->mb_regex_encoding != NULL)
-        restore_mb_regex_encoding(s->mb_regex_encoding);
+        restore_mb_regex(s->mb_regex_encoding);
 }
 
 void

@@ -9,7 +9,8 @@
  * So do the zone set with date_default_timezone_set() (a user's time
  * zone set per request would reach the next user's request) and mbstring's
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
- * mb_detect_order() and mb_regex_encoding().
+ * mb_detect_order() and mb_regex_encoding(); the string a request gave
+ * mb_ereg_search_init() is dropped.
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
  * PHP-FPM request.

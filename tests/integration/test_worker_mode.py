@@ -406,6 +406,20 @@ def test_mbstring_settings_a_request_makes_end_with_it(keel):
             assert fetch(s, "/mb-get", session=sess).text == boot
 
 
+def test_mb_ereg_search_string_ends_with_its_request(keel):
+    """mb_ereg_search_init() keeps the request's string for the
+    mb_ereg_search*() functions; under PHP-FPM it is dropped after the
+    request, and the next request must not read it."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        assert fetch(s, "/mb-search-get", session=sess).text == "false 0\n"
+        for who in ("alice", "bob"):
+            r = fetch(s, f"/mb-search-set?who={who}", session=sess)
+            # the match ends the string, so the position is its length
+            assert r.text == f'["from {who}","{who}"] {len("greetings from " + who)}\n'
+            assert fetch(s, "/mb-search-get", session=sess).text == "false 0\n"
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -67,6 +67,15 @@ $handler = function () use ($bootDate) {
             mb_regex_encoding('UTF-8');
             echo mb_internal_encoding(), " ", implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
             break;
+        case '/mb-search-set':
+            // a search over this request's data, left where it ended
+            mb_ereg_search_init('greetings from ' . $_GET['who']);
+            mb_ereg_search('from (\\w+)');
+            echo json_encode(mb_ereg_search_getregs()), " ", mb_ereg_search_getpos(), "\n";
+            break;
+        case '/mb-search-get':
+            echo json_encode(mb_ereg_search_getregs()), " ", mb_ereg_search_getpos(), "\n";
+            break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
                 implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
