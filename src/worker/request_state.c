@@ -11,6 +11,7 @@
 #include <Zend/zend_operators.h>
 #include <Zend/zend_stack.h>
 #include <ext/date/php_date.h>
+#include <ext/libxml/php_libxml.h>
 /* mbstring's header has an inline function that compares signed with
  * unsigned; it is PHP's code, not keel's. */
 #pragma GCC diagnostic push
@@ -65,6 +66,48 @@ call_with_string(zend_function *fn, const char *arg)
     zval_ptr_dtor(&ret);
     zval_ptr_dtor(&a);
     return ok;
+}
+
+/* Calls the internal function name with argc arguments, if it exists,
+ * ignoring what it returns. */
+static void
+call_by_name(const char *name, uint32_t argc, zval *argv)
+{
+    zend_function *fn = internal_function(name);
+    if (fn == NULL)
+        return;
+    zval ret;
+    ZVAL_UNDEF(&ret);
+    zend_call_known_function(fn, NULL, NULL, &ret, argc, argv, NULL);
+    zval_ptr_dtor(&ret);
+}
+
+/* libxml's globals, through the module entry as for date and mbstring;
+ * NULL when the extension is not loaded. */
+static zend_libxml_globals *
+libxml_globals_of_module(void)
+{
+    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "libxml", sizeof("libxml") - 1);
+    return m != NULL && m->globals_size == sizeof(zend_libxml_globals) ? m->globals_ptr : NULL;
+}
+
+/* libxml_use_internal_errors() as the worker script left it, and no error
+ * a request collected under it: the errors describe that request's
+ * documents, and kept on, they pile up for the worker's life. (PHP's own
+ * per-request reset of libxml also frees the list.) */
+static void
+restore_libxml(const keel_request_state_t *s)
+{
+    zend_libxml_globals *x = s->xml;
+    bool on = x->error_list != NULL;
+    if (on != s->xml_internal_errors) {
+        zval arg;
+        ZVAL_BOOL(&arg, s->xml_internal_errors);
+        call_by_name("libxml_use_internal_errors", 1, &arg);
+        on = s->xml_internal_errors;
+    }
+    if (on && x->error_list != NULL && zend_llist_count(x->error_list) != 0)
+        call_by_name("libxml_clear_errors", 0, NULL);
 }
 
 /* Two mbstring regex settings live where keel cannot read them (the regex
@@ -194,6 +237,8 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->mb = mbstring_globals_of_module();
     if (s->mb != NULL)
         snapshot_mbstring(s);
+    s->xml = libxml_globals_of_module();
+    s->xml_internal_errors = s->xml != NULL && s->xml->error_list != NULL;
     s->date = date_globals_of_module();
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
 }
@@ -360,6 +405,8 @@ keel_request_state_restore(keel_request_state_t *s)
     }
     restore_handlers(s);
     restore_timezone(s);
+    if (s->xml != NULL)
+        restore_libxml(s);
     if (s->mb != NULL)
         restore_mbstring(s);
     /* As after each PHP-FPM request: the next mt_rand(), rand() or

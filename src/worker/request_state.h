@@ -9,8 +9,9 @@
  * So do the zone set with date_default_timezone_set() (a user's time
  * zone set per request would reach the next user's request) and mbstring's
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
- * mb_detect_order() and mb_regex_encoding(); the string a request gave
- * mb_ereg_search_init() is dropped.
+ * mb_detect_order() and mb_regex_encoding(), and libxml's
+ * libxml_use_internal_errors(); the string a request gave
+ * mb_ereg_search_init() and the XML errors it collected are dropped.
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
  * PHP-FPM request.
@@ -18,6 +19,7 @@
 #ifndef KEEL_WORKER_REQUEST_STATE_H
 #define KEEL_WORKER_REQUEST_STATE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <Zend/zend_types.h>
@@ -33,6 +35,8 @@ typedef struct {
     int error_handlers_below;
     zval exception_handler;
     int exception_handlers_below;
+    struct _zend_libxml_globals *xml;         /* libxml's globals, if loaded */
+    bool xml_internal_errors;                 /* libxml_use_internal_errors() */
     struct _zend_date_globals *date;          /* the date extension's globals, if found */
     struct _zend_mbstring_globals *mb;        /* mbstring's, if loaded */
     const void *mb_internal, *mb_http_output; /* mb_internal_encoding(), mb_http_output() */

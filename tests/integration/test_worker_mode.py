@@ -420,6 +420,32 @@ def test_mb_ereg_search_string_ends_with_its_request(keel):
             assert fetch(s, "/mb-search-get", session=sess).text == "false 0\n"
 
 
+def test_libxml_internal_errors_end_with_the_request(keel):
+    """libxml_use_internal_errors(true) and the errors collected under it
+    last their request, as under PHP-FPM: the next request neither finds
+    them (another client's document) nor keeps collecting."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        fresh = '{"internal":false,"errors":0}\n'
+        assert fetch(s, "/xml-errors-get", session=sess).text == fresh
+        for who in ("alice", "bob"):
+            assert fetch(s, f"/xml-errors-on?who={who}", session=sess).text == "errors kept\n"
+            assert fetch(s, "/xml-errors-get", session=sess).text == fresh
+
+
+def test_libxml_internal_errors_from_boot_stay_on_without_old_errors(wserver):
+    """The worker script turned libxml_use_internal_errors() on while
+    booting: it stays on, but each request starts with no errors."""
+    first = fetch_json(wserver, "/xml")
+    assert first["internal"] is True and first["errors"] == [], first
+    bad = fetch_json(wserver, "/xml?bad=alice")
+    assert bad["pid"] == first["pid"]
+    assert bad["errors"] and any("wrong" in e for e in bad["errors"]), bad
+    after = fetch_json(wserver, "/xml")
+    assert after["pid"] == first["pid"]
+    assert after["internal"] is True and after["errors"] == [], after
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -76,6 +76,17 @@ $handler = function () use ($bootDate) {
         case '/mb-search-get':
             echo json_encode(mb_ereg_search_getregs()), " ", mb_ereg_search_getpos(), "\n";
             break;
+        case '/xml-errors-on':
+            // left on, with the errors of a document holding this request's data
+            libxml_use_internal_errors(true);
+            simplexml_load_string('<secret>' . $_GET['who'] . '</wrong>');
+            echo count(libxml_get_errors()) > 0 ? "errors kept\n" : "no errors\n";
+            break;
+        case '/xml-errors-get':
+            // what the next request finds: PHP's default, and no errors
+            $was = libxml_use_internal_errors();
+            echo json_encode(['internal' => $was, 'errors' => count(libxml_get_errors())]), "\n";
+            break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
                 implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";

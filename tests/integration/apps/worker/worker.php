@@ -11,6 +11,8 @@ ini_set('precision', '7');
 set_include_path('/from-boot');
 umask(0027);
 putenv('KEEL_FROM_BOOT=boot');
+// XML errors collected, not reported: each request starts with none.
+libxml_use_internal_errors(true);
 $bootServer = [
     'FRANKENPHP_WORKER' => $_SERVER['FRANKENPHP_WORKER'] ?? null,
     'SCRIPT_FILENAME' => $_SERVER['SCRIPT_FILENAME'] ?? null,
@@ -47,6 +49,17 @@ $handler = function () use ($app, $bootPid, $bootServer) {
                 'boot_server' => $bootServer,
                 'script_name' => $_SERVER['SCRIPT_NAME'] ?? null,
                 'sapi' => PHP_SAPI,
+            ]);
+            break;
+
+        case '/xml':
+            if (isset($_GET['bad'])) {
+                simplexml_load_string('<doc>' . $_GET['bad'] . '</wrong>');
+            }
+            json_out([
+                'pid' => getmypid(),
+                'internal' => libxml_use_internal_errors(),
+                'errors' => array_map(fn ($e) => trim($e->message), libxml_get_errors()),
             ]);
             break;
 
