@@ -383,12 +383,26 @@ restore_mbstring(const keel_request_state_t *s)
         restore_mb_regex(s->mb_regex_encoding);
 }
 
+/* strtok() keeps the string it tokenizes between calls: a request's
+ * string, which the next request's strtok($token) would go on with. PHP
+ * drops it after every request. */
+static void
+forget_strtok(void)
+{
+    if (BG(strtok_string) == NULL)
+        return;
+    zend_string_release(BG(strtok_string));
+    BG(strtok_string) = NULL;
+    BG(strtok_last) = NULL;
+}
+
 void
 keel_request_state_restore(keel_request_state_t *s)
 {
     /* PHP remembers the last file it stat()ed; the file may change before
      * the next request asks again. */
     php_clear_stat_cache(0, NULL, 0);
+    forget_strtok();
     restore_env(s);
     if (BG(umask) != -1) {
         umask(s->umask);

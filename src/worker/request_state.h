@@ -10,7 +10,7 @@
  * zone set per request would reach the next user's request) and mbstring's
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
  * mb_detect_order() and mb_regex_encoding(), and libxml's
- * libxml_use_internal_errors(); the string a request gave
+ * libxml_use_internal_errors(); the strings a request gave strtok() and
  * mb_ereg_search_init() and the XML errors it collected are dropped.
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each

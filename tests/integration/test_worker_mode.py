@@ -446,6 +446,15 @@ def test_libxml_internal_errors_from_boot_stay_on_without_old_errors(wserver):
     assert after["internal"] is True and after["errors"] == [], after
 
 
+def test_strtok_string_ends_with_its_request(keel):
+    """strtok() keeps the string it tokenizes; the next request's
+    strtok($token) must not go on with the previous request's words."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        assert fetch(s, "/strtok-start?words=alice+secret+words", session=sess).text == "alice\n"
+        assert fetch(s, "/strtok-next", session=sess).text == "bool(false)\n"
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -87,6 +87,13 @@ $handler = function () use ($bootDate) {
             $was = libxml_use_internal_errors();
             echo json_encode(['internal' => $was, 'errors' => count(libxml_get_errors())]), "\n";
             break;
+        case '/strtok-start':
+            echo strtok($_GET['words'], ' '), "\n";
+            break;
+        case '/strtok-next':
+            // without a string of its own: PHP warns and answers false
+            var_dump(@strtok(' '));
+            break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
                 implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
