@@ -113,15 +113,24 @@ request_startup(void)
 }
 
 /* A bailout during startup (a fatal error while parsing the body) leaves
- * the request half set up; the callable still runs and PHP reports. */
+ * the request half set up; the callable still runs and PHP reports.
+ * While it runs, PHP must see a request starting, not a script running
+ * keel_handle_request(): an error here (a body over post_max_size, too
+ * many uploads) then reads "PHP Request Startup: ..." in Unknown on line
+ * 0 and is displayed per display_startup_errors, as under PHP-FPM. */
 static void
 request_startup_guarded(void)
 {
+    zend_execute_data *running = EG(current_execute_data);
+    EG(current_execute_data) = NULL;
+    PG(during_request_startup) = 1;
     zend_try
     {
         request_startup();
     }
     zend_end_try();
+    PG(during_request_startup) = 0;
+    EG(current_execute_data) = running;
 }
 
 /* An open session is written and closed (the session module's own

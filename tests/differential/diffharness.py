@@ -70,6 +70,25 @@ class Servers:
                 self.pairs[profile] = servers.Pair(profile, keel, ref)
             return self.pairs[profile]
 
+    def worker_pair(self, profile, script):
+        """keel in worker mode with script as its worker script, paired with
+        the profile's reference (started with it if needed)."""
+        ref = self.get(profile).ref
+        key = (profile, script)
+        with self.lock:
+            if key not in self.pairs:
+                ini = [(k, v.replace("{app}", str(self.app))) for k, v in PROFILES[profile]]
+                logdir = self.work / f"keel-worker-{profile}-{script.replace('/', '_')}"
+                logdir.mkdir()
+                keel = servers.Keel(KEEL_BIN, self.app, ini, logdir, worker=script)
+                self.all.append(keel)
+                try:
+                    keel.start()
+                except Exception as e:
+                    pytest.fail(f"profile {profile}, worker mode: could not start: {e}\n{keel.log_tail()}")
+                self.pairs[key] = servers.Pair(profile, keel, ref)
+            return self.pairs[key]
+
     def stop(self):
         for s in self.all:
             try:

@@ -87,10 +87,11 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir):
+    def __init__(self, binary, app, ini, logdir, worker=None):
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
+        self.worker = worker  # worker mode with this script (its path in app), or None
         self.logdir = Path(logdir)
         self.proc = None
         self.port = None
@@ -109,6 +110,8 @@ class Keel:
                 "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5"]
         for k, v in self.ini:
             args += ["-d", f"{k}={v}"]
+        if self.worker:
+            args += ["--worker", str(Path(self.app) / self.worker)]
         # A minimal environment, like php-fpm's clear_env = yes: if keel
         # leaked its environment into $_SERVER, the key-set tests show it.
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}

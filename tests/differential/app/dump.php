@@ -1,3 +1,4 @@
 <?php
-require __DIR__ . '/lib/dump.php';
-keel_diff_dump();
+require_once __DIR__ . '/lib/dump.php';
+require_once __DIR__ . '/lib/serve.php';
+keel_diff_serve('keel_diff_dump');

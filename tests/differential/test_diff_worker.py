@@ -1,0 +1,58 @@
+"""The request cases of cases.py for dump.php, out.php and flush.php
+again, with keel in worker mode: the script is keel's worker script
+(lib/serve.php), so every request runs inside one booted script
+(keel_handle_request()) and must see and produce exactly what a fresh
+PHP-FPM request does: $_SERVER, $_GET, $_POST, $_COOKIE, $_FILES,
+$_REQUEST, php://input, request headers, errors raised while the request
+starts; status, headers, cookies, output buffering and flushing. The
+documented differences of the classic comparison apply unchanged; the only
+key worker mode adds is $_SERVER['FRANKENPHP_WORKER'], checked here on its
+own."""
+
+import pytest
+
+from cases import CASES
+import compare
+from diffharness import assert_same, both
+from test_diff_cases import send_case
+
+# The ini profiles whose settings apply per request in worker mode as they
+# do under PHP-FPM. ("overrides" sets auto_prepend_file, which a worker
+# runs once, when its script boots: inherent to worker mode.)
+WORKER_PROFILES = ("default", "display", "limits", "big")
+
+WORKER_MARKER = "json:server.FRANKENPHP_WORKER"
+
+# the scripts that double as worker scripts, by the path that runs them
+WORKER_SCRIPTS = {"/dump.php": "dump.php", "/out.php": "out.php", "/flush.php": "flush.php"}
+
+
+def script_of(c):
+    return WORKER_SCRIPTS.get(c.get("target", "").split("?")[0])
+
+
+WORKER_CASES = [c for c in CASES
+                if script_of(c) and c.get("raw") is None and c.get("profile", "default") in WORKER_PROFILES]
+
+
+@pytest.mark.parametrize("c", WORKER_CASES, ids=[c["id"] for c in WORKER_CASES])
+def test_case_in_worker_mode(srv, c):
+    pair = srv.worker_pair(c.get("profile", "default"), script_of(c))
+    ref, keel = both(pair, lambda s: send_case(s, c))
+    diffs, errors = compare.diff_responses(ref, keel, pair.ref.port, pair.keel.port, static=c.get("static", False))
+    # The one key worker mode adds, on purpose: FrankenPHP's marker, which
+    # integrations read to detect worker mode.
+    marker = [d for d in diffs if d[0] == WORKER_MARKER]
+    if script_of(c) == "dump.php" and ref.status == keel.status == 200 and ref.body:
+        assert marker == [(WORKER_MARKER, "<absent>", "1")], marker
+    diffs = [d for d in diffs if d[0] != WORKER_MARKER]
+    a, b = getattr(ref, "next_request", "closed"), getattr(keel, "next_request", "closed")
+    if a.startswith("broken") or b.startswith("broken"):
+        diffs.append(("next_request_on_connection", a, b))
+    assert_same(c["id"], diffs, errors)
+
+
+def test_worker_mode_covers_each_script():
+    """Guards the filter above: the cases of every script run here."""
+    per_script = {s: sum(1 for c in WORKER_CASES if script_of(c) == s) for s in WORKER_SCRIPTS.values()}
+    assert per_script["dump.php"] >= 100 and per_script["out.php"] >= 60 and per_script["flush.php"] >= 2, per_script
