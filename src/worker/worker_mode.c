@@ -372,13 +372,20 @@ PHP_FUNCTION(keel_handle_request)
 
     if (EG(exception)) {
         /* exit() ends the request normally but restarts the worker
-         * script; an uncaught exception is reported like PHP reports it
-         * (500, display_errors) and the worker is replaced. Both leave the
-         * script through the bailout and finish the request there. */
+         * script. An uncaught exception goes, as at the end of a PHP-FPM
+         * script, to the exception handler in force (the request's or the
+         * worker script's), and only when there is none, or it throws, is
+         * it reported like PHP reports it (500, display_errors). The
+         * worker is replaced either way: the callable did not finish, so
+         * its state may be broken. All leave the script through the
+         * bailout and finish the request there. */
         if (zend_is_unwind_exit(EG(exception)) || zend_is_graceful_exit(EG(exception)))
             zend_bailout();
-        zend_exception_error(EG(exception), E_ERROR);
-        zend_bailout(); /* not reached: E_ERROR bails out itself */
+        if (Z_TYPE(EG(user_exception_handler)) != IS_UNDEF)
+            zend_user_exception_handler();
+        if (EG(exception))
+            zend_exception_error(EG(exception), E_ERROR); /* bails out */
+        zend_bailout();
     }
 
     keel_opcache_report(w, req->stream);

@@ -614,6 +614,22 @@ def test_uncaught_exception_with_display_errors_on(keel):
     assert fetch_json(s, "/state")["pid"] != before["pid"]
 
 
+def test_uncaught_exception_goes_to_the_exception_handler_in_force(keel):
+    """As at the end of a PHP-FPM script, an exception that leaves the
+    callable goes to the exception handler in force, which answers; the
+    worker is still replaced, since the callable did not finish."""
+    s = start_worker_mode(keel, app_dir("worker"), "-d", "display_errors=0")
+    classic = fetch(s, "/classic_throw_handled.php")
+    assert (classic.status_code, classic.text) == (503, "before-throw\nhandled: classic-boom\n")
+    r = fetch(s, "/throw-handled")
+    assert r.status_code == 503, (r.status_code, r.text)
+    m = re.fullmatch(r"before-throw\nhandled: worker-boom by (\d+)\n", r.text)
+    assert m, r.text
+    poll_until(lambda: not pid_alive(int(m.group(1))), EXIT_TIMEOUT, what="the worker to be replaced")
+    assert fetch_json(s, "/state")["count"] == 1  # a fresh boot
+    assert "Uncaught RuntimeException: worker-boom" not in s.log_text()
+
+
 @pytest.mark.parametrize("target,status", [("/exit", 202), ("/throw", 500), ("/fatal", 500)])
 def test_response_of_a_request_that_ends_the_worker_is_never_lost(keel, target, status):
     """The request that ends a worker (exit(), uncaught exception, fatal

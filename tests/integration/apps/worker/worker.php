@@ -153,6 +153,14 @@ $handler = function () use ($app, $bootPid, $bootServer) {
             echo "before-throw\n";
             throw new RuntimeException('worker-boom');
 
+        case '/throw-handled':
+            set_exception_handler(function (Throwable $e): void {
+                http_response_code(503);
+                echo "handled: ", $e->getMessage(), " by ", getmypid(), "\n";
+            });
+            echo "before-throw\n";
+            throw new RuntimeException('worker-boom');
+
         case '/fatal':
             echo "before-fatal\n";
             this_function_does_not_exist_anywhere();
