@@ -41,29 +41,25 @@ keel_request_ini_restore(HashTable *boot)
     HashTable *modified = EG(modified_ini_directives);
     if (modified == NULL)
         return;
-    /* Usually nothing differs: check before touching anything, since
+    /* Usually nothing differs: only entries that do are touched, since
      * altering an entry runs its handler (max_execution_time re-arms the
-     * time limit) and restoring one removes it from the table walked. */
-    uint32_t differs = 0;
+     * time limit). Their names are noted first, because restoring one
+     * removes it from the table walked. */
+    zend_string **names = NULL;
+    uint32_t n = 0;
     zend_ini_entry *e;
     ZEND_HASH_FOREACH_PTR(modified, e)
     {
         zval *want = zend_hash_find(boot, e->name);
-        if (want == NULL || !holds(e, want))
-            differs++;
+        if (want != NULL && holds(e, want))
+            continue;
+        if (names == NULL)
+            names = safe_emalloc(zend_hash_num_elements(modified), sizeof(*names), 0);
+        names[n++] = zend_string_copy(e->name);
     }
     ZEND_HASH_FOREACH_END();
-    if (differs == 0)
+    if (names == NULL)
         return;
-    zend_string **names = safe_emalloc(differs, sizeof(*names), 0);
-    uint32_t n = 0;
-    ZEND_HASH_FOREACH_PTR(modified, e)
-    {
-        zval *want = zend_hash_find(boot, e->name);
-        if ((want == NULL || !holds(e, want)) && n < differs)
-            names[n++] = zend_string_copy(e->name);
-    }
-    ZEND_HASH_FOREACH_END();
     for (uint32_t i = 0; i < n; i++) {
         zval *want = zend_hash_find(boot, names[i]);
         if (want != NULL && Z_TYPE_P(want) == IS_STRING)

@@ -24,25 +24,17 @@
 
 #include "common/log.h"
 
-/* The date extension's globals: PHP does not export them by name, but the
- * module entry carries their address (non-thread-safe builds). */
-static zend_date_globals *
-date_globals_of_module(void)
+/* An extension's globals: PHP does not export them by name, but the module
+ * entry carries their address (non-thread-safe builds). NULL when the
+ * extension is not loaded, or its globals are not `size` bytes (at least
+ * `size` when !exact). */
+static void *
+module_globals(const char *name, size_t size, bool exact)
 {
-    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "date", sizeof("date") - 1);
-    return m != NULL && m->globals_size == sizeof(zend_date_globals) ? m->globals_ptr : NULL;
-}
-
-/* mbstring's globals, the same way; NULL when it is not loaded. Their tail
- * depends on whether the extension was built with its regex functions
- * (Debian's is, PHP's own configuration header says not), so the check is
- * that they hold the leading part, where the fields keel uses are. */
-static zend_mbstring_globals *
-mbstring_globals_of_module(void)
-{
-    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "mbstring", sizeof("mbstring") - 1);
-    size_t prefix = offsetof(zend_mbstring_globals, http_output_conv_mimetypes) + sizeof(void *);
-    return m != NULL && m->globals_size >= prefix ? m->globals_ptr : NULL;
+    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, name, strlen(name));
+    if (m == NULL || m->globals_size < size || (exact && m->globals_size != size))
+        return NULL;
+    return m->globals_ptr;
 }
 
 /* An internal PHP function by name, or NULL. */
@@ -53,42 +45,34 @@ internal_function(const char *name)
     return fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION ? fn : NULL;
 }
 
-/* Calls fn with the one string argument arg; false unless it returned
+/* Calls the internal function `name` with argc arguments. Returns false
+ * when PHP has no such function; else its return value is in *ret (the
+ * caller frees it), or dropped when ret is NULL. */
+static bool
+call_internal(const char *name, uint32_t argc, zval *argv, zval *ret)
+{
+    zval dropped;
+    zval *out = ret != NULL ? ret : &dropped;
+    ZVAL_UNDEF(out);
+    zend_function *fn = internal_function(name);
+    if (fn != NULL)
+        zend_call_known_function(fn, NULL, NULL, out, argc, argv, NULL);
+    if (ret == NULL)
+        zval_ptr_dtor(&dropped);
+    return fn != NULL;
+}
+
+/* Calls `name` with the one string argument arg; true when it returned
  * true. */
 static bool
-call_with_string(zend_function *fn, const char *arg)
+call_with_string(const char *name, const char *arg)
 {
     zval a, ret;
     ZVAL_STRING(&a, arg);
-    ZVAL_UNDEF(&ret);
-    zend_call_known_function(fn, NULL, NULL, &ret, 1, &a, NULL);
-    bool ok = Z_TYPE(ret) == IS_TRUE;
+    bool ok = call_internal(name, 1, &a, &ret) && Z_TYPE(ret) == IS_TRUE;
     zval_ptr_dtor(&ret);
     zval_ptr_dtor(&a);
     return ok;
-}
-
-/* Calls the internal function name with argc arguments, if it exists,
- * ignoring what it returns. */
-static void
-call_by_name(const char *name, uint32_t argc, zval *argv)
-{
-    zend_function *fn = internal_function(name);
-    if (fn == NULL)
-        return;
-    zval ret;
-    ZVAL_UNDEF(&ret);
-    zend_call_known_function(fn, NULL, NULL, &ret, argc, argv, NULL);
-    zval_ptr_dtor(&ret);
-}
-
-/* libxml's globals, through the module entry as for date and mbstring;
- * NULL when the extension is not loaded. */
-static zend_libxml_globals *
-libxml_globals_of_module(void)
-{
-    zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "libxml", sizeof("libxml") - 1);
-    return m != NULL && m->globals_size == sizeof(zend_libxml_globals) ? m->globals_ptr : NULL;
 }
 
 /* libxml_use_internal_errors() as the worker script left it, and no error
@@ -99,15 +83,14 @@ static void
 restore_libxml(const keel_request_state_t *s)
 {
     zend_libxml_globals *x = s->xml;
-    bool on = x->error_list != NULL;
-    if (on != s->xml_internal_errors) {
+    /* internal errors are on exactly when there is an error list */
+    if ((x->error_list != NULL) != s->xml_internal_errors) {
         zval arg;
         ZVAL_BOOL(&arg, s->xml_internal_errors);
-        call_by_name("libxml_use_internal_errors", 1, &arg);
-        on = s->xml_internal_errors;
+        call_internal("libxml_use_internal_errors", 1, &arg, NULL);
     }
-    if (on && x->error_list != NULL && zend_llist_count(x->error_list) != 0)
-        call_by_name("libxml_clear_errors", 0, NULL);
+    if (x->error_list != NULL && zend_llist_count(x->error_list) != 0)
+        call_internal("libxml_clear_errors", 0, NULL, NULL);
 }
 
 /* Two mbstring regex settings live where keel cannot read them (the regex
@@ -155,8 +138,7 @@ hook_mb_regex(void)
     if (enc == NULL || init == NULL)
         return NULL;
     zval ret;
-    ZVAL_UNDEF(&ret);
-    zend_call_known_function(enc, NULL, NULL, &ret, 0, NULL, NULL);
+    call_internal("mb_regex_encoding", 0, NULL, &ret);
     char *name = Z_TYPE(ret) == IS_STRING ? strdup(Z_STRVAL(ret)) : NULL;
     zval_ptr_dtor(&ret);
     if (name == NULL)
@@ -172,14 +154,12 @@ restore_mb_regex(const char *encoding)
 {
     if (mb_regex_encoding_set) {
         mb_regex_encoding_set = false;
-        zend_function *fn = internal_function("mb_regex_encoding");
-        if (fn != NULL && !call_with_string(fn, encoding))
+        if (!call_with_string("mb_regex_encoding", encoding))
             keel_warn("cannot set mb_regex_encoding() back to %s", encoding);
     }
     if (mb_ereg_search_used) {
         mb_ereg_search_used = false;
-        zend_function *fn = internal_function("mb_ereg_search_init");
-        if (fn != NULL && !call_with_string(fn, ""))
+        if (!call_with_string("mb_ereg_search_init", ""))
             keel_warn("cannot drop the request's mb_ereg_search_init() string");
     }
 }
@@ -234,12 +214,16 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->error_handlers_below = zend_stack_count(&EG(user_error_handlers));
     ZVAL_COPY(&s->exception_handler, &EG(user_exception_handler));
     s->exception_handlers_below = zend_stack_count(&EG(user_exception_handlers));
-    s->mb = mbstring_globals_of_module();
+    /* mbstring's globals end differently depending on whether it was built
+     * with its regex functions (Debian's is, PHP's own configuration header
+     * says not): they must hold the leading part, where keel's fields are. */
+    s->mb =
+        module_globals("mbstring", offsetof(zend_mbstring_globals, http_output_conv_mimetypes) + sizeof(void *), false);
     if (s->mb != NULL)
         snapshot_mbstring(s);
-    s->xml = libxml_globals_of_module();
+    s->xml = module_globals("libxml", sizeof(zend_libxml_globals), true);
     s->xml_internal_errors = s->xml != NULL && s->xml->error_list != NULL;
-    s->date = date_globals_of_module();
+    s->date = module_globals("date", sizeof(zend_date_globals), true);
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
 }
 
@@ -314,7 +298,6 @@ restore_handlers(keel_request_state_t *s)
 static void
 restore_boot_env(const keel_request_state_t *s)
 {
-    zend_function *put = NULL;
     zend_string *name;
     zval *setting;
     ZEND_HASH_FOREACH_STR_KEY_VAL(s->env_keys, name, setting)
@@ -324,9 +307,7 @@ restore_boot_env(const keel_request_state_t *s)
         const char *boot = eq != NULL ? eq + 1 : NULL;
         if (now == boot || (now != NULL && boot != NULL && strcmp(now, boot) == 0))
             continue;
-        if (put == NULL && (put = internal_function("putenv")) == NULL)
-            return;
-        if (!call_with_string(put, Z_STRVAL_P(setting)))
+        if (!call_with_string("putenv", Z_STRVAL_P(setting)))
             keel_warn("cannot set %s back to the worker script's value", ZSTR_VAL(name));
     }
     ZEND_HASH_FOREACH_END();
