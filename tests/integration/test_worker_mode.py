@@ -380,57 +380,51 @@ def test_shutdown_functions_a_request_registers_run_after_it(keel, tmp_path, mon
     assert log.read_text() == "request\n" * 3 + "boot\n"
 
 
+def assert_changes_end_with_their_request(keel, get, boot, changes):
+    """On handlers.php: GET `get` answers `boot`, and still does after each
+    request of `changes` ((target, its own answer) pairs) changed what it
+    reads."""
+    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
+    with requests.Session() as sess:
+        assert fetch(s, get, session=sess).text == boot
+        for target, answer in changes:
+            assert fetch(s, target, session=sess).text == answer
+            assert fetch(s, get, session=sess).text == boot
+
+
 def test_time_zone_a_request_sets_ends_with_it(keel):
     """date_default_timezone_set() in a request (a user's own zone) does not
     reach the next request; the worker script's zone, and a date it kept,
     stay."""
-    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
-    boot = "Europe/Paris 2021-06-01T12:00:00+02:00 CEST\n"
-    with requests.Session() as sess:
-        assert fetch(s, "/tz-get", session=sess).text == boot
-        for _ in range(2):
-            assert fetch(s, "/tz-set", session=sess).text == "Asia/Tokyo\n"
-            assert fetch(s, "/tz-get", session=sess).text == boot
+    assert_changes_end_with_their_request(keel, "/tz-get", "Europe/Paris 2021-06-01T12:00:00+02:00 CEST\n",
+                                          [("/tz-set", "Asia/Tokyo\n")] * 2)
 
 
 def test_mbstring_settings_a_request_makes_end_with_it(keel):
     """mb_internal_encoding(), mb_substitute_character(), mb_detect_order()
     and mb_regex_encoding() in a request last that request; the worker
     script's settings stay."""
-    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
-    boot = "ISO-8859-1 63 UTF-8,ISO-8859-1 EUC-JP\n"
-    with requests.Session() as sess:
-        assert fetch(s, "/mb-get", session=sess).text == boot
-        for _ in range(2):
-            assert fetch(s, "/mb-set", session=sess).text == "UTF-16 ASCII UTF-8\n"
-            assert fetch(s, "/mb-get", session=sess).text == boot
+    assert_changes_end_with_their_request(keel, "/mb-get", "ISO-8859-1 63 UTF-8,ISO-8859-1 EUC-JP\n",
+                                          [("/mb-set", "UTF-16 ASCII UTF-8\n")] * 2)
 
 
 def test_mb_ereg_search_string_ends_with_its_request(keel):
     """mb_ereg_search_init() keeps the request's string for the
     mb_ereg_search*() functions; under PHP-FPM it is dropped after the
     request, and the next request must not read it."""
-    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
-    with requests.Session() as sess:
-        assert fetch(s, "/mb-search-get", session=sess).text == "false 0\n"
-        for who in ("alice", "bob"):
-            r = fetch(s, f"/mb-search-set?who={who}", session=sess)
-            # the match ends the string, so the position is its length
-            assert r.text == f'["from {who}","{who}"] {len("greetings from " + who)}\n'
-            assert fetch(s, "/mb-search-get", session=sess).text == "false 0\n"
+    # the match ends the string, so the position is its length
+    assert_changes_end_with_their_request(
+        keel, "/mb-search-get", "false 0\n",
+        [(f"/mb-search-set?who={who}", f'["from {who}","{who}"] {len("greetings from " + who)}\n')
+         for who in ("alice", "bob")])
 
 
 def test_libxml_internal_errors_end_with_the_request(keel):
     """libxml_use_internal_errors(true) and the errors collected under it
     last their request, as under PHP-FPM: the next request neither finds
     them (another client's document) nor keeps collecting."""
-    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
-    with requests.Session() as sess:
-        fresh = '{"internal":false,"errors":0}\n'
-        assert fetch(s, "/xml-errors-get", session=sess).text == fresh
-        for who in ("alice", "bob"):
-            assert fetch(s, f"/xml-errors-on?who={who}", session=sess).text == "errors kept\n"
-            assert fetch(s, "/xml-errors-get", session=sess).text == fresh
+    assert_changes_end_with_their_request(keel, "/xml-errors-get", '{"internal":false,"errors":0}\n',
+                                          [(f"/xml-errors-on?who={who}", "errors kept\n") for who in ("alice", "bob")])
 
 
 def test_libxml_internal_errors_from_boot_stay_on_without_old_errors(wserver):
@@ -449,10 +443,8 @@ def test_libxml_internal_errors_from_boot_stay_on_without_old_errors(wserver):
 def test_strtok_string_ends_with_its_request(keel):
     """strtok() keeps the string it tokenizes; the next request's
     strtok($token) must not go on with the previous request's words."""
-    s = start_worker_mode(keel, app_dir("worker"), script="handlers.php")
-    with requests.Session() as sess:
-        assert fetch(s, "/strtok-start?words=alice+secret+words", session=sess).text == "alice\n"
-        assert fetch(s, "/strtok-next", session=sess).text == "bool(false)\n"
+    assert_changes_end_with_their_request(keel, "/strtok-next", "bool(false)\n",
+                                          [("/strtok-start?words=alice+secret+words", "alice\n")])
 
 
 def test_status_headers_and_cookies_reset(wserver):
