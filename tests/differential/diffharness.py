@@ -43,10 +43,13 @@ class Servers:
         self.all = []
         self.lock = threading.Lock()
 
+    def _ini(self, profile):
+        return [(k, v.replace("{app}", str(self.app))) for k, v in PROFILES[profile]]
+
     def get(self, profile):
         with self.lock:
             if profile not in self.pairs:
-                ini = [(k, v.replace("{app}", str(self.app))) for k, v in PROFILES[profile]]
+                ini = self._ini(profile)
                 logdir = self.work / f"keel-{profile}"
                 logdir.mkdir()
                 keel = servers.Keel(KEEL_BIN, self.app, ini, logdir)
@@ -77,10 +80,9 @@ class Servers:
         key = (profile, script)
         with self.lock:
             if key not in self.pairs:
-                ini = [(k, v.replace("{app}", str(self.app))) for k, v in PROFILES[profile]]
                 logdir = self.work / f"keel-worker-{profile}-{script.replace('/', '_')}"
                 logdir.mkdir()
-                keel = servers.Keel(KEEL_BIN, self.app, ini, logdir, worker=script)
+                keel = servers.Keel(KEEL_BIN, self.app, self._ini(profile), logdir, worker=script)
                 self.all.append(keel)
                 try:
                     keel.start()

@@ -1,13 +1,13 @@
-"""The request cases of cases.py for dump.php, out.php and flush.php
-again, with keel in worker mode: the script is keel's worker script
-(lib/serve.php), so every request runs inside one booted script
+"""The request cases of cases.py for dump.php, out.php, flush.php and
+error.php again, with keel in worker mode: the script is keel's worker
+script (lib/serve.php), so every request runs inside one booted script
 (keel_handle_request()) and must see and produce exactly what a fresh
 PHP-FPM request does: $_SERVER, $_GET, $_POST, $_COOKIE, $_FILES,
 $_REQUEST, php://input, request headers, errors raised while the request
-starts; status, headers, cookies, output buffering and flushing. The
-documented differences of the classic comparison apply unchanged; the only
-key worker mode adds is $_SERVER['FRANKENPHP_WORKER'], checked here on its
-own."""
+starts; status, headers, cookies, output buffering, flushing, uncaught
+errors. The documented differences of the classic comparison apply
+unchanged; worker mode adds $_SERVER['FRANKENPHP_WORKER'] and the worker
+loop's frames in stack traces, both checked here on their own."""
 
 import re
 

@@ -402,14 +402,19 @@ def pids_cgroup():
     d.rmdir()
 
 
+def in_cgroup(s, group):
+    """s, set to start inside `group`, so the zygote's forks count there."""
+    s.args = ["/bin/sh", "-c", f'echo $$ > "{group}/cgroup.procs" && exec "$0" "$@"', *s.args]
+    return s
+
+
 def live_worker_pids(s):
     return {w["pid"] for w in status(s)["workers"] if w["pid"] > 0 and pid_alive(w["pid"])}
 
 
 def test_a_worker_that_cannot_be_forked_is_asked_for_again(tmp_path, pids_cgroup):
-    s = KeelServer(copy_app("resilience", tmp_path / "app"), ("--admin", "127.0.0.1:0"), workers=2)
-    # keel starts inside the group, so the zygote's forks are counted there
-    s.args = ["/bin/sh", "-c", f'echo $$ > "{pids_cgroup}/cgroup.procs" && exec "$0" "$@"', *s.args]
+    s = in_cgroup(KeelServer(copy_app("resilience", tmp_path / "app"), ("--admin", "127.0.0.1:0"), workers=2),
+                  pids_cgroup)
     try:
         s.start()
         s.admin = s.admin_port()
@@ -441,9 +446,8 @@ def test_a_worker_that_cannot_be_forked_is_asked_for_again(tmp_path, pids_cgroup
 def test_no_worker_can_be_forked_at_startup_keel_refuses_to_start(tmp_path, pids_cgroup):
     # room for the front and the zygote only
     (pids_cgroup / "pids.max").write_text("2")
-    s = KeelServer(copy_app("resilience", tmp_path / "app"), ("--admin", "off", "--max-consecutive-failures", "3"),
-                   workers=2)
-    s.args = ["/bin/sh", "-c", f'echo $$ > "{pids_cgroup}/cgroup.procs" && exec "$0" "$@"', *s.args]
+    s = in_cgroup(KeelServer(copy_app("resilience", tmp_path / "app"),
+                             ("--admin", "off", "--max-consecutive-failures", "3"), workers=2), pids_cgroup)
     try:
         with pytest.raises(KeelStartError):
             s.start()
