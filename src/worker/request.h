@@ -42,7 +42,14 @@ struct keel_worker_s {
     keel_channel_t ch;
     unsigned slot;
     uint64_t requests;
-    int statm_fd; /* /proc/self/statm, kept open: read after every request */
+    int statm_fd; /* /proc/self/statm, kept open */
+    /* the last figure read from it, and the Zend heap's size then */
+    struct {
+        bool known;
+        uint64_t private_bytes;
+        uint64_t zend_usage, zend_real, zend_real_peak;
+        uint64_t read_ns;
+    } rss;
     /* the generation's queue for this worker's pool (ipc/queue.h) */
     int queue_fd;
     int epoll_fd;           /* waits on ch.fd and queue_fd */
