@@ -374,7 +374,9 @@ bench_take_medians "$ROUNDS"
 echo
 echo "keel vs $REF: GET / on ${APP#"$REPO_ROOT"/}"
 echo "  $WORKERS PHP workers each (php-fpm pm = static), OPcache on, mode $MODE"
-echo "  nginx: worker_processes 1 (one nginx worker against keel's single-threaded front)"
+echo "  nginx: worker_processes 1 (one nginx worker against keel's single-threaded front)${REF_NGINX_PRIORITY:+," \
+    "worker_priority $REF_NGINX_PRIORITY}"
+echo "  keel's front: 5 nice steps above its workers while busy (--front-priority, default), when the kernel allows it"
 echo "  nginx -> php-fpm: unix socket, a new connection per request (no upstream keepalive)"
 echo "  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after a ${WARMUP}s warm-up;" \
     "servers run one at a time, $ROUNDS round(s) in turns; $(nproc) CPUs shared with wrk"

@@ -584,7 +584,8 @@ echo
 echo "keel worker mode vs keel classic vs $REF"
 echo "  keel: $KEEL_ID"
 echo "  $WORKERS PHP workers each (php-fpm pm = static; keel worker mode adds its 1-process classic pool," \
-    "idle here), OPcache on, nginx worker_processes 1"
+    "idle here), OPcache on, nginx worker_processes 1${REF_NGINX_PRIORITY:+, worker_priority $REF_NGINX_PRIORITY}"
+echo "  keel's front: 5 nice steps above its workers while busy (--front-priority, default), when the kernel allows it"
 echo "  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after a ${WARMUP}s warm-up; servers run one at a time;" \
     "$(nproc) CPUs shared with wrk"
 echo "  load average before the run: $LOAD_BEFORE (load1 column: at the start of each measured run);" \

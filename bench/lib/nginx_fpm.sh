@@ -30,6 +30,10 @@
 #
 # Settings callers may override through the environment:
 #   REF_NGINX (default nginx), REF_FPM (default php-fpm8.2)
+#   REF_NGINX_PRIORITY: nginx's worker_priority (a nice value, e.g. -5),
+#     to measure nginx arranged as keel's front is by default
+#     (--front-priority 5: the front five nice steps above the PHP
+#     workers). Unset by default: the stock configuration has none.
 #   REF_FPM_ENV: environment variables for the PHP scripts, one NAME=VALUE
 #     per line (php-fpm clears its children's environment; each line
 #     becomes an env[NAME] entry of the pool). Empty by default.
@@ -40,6 +44,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 REF_NGINX="${REF_NGINX:-nginx}"
 REF_FPM="${REF_FPM:-php-fpm8.2}"
 REF_FPM_ENV="${REF_FPM_ENV:-}"
+REF_NGINX_PRIORITY="${REF_NGINX_PRIORITY:-}"
 REF_DIR=""
 REF_PORT=""
 REF_PIDS=()
@@ -116,6 +121,7 @@ daemon off;
 master_process on;
 # One worker: the counterpart of keel's single-threaded front.
 worker_processes 1;
+${REF_NGINX_PRIORITY:+worker_priority $REF_NGINX_PRIORITY;}
 pid $REF_DIR/nginx.pid;
 lock_file $REF_DIR/nginx.lock;
 error_log $REF_DIR/error.log warn;

@@ -23,6 +23,10 @@ const char keel_serve_usage[] =
     "                           replaces the front controller\n"
     "  --classic-workers N      with --worker: workers for the other .php files\n"
     "                           (default: 1)\n"
+    "  --front-priority N       nice steps the front raises itself above the PHP\n"
+    "                           workers while it is busy, as nginx's worker_priority\n"
+    "                           (0 to 20; default: 5, skipped when not permitted;\n"
+    "                           given explicitly, it must be permitted)\n"
     "  --max-consecutive-failures N\n"
     "                           worker-script boots that may fail in a row before\n"
     "                           keel stops retrying (default: 5)\n"
@@ -84,6 +88,7 @@ keel_config_defaults(keel_config_t *cfg)
     cfg->worker_script = NULL;
     cfg->classic_workers = 1;
     cfg->max_consecutive_failures = 5;
+    cfg->front_priority = 5;
     cfg->admin = KEEL_DEFAULT_ADMIN;
     cfg->spool_dir = "/var/tmp";
     cfg->admin_explicit = 0;
@@ -207,6 +212,13 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
                 return fail(errbuf, errlen, "option --classic-workers: expected a number from 1 to 1024, got '%s'%s", v,
                             "");
             cfg->classic_workers = (unsigned)n;
+        } else if (OPTION("--front-priority")) {
+            CHECK_MISSING();
+            if (keel_parse_uint(v, 0, 20, &n) != 0)
+                return fail(errbuf, errlen, "option --front-priority: expected a number from 0 to 20, got '%s'%s", v,
+                            "");
+            cfg->front_priority = (unsigned)n;
+            cfg->front_priority_explicit = 1;
         } else if (OPTION("--max-consecutive-failures")) {
             CHECK_MISSING();
             if (keel_parse_uint(v, 1, 1000, &n) != 0)

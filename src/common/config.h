@@ -25,6 +25,8 @@ typedef struct {
     const char *worker_script;         /* --worker: the script that boots the app once */
     unsigned classic_workers;          /* with --worker: workers for other .php files */
     unsigned max_consecutive_failures; /* worker-script boots that may fail in a row */
+    unsigned front_priority;           /* nice steps the front runs above the workers */
+    int front_priority_explicit;       /* --front-priority was given: failing to take it is an error */
     /* recycling, all off when 0 */
     uint64_t max_requests;
     uint64_t max_requests_jitter;

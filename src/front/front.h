@@ -121,6 +121,7 @@ struct keel_generation_s {
     uint32_t *claims;                       /* claim slots, shared with the zygote and workers */
     h2o_linklist_t queued[KEEL_POOL_KINDS]; /* keel_php_request_t sent into a queue, not yet bound */
     size_t queued_len[KEEL_POOL_KINDS];
+    uint32_t starved_seen[KEEL_POOL_KINDS];   /* its workers' count of empty-queue sleeps, last tick */
     unsigned failures[KEEL_POOL_KINDS];       /* consecutive workers that exited before ready */
     unsigned spawn_failures[KEEL_POOL_KINDS]; /* consecutive spawns the zygote could not fork */
     bool given_up[KEEL_POOL_KINDS];           /* too many failures: no more restarts */
@@ -170,6 +171,13 @@ struct keel_front_s {
     int listen_port;
     h2o_socket_t *signals;
     int signal_fd;
+    /* --front-priority: while busy, the front runs above the workers;
+     * they keep the nice value keel was started with */
+    bool priority_adaptive; /* the kernel lets it raise itself */
+    bool priority_raised;   /* it runs raised now */
+    int worker_nice;
+    uint64_t priority_cpu_ns;  /* its CPU time at the last look */
+    uint64_t priority_wall_ns; /* and when that was */
 
     keel_router_t router;
     keel_params_ctx_t params_ctx;

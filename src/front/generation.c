@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -248,6 +249,12 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
             _exit(1);
+        /* The zygote and its workers run at keel's own priority, not at the
+         * front's raised one (lowering one's priority is always allowed). */
+        if (f->priority_adaptive && setpriority(PRIO_PROCESS, 0, f->worker_nice) != 0) {
+            fprintf(stderr, "keel: zygote: setpriority: %s\n", strerror(errno));
+            _exit(1);
+        }
         execv("/proc/self/exe", argv);
         fprintf(stderr, "keel: cannot start the zygote: exec /proc/self/exe: %s\n", strerror(errno));
         _exit(127);

@@ -23,6 +23,7 @@
 #include "front/etag_match.h"
 #include "front/front.h"
 #include "front/listener.h"
+#include "front/priority.h"
 #include "front/read_park.h"
 
 /* After the workers are told to go, how long the zygote gets to exit
@@ -205,6 +206,7 @@ on_tick(h2o_timeout_entry_t *entry)
     keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, tick_entry, entry);
     keel_workers_tick(f);
     keel_memory_tick(f);
+    keel_front_priority_tick(f);
     if (f->state == KEEL_FRONT_SERVING || f->state == KEEL_FRONT_DRAINING)
         h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
 }
@@ -368,6 +370,29 @@ setup_h2o(keel_front_t *f)
         h2o_linklist_init_anchor(&f->queues[k].queue);
 }
 
+/* Under load the front is one task among the workers and the rest of the
+ * machine; at an equal share it waits for a CPU while the workers it
+ * feeds sit idle. It raises itself while that busy (front/priority.h;
+ * docs/decisions.md, "The front runs above the workers while it is
+ * busy"). Returns -1 (reported) only when an explicit setting fails. */
+static int
+take_front_priority(keel_front_t *f)
+{
+    if (keel_priority_probe(f->cfg.front_priority, &f->worker_nice) == 0) {
+        f->priority_adaptive = f->cfg.front_priority != 0;
+        return 0;
+    }
+    if (f->cfg.front_priority_explicit) {
+        fprintf(
+            stderr,
+            "keel: --front-priority %u: cannot raise the front's priority: %s (needs CAP_SYS_NICE or RLIMIT_NICE)\n",
+            f->cfg.front_priority, strerror(errno));
+        return -1;
+    }
+    keel_info("the front runs at the workers' priority: %s (see --front-priority)", strerror(errno));
+    return 0;
+}
+
 int
 keel_front_main(int argc, char **argv)
 {
@@ -404,6 +429,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
+    if (take_front_priority(f) != 0)
+        return 2;
     f->listen_fd =
         keel_listen(f->cfg.listen, f->listen_host, sizeof(f->listen_host), &f->listen_port, err, sizeof(err));
     if (f->listen_fd < 0) {

@@ -163,6 +163,27 @@ test_worker_mode(void **state)
 }
 
 static void
+test_front_priority(void **state)
+{
+    (void)state;
+    /* by default five steps, taken only when the kernel allows it */
+    assert_int_equal(PARSE("--workers", "2"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.front_priority, 5);
+    assert_false(cfg.front_priority_explicit);
+    /* given, it must be taken: the front refuses to start otherwise */
+    assert_int_equal(PARSE("--front-priority", "12"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.front_priority, 12);
+    assert_true(cfg.front_priority_explicit);
+    assert_int_equal(PARSE("--front-priority=0"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.front_priority, 0);
+    assert_true(cfg.front_priority_explicit);
+    assert_int_equal(PARSE("--front-priority", "21"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(errbuf, "--front-priority"));
+    assert_int_equal(PARSE("--front-priority", "-5"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--front-priority", "high"), KEEL_CONFIG_ERROR);
+}
+
+static void
 test_ini_value(void **state)
 {
     (void)state;
@@ -331,7 +352,8 @@ test_usage_lists_every_option(void **state)
     (void)state;
     const char *const names[] = {"keel serve",   "--root",     "--listen",           "--workers",
                                  "-d KEY=VALUE", "--php-ini",  "--front-controller", "--max-queue",
-                                 "--max-wait",   "--max-body", "--shutdown-timeout", "--help"};
+                                 "--max-wait",   "--max-body", "--shutdown-timeout", "--front-priority",
+                                 "--help"};
     for (size_t i = 0; i < COUNT(names); i++)
         if (strstr(keel_serve_usage, names[i]) == NULL)
             fail_msg("usage does not mention %s", names[i]);
@@ -499,6 +521,7 @@ main(void)
         cmocka_unit_test(test_max_wait),
         cmocka_unit_test(test_max_body),
         cmocka_unit_test(test_shutdown_timeout),
+        cmocka_unit_test(test_front_priority),
         cmocka_unit_test(test_all_options_together),
         cmocka_unit_test(test_last_one_wins),
         cmocka_unit_test(test_ini_forms),
