@@ -251,7 +251,7 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
             _exit(1);
         /* The zygote and its workers run at keel's own priority, not at the
          * front's raised one (lowering one's priority is always allowed). */
-        if (f->priority_adaptive && setpriority(PRIO_PROCESS, 0, f->worker_nice) != 0) {
+        if (f->priority_raised && setpriority(PRIO_PROCESS, 0, f->worker_nice) != 0) {
             fprintf(stderr, "keel: zygote: setpriority: %s\n", strerror(errno));
             _exit(1);
         }

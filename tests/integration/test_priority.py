@@ -10,10 +10,10 @@ import subprocess
 import time
 
 import pytest
-import requests
 
 from conftest import KEEL_BIN, REQ_TIMEOUT, SCALE, KeelServer, app_dir, descendants_of, poll_until
 from test_cli import assert_config_error
+from test_resilience import pid_of
 
 APP = app_dir("resilience")  # pid.php answers with the worker's pid
 
@@ -41,18 +41,12 @@ def may_raise_priority():
     return probe.returncode == 0
 
 
-def worker_pid(s):
-    r = requests.get(s.url + "/pid.php", timeout=REQ_TIMEOUT)
-    assert r.status_code == 200, r.text
-    return int(r.text)
-
-
 def assert_family_at(s, nice):
     """The zygote and every worker, the one answering included."""
     family = descendants_of(s.pid)
     assert family, "keel started no zygote"
     assert {pid: nice_of(pid) for pid in family} == {pid: nice for pid in family}
-    assert nice_of(worker_pid(s)) == nice
+    assert nice_of(pid_of(s)) == nice
 
 
 class Load:
