@@ -25,7 +25,14 @@
 
 /* Rebuilds the superglobals from the current request. $_FILES is dropped
  * first because parsing a multipart $_POST refills it; $_ENV is left alone
- * (it describes the process, not the request); $GLOBALS belongs to the app. */
+ * (it describes the process, not the request); $GLOBALS belongs to the app.
+ *
+ * A just-in-time global ($_SERVER, $_REQUEST with auto_globals_jit) that
+ * no code compiled in this worker has named is still armed: PHP builds it
+ * from the current request when the first code naming it is compiled or
+ * loaded from OPcache, as under PHP-FPM. Until then it is left unbuilt;
+ * building $_SERVER was the largest part of a small request's cost. Once
+ * built it stays wanted, because the code that named it stays loaded. */
 static void
 rebuild_superglobals(void)
 {
@@ -41,6 +48,8 @@ rebuild_superglobals(void)
     ZEND_HASH_MAP_FOREACH_PTR(CG(auto_globals), ag)
     {
         if (ag->name == env || ag->auto_global_callback == NULL || zend_string_equals_literal(ag->name, "GLOBALS"))
+            continue;
+        if (ag->jit && ag->armed)
             continue;
         ag->armed = ag->auto_global_callback(ag->name);
     }

@@ -877,6 +877,38 @@ def test_settings_made_while_booting_apply_to_every_request(keel):
     assert len(set(values)) == 1, f"ignore_user_abort() per request, set to 1 at boot: {values}"
 
 
+def test_server_and_request_globals_built_when_code_naming_them_loads(keel, tmp_path):
+    """With auto_globals_jit, PHP builds $_SERVER and $_REQUEST only once
+    code naming them is compiled or loaded from OPcache. A worker whose
+    script never names them starts without them; a file loaded by a later
+    request gets the current request's values; and from then on every
+    request rebuilds them, because that file's functions stay loaded."""
+    root = old_copy("worker_jit", tmp_path / "root")  # old enough for OPcache
+    s = start_worker_mode(keel, root, workers=1)
+    first = fetch_json(s, "/plain?x=1")
+    assert first["server_built"] is False, first
+
+    late = fetch_json(s, "/late?x=2")
+    assert late["pid"] == first["pid"]
+    assert late["seen"] == {"query": "x=2", "x": "2"}, late
+    for target, want in (("/call?x=3", {"query": "x=3", "x": "3"}), ("/call", {"query": "", "x": None})):
+        d = fetch_json(s, target)
+        assert d["pid"] == first["pid"]
+        assert d["seen"] == want, (target, d)
+
+    # A new worker script run loads late.php from OPcache, not the compiler.
+    fetch_json(s, "/exit")
+    again = fetch_json(s, "/plain")  # waits in the queue for the new run
+    assert again["pid"] != first["pid"]
+    assert again["server_built"] is False, again
+    cached = fetch_json(s, "/late?x=6")
+    assert cached["pid"] == again["pid"]
+    assert cached["cached_before"] is True, cached
+    assert cached["seen"] == {"query": "x=6", "x": "6"}, cached
+    d = fetch_json(s, "/call?x=7")
+    assert d["seen"] == {"query": "x=7", "x": "7"}, d
+
+
 # ---------------------------------------------------------------- classic scripts, static files, OPcache
 
 
