@@ -21,6 +21,7 @@
 #include <ext/random/php_random.h>
 #include <ext/standard/basic_functions.h>
 #include <ext/standard/php_filestat.h>
+#include <ext/standard/url_scanner_ex.h>
 
 #include "common/log.h"
 
@@ -183,6 +184,34 @@ snapshot_mbstring(keel_request_state_t *s)
     s->mb_regex_encoding = hook_mb_regex();
 }
 
+/* output_add_rewrite_var() and the session's transparent ids keep their
+ * variables and the URL rewriter's state in the standard extension's
+ * globals, which PHP clears after every request (its URL scanner's request
+ * shutdown and startup, not exported). Kept, the rewriter would stay marked
+ * active: the next request's output_add_rewrite_var() would install no
+ * rewriter, and its variables would join the previous request's. */
+static void
+forget_url_rewriter(url_adapt_state_ex_t *ctx)
+{
+    smart_str_free(&ctx->tag);
+    smart_str_free(&ctx->arg);
+    smart_str_free(&ctx->val);
+    smart_str_free(&ctx->buf);
+    smart_str_free(&ctx->result);
+    smart_str_free(&ctx->form_app);
+    smart_str_free(&ctx->url_app);
+    smart_str_free(&ctx->attr_val);
+    /* what PHP zeroes when a request starts; the tag table after it stays */
+    memset(ctx, 0, offsetof(url_adapt_state_ex_t, tags));
+}
+
+static void
+forget_url_rewriters(void)
+{
+    forget_url_rewriter(&BG(url_adapt_session_ex));
+    forget_url_rewriter(&BG(url_adapt_output_ex));
+}
+
 void
 keel_request_state_snapshot(keel_request_state_t *s)
 {
@@ -225,6 +254,9 @@ keel_request_state_snapshot(keel_request_state_t *s)
     s->xml_internal_errors = s->xml != NULL && s->xml->error_list != NULL;
     s->date = module_globals("date", sizeof(zend_date_globals), true);
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
+    /* Rewrite variables are a request's: none carries over from booting,
+     * so the first request starts as every later one does. */
+    forget_url_rewriters();
 }
 
 /* The zone date_default_timezone_set() chose; NULL means date.timezone.
@@ -380,6 +412,7 @@ forget_strtok(void)
 void
 keel_request_state_restore(keel_request_state_t *s)
 {
+    forget_url_rewriters();
     /* PHP remembers the last file it stat()ed; the file may change before
      * the next request asks again. */
     php_clear_stat_cache(0, NULL, 0);

@@ -11,7 +11,8 @@
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
  * mb_detect_order() and mb_regex_encoding(), and libxml's
  * libxml_use_internal_errors(); the strings a request gave strtok() and
- * mb_ereg_search_init() and the XML errors it collected are dropped.
+ * mb_ereg_search_init(), the XML errors it collected and the variables it
+ * gave output_add_rewrite_var() are dropped.
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
  * PHP-FPM request.

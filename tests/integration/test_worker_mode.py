@@ -447,6 +447,17 @@ def test_strtok_string_ends_with_its_request(keel):
                                           [("/strtok-start?words=alice+secret+words", "alice\n")])
 
 
+def test_rewrite_vars_end_with_their_request(keel):
+    """output_add_rewrite_var() adds a hidden field to the forms of its
+    request's output only: the next request's forms get its own variables,
+    never another client's, as under PHP-FPM."""
+    def form(name, value):
+        return f'<form action="/next"><input type="hidden" name="{name}" value="{value}" /></form>\n'
+
+    assert_changes_end_with_their_request(keel, "/rewrite-get", form("page", "2"),
+                                          [(f"/rewrite-add?who={who}", form("who", who)) for who in ("alice", "bob")])
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

@@ -94,6 +94,15 @@ $handler = function () use ($bootDate) {
             // without a string of its own: PHP warns and answers false
             var_dump(@strtok(' '));
             break;
+        case '/rewrite-add':
+            // PHP adds the variable to each form of this request's output
+            output_add_rewrite_var('who', $_GET['who']);
+            echo '<form action="/next"></form>', "\n";
+            break;
+        case '/rewrite-get':
+            output_add_rewrite_var('page', '2');
+            echo '<form action="/next"></form>', "\n";
+            break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
                 implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
