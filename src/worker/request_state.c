@@ -76,12 +76,26 @@ call_with_string(const char *name, const char *arg)
     return ok;
 }
 
+/* True when a and b are the same handler or setting; unset (UNDEF) and
+ * null alike. */
+static bool
+same_setting(zval *a, zval *b)
+{
+    bool a_unset = Z_TYPE_P(a) <= IS_NULL, b_unset = Z_TYPE_P(b) <= IS_NULL;
+    if (a_unset || b_unset)
+        return a_unset == b_unset;
+    return zend_is_identical(a, b);
+}
+
 /* libxml_use_internal_errors() as the worker script left it, and no error
  * a request collected under it: the errors describe that request's
  * documents, and kept on, they pile up for the worker's life. (PHP's own
- * per-request reset of libxml also frees the list.) */
+ * per-request reset of libxml also frees the list.) The entity loader and
+ * the streams context go back to the worker script's too: a request's may
+ * hold that request's data (a closure over it, a context with a user's
+ * credentials), and PHP drops both after every request. */
 static void
-restore_libxml(const keel_request_state_t *s)
+restore_libxml(keel_request_state_t *s)
 {
     zend_libxml_globals *x = s->xml;
     /* internal errors are on exactly when there is an error list */
@@ -92,6 +106,21 @@ restore_libxml(const keel_request_state_t *s)
     }
     if (x->error_list != NULL && zend_llist_count(x->error_list) != 0)
         call_internal("libxml_clear_errors", 0, NULL, NULL);
+    if (!same_setting(&x->entity_loader.callback, &s->xml_entity_loader)) {
+        /* through the function, which also (un)installs libxml's hook */
+        zval arg;
+        if (Z_ISUNDEF(s->xml_entity_loader))
+            ZVAL_NULL(&arg);
+        else
+            ZVAL_COPY_VALUE(&arg, &s->xml_entity_loader);
+        call_internal("libxml_set_external_entity_loader", 1, &arg, NULL);
+    }
+    if (!same_setting(&x->stream_context, &s->xml_streams_context)) {
+        zval_ptr_dtor(&x->stream_context);
+        ZVAL_UNDEF(&x->stream_context);
+        if (!Z_ISUNDEF(s->xml_streams_context))
+            ZVAL_COPY(&x->stream_context, &s->xml_streams_context);
+    }
 }
 
 /* Two mbstring regex settings live where keel cannot read them (the regex
@@ -252,6 +281,14 @@ keel_request_state_snapshot(keel_request_state_t *s)
         snapshot_mbstring(s);
     s->xml = module_globals("libxml", sizeof(zend_libxml_globals), true);
     s->xml_internal_errors = s->xml != NULL && s->xml->error_list != NULL;
+    ZVAL_UNDEF(&s->xml_entity_loader);
+    ZVAL_UNDEF(&s->xml_streams_context);
+    if (s->xml != NULL) {
+        if (!Z_ISUNDEF(s->xml->entity_loader.callback))
+            ZVAL_COPY(&s->xml_entity_loader, &s->xml->entity_loader.callback);
+        if (!Z_ISUNDEF(s->xml->stream_context))
+            ZVAL_COPY(&s->xml_streams_context, &s->xml->stream_context);
+    }
     s->date = module_globals("date", sizeof(zend_date_globals), true);
     s->timezone = s->date != NULL && s->date->timezone != NULL ? estrdup(s->date->timezone) : NULL;
     /* Rewrite variables are a request's: none carries over from booting,
@@ -276,19 +313,11 @@ restore_timezone(const keel_request_state_t *s)
     date->timezone = s->timezone != NULL ? estrdup(s->timezone) : NULL;
 }
 
-static bool
-same_handler(zval *a, zval *b)
-{
-    if (Z_TYPE_P(a) == IS_UNDEF || Z_TYPE_P(b) == IS_UNDEF)
-        return Z_TYPE_P(a) == Z_TYPE_P(b);
-    return zend_is_identical(a, b);
-}
-
 /* Puts `boot` in *current unless it is there already. */
 static void
 set_handler(zval *current, zval *boot)
 {
-    if (same_handler(current, boot))
+    if (same_setting(current, boot))
         return;
     zval old;
     ZVAL_COPY_VALUE(&old, current);

@@ -10,7 +10,8 @@
  * zone set per request would reach the next user's request) and mbstring's
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
  * mb_detect_order() and mb_regex_encoding(), and libxml's
- * libxml_use_internal_errors(); the strings a request gave strtok() and
+ * libxml_use_internal_errors(), libxml_set_external_entity_loader() and
+ * libxml_set_streams_context(); the strings a request gave strtok() and
  * mb_ereg_search_init(), the XML errors it collected and the variables it
  * gave output_add_rewrite_var() are dropped.
  * Error and exception handlers a request installed (set_error_handler(),
@@ -38,6 +39,8 @@ typedef struct {
     int exception_handlers_below;
     struct _zend_libxml_globals *xml;         /* libxml's globals, if loaded */
     bool xml_internal_errors;                 /* libxml_use_internal_errors() */
+    zval xml_entity_loader;                   /* libxml_set_external_entity_loader(), or UNDEF */
+    zval xml_streams_context;                 /* libxml_set_streams_context(), or UNDEF */
     struct _zend_date_globals *date;          /* the date extension's globals, if found */
     struct _zend_mbstring_globals *mb;        /* mbstring's, if loaded */
     const void *mb_internal, *mb_http_output; /* mb_internal_encoding(), mb_http_output() */

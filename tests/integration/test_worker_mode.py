@@ -440,6 +440,15 @@ def test_libxml_internal_errors_from_boot_stay_on_without_old_errors(wserver):
     assert after["internal"] is True and after["errors"] == [], after
 
 
+def test_libxml_loader_and_streams_context_end_with_the_request(keel):
+    """libxml_set_external_entity_loader() and libxml_set_streams_context()
+    in a request last that request, as under PHP-FPM: the next request's
+    documents load through the worker script's loader and without the
+    previous request's context (it may carry a user's credentials)."""
+    assert_changes_end_with_their_request(keel, "/xml-get", "boot loader, none\n",
+                                          [(f"/xml-set?who={who}", f"{who}\n") for who in ("alice", "bob")])
+
+
 def test_strtok_string_ends_with_its_request(keel):
     """strtok() keeps the string it tokenizes; the next request's
     strtok($token) must not go on with the previous request's words."""

@@ -13,6 +13,48 @@ mb_detect_order('UTF-8, ISO-8859-1');
 mb_regex_encoding('EUC-JP');
 $bootDate = new DateTimeImmutable('2021-06-01 12:00');
 
+// Answers a document load with the 'who' option of the stream context
+// libxml passed: which streams context the load used.
+final class ContextProbe
+{
+    /** @var resource|null */
+    public $context;
+    private string $data = '';
+
+    public function stream_open(string $path, string $mode, int $options, ?string &$opened): bool
+    {
+        $who = stream_context_get_options($this->context)['probe']['who'] ?? 'none';
+        $this->data = '<who>' . $who . '</who>';
+        return true;
+    }
+
+    public function stream_read(int $count): string
+    {
+        $chunk = substr($this->data, 0, $count);
+        $this->data = substr($this->data, strlen($chunk));
+        return $chunk;
+    }
+
+    public function stream_eof(): bool
+    {
+        return $this->data === '';
+    }
+
+    public function stream_stat(): array
+    {
+        return [];
+    }
+
+    public function url_stat(string $path, int $flags): array
+    {
+        return ['size' => 0];
+    }
+}
+stream_wrapper_register('probe', ContextProbe::class);
+// libxml's entity loader while booting: loads what was asked for.
+$bootLoader = static fn (?string $public, string $system, array $context) => $system;
+libxml_set_external_entity_loader($bootLoader);
+
 // Runs when the worker ends, not after each request.
 register_shutdown_function(function () {
     $log = getenv('KEEL_TEST_SHUTDOWN_LOG');
@@ -21,7 +63,7 @@ register_shutdown_function(function () {
     }
 });
 
-$handler = function () use ($bootDate) {
+$handler = function () use ($bootDate, $bootLoader) {
     switch (parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH)) {
         case '/install':
             set_error_handler(function (int $no, string $msg): bool {
@@ -102,6 +144,18 @@ $handler = function () use ($bootDate) {
         case '/rewrite-get':
             output_add_rewrite_var('page', '2');
             echo '<form action="/next"></form>', "\n";
+            break;
+        case '/xml-set':
+            // a loader and a context that carry this request's data
+            $who = $_GET['who'];
+            libxml_set_external_entity_loader(static fn (?string $public, string $system, array $context) => $who ? $system : null);
+            libxml_set_streams_context(stream_context_create(['probe' => ['who' => $who]]));
+            echo simplexml_load_file('probe://doc'), "\n";
+            break;
+        case '/xml-get':
+            $loader = libxml_get_external_entity_loader();
+            echo $loader === $bootLoader ? 'boot' : ($loader === null ? 'none' : 'other'), " loader, ",
+                simplexml_load_file('probe://doc'), "\n";
             break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
