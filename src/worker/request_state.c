@@ -24,6 +24,8 @@
 #include <ext/standard/url_scanner_ex.h>
 
 #include "common/log.h"
+#include "worker/php_call.h"
+#include "worker/request_signals.h"
 
 /* An extension's globals: PHP does not export them by name, but the module
  * entry carries their address (non-thread-safe builds). NULL when the
@@ -38,31 +40,6 @@ module_globals(const char *name, size_t size, bool exact)
     return m->globals_ptr;
 }
 
-/* An internal PHP function by name, or NULL. */
-static zend_function *
-internal_function(const char *name)
-{
-    zend_function *fn = zend_hash_str_find_ptr(CG(function_table), name, strlen(name));
-    return fn != NULL && fn->type == ZEND_INTERNAL_FUNCTION ? fn : NULL;
-}
-
-/* Calls the internal function `name` with argc arguments. Returns false
- * when PHP has no such function; else its return value is in *ret (the
- * caller frees it), or dropped when ret is NULL. */
-static bool
-call_internal(const char *name, uint32_t argc, zval *argv, zval *ret)
-{
-    zval dropped;
-    zval *out = ret != NULL ? ret : &dropped;
-    ZVAL_UNDEF(out);
-    zend_function *fn = internal_function(name);
-    if (fn != NULL)
-        zend_call_known_function(fn, NULL, NULL, out, argc, argv, NULL);
-    if (ret == NULL)
-        zval_ptr_dtor(&dropped);
-    return fn != NULL;
-}
-
 /* Calls `name` with the one string argument arg; true when it returned
  * true. */
 static bool
@@ -70,7 +47,7 @@ call_with_string(const char *name, const char *arg)
 {
     zval a, ret;
     ZVAL_STRING(&a, arg);
-    bool ok = call_internal(name, 1, &a, &ret) && Z_TYPE(ret) == IS_TRUE;
+    bool ok = keel_php_call(name, 1, &a, &ret) && Z_TYPE(ret) == IS_TRUE;
     zval_ptr_dtor(&ret);
     zval_ptr_dtor(&a);
     return ok;
@@ -102,10 +79,10 @@ restore_libxml(keel_request_state_t *s)
     if ((x->error_list != NULL) != s->xml_internal_errors) {
         zval arg;
         ZVAL_BOOL(&arg, s->xml_internal_errors);
-        call_internal("libxml_use_internal_errors", 1, &arg, NULL);
+        keel_php_call("libxml_use_internal_errors", 1, &arg, NULL);
     }
     if (x->error_list != NULL && zend_llist_count(x->error_list) != 0)
-        call_internal("libxml_clear_errors", 0, NULL, NULL);
+        keel_php_call("libxml_clear_errors", 0, NULL, NULL);
     if (!same_setting(&x->entity_loader.callback, &s->xml_entity_loader)) {
         /* through the function, which also (un)installs libxml's hook */
         zval arg;
@@ -113,7 +90,7 @@ restore_libxml(keel_request_state_t *s)
             ZVAL_NULL(&arg);
         else
             ZVAL_COPY_VALUE(&arg, &s->xml_entity_loader);
-        call_internal("libxml_set_external_entity_loader", 1, &arg, NULL);
+        keel_php_call("libxml_set_external_entity_loader", 1, &arg, NULL);
     }
     if (!same_setting(&x->stream_context, &s->xml_streams_context)) {
         zval_ptr_dtor(&x->stream_context);
@@ -149,32 +126,23 @@ static PHP_FUNCTION(keel_mb_ereg_search_init)
     mb_ereg_search_init_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
-static void
-wrap(zend_function *fn, zif_handler wrapper, zif_handler *original)
-{
-    if (fn->internal_function.handler == wrapper)
-        return;
-    *original = fn->internal_function.handler;
-    fn->internal_function.handler = wrapper;
-}
-
 /* Installs the wrappers; returns the regex encoding in force (malloc'd),
  * or NULL when mbstring has no regex functions. */
 static char *
 hook_mb_regex(void)
 {
-    zend_function *enc = internal_function("mb_regex_encoding");
-    zend_function *init = internal_function("mb_ereg_search_init");
+    zend_function *enc = keel_php_function("mb_regex_encoding");
+    zend_function *init = keel_php_function("mb_ereg_search_init");
     if (enc == NULL || init == NULL)
         return NULL;
     zval ret;
-    call_internal("mb_regex_encoding", 0, NULL, &ret);
+    keel_php_call("mb_regex_encoding", 0, NULL, &ret);
     char *name = Z_TYPE(ret) == IS_STRING ? strdup(Z_STRVAL(ret)) : NULL;
     zval_ptr_dtor(&ret);
     if (name == NULL)
         return NULL;
-    wrap(enc, zif_keel_mb_regex_encoding, &mb_regex_encoding_handler);
-    wrap(init, zif_keel_mb_ereg_search_init, &mb_ereg_search_init_handler);
+    keel_php_wrap(enc, zif_keel_mb_regex_encoding, &mb_regex_encoding_handler);
+    keel_php_wrap(init, zif_keel_mb_ereg_search_init, &mb_ereg_search_init_handler);
     mb_regex_encoding_set = mb_ereg_search_used = false;
     return name;
 }
@@ -294,6 +262,7 @@ keel_request_state_snapshot(keel_request_state_t *s)
     /* Rewrite variables are a request's: none carries over from booting,
      * so the first request starts as every later one does. */
     forget_url_rewriters();
+    keel_request_signals_watch();
 }
 
 /* The zone date_default_timezone_set() chose; NULL means date.timezone.
@@ -461,6 +430,7 @@ keel_request_state_restore(keel_request_state_t *s)
         BG(locale_changed) = 0;
     }
     restore_handlers(s);
+    keel_request_signals_restore();
     restore_timezone(s);
     if (s->xml != NULL)
         restore_libxml(s);

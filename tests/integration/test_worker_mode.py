@@ -449,6 +449,15 @@ def test_libxml_loader_and_streams_context_end_with_the_request(keel):
                                           [(f"/xml-set?who={who}", f"{who}\n") for who in ("alice", "bob")])
 
 
+def test_signal_handlers_a_request_installs_end_with_it(keel):
+    """pcntl_signal() in a request lasts that request, as under PHP-FPM:
+    afterwards the worker script's handler is back (SIGUSR1), a signal it
+    left alone has no handler (SIGUSR2), and SIGPIPE, which workers
+    ignore, is ignored again."""
+    assert_changes_end_with_their_request(keel, "/signals-get", "boot 0 ignored\n",
+                                          [(f"/signals-set?who={who}", f"{who} default\n") for who in ("alice", "bob")])
+
+
 def test_strtok_string_ends_with_its_request(keel):
     """strtok() keeps the string it tokenizes; the next request's
     strtok($token) must not go on with the previous request's words."""

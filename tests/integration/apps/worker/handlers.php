@@ -54,6 +54,17 @@ stream_wrapper_register('probe', ContextProbe::class);
 // libxml's entity loader while booting: loads what was asked for.
 $bootLoader = static fn (?string $public, string $system, array $context) => $system;
 libxml_set_external_entity_loader($bootLoader);
+// A signal handler installed while booting.
+$bootSignal = static function (int $signo): void {
+};
+pcntl_signal(SIGUSR1, $bootSignal);
+
+/** Whether the kernel ignores signal $signo for this process. */
+function signal_ignored(int $signo): bool
+{
+    preg_match('/^SigIgn:\s*([0-9a-f]+)$/m', file_get_contents('/proc/self/status'), $m);
+    return (hexdec(substr($m[1], -8)) >> ($signo - 1) & 1) === 1;
+}
 
 // Runs when the worker ends, not after each request.
 register_shutdown_function(function () {
@@ -63,7 +74,7 @@ register_shutdown_function(function () {
     }
 });
 
-$handler = function () use ($bootDate, $bootLoader) {
+$handler = function () use ($bootDate, $bootLoader, $bootSignal) {
     switch (parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH)) {
         case '/install':
             set_error_handler(function (int $no, string $msg): bool {
@@ -156,6 +167,23 @@ $handler = function () use ($bootDate, $bootLoader) {
             $loader = libxml_get_external_entity_loader();
             echo $loader === $bootLoader ? 'boot' : ($loader === null ? 'none' : 'other'), " loader, ",
                 simplexml_load_file('probe://doc'), "\n";
+            break;
+        case '/signals-set':
+            // handlers that would run this request's code in a later one
+            $who = $_GET['who'];
+            pcntl_signal(SIGUSR1, static function () use ($who): void {
+                echo $who;
+            });
+            pcntl_signal(SIGUSR2, static function () use ($who): void {
+                echo $who;
+            });
+            pcntl_signal(SIGPIPE, SIG_DFL);
+            echo $who, " ", signal_ignored(SIGPIPE) ? 'ignored' : 'default', "\n";
+            break;
+        case '/signals-get':
+            $usr1 = pcntl_signal_get_handler(SIGUSR1);
+            echo $usr1 === $bootSignal ? 'boot' : 'other', " ", var_export(pcntl_signal_get_handler(SIGUSR2), true),
+                " ", signal_ignored(SIGPIPE) ? 'ignored' : 'default', "\n";
             break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",

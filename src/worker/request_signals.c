@@ -1,0 +1,93 @@
+#include "worker/request_signals.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <main/php.h>
+#include <Zend/zend_exceptions.h>
+
+#include "common/log.h"
+#include "worker/php_call.h"
+
+/* pcntl keeps its handlers in globals it does not export, so
+ * pcntl_signal() is wrapped: the first time a request changes a signal, the
+ * handler in force is noted, PHP's (pcntl_signal_get_handler()) and the
+ * kernel's (a disposition keel or PHP set in C, such as SIGPIPE ignored).
+ * Process-wide because PHP calls the wrapper without any context of
+ * keel's; a worker runs one request at a time. */
+static zif_handler pcntl_signal_original;
+static struct {
+    bool changed;
+    zval php;            /* a callable, or the int pcntl_signal_get_handler() gave */
+    struct sigaction os; /* the kernel's disposition then */
+} noted[NSIG];
+static bool restoring; /* keel's own calls are not a request's changes */
+
+static void
+note(int sig)
+{
+    zval arg;
+    ZVAL_LONG(&arg, sig);
+    if (!keel_php_call("pcntl_signal_get_handler", 1, &arg, &noted[sig].php) || EG(exception) != NULL ||
+        sigaction(sig, NULL, &noted[sig].os) != 0) {
+        zval_ptr_dtor(&noted[sig].php);
+        ZVAL_UNDEF(&noted[sig].php);
+        return; /* pcntl_signal() itself rejects what cannot be read */
+    }
+    noted[sig].changed = true;
+}
+
+static PHP_FUNCTION(keel_pcntl_signal)
+{
+    zval *signo = ZEND_NUM_ARGS() > 0 ? ZEND_CALL_ARG(execute_data, 1) : NULL;
+    if (!restoring && signo != NULL && Z_TYPE_P(signo) == IS_LONG && Z_LVAL_P(signo) > 0 && Z_LVAL_P(signo) < NSIG &&
+        Z_LVAL_P(signo) != SIGKILL && Z_LVAL_P(signo) != SIGSTOP && !noted[Z_LVAL_P(signo)].changed)
+        note((int)Z_LVAL_P(signo));
+    pcntl_signal_original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+void
+keel_request_signals_watch(void)
+{
+    zend_function *fn = keel_php_function("pcntl_signal");
+    if (fn != NULL)
+        keel_php_wrap(fn, zif_keel_pcntl_signal, &pcntl_signal_original);
+}
+
+static void
+put_back(int sig)
+{
+    bool callable = Z_TYPE(noted[sig].php) != IS_LONG;
+    zval args[2];
+    ZVAL_LONG(&args[0], sig);
+    if (callable)
+        ZVAL_COPY_VALUE(&args[1], &noted[sig].php);
+    else
+        ZVAL_LONG(&args[1],
+                  noted[sig].os.sa_handler == SIG_IGN ? (zend_long)(intptr_t)SIG_IGN : (zend_long)(intptr_t)SIG_DFL);
+    keel_php_call("pcntl_signal", 2, args, NULL);
+    if (EG(exception) != NULL) {
+        zend_clear_exception();
+        keel_warn("cannot put back the handler of signal %d", sig);
+    }
+    /* pcntl only knows its own handlers: the kernel's disposition, which
+     * may be a C handler, is put back as it was */
+    if (!callable && sigaction(sig, &noted[sig].os, NULL) != 0)
+        keel_warn("cannot put back the disposition of signal %d: %s", sig, strerror(errno));
+    zval_ptr_dtor(&noted[sig].php);
+    ZVAL_UNDEF(&noted[sig].php);
+    noted[sig].changed = false;
+}
+
+void
+keel_request_signals_restore(void)
+{
+    restoring = true;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (noted[sig].changed)
+            put_back(sig);
+    restoring = false;
+}
