@@ -189,3 +189,20 @@ keel_dispatch_drain_queues(keel_front_t *f)
         }
     }
 }
+
+/*
+ * Workers wait for the queue with EPOLLEXCLUSIVE, so a request wakes one
+ * idle worker. If that worker was being let go (recycled, dismissed) it
+ * takes nothing and exits, and the other idle workers never hear of the
+ * request: it would wait until the next request woke one, or until
+ * --max-wait. Once the worker is gone it can absorb no wake-up, so the
+ * requests still queued are taken back and sent again, in order.
+ */
+void
+keel_dispatch_offer_again(keel_generation_t *g, keel_pool_kind_t kind)
+{
+    if (g->queued_len[kind] == 0 || g->queue_take_fd[kind] < 0)
+        return;
+    if (keel_handoff_retract(g, kind, NULL))
+        keel_dispatch_drain_queues(g->front);
+}

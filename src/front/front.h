@@ -336,6 +336,10 @@ void keel_dispatch_worker_free(keel_front_worker_t *w);
 /* Moves waiting requests into the active generation's queues while they
  * have room (a worker freed, a request was bound, a generation switched). */
 void keel_dispatch_drain_queues(keel_front_t *f);
+/* After a worker of g's pool `kind` exited: requests still in that queue
+ * are taken back and sent again, so that each wakes a worker that is
+ * there (see dispatch.c). */
+void keel_dispatch_offer_again(keel_generation_t *g, keel_pool_kind_t kind);
 const char *keel_pool_name(keel_pool_kind_t kind);
 
 /* --- handoff.c: the generation's request queues --- */

@@ -322,6 +322,9 @@ keel_worker_exited(keel_front_worker_t *w, int status)
         keel_warn("worker %u (pid %d) exited with a request it had taken", w->id, (int)w->pid);
         keel_handoff_lose(taken, 502);
     }
+    /* Before w may be freed below: its exit may have swallowed the
+     * wake-up of a queued request. */
+    keel_dispatch_offer_again(w->gen, w->kind);
     if (w->state != KEEL_WORKER_GONE)
         worker_lost(w, "process exited", 502);
     else
