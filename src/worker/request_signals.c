@@ -20,10 +20,13 @@
  * keel's; a worker runs one request at a time. */
 static zif_handler pcntl_signal_original;
 static struct {
-    bool changed;
     zval php;            /* a callable, or the int pcntl_signal_get_handler() gave */
     struct sigaction os; /* the kernel's disposition then */
 } noted[NSIG];
+/* Bit sig - 1 for each signal noted: most requests change none, and then
+ * the restore after them touches nothing else. */
+static uint64_t changed;
+_Static_assert(NSIG - 1 <= 64, "one bit per signal");
 static bool restoring; /* keel's own calls are not a request's changes */
 
 static void
@@ -37,14 +40,14 @@ note(int sig)
         ZVAL_UNDEF(&noted[sig].php);
         return; /* pcntl_signal() itself rejects what cannot be read */
     }
-    noted[sig].changed = true;
+    changed |= UINT64_C(1) << (sig - 1);
 }
 
 static PHP_FUNCTION(keel_pcntl_signal)
 {
     zval *signo = ZEND_NUM_ARGS() > 0 ? ZEND_CALL_ARG(execute_data, 1) : NULL;
     if (!restoring && signo != NULL && Z_TYPE_P(signo) == IS_LONG && Z_LVAL_P(signo) > 0 && Z_LVAL_P(signo) < NSIG &&
-        Z_LVAL_P(signo) != SIGKILL && Z_LVAL_P(signo) != SIGSTOP && !noted[Z_LVAL_P(signo)].changed)
+        Z_LVAL_P(signo) != SIGKILL && Z_LVAL_P(signo) != SIGSTOP && !(changed & (UINT64_C(1) << (Z_LVAL_P(signo) - 1))))
         note((int)Z_LVAL_P(signo));
     pcntl_signal_original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
@@ -79,15 +82,16 @@ put_back(int sig)
         keel_warn("cannot put back the disposition of signal %d: %s", sig, strerror(errno));
     zval_ptr_dtor(&noted[sig].php);
     ZVAL_UNDEF(&noted[sig].php);
-    noted[sig].changed = false;
 }
 
 void
 keel_request_signals_restore(void)
 {
     restoring = true;
-    for (int sig = 1; sig < NSIG; sig++)
-        if (noted[sig].changed)
-            put_back(sig);
+    while (changed != 0) {
+        int sig = __builtin_ctzll(changed) + 1;
+        changed &= changed - 1;
+        put_back(sig);
+    }
     restoring = false;
 }
