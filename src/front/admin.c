@@ -9,12 +9,10 @@
 
 #include "common/log.h"
 #include "front/listener.h"
-#include "supervisor/budget.h"
-#include "supervisor/meminfo.h"
 
 typedef struct {
     h2o_handler_t super;
-    keel_front_t *front;
+    keel_admin_t *admin;
 } admin_handler_t;
 
 /* A growing text buffer in the request's pool. */
@@ -45,120 +43,51 @@ static void __attribute__((format(printf, 2, 3))) append(text_t *t, const char *
     }
 }
 
-static const char *
-state_name(keel_worker_state_t s)
-{
-    static const char *const names[] = {"starting", "booting", "idle", "busy", "leaving", "gone"};
-    return names[s];
-}
-
-/* A free worker that took a request from the queue is busy already. */
-static const char *
-worker_state_name(const keel_front_worker_t *w)
-{
-    return w->state == KEEL_WORKER_IDLE && keel_handoff_busy(w) ? "busy" : state_name(w->state);
-}
-
-static const char *
-gen_state_name(keel_gen_state_t s)
-{
-    static const char *const names[] = {"starting", "active", "draining", "stopping", "gone"};
-    return names[s];
-}
-
-typedef void (*worker_fn)(text_t *, const keel_generation_t *, const keel_front_worker_t *, uint64_t now, int first,
-                          int arg);
-
-static int
-each_worker(keel_front_t *f, text_t *t, worker_fn fn, int arg)
-{
-    uint64_t now = keel_now_ms();
-    int n = 0;
-    for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
-        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
-        for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
-            keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-            if (w->pid <= 0)
-                continue;
-            fn(t, g, w, now, n == 0, arg);
-            n++;
-        }
-    }
-    return n;
-}
-
-static double
-growth(const keel_front_worker_t *w)
-{
-    keel_leak_estimate_t e = keel_leak_estimate(&w->leak, 2);
-    return e.valid ? e.bytes_per_request : 0.0;
-}
-
 static void
-worker_json(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first, int arg)
+worker_json(text_t *t, const keel_worker_snapshot_t *w, int first)
 {
-    (void)arg;
     append(t,
            "%s\n    {\"id\": %u, \"pid\": %d, \"generation\": %u, \"mode\": \"%s\", \"state\": \"%s\", "
            "\"requests\": %llu, \"private_bytes\": %llu, \"private_precise_bytes\": %llu, \"zend_peak_bytes\": %llu, "
            "\"growth_bytes_per_request\": %.1f, \"age_seconds\": %.1f}",
-           first ? "" : ",", w->id, (int)w->pid, g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic",
-           worker_state_name(w), (unsigned long long)w->stats.requests, (unsigned long long)w->stats.rss_private,
-           (unsigned long long)w->private_precise, (unsigned long long)w->stats.zend_peak, growth(w),
-           w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0);
+           first ? "" : ",", w->id, w->pid, w->generation, w->mode, w->state, (unsigned long long)w->requests,
+           (unsigned long long)w->private_bytes, (unsigned long long)w->private_precise_bytes,
+           (unsigned long long)w->zend_peak_bytes, w->growth_bytes_per_request, w->age_seconds);
 }
 
 static void
-render_status(keel_front_t *f, text_t *t)
+render_status(const keel_front_snapshot_t *s, text_t *t)
 {
-    keel_mem_limit_t lim;
-    int have_lim = keel_mem_limit_read(&lim, NULL) == 0;
-    append(t, "{\n  \"version\": \"%s\",\n  \"state\": \"%s\",\n", KEEL_VERSION,
-           f->state == KEEL_FRONT_SERVING    ? "serving"
-           : f->state == KEEL_FRONT_STARTING ? "starting"
-                                             : "stopping");
-    append(t, "  \"generation\": %u,\n", f->active ? f->active->number : 0);
+    append(t, "{\n  \"version\": \"%s\",\n  \"state\": \"%s\",\n", KEEL_VERSION, s->state);
+    append(t, "  \"generation\": %u,\n", s->generation);
     append(t, "  \"generations\": [");
-    int first = 1;
-    for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
-        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
-        append(t, "%s{\"number\": %u, \"state\": \"%s\", \"zygote_pid\": %d, \"opcache\": %s}", first ? "" : ", ",
-               g->number, gen_state_name(g->state), (int)g->zygote_pid, g->opcache ? "true" : "false");
-        first = 0;
+    for (size_t i = 0; i < s->generation_count; i++) {
+        const keel_generation_snapshot_t *g = &s->generations[i];
+        append(t, "%s{\"number\": %u, \"state\": \"%s\", \"zygote_pid\": %d, \"opcache\": %s}", i ? ", " : "",
+               g->number, g->state, g->zygote_pid, g->opcache ? "true" : "false");
     }
-    append(t, "],\n  \"requests_total\": %llu,\n  \"in_flight\": %zu,\n", (unsigned long long)f->requests_total,
-           f->in_flight);
-    /* Waiting for a worker: in the front, or in a generation's queue
-     * untaken. */
-    size_t waiting[KEEL_POOL_KINDS];
-    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
-        waiting[k] = f->queues[k].queue_len;
-        for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
-            keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
-            for (h2o_linklist_t *l = g->queued[k].next; l != &g->queued[k]; l = l->next)
-                waiting[k] += keel_handoff_runner(H2O_STRUCT_FROM_MEMBER(keel_php_request_t, handoff_link, l)) == NULL;
-        }
-    }
-    append(t, "  \"queue\": {\"classic\": %zu, \"worker\": %zu},\n", waiting[KEEL_POOL_CLASSIC],
-           waiting[KEEL_POOL_WORKER]);
+    append(t, "],\n  \"requests_total\": %llu,\n  \"in_flight\": %zu,\n",
+           (unsigned long long)s->counters.requests_total, s->in_flight);
+    append(t, "  \"queue\": {\"classic\": %zu, \"worker\": %zu},\n", s->waiting[KEEL_POOL_CLASSIC],
+           s->waiting[KEEL_POOL_WORKER]);
     append(t, "  \"recycles\": {");
     for (int r = 1; r < KEEL_RECYCLE_REASONS; r++)
         append(t, "%s\"%s\": %llu", r == 1 ? "" : ", ", keel_recycle_reason_name((keel_recycle_reason_t)r),
-               (unsigned long long)f->recycles[r]);
-    append(t, "},\n  \"worker_crashes\": %llu,\n", (unsigned long long)f->worker_crashes);
-    append(t, "  \"reloads\": {\"ok\": %llu, \"failed\": %llu},\n", (unsigned long long)f->reloads_ok,
-           (unsigned long long)f->reloads_failed);
-    if (have_lim) {
+               (unsigned long long)s->counters.recycles[r]);
+    append(t, "},\n  \"worker_crashes\": %llu,\n", (unsigned long long)s->counters.worker_crashes);
+    append(t, "  \"reloads\": {\"ok\": %llu, \"failed\": %llu},\n", (unsigned long long)s->counters.reloads_ok,
+           (unsigned long long)s->counters.reloads_failed);
+    if (s->have_limit) {
         append(t, "  \"memory\": {\"limit_bytes\": %llu, \"limit_source\": \"%s\", \"current_bytes\": %llu",
-               lim.limit == UINT64_MAX ? 0ull : (unsigned long long)lim.limit, lim.source,
-               (unsigned long long)lim.current);
-        if (f->budget_known)
+               s->limit.limit == UINT64_MAX ? 0ull : (unsigned long long)s->limit.limit, s->limit.source,
+               (unsigned long long)s->limit.current);
+        if (s->budget_known)
             append(t, ", \"budget_bytes\": %llu, \"budget_fits\": %s, \"budget_max_workers\": %u",
-                   (unsigned long long)f->budget.needed, f->budget.fits ? "true" : "false", f->budget.max_workers);
+                   (unsigned long long)s->budget.needed, s->budget.fits ? "true" : "false", s->budget.max_workers);
         append(t, "},\n");
     }
-    if (f->active && f->active->opcache_known) {
-        const keel_opcache_stats_t *o = &f->active->opcache_stats;
+    if (s->opcache_known) {
+        const keel_opcache_stats_t *o = &s->opcache;
         append(t,
                "  \"opcache\": {\"used_bytes\": %llu, \"free_bytes\": %llu, \"wasted_bytes\": %llu, "
                "\"interned_used_bytes\": %llu, \"interned_free_bytes\": %llu, \"cached_keys\": %llu, "
@@ -168,77 +97,77 @@ render_status(keel_front_t *f, text_t *t)
                (unsigned long long)o->interned_used, (unsigned long long)o->interned_free, (unsigned long long)o->keys,
                (unsigned long long)o->max_keys,
                (unsigned long long)(o->oom_restarts + o->hash_restarts + o->manual_restarts),
-               (unsigned long long)f->active->opcache_hits, (unsigned long long)f->active->opcache_misses,
-               (unsigned long long)f->opcache_swaps);
+               (unsigned long long)s->opcache_hits, (unsigned long long)s->opcache_misses,
+               (unsigned long long)s->counters.opcache_swaps);
     }
     append(t, "  \"tmpfs\": [");
-    for (unsigned i = 0; i < f->tmpfs_count; i++)
-        append(t, "%s{\"path\": \"%s\", \"used_bytes\": %llu}", i ? ", " : "", f->tmpfs[i].path,
-               (unsigned long long)f->tmpfs[i].used);
+    for (unsigned i = 0; i < s->tmpfs_count; i++)
+        append(t, "%s{\"path\": \"%s\", \"used_bytes\": %llu}", i ? ", " : "", s->tmpfs[i].path,
+               (unsigned long long)s->tmpfs[i].used);
     append(t, "],\n");
     append(t, "  \"workers\": [");
-    int n = each_worker(f, t, worker_json, 0);
-    append(t, "%s]\n}\n", n ? "\n  " : "");
+    for (size_t i = 0; i < s->worker_count; i++)
+        worker_json(t, &s->workers[i], i == 0);
+    append(t, "%s]\n}\n", s->worker_count ? "\n  " : "");
 }
 
-/* One per-worker metric (arg selects which): its samples must form one
- * group (Prometheus text format), so each metric walks every worker. */
+/* One per-worker metric: its samples must form one group (Prometheus text
+ * format), so each metric walks every worker. */
 static void
-metric_worker(text_t *t, const keel_generation_t *g, const keel_front_worker_t *w, uint64_t now, int first,
-              int metric_index)
+metric_workers(text_t *t, const keel_front_snapshot_t *s, const char *name, const char *type, const char *help,
+               size_t value_offset, bool is_double)
 {
-    (void)first;
-    static const char *const names[] = {"keel_worker_requests_total", "keel_worker_private_memory_bytes",
-                                        "keel_worker_zend_peak_memory_bytes",
-                                        "keel_worker_memory_growth_bytes_per_request", "keel_worker_age_seconds"};
-    double values[] = {(double)w->stats.requests, (double)w->stats.rss_private, (double)w->stats.zend_peak, growth(w),
-                       w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0};
-    append(t, "%s{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"} %.1f\n", names[metric_index], (int)w->pid,
-           g->number, w->kind == KEEL_POOL_WORKER ? "worker" : "classic", worker_state_name(w), values[metric_index]);
+    append(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    for (size_t i = 0; i < s->worker_count; i++) {
+        const keel_worker_snapshot_t *w = &s->workers[i];
+        const char *field = (const char *)w + value_offset;
+        double v = is_double ? *(const double *)field : (double)*(const uint64_t *)field;
+        append(t, "%s{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"} %.1f\n", name, w->pid, w->generation,
+               w->mode, w->state, v);
+    }
 }
 
 static void
-render_metrics(keel_front_t *f, text_t *t)
+render_metrics(const keel_front_snapshot_t *s, text_t *t)
 {
     append(t, "# HELP keel_requests_total PHP requests completed.\n# TYPE keel_requests_total counter\n");
-    append(t, "keel_requests_total %llu\n", (unsigned long long)f->requests_total);
+    append(t, "keel_requests_total %llu\n", (unsigned long long)s->counters.requests_total);
     append(t, "# HELP keel_queue_depth Requests waiting for a worker.\n# TYPE keel_queue_depth gauge\n");
     append(t, "keel_queue_depth{mode=\"classic\"} %zu\nkeel_queue_depth{mode=\"worker\"} %zu\n",
-           f->queues[KEEL_POOL_CLASSIC].queue_len, f->queues[KEEL_POOL_WORKER].queue_len);
+           s->waiting[KEEL_POOL_CLASSIC], s->waiting[KEEL_POOL_WORKER]);
     append(t, "# HELP keel_worker_recycles_total Workers recycled, by reason.\n"
               "# TYPE keel_worker_recycles_total counter\n");
     for (int r = 1; r < KEEL_RECYCLE_REASONS; r++)
         append(t, "keel_worker_recycles_total{reason=\"%s\"} %llu\n",
-               keel_recycle_reason_name((keel_recycle_reason_t)r), (unsigned long long)f->recycles[r]);
+               keel_recycle_reason_name((keel_recycle_reason_t)r), (unsigned long long)s->counters.recycles[r]);
     append(t,
            "# HELP keel_worker_crashes_total Workers killed by a signal.\n"
            "# TYPE keel_worker_crashes_total counter\nkeel_worker_crashes_total %llu\n",
-           (unsigned long long)f->worker_crashes);
+           (unsigned long long)s->counters.worker_crashes);
     append(t,
            "# HELP keel_reloads_total Generation reloads, by outcome.\n# TYPE keel_reloads_total counter\n"
            "keel_reloads_total{outcome=\"ok\"} %llu\nkeel_reloads_total{outcome=\"failed\"} %llu\n",
-           (unsigned long long)f->reloads_ok, (unsigned long long)f->reloads_failed);
+           (unsigned long long)s->counters.reloads_ok, (unsigned long long)s->counters.reloads_failed);
     append(t,
            "# HELP keel_generation The generation serving new requests.\n# TYPE keel_generation gauge\n"
            "keel_generation %u\n",
-           f->active ? f->active->number : 0);
-    keel_mem_limit_t lim;
-    if (keel_mem_limit_read(&lim, NULL) == 0) {
+           s->generation);
+    if (s->have_limit) {
         append(t,
                "# HELP keel_memory_limit_bytes The memory limit that applies (0: none).\n"
                "# TYPE keel_memory_limit_bytes gauge\nkeel_memory_limit_bytes %llu\n",
-               lim.limit == UINT64_MAX ? 0ull : (unsigned long long)lim.limit);
+               s->limit.limit == UINT64_MAX ? 0ull : (unsigned long long)s->limit.limit);
         append(t,
                "# HELP keel_memory_used_bytes Memory in use under that limit.\n"
                "# TYPE keel_memory_used_bytes gauge\nkeel_memory_used_bytes %llu\n",
-               (unsigned long long)lim.current);
+               (unsigned long long)s->limit.current);
     }
     append(t,
            "# HELP keel_opcache_generation_swaps_total Generations started for OPcache's sake.\n"
            "# TYPE keel_opcache_generation_swaps_total counter\nkeel_opcache_generation_swaps_total %llu\n",
-           (unsigned long long)f->opcache_swaps);
-    if (f->active && f->active->opcache_known) {
-        const keel_opcache_stats_t *o = &f->active->opcache_stats;
+           (unsigned long long)s->counters.opcache_swaps);
+    if (s->opcache_known) {
+        const keel_opcache_stats_t *o = &s->opcache;
         append(t,
                "# HELP keel_opcache_memory_bytes OPcache shared memory of the serving generation.\n"
                "# TYPE keel_opcache_memory_bytes gauge\n"
@@ -261,27 +190,26 @@ render_metrics(keel_front_t *f, text_t *t)
                "# TYPE keel_opcache_restarts_total counter\nkeel_opcache_restarts_total %llu\n",
                (unsigned long long)(o->oom_restarts + o->hash_restarts + o->manual_restarts));
     }
-    if (f->budget_known)
+    if (s->budget_known)
         append(t,
                "# HELP keel_memory_budget_bytes Memory the configured pool may need.\n"
                "# TYPE keel_memory_budget_bytes gauge\nkeel_memory_budget_bytes %llu\n",
-               (unsigned long long)f->budget.needed);
+               (unsigned long long)s->budget.needed);
     append(t, "# HELP keel_tmpfs_used_bytes Bytes used on memory-backed filesystems the application writes to.\n"
               "# TYPE keel_tmpfs_used_bytes gauge\n");
-    for (unsigned i = 0; i < f->tmpfs_count; i++)
-        append(t, "keel_tmpfs_used_bytes{path=\"%s\"} %llu\n", f->tmpfs[i].path, (unsigned long long)f->tmpfs[i].used);
-    static const char *const help[][3] = {
-        {"keel_worker_requests_total", "counter", "Requests served by each worker."},
-        {"keel_worker_private_memory_bytes", "gauge", "Resident memory private to each worker."},
-        {"keel_worker_zend_peak_memory_bytes", "gauge", "memory_get_peak_usage() after the last request."},
-        {"keel_worker_memory_growth_bytes_per_request", "gauge", "Estimated private memory growth."},
-        {"keel_worker_age_seconds", "gauge", "Time since the worker became ready."},
-    };
-    for (int metric_index = 0; metric_index < 5; metric_index++) {
-        append(t, "# HELP %s %s\n# TYPE %s %s\n", help[metric_index][0], help[metric_index][2], help[metric_index][0],
-               help[metric_index][1]);
-        each_worker(f, t, metric_worker, metric_index);
-    }
+    for (unsigned i = 0; i < s->tmpfs_count; i++)
+        append(t, "keel_tmpfs_used_bytes{path=\"%s\"} %llu\n", s->tmpfs[i].path, (unsigned long long)s->tmpfs[i].used);
+    metric_workers(t, s, "keel_worker_requests_total", "counter", "Requests served by each worker.",
+                   offsetof(keel_worker_snapshot_t, requests), false);
+    metric_workers(t, s, "keel_worker_private_memory_bytes", "gauge", "Resident memory private to each worker.",
+                   offsetof(keel_worker_snapshot_t, private_bytes), false);
+    metric_workers(t, s, "keel_worker_zend_peak_memory_bytes", "gauge",
+                   "memory_get_peak_usage() after the last request.", offsetof(keel_worker_snapshot_t, zend_peak_bytes),
+                   false);
+    metric_workers(t, s, "keel_worker_memory_growth_bytes_per_request", "gauge", "Estimated private memory growth.",
+                   offsetof(keel_worker_snapshot_t, growth_bytes_per_request), true);
+    metric_workers(t, s, "keel_worker_age_seconds", "gauge", "Time since the worker became ready.",
+                   offsetof(keel_worker_snapshot_t, age_seconds), true);
 }
 
 static void
@@ -296,8 +224,8 @@ send_text(h2o_req_t *req, int status, const char *reason, const char *type, text
 /* --- POST /reload: answered when the reload has succeeded or failed --- */
 
 typedef struct {
-    keel_front_t *front;
-    h2o_req_t *req; /* NULL once the client has gone */
+    keel_admin_t *admin;
+    h2o_req_t *req;
 } reload_wait_t;
 
 static void
@@ -305,10 +233,7 @@ on_reload_wait_dispose(void *p)
 {
     reload_wait_t *rw = p;
     /* The client left before the outcome: forget it. */
-    if (rw->front->reload_data == rw) {
-        rw->front->reload_cb = NULL;
-        rw->front->reload_data = NULL;
-    }
+    rw->admin->ops->forget_reload(rw->admin->owner, rw);
 }
 
 static void
@@ -335,79 +260,79 @@ on_reload_done(void *data, uint32_t generation, const char *error)
 static int
 on_admin_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    keel_front_t *f = ((admin_handler_t *)self)->front;
+    keel_admin_t *a = ((admin_handler_t *)self)->admin;
     text_t t = {.pool = &req->pool, .buf = h2o_mem_alloc_pool(&req->pool, 4096), .cap = 4096};
+    keel_front_snapshot_t snap;
     int get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/status")) && get) {
-        render_status(f, &t);
+        a->ops->snapshot(a->owner, &req->pool, &snap);
+        render_status(&snap, &t);
         send_text(req, 200, "OK", "application/json", &t);
     } else if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")) && get) {
-        render_metrics(f, &t);
+        a->ops->snapshot(a->owner, &req->pool, &snap);
+        render_metrics(&snap, &t);
         send_text(req, 200, "OK", "text/plain; version=0.0.4", &t);
     } else if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/reload")) && post) {
         reload_wait_t *rw = h2o_mem_alloc_shared(&req->pool, sizeof(*rw), on_reload_wait_dispose);
-        rw->front = f;
+        rw->admin = a;
         rw->req = req;
-        keel_front_reload(f, "admin request", on_reload_done, rw);
+        a->ops->reload(a->owner, on_reload_done, rw);
     } else {
         h2o_send_error_404(req, "Not Found", "Not Found: try GET /status, GET /metrics or POST /reload\n", 0);
     }
     return 0;
 }
 
-/* The admin listener has its own h2o configuration, so its paths exist
- * only there. Process-wide like the front it serves. */
-static struct {
-    h2o_globalconf_t conf;
-    h2o_context_t ctx;
-    h2o_accept_ctx_t accept_ctx;
-    h2o_socket_t *listener;
-} admin;
-
 static void
 on_admin_accept(h2o_socket_t *listener, const char *err)
 {
     if (err != NULL)
         return;
+    keel_admin_t *a = listener->data;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
     if (sock != NULL)
-        h2o_accept(&admin.accept_ctx, sock);
+        h2o_accept(&a->accept_ctx, sock);
 }
 
 int
-keel_admin_start(keel_front_t *f, char *err, size_t errlen)
+keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops, void *owner,
+                 char *err, size_t errlen)
 {
-    if (f->cfg.admin == NULL)
+    a->ops = ops;
+    a->owner = owner;
+    a->listener = NULL;
+    if (cfg->admin == NULL)
         return 0;
     char host[64];
     int port;
-    int fd = keel_listen(f->cfg.admin, host, sizeof(host), &port, err, errlen);
+    int fd = keel_listen(cfg->admin, host, sizeof(host), &port, err, errlen);
     if (fd < 0) {
-        if (f->cfg.admin_explicit)
+        if (cfg->admin_explicit)
             return -1;
         keel_warn("admin listener off: %s (use --admin to choose another address)", err);
         return 0;
     }
-    h2o_config_init(&admin.conf);
-    h2o_hostconf_t *hc = h2o_config_register_host(&admin.conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
+    /* its own h2o configuration, so its paths exist only here */
+    h2o_config_init(&a->conf);
+    h2o_hostconf_t *hc = h2o_config_register_host(&a->conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
     h2o_pathconf_t *pc = h2o_config_register_path(hc, "/", 0);
     admin_handler_t *h = (void *)h2o_create_handler(pc, sizeof(*h));
     h->super.on_req = on_admin_req;
-    h->front = f;
-    h2o_context_init(&admin.ctx, f->loop, &admin.conf);
-    admin.accept_ctx.ctx = &admin.ctx;
-    admin.accept_ctx.hosts = admin.conf.hosts;
-    admin.listener = h2o_evloop_socket_create(f->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    h->admin = a;
+    h2o_context_init(&a->ctx, loop, &a->conf);
+    a->accept_ctx.ctx = &a->ctx;
+    a->accept_ctx.hosts = a->conf.hosts;
+    a->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    a->listener->data = a;
     keel_info("admin: http://%s%s%s:%d (/status, /metrics, POST /reload)", strchr(host, ':') ? "[" : "", host,
               strchr(host, ':') ? "]" : "", port);
     return 0;
 }
 
 void
-keel_admin_accept(keel_front_t *f)
+keel_admin_accept(keel_admin_t *a)
 {
-    (void)f;
-    if (admin.listener != NULL)
-        h2o_socket_read_start(admin.listener, on_admin_accept);
+    if (a->listener != NULL)
+        h2o_socket_read_start(a->listener, on_admin_accept);
 }

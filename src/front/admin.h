@@ -2,21 +2,49 @@
  * The admin listener: a separate HTTP listener (loopback by default) with
  * GET /status (JSON), GET /metrics (Prometheus text) and POST /reload. It
  * shares the front's event loop but not its routes, so nothing on the
- * public listener can reach it.
+ * public listener can reach it. Both pages render one snapshot of the
+ * front (snapshot.h); what it needs of the front comes through
+ * keel_admin_ops_t, so it knows nothing else of it.
  */
 #ifndef KEEL_FRONT_ADMIN_H
 #define KEEL_FRONT_ADMIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "front/front.h"
+#include <h2o.h>
 
-/* Binds cfg.admin. Returns 0 (also when off or when the default address
- * is taken, with a warning), or -1 with a message in err when an address
- * given with --admin cannot be used. */
-int keel_admin_start(keel_front_t *f, char *err, size_t errlen);
+#include "common/config.h"
+#include "front/snapshot.h"
+
+/* A reload's outcome: the new generation's number, or 0 and why not. */
+typedef void (*keel_admin_reload_done)(void *data, uint32_t generation, const char *error);
+
+typedef struct {
+    /* Fills out, allocating from pool. */
+    void (*snapshot)(void *owner, h2o_mem_pool_t *pool, keel_front_snapshot_t *out);
+    /* Starts a reload; done(data, ...) hears its outcome. */
+    void (*reload)(void *owner, keel_admin_reload_done done, void *data);
+    /* The one waiting with data went away before the outcome. */
+    void (*forget_reload)(void *owner, void *data);
+} keel_admin_ops_t;
+
+typedef struct {
+    h2o_globalconf_t conf;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener; /* NULL when off */
+    const keel_admin_ops_t *ops;
+    void *owner;
+} keel_admin_t;
+
+/* Binds cfg->admin on loop. Returns 0 (also when off or when the default
+ * address is taken, with a warning), or -1 with a message in err when an
+ * address given with --admin cannot be used. */
+int keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops,
+                     void *owner, char *err, size_t errlen);
 
 /* Starts serving it (once the front serves). */
-void keel_admin_accept(keel_front_t *f);
+void keel_admin_accept(keel_admin_t *a);
 
 #endif

@@ -1,208 +1,187 @@
-/*
- * Matching requests with workers. A request goes into the active
- * generation's queue for its pool (handoff.c), from which the next free
- * worker takes it, as php-fpm's children take connections from one
- * listening socket: a worker that finishes finds its next request waiting
- * and does not sleep in between. The queue holds at most two requests per
- * worker of the pool; the rest wait in the front, in order, up to
- * --max-queue waiting requests in all and for at most --max-wait each.
- */
+#include "front/dispatch.h"
+
 #include "common/log.h"
-#include "front/front.h"
+#include "supervisor/admission.h"
 
-static const char *const pool_names[KEEL_POOL_KINDS] = {"classic", "worker-mode"};
-
-const char *
-keel_pool_name(keel_pool_kind_t kind)
+void
+keel_dispatch_init(keel_dispatch_t *d, keel_front_env_t *env)
 {
-    return pool_names[kind];
+    d->env = env;
+    d->target = NULL;
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        h2o_linklist_init_anchor(&d->queues[k].waiting);
+        d->queues[k].len = 0;
+    }
 }
 
 void
-keel_dispatch_unqueue(keel_front_t *f, keel_php_request_t *pr)
+keel_dispatch_set_target(keel_dispatch_t *d, keel_generation_t *g)
 {
-    if (h2o_linklist_is_linked(&pr->queue_link)) {
-        h2o_linklist_unlink(&pr->queue_link);
-        f->queues[pr->kind].queue_len--;
+    d->target = g;
+}
+
+/* Takes job out of the front's queue (if it is there) and stops its wait. */
+static void
+unqueue(keel_dispatch_t *d, keel_job_t *job)
+{
+    if (job->phase == KEEL_REQ_WAITING && h2o_linklist_is_linked(&job->link)) {
+        h2o_linklist_unlink(&job->link);
+        d->queues[job->kind].len--;
     }
-    if (h2o_timeout_is_linked(&pr->wait_entry))
-        h2o_timeout_unlink(&pr->wait_entry);
+    if (h2o_timeout_is_linked(&job->wait_entry))
+        h2o_timeout_unlink(&job->wait_entry);
+}
+
+static void
+refuse(keel_dispatch_t *d, keel_job_t *job, int status, unsigned retry_after_s)
+{
+    unqueue(d, job);
+    job->ops->refused(job, status, retry_after_s);
 }
 
 static void
 on_wait_timeout(h2o_timeout_entry_t *entry)
 {
-    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, wait_entry, entry);
-    keel_front_t *f = pr->front;
-    if (pr->queued_in != NULL) {
-        keel_generation_t *g = pr->queued_in;
-        if (keel_handoff_claimant(g, pr->stream) != NULL)
+    keel_job_t *job = H2O_STRUCT_FROM_MEMBER(keel_job_t, wait_entry, entry);
+    keel_dispatch_t *d = job->waits_in;
+    if (job->phase == KEEL_REQ_QUEUED) {
+        keel_generation_t *g = keel_generation_of_queue(job->queued_in);
+        switch (keel_pool_wait_expired(&g->pool, job)) {
+        case KEEL_POOL_WAIT_RUNNING:
             return; /* a worker has it: no longer waiting */
-        if (!keel_handoff_retract(g, pr->kind, pr)) {
-            /* Not in the queue and not claimed: a worker is between
-             * taking it and claiming it, or died there. Look again after
-             * another --max-wait; still nowhere then, it is lost. */
-            if (!pr->missing) {
-                pr->missing = true;
-                h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
-                return;
-            }
-            keel_handoff_forget(pr);
-            keel_error("a request taken from the queue was lost with its worker");
-            keel_php_request_reject(pr, 502, "Bad Gateway", NULL);
+        case KEEL_POOL_WAIT_LOOK_AGAIN:
+            h2o_timeout_link(d->env->loop, &d->env->wait_timeout, &job->wait_entry);
             return;
+        case KEEL_POOL_WAIT_LOST:
+            refuse(d, job, 502, 0);
+            return;
+        case KEEL_POOL_WAIT_TAKEN_BACK:
+            break;
         }
     }
-    keel_dispatch_unqueue(f, pr);
-    keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+    refuse(d, job, 503, 1);
 }
 
-/* Workers of the pool: free ones (as far as the front knows; some may
- * have taken a queued request already) and all that serve. */
+/* Into the front's queue, at its tail. */
 static void
-count_workers(const keel_generation_t *g, keel_pool_kind_t kind, size_t *idle, size_t *serving)
+wait_in_front(keel_dispatch_t *d, keel_job_t *job)
 {
-    *idle = *serving = 0;
-    for (const h2o_linklist_t *l = g->idle[kind].next; l != &g->idle[kind]; l = l->next)
-        (*idle)++;
-    for (const h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
-        const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-        if (w->kind == kind && (w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_BUSY))
-            (*serving)++;
-    }
+    keel_job_move(job, KEEL_REQ_EV_WAIT);
+    h2o_linklist_insert(&d->queues[job->kind].waiting, &job->link);
+    d->queues[job->kind].len++;
 }
 
-/* How many requests a pool's queue may hold: four per worker, so a worker
- * that finishes finds one even when the front has not run for a while
- * (docs/decisions.md). Past that they wait in the front, where taking one
- * back is cheap; a queue the kernel finds full keeps them there too. */
-#define QUEUED_PER_WORKER 4
-
-static size_t
-queue_room(size_t serving, size_t idle)
+/* Sends job into g's queue: KEEL_HANDOFF_FULL leaves it where it was;
+ * FAILED answers it. */
+static keel_handoff_push_t
+push(keel_dispatch_t *d, keel_generation_t *g, keel_job_t *job)
 {
-    return QUEUED_PER_WORKER * (serving > idle ? serving : idle);
-}
-
-/* Sends pr into g's queue. Returns 1 when sent, 0 when the queue is full,
- * -1 when pr was answered with an error. */
-static int
-push(keel_generation_t *g, keel_php_request_t *pr)
-{
-    int r = keel_handoff_push(g, pr);
-    if (r < 0) {
-        keel_dispatch_unqueue(g->front, pr);
-        keel_php_request_reject(pr, 502, "Bad Gateway", NULL);
-        return -1;
+    keel_handoff_push_t r = keel_handoff_push(&g->handoff, job);
+    if (r == KEEL_HANDOFF_SENT) {
+        keel_job_move(job, KEEL_REQ_EV_PUSH);
+        job->ops->queued(job);
+    } else if (r == KEEL_HANDOFF_FAILED) {
+        refuse(d, job, 502, 0);
     }
-    if (r > 0)
-        keel_php_request_queued(pr);
     return r;
 }
 
-static void
-wait_in_front(keel_front_t *f, keel_php_request_t *pr)
+static keel_admit_in_t
+admission_in(const keel_dispatch_t *d, keel_pool_kind_t kind)
 {
-    h2o_linklist_insert(&f->queues[pr->kind].queue, &pr->queue_link);
-    f->queues[pr->kind].queue_len++;
+    keel_admit_in_t in = {.waiting = d->queues[kind].len, .max_queue = d->env->cfg->max_queue};
+    keel_generation_t *g = d->target;
+    if (g == NULL || g->state != KEEL_GEN_ACTIVE)
+        return in;
+    in.serving = true;
+    in.given_up = g->pool.counts[kind].given_up;
+    keel_pool_count(&g->pool, kind, &in.idle, &in.serving_workers);
+    in.queued = g->handoff.queued_len[kind];
+    return in;
 }
 
 void
-keel_dispatch_submit(keel_front_t *f, keel_php_request_t *pr)
+keel_dispatch_submit(keel_dispatch_t *d, keel_job_t *job)
 {
-    keel_generation_t *g = f->active;
-    keel_pool_kind_t kind = pr->kind;
-    pr->wait_entry.cb = on_wait_timeout;
-    if (g == NULL || g->state != KEEL_GEN_ACTIVE) {
-        if (f->queues[kind].queue_len >= f->cfg.max_queue) {
-            keel_php_request_reject(pr, 503, "Service Unavailable", "1");
+    job->wait_entry.cb = on_wait_timeout;
+    job->waits_in = d;
+    keel_admit_in_t in = admission_in(d, job->kind);
+    keel_admit_t a = keel_admit(&in);
+    if (a.verdict == KEEL_ADMIT_REJECT) {
+        job->ops->refused(job, 503, a.retry_after_s);
+        return;
+    }
+    h2o_timeout_link(d->env->loop, &d->env->wait_timeout, &job->wait_entry);
+    if (a.verdict == KEEL_ADMIT_PUSH) {
+        keel_handoff_push_t r = push(d, d->target, job);
+        if (r != KEEL_HANDOFF_FULL)
             return;
-        }
-        wait_in_front(f, pr);
-        h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
-        return;
     }
-    size_t idle, serving;
-    count_workers(g, kind, &idle, &serving);
-    if (g->given_up[kind] && idle == 0) {
-        keel_php_request_reject(pr, 503, "Service Unavailable", "10");
-        return;
-    }
-    /* Requests that will wait: those beyond the free workers. */
-    size_t waiting = (g->queued_len[kind] > idle ? g->queued_len[kind] - idle : 0) + f->queues[kind].queue_len;
-    /* (A queued request a worker took already counts on both sides:
-     * among the queued, and as that worker still shown free.) */
-    if (g->queued_len[kind] >= idle && waiting >= f->cfg.max_queue) {
-        keel_php_request_reject(pr, 503, "Service Unavailable", "1");
-        return;
-    }
-    h2o_timeout_link(f->loop, &f->wait_timeout, &pr->wait_entry);
-    if (f->queues[kind].queue_len == 0 && g->queued_len[kind] < queue_room(serving, idle) && push(g, pr) != 0)
-        return;
-    wait_in_front(f, pr);
+    wait_in_front(d, job);
 }
 
 void
-keel_dispatch_worker_free(keel_front_worker_t *w)
+keel_dispatch_drain(keel_dispatch_t *d)
 {
-    keel_generation_t *g = w->gen;
-    keel_front_t *f = g->front;
-    w->req = NULL;
-    w->stream = 0;
-    w->state = KEEL_WORKER_IDLE;
-    w->idle_since_ms = keel_now_ms();
-    /* A worker of a replaced generation, or a recycled one whose
-     * replacement is ready, takes no more work: it goes. */
-    bool generation_retired = g->state != KEEL_GEN_ACTIVE && g->state != KEEL_GEN_STARTING;
-    if (generation_retired || f->state >= KEEL_FRONT_STOPPING ||
-        (w->retiring && (w->replacement_ready || w->recycle_reason != KEEL_RECYCLE_MEMORY))) {
-        keel_worker_dismiss(w);
-        return;
-    }
-    /* Most recently used first: its caches are warm. */
-    h2o_linklist_insert(g->idle[w->kind].next, &w->idle_link);
-    keel_dispatch_drain_queues(f);
-}
-
-void
-keel_dispatch_drain_queues(keel_front_t *f)
-{
-    keel_generation_t *g = f->active;
+    keel_generation_t *g = d->target;
     if (g == NULL || g->state != KEEL_GEN_ACTIVE)
         return;
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
-        if (h2o_linklist_is_empty(&f->queues[k].queue))
+        h2o_linklist_t *waiting = &d->queues[k].waiting;
+        if (h2o_linklist_is_empty(waiting))
             continue;
         size_t idle, serving;
-        count_workers(g, (keel_pool_kind_t)k, &idle, &serving);
-        size_t room = queue_room(serving, idle);
-        while (!h2o_linklist_is_empty(&f->queues[k].queue) && g->queued_len[k] < room) {
-            keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[k].queue.next);
-            h2o_linklist_unlink(&pr->queue_link);
-            f->queues[k].queue_len--;
-            int r = push(g, pr);
-            if (r == 0) {
-                h2o_linklist_insert(f->queues[k].queue.next, &pr->queue_link);
-                f->queues[k].queue_len++;
+        keel_pool_count(&g->pool, (keel_pool_kind_t)k, &idle, &serving);
+        while (!h2o_linklist_is_empty(waiting) && keel_admit_may_push(g->handoff.queued_len[k], serving, idle)) {
+            keel_job_t *job = H2O_STRUCT_FROM_MEMBER(keel_job_t, link, waiting->next);
+            h2o_linklist_unlink(&job->link);
+            d->queues[k].len--;
+            keel_handoff_push_t r = push(d, g, job);
+            if (r == KEEL_HANDOFF_FULL) {
+                h2o_linklist_insert(waiting->next, &job->link);
+                d->queues[k].len++;
                 break;
             }
         }
     }
 }
 
-/*
- * Workers wait for the queue with EPOLLEXCLUSIVE, so a request wakes one
- * idle worker. If that worker was being let go (recycled, dismissed) it
- * takes nothing and exits, and the other idle workers never hear of the
- * request: it would wait until the next request woke one, or until
- * --max-wait. Once the worker is gone it can absorb no wake-up, so the
- * requests still queued are taken back and sent again, in order.
- */
 void
-keel_dispatch_offer_again(keel_generation_t *g, keel_pool_kind_t kind)
+keel_dispatch_requeue(keel_dispatch_t *d, keel_pool_kind_t kind, h2o_linklist_t *jobs)
 {
-    if (g->queued_len[kind] == 0 || g->queue_take_fd[kind] < 0)
-        return;
-    if (keel_handoff_retract(g, kind, NULL))
-        keel_dispatch_drain_queues(g->front);
+    /* newest first onto the head, so the oldest ends up first */
+    while (!h2o_linklist_is_empty(jobs)) {
+        keel_job_t *job = H2O_STRUCT_FROM_MEMBER(keel_job_t, link, jobs->prev);
+        h2o_linklist_unlink(&job->link);
+        keel_job_move(job, KEEL_REQ_EV_WAIT);
+        h2o_linklist_insert(d->queues[kind].waiting.next, &job->link);
+        d->queues[kind].len++;
+    }
+    keel_dispatch_drain(d);
+}
+
+void
+keel_dispatch_refuse_waiting(keel_dispatch_t *d, keel_pool_kind_t kind, int status, unsigned retry_after_s)
+{
+    while (!h2o_linklist_is_empty(&d->queues[kind].waiting))
+        refuse(d, H2O_STRUCT_FROM_MEMBER(keel_job_t, link, d->queues[kind].waiting.next), status, retry_after_s);
+}
+
+void
+keel_dispatch_abandon(keel_dispatch_t *d, keel_job_t *job)
+{
+    if (job->phase == KEEL_REQ_QUEUED && job->queued_in != NULL)
+        keel_pool_abandon(&keel_generation_of_queue(job->queued_in)->pool, job);
+    unqueue(d, job);
+}
+
+keel_front_worker_t *
+keel_dispatch_runner(keel_dispatch_t *d, keel_job_t *job)
+{
+    (void)d;
+    if (job->worker != NULL)
+        return job->worker;
+    if (job->phase != KEEL_REQ_QUEUED || job->queued_in == NULL)
+        return NULL;
+    return keel_pool_runner(&keel_generation_of_queue(job->queued_in)->pool, job);
 }

@@ -1,14 +1,5 @@
-/*
- * Handing requests to workers through their generation's queues
- * (ipc/queue.h). The front sends a request into its pool's queue and the
- * next free worker takes it. The front binds the two when it reads the
- * worker's first frame for it ("queued" below: sent into the queue, not
- * yet bound, whether or not a worker has taken it). Before that, the
- * worker's claim slot says who runs it, for the front's decisions that
- * cannot wait (a timeout, a client leaving, a death); it does not bind on
- * it, because the worker's frames for an earlier request may still be
- * unread.
- */
+#include "front/handoff.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,17 +10,19 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "front/front.h"
-#include "ipc/queue.h"
 
 /* The largest message a queue carries: a REQUEST at its limit. */
 #define MESSAGE_MAX (3 * KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_QUEUE_INLINE_MAX)
 
 int
-keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errlen)
+keel_handoff_open(keel_handoff_t *h, uint32_t generation, int child_fds[3], char *err, size_t errlen)
 {
-    for (int k = 0; k < KEEL_POOL_KINDS; k++)
-        g->queue_fd[k] = g->queue_take_fd[k] = -1;
+    memset(h, 0, sizeof(*h));
+    h->generation = generation;
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        h->queue_fd[k] = h->take_fd[k] = -1;
+        h2o_linklist_init_anchor(&h->queued[k]);
+    }
     child_fds[2] = -1;
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
         int sv[2];
@@ -37,8 +30,8 @@ keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errl
             snprintf(err, errlen, "socketpair: %s", strerror(errno));
             goto fail;
         }
-        g->queue_fd[k] = sv[0];
-        g->queue_take_fd[k] = sv[1];
+        h->queue_fd[k] = sv[0];
+        h->take_fd[k] = sv[1];
         /* Room for requests of the largest size; the kernel caps it at
          * twice net.core.wmem_max. */
         int size = 4 * MESSAGE_MAX;
@@ -56,94 +49,94 @@ keel_handoff_open(keel_generation_t *g, int child_fds[3], char *err, size_t errl
             close(fd);
         goto fail;
     }
-    g->claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (g->claims == MAP_FAILED) {
-        g->claims = NULL;
+    h->claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (h->claims == MAP_FAILED) {
+        h->claims = NULL;
         snprintf(err, errlen, "claim slots: mmap: %s", strerror(errno));
         close(fd);
         goto fail;
     }
     child_fds[2] = fd;
-    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
-        h2o_linklist_init_anchor(&g->queued[k]);
-        g->queued_len[k] = 0;
-    }
+    h->slots_used[0] = 1; /* slot 0: none */
     return 0;
 fail:
-    keel_handoff_close(g);
+    keel_handoff_close(h);
     return -1;
 }
 
 void
-keel_handoff_close(keel_generation_t *g)
+keel_handoff_close(keel_handoff_t *h)
 {
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
-        if (g->queue_fd[k] >= 0 && close(g->queue_fd[k]) != 0)
+        if (h->queue_fd[k] >= 0 && close(h->queue_fd[k]) != 0)
             keel_warn("closing a request queue: %s", strerror(errno));
-        if (g->queue_take_fd[k] >= 0 && close(g->queue_take_fd[k]) != 0)
+        if (h->take_fd[k] >= 0 && close(h->take_fd[k]) != 0)
             keel_warn("closing a request queue: %s", strerror(errno));
-        g->queue_fd[k] = g->queue_take_fd[k] = -1;
+        h->queue_fd[k] = h->take_fd[k] = -1;
     }
-    if (g->claims != NULL && munmap(g->claims, KEEL_QUEUE_SHARED_BYTES) != 0)
+    if (h->claims != NULL && munmap(h->claims, KEEL_QUEUE_SHARED_BYTES) != 0)
         keel_warn("unmapping claim slots: %s", strerror(errno));
-    g->claims = NULL;
+    h->claims = NULL;
 }
 
+/* --- claim slots --- */
+
 uint32_t
-keel_handoff_claim_slot(keel_generation_t *g)
+keel_handoff_slot_take(keel_handoff_t *h)
 {
-    /* The lowest slot no worker of g holds; the front forgets a worker
-     * (and frees its slot) only after its process is gone. */
     _Static_assert(KEEL_QUEUE_CLAIM_SLOTS % 64 == 0, "whole words");
-    uint64_t used[KEEL_QUEUE_CLAIM_SLOTS / 64] = {1}; /* slot 0: none */
-    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
-        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-        used[w->claim_slot / 64] |= 1ull << (w->claim_slot % 64);
+    if (h->claims == NULL)
+        return 0;
+    for (uint32_t i = 0; i < KEEL_QUEUE_CLAIM_SLOTS / 64; i++) {
+        if (~h->slots_used[i] == 0)
+            continue;
+        uint32_t slot = i * 64 + (uint32_t)__builtin_ctzll(~h->slots_used[i]);
+        h->slots_used[i] |= 1ull << (slot % 64);
+        /* What the slot's previous holder left there means nothing now. */
+        __atomic_store_n(&h->claims[slot], 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&h->claims[KEEL_QUEUE_CLAIM_SLOTS + slot], 0, __ATOMIC_RELEASE);
+        return slot;
     }
-    for (uint32_t i = 0; i < KEEL_QUEUE_CLAIM_SLOTS / 64; i++)
-        if (~used[i] != 0)
-            return i * 64 + (uint32_t)__builtin_ctzll(~used[i]);
     return 0;
 }
 
 void
-keel_handoff_set_leave(keel_front_worker_t *w, uint32_t value)
+keel_handoff_slot_release(keel_handoff_t *h, uint32_t slot)
 {
-    if (w->gen->claims != NULL && w->claim_slot != 0)
-        __atomic_store_n(&w->gen->claims[KEEL_QUEUE_CLAIM_SLOTS + w->claim_slot], value, __ATOMIC_RELEASE);
+    if (slot != 0 && slot < KEEL_QUEUE_CLAIM_SLOTS)
+        h->slots_used[slot / 64] &= ~(1ull << (slot % 64));
 }
 
 void
-keel_handoff_slot_reset(keel_front_worker_t *w)
+keel_handoff_set_leave(keel_handoff_t *h, uint32_t slot)
 {
-    /* What the slot's previous holder left there means nothing now. */
-    if (w->gen->claims != NULL && w->claim_slot != 0)
-        __atomic_store_n(&w->gen->claims[w->claim_slot], 0, __ATOMIC_RELEASE);
-    keel_handoff_set_leave(w, 0);
+    if (h->claims != NULL && slot != 0)
+        __atomic_store_n(&h->claims[KEEL_QUEUE_CLAIM_SLOTS + slot], 1, __ATOMIC_RELEASE);
 }
 
-static uint32_t
-claim_of(const keel_front_worker_t *w)
+uint32_t
+keel_handoff_claim(const keel_handoff_t *h, uint32_t slot)
 {
-    if (w->gen->claims == NULL || w->claim_slot == 0)
+    if (h->claims == NULL || slot == 0)
         return 0;
-    return __atomic_load_n(&w->gen->claims[w->claim_slot], __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&h->claims[slot], __ATOMIC_ACQUIRE);
 }
 
-int
-keel_handoff_push(keel_generation_t *g, keel_php_request_t *pr)
+/* --- the queues --- */
+
+keel_handoff_push_t
+keel_handoff_push(keel_handoff_t *h, keel_job_t *job)
 {
-    h2o_req_t *req = pr->req;
-    size_t body = req->entity.base ? req->entity.len : 0;
-    bool inline_body = pr->params.len + body <= KEEL_QUEUE_INLINE_MAX;
+    size_t body = job->body.len;
+    bool inline_body = job->params.len + body <= KEEL_QUEUE_INLINE_MAX;
     uint8_t head[KEEL_IPC_HEADER_SIZE], body_head[KEEL_IPC_HEADER_SIZE], end[KEEL_IPC_HEADER_SIZE];
     keel_ipc_header_t hdr = {.type = KEEL_IPC_REQUEST,
                              .flags = inline_body ? 0 : KEEL_IPC_FLAG_BODY_FOLLOWS,
-                             .generation = g->number,
-                             .stream = pr->stream,
-                             .length = (uint32_t)pr->params.len};
+                             .generation = h->generation,
+                             .stream = job->stream,
+                             .length = (uint32_t)job->params.len};
     keel_ipc_header_encode(head, &hdr);
-    struct iovec iov[5] = {{head, sizeof(head)}, {pr->params.base, pr->params.len}};
+    struct iovec iov[5] = {{head, sizeof(head)}, {job->params.base, job->params.len}};
     size_t n = 2;
     if (inline_body) {
         if (body != 0) {
@@ -152,7 +145,7 @@ keel_handoff_push(keel_generation_t *g, keel_php_request_t *pr)
             hdr.length = (uint32_t)body;
             keel_ipc_header_encode(body_head, &hdr);
             iov[n++] = (struct iovec){body_head, sizeof(body_head)};
-            iov[n++] = (struct iovec){req->entity.base, body};
+            iov[n++] = (struct iovec){job->body.base, body};
         }
         hdr.type = KEEL_IPC_REQ_END;
         hdr.flags = 0;
@@ -161,133 +154,64 @@ keel_handoff_push(keel_generation_t *g, keel_php_request_t *pr)
         iov[n++] = (struct iovec){end, sizeof(end)};
     }
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
-    if (sendmsg(g->queue_fd[pr->kind], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    if (sendmsg(h->queue_fd[job->kind], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-            return 0; /* the queue is full: it waits in the front */
-        keel_error("cannot queue %.*s %.*s: %s", (int)req->method.len, req->method.base,
-                   (int)(req->path.len < 100 ? req->path.len : 100), req->path.base, strerror(errno));
-        return -1;
+            return KEEL_HANDOFF_FULL; /* it waits in the front */
+        keel_error("cannot queue request %u: %s", job->stream, strerror(errno));
+        return KEEL_HANDOFF_FAILED;
     }
-    pr->queued_in = g;
-    pr->body_follows = !inline_body;
-    pr->missing = false;
-    h2o_linklist_insert(&g->queued[pr->kind], &pr->handoff_link);
-    g->queued_len[pr->kind]++;
-    return 1;
+    job->queued_in = h;
+    job->body_follows = !inline_body;
+    job->missing = false;
+    h2o_linklist_insert(&h->queued[job->kind], &job->link);
+    h->queued_len[job->kind]++;
+    return KEEL_HANDOFF_SENT;
 }
 
-keel_php_request_t *
-keel_handoff_find(keel_generation_t *g, uint32_t stream)
+keel_job_t *
+keel_handoff_find(const keel_handoff_t *h, uint32_t stream)
 {
     for (int k = 0; k < KEEL_POOL_KINDS; k++)
-        for (h2o_linklist_t *l = g->queued[k].next; l != &g->queued[k]; l = l->next) {
-            keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, handoff_link, l);
-            if (pr->stream == stream)
-                return pr;
+        for (h2o_linklist_t *l = h->queued[k].next; l != &h->queued[k]; l = l->next) {
+            keel_job_t *job = H2O_STRUCT_FROM_MEMBER(keel_job_t, link, l);
+            if (job->stream == stream)
+                return job;
         }
     return NULL;
 }
 
 void
-keel_handoff_forget(keel_php_request_t *pr)
+keel_handoff_forget(keel_job_t *job)
 {
-    h2o_linklist_unlink(&pr->handoff_link);
-    pr->queued_in->queued_len[pr->kind]--;
-    pr->queued_in = NULL;
+    if (job->queued_in == NULL)
+        return;
+    h2o_linklist_unlink(&job->link);
+    job->queued_in->queued_len[job->kind]--;
+    job->queued_in = NULL;
 }
 
-void
-keel_handoff_lose(keel_php_request_t *pr, int status)
+/*
+ * Takes every message out of the kind's queue, then puts back the ones
+ * that stay, in order (workers may take those meanwhile, which is fine).
+ * A message is taken for good when take(job) says so; messages of jobs
+ * nobody tracks (their clients left) are dropped. Returns how many jobs
+ * were taken.
+ */
+static size_t
+sift(keel_handoff_t *h, keel_pool_kind_t kind, keel_job_t *only, h2o_linklist_t *out)
 {
-    keel_handoff_forget(pr);
-    keel_dispatch_unqueue(pr->front, pr);
-    keel_php_request_on_worker_lost(pr, status);
-}
-
-static void
-take_worker(keel_front_worker_t *w, uint32_t stream)
-{
-    if (h2o_linklist_is_linked(&w->idle_link))
-        h2o_linklist_unlink(&w->idle_link);
-    w->state = KEEL_WORKER_BUSY;
-    w->idle_since_ms = 0;
-    w->stream = stream;
-    w->req = NULL;
-}
-
-void
-keel_handoff_bind(keel_php_request_t *pr, keel_front_worker_t *w)
-{
-    keel_handoff_forget(pr);
-    if (h2o_timeout_is_linked(&pr->wait_entry))
-        h2o_timeout_unlink(&pr->wait_entry);
-    take_worker(w, pr->stream);
-    keel_php_request_attach(pr, w);
-}
-
-void
-keel_handoff_adopt(keel_front_worker_t *w, uint32_t stream)
-{
-    /* A request whose client left while it was being taken: the worker
-     * runs it, and its output is dropped. */
-    take_worker(w, stream);
-    snprintf(w->last_request, sizeof(w->last_request), "(a request whose client left)");
-}
-
-keel_front_worker_t *
-keel_handoff_claimant(keel_generation_t *g, uint32_t stream)
-{
-    for (h2o_linklist_t *l = g->workers.next; l != &g->workers; l = l->next) {
-        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-        if ((w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_LEAVING) && w->req == NULL &&
-            claim_of(w) == stream)
-            return w;
-    }
-    return NULL;
-}
-
-keel_php_request_t *
-keel_handoff_claimed_by(const keel_front_worker_t *w)
-{
-    uint32_t stream = claim_of(w);
-    return stream != 0 && stream != w->stream ? keel_handoff_find(w->gen, stream) : NULL;
-}
-
-keel_front_worker_t *
-keel_handoff_runner(keel_php_request_t *pr)
-{
-    if (pr->worker != NULL)
-        return pr->worker;
-    return pr->queued_in != NULL ? keel_handoff_claimant(pr->queued_in, pr->stream) : NULL;
-}
-
-bool
-keel_handoff_busy(const keel_front_worker_t *w)
-{
-    return w->state == KEEL_WORKER_BUSY ||
-           ((w->state == KEEL_WORKER_IDLE || w->state == KEEL_WORKER_LEAVING) && keel_handoff_claimed_by(w) != NULL);
-}
-
-int
-keel_handoff_retract(keel_generation_t *g, keel_pool_kind_t kind, keel_php_request_t *only)
-{
-    /* Take every message out, then put back the ones that stay, in order:
-     * workers may take those again meanwhile, which is fine. */
     uint8_t *scratch = malloc(MESSAGE_MAX);
     struct {
         uint8_t *bytes;
         size_t len;
     } *kept = NULL;
-    size_t nkept = 0, cap = 0;
-    h2o_linklist_t back;
-    h2o_linklist_init_anchor(&back);
-    int found = 0;
+    size_t nkept = 0, cap = 0, taken = 0;
     if (scratch == NULL) {
         keel_error("out of memory taking requests back from a queue");
         return 0;
     }
     for (;;) {
-        ssize_t n = recv(g->queue_take_fd[kind], scratch, MESSAGE_MAX, MSG_DONTWAIT);
+        ssize_t n = recv(h->take_fd[kind], scratch, MESSAGE_MAX, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -295,45 +219,56 @@ keel_handoff_retract(keel_generation_t *g, keel_pool_kind_t kind, keel_php_reque
         keel_ipc_header_t hdr;
         const uint8_t *payload;
         size_t size;
-        keel_php_request_t *pr = NULL;
+        keel_job_t *job = NULL;
         if (keel_ipc_frame_decode(scratch, (size_t)n, &hdr, &payload, &size) == KEEL_IPC_OK)
-            pr = keel_handoff_find(g, hdr.stream);
-        if (pr == NULL)
+            job = keel_handoff_find(h, hdr.stream);
+        if (job == NULL)
             continue; /* its client left: nobody wants it */
-        if (only == NULL || pr == only) {
-            keel_handoff_forget(pr);
-            found = 1;
-            if (only == NULL)
-                h2o_linklist_insert(&back, &pr->queue_link);
+        if (only == NULL || job == only) {
+            keel_handoff_forget(job);
+            taken++;
+            if (out != NULL)
+                h2o_linklist_insert(out, &job->link);
             continue;
         }
         if (nkept == cap) {
             size_t c = cap ? cap * 2 : 8;
             void *p = realloc(kept, c * sizeof(*kept));
-            if (p == NULL)
+            if (p == NULL) {
+                keel_error("out of memory putting requests back in their queue");
                 break;
+            }
             kept = p;
             cap = c;
         }
-        if ((kept[nkept].bytes = malloc((size_t)n)) == NULL)
+        if ((kept[nkept].bytes = malloc((size_t)n)) == NULL) {
+            keel_error("out of memory putting requests back in their queue");
             break;
+        }
         memcpy(kept[nkept].bytes, scratch, (size_t)n);
         kept[nkept++].len = (size_t)n;
     }
     free(scratch);
     for (size_t i = 0; i < nkept; i++) {
-        if (send(g->queue_fd[kind], kept[i].bytes, kept[i].len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)kept[i].len)
+        if (send(h->queue_fd[kind], kept[i].bytes, kept[i].len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)kept[i].len)
             keel_error("cannot put a request back in its queue: %s", strerror(errno));
         free(kept[i].bytes);
     }
     free(kept);
-    /* Taken back whole: to the head of the front's queue, oldest first. */
-    keel_front_t *f = g->front;
-    while (!h2o_linklist_is_empty(&back)) {
-        keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, back.prev);
-        h2o_linklist_unlink(&pr->queue_link);
-        h2o_linklist_insert(f->queues[kind].queue.next, &pr->queue_link);
-        f->queues[kind].queue_len++;
-    }
-    return found;
+    return taken;
+}
+
+bool
+keel_handoff_retract(keel_job_t *job)
+{
+    keel_handoff_t *h = job->queued_in;
+    return h != NULL && sift(h, job->kind, job, NULL) != 0;
+}
+
+size_t
+keel_handoff_retract_all(keel_handoff_t *h, keel_pool_kind_t kind, h2o_linklist_t *out)
+{
+    if (h->take_fd[kind] < 0)
+        return 0;
+    return sift(h, kind, NULL, out);
 }

@@ -1,20 +1,13 @@
-/*
- * The front's memory governance glue: the budget check at startup (from
- * the limit that applies and PHP's own settings), memory-backed
- * filesystems the application writes to, and precise private-memory
- * figures. The decisions are pure functions in src/supervisor/; this file
- * observes and logs.
- */
-#include <fcntl.h>
+#include "front/memory.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/statm.h"
 #include "common/units.h"
-#include "front/front.h"
 
 /* Headroom kept free under the limit. */
 #define RESERVE_BYTES (64ull << 20)
@@ -22,52 +15,6 @@
 #define MEMORY_CHECK_MS 5000
 /* tmpfs growth worth a warning: this much since the last one. */
 #define TMPFS_GROWTH_WARN_BYTES (16ull << 20)
-
-static uint64_t
-mib_setting(const char *v)
-{
-    uint64_t n;
-    return keel_parse_uint(v, 0, 1u << 20, &n) == 0 ? n << 20 : 0;
-}
-
-void
-keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len)
-{
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    bool opcache = false;
-    uint64_t consumption = 0, interned = 0;
-    g->php.memory_limit = UINT64_MAX;
-    g->php.max_wasted_percentage = 5.0; /* OPcache's default */
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[64], value[256];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        if (strcmp(name, "memory_limit") == 0) {
-            uint64_t b;
-            if (keel_parse_size(value, &b) == 0)
-                g->php.memory_limit = b;
-        } else if (strcmp(name, "opcache.enable") == 0) {
-            opcache = strcmp(value, "1") == 0;
-        } else if (strcmp(name, "opcache.memory_consumption") == 0) {
-            consumption = mib_setting(value);
-        } else if (strcmp(name, "opcache.interned_strings_buffer") == 0) {
-            interned = mib_setting(value);
-        } else if (strcmp(name, "opcache.max_wasted_percentage") == 0) {
-            g->php.max_wasted_percentage = strtod(value, NULL);
-        } else if (strcmp(name, "temp_dir") == 0) {
-            snprintf(g->php.temp_dir, sizeof(g->php.temp_dir), "%s", value);
-        } else if (strcmp(name, "upload_tmp_dir") == 0) {
-            snprintf(g->php.upload_tmp_dir, sizeof(g->php.upload_tmp_dir), "%s", value);
-        } else if (strcmp(name, "session.save_path") == 0) {
-            /* "N;/path" and "N;MODE;/path" name the directory last */
-            const char *dir = strrchr(value, ';');
-            snprintf(g->php.session_save_path, sizeof(g->php.session_save_path), "%s", dir ? dir + 1 : value);
-        }
-    }
-    g->php.opcache_bytes = opcache ? consumption + interned : 0;
-}
 
 static uint64_t
 process_rss(pid_t pid)
@@ -78,75 +25,75 @@ process_rss(pid_t pid)
 
 /* The memory-backed filesystems holding the directories PHP writes to. */
 static void
-find_tmpfs(keel_front_t *f, keel_generation_t *g)
+find_tmpfs(keel_memory_t *m, const keel_generation_t *g)
 {
     keel_mount_t mounts[64];
     int n = keel_tmpfs_mounts_read(mounts, 64, NULL);
     if (n <= 0)
         return;
     const char *dirs[] = {g->php.temp_dir, g->php.upload_tmp_dir, g->php.session_save_path};
-    f->tmpfs_count = 0;
+    m->tmpfs_count = 0;
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         if (dirs[i][0] != '/')
             continue;
-        int m = keel_mount_find(mounts, (size_t)n, dirs[i]);
-        if (m < 0)
+        int k = keel_mount_find(mounts, (size_t)n, dirs[i]);
+        if (k < 0)
             continue;
         bool seen = false;
-        for (unsigned k = 0; k < f->tmpfs_count; k++)
-            seen |= strcmp(f->tmpfs[k].path, mounts[m].mountpoint) == 0;
-        if (seen || f->tmpfs_count == sizeof(f->tmpfs) / sizeof(f->tmpfs[0]))
+        for (unsigned j = 0; j < m->tmpfs_count; j++)
+            seen |= strcmp(m->tmpfs[j].path, mounts[k].mountpoint) == 0;
+        if (seen || m->tmpfs_count == KEEL_TMPFS_WATCHED)
             continue;
-        snprintf(f->tmpfs[f->tmpfs_count].path, sizeof(f->tmpfs[0].path), "%s", mounts[m].mountpoint);
-        f->tmpfs[f->tmpfs_count].used = f->tmpfs[f->tmpfs_count].warned = keel_fs_used_bytes(mounts[m].mountpoint);
+        snprintf(m->tmpfs[m->tmpfs_count].path, sizeof(m->tmpfs[0].path), "%s", mounts[k].mountpoint);
+        m->tmpfs[m->tmpfs_count].used = m->tmpfs[m->tmpfs_count].warned = keel_fs_used_bytes(mounts[k].mountpoint);
         char used[32];
-        keel_info("tmpfs: %s (%s) is memory-backed and counts against the memory limit; %s used", mounts[m].mountpoint,
-                  dirs[i], keel_format_bytes(used, sizeof(used), f->tmpfs[f->tmpfs_count].used));
-        f->tmpfs_count++;
+        keel_info("tmpfs: %s (%s) is memory-backed and counts against the memory limit; %s used", mounts[k].mountpoint,
+                  dirs[i], keel_format_bytes(used, sizeof(used), m->tmpfs[m->tmpfs_count].used));
+        m->tmpfs_count++;
     }
 }
 
 int
-keel_memory_budget(keel_front_t *f, keel_generation_t *g, char *err, size_t errlen)
+keel_memory_budget(keel_memory_t *m, keel_config_t *cfg, const keel_generation_t *g, char *err, size_t errlen)
 {
-    if (keel_mem_limit_read(&f->limit, NULL) != 0) {
+    if (keel_mem_limit_read(&m->limit, NULL) != 0) {
         keel_warn("cannot read the memory limit; no budget check");
         return 0;
     }
-    find_tmpfs(f, g);
+    find_tmpfs(m, g);
     uint64_t tmpfs = 0;
-    for (unsigned i = 0; i < f->tmpfs_count; i++)
-        tmpfs += f->tmpfs[i].used;
-    uint64_t per_worker = f->cfg.max_worker_memory ? f->cfg.max_worker_memory : g->php.memory_limit;
-    unsigned classic = f->cfg.worker_script ? f->cfg.classic_workers : 0;
-    f->budget_in = (keel_budget_input_t){
+    for (unsigned i = 0; i < m->tmpfs_count; i++)
+        tmpfs += m->tmpfs[i].used;
+    uint64_t per_worker = cfg->max_worker_memory ? cfg->max_worker_memory : g->php.memory_limit;
+    unsigned classic = cfg->worker_script ? cfg->classic_workers : 0;
+    m->budget_in = (keel_budget_input_t){
         .opcache_bytes = g->php.opcache_bytes,
         .front_bytes = process_rss(getpid()),
         .zygote_bytes = process_rss(g->zygote_pid),
         .per_worker_bytes = per_worker == UINT64_MAX ? 0 : per_worker,
         .reserve_bytes = RESERVE_BYTES,
         .tmpfs_bytes = tmpfs,
-        .workers = f->cfg.workers + classic,
+        .workers = cfg->workers + classic,
     };
-    if (f->cfg.workers == 0) {
+    if (cfg->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        keel_budget_input_t in = f->budget_in;
+        keel_budget_input_t in = m->budget_in;
         in.workers = classic;
-        unsigned n = keel_workers_auto(cpus > 0 ? (unsigned)cpus : 1, &in, f->limit.limit);
-        f->cfg.workers = n > classic ? n - classic : 1;
-        f->budget_in.workers = f->cfg.workers + classic;
-        keel_info("--workers auto: %u (%ld CPUs, memory limit %s)", f->cfg.workers, cpus, f->limit.source);
+        unsigned n = keel_workers_auto(cpus > 0 ? (unsigned)cpus : 1, &in, m->limit.limit);
+        cfg->workers = n > classic ? n - classic : 1;
+        m->budget_in.workers = cfg->workers + classic;
+        keel_info("--workers auto: %u (%ld CPUs, memory limit %s)", cfg->workers, cpus, m->limit.source);
     }
-    f->budget = keel_budget_compute(&f->budget_in, f->limit.limit);
-    f->budget_known = true;
+    m->budget = keel_budget_compute(&m->budget_in, m->limit.limit);
+    m->budget_known = true;
     char line[1024];
-    keel_budget_format(line, sizeof(line), &f->budget_in, &f->budget, f->limit.source);
+    keel_budget_format(line, sizeof(line), &m->budget_in, &m->budget, m->limit.source);
     if (per_worker == UINT64_MAX)
         keel_warn("memory_limit is -1 and --max-worker-memory is not set: a worker's memory has no ceiling, so "
                   "the budget counts none for it");
     keel_info("%s", line);
-    if (!f->budget.fits) {
-        if (f->cfg.allow_overcommit) {
+    if (!m->budget.fits) {
+        if (cfg->allow_overcommit) {
             keel_warn("the pool does not fit the memory limit; starting anyway (--allow-overcommit)");
             return 0;
         }
@@ -157,44 +104,31 @@ keel_memory_budget(keel_front_t *f, keel_generation_t *g, char *err, size_t errl
 }
 
 void
-keel_memory_tick(keel_front_t *f)
+keel_memory_tick(keel_memory_t *m, keel_generation_t *active)
 {
     uint64_t now = keel_now_ms();
-    if (now - f->last_memory_check_ms < MEMORY_CHECK_MS)
+    if (now - m->last_check_ms < MEMORY_CHECK_MS)
         return;
-    f->last_memory_check_ms = now;
-    for (unsigned i = 0; i < f->tmpfs_count; i++) {
-        f->tmpfs[i].used = keel_fs_used_bytes(f->tmpfs[i].path);
-        if (f->tmpfs[i].used > f->tmpfs[i].warned + TMPFS_GROWTH_WARN_BYTES) {
+    m->last_check_ms = now;
+    for (unsigned i = 0; i < m->tmpfs_count; i++) {
+        m->tmpfs[i].used = keel_fs_used_bytes(m->tmpfs[i].path);
+        if (m->tmpfs[i].used > m->tmpfs[i].warned + TMPFS_GROWTH_WARN_BYTES) {
             char a[32], b[32];
-            keel_warn("tmpfs %s grew to %s (from %s): files there count against the memory limit", f->tmpfs[i].path,
-                      keel_format_bytes(a, sizeof(a), f->tmpfs[i].used),
-                      keel_format_bytes(b, sizeof(b), f->tmpfs[i].warned));
-            f->tmpfs[i].warned = f->tmpfs[i].used;
+            keel_warn("tmpfs %s grew to %s (from %s): files there count against the memory limit", m->tmpfs[i].path,
+                      keel_format_bytes(a, sizeof(a), m->tmpfs[i].used),
+                      keel_format_bytes(b, sizeof(b), m->tmpfs[i].warned));
+            m->tmpfs[i].warned = m->tmpfs[i].used;
         }
     }
-    if (keel_mem_limit_read(&f->limit, NULL) != 0)
-        f->limit.current = 0;
-    /* The precise private figure (smaps_rollup walks every mapping, so it
-     * is too costly per request): idle workers of the serving generation. */
-    if (f->active == NULL)
+    if (keel_mem_limit_read(&m->limit, NULL) != 0)
+        m->limit.current = 0;
+    /* The precise private figure: idle workers of the serving generation. */
+    if (active == NULL)
         return;
-    for (h2o_linklist_t *l = f->active->workers.next; l != &f->active->workers; l = l->next) {
-        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, gen_link, l);
-        if (w->state != KEEL_WORKER_IDLE || w->pid <= 0)
-            continue;
-        char path[64], text[4096];
-        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t n = read(fd, text, sizeof(text) - 1);
-        close(fd);
+    for (h2o_linklist_t *l = active->pool.workers.next; l != &active->pool.workers; l = l->next) {
+        keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
         uint64_t priv;
-        if (n > 0) {
-            text[n] = '\0';
-            if (keel_smaps_rollup_private(text, &priv) == 0)
-                w->private_precise = priv;
-        }
+        if (w->life.state == KEEL_WORKER_IDLE && w->pid > 0 && keel_private_precise_read(w->pid, &priv) == 0)
+            w->private_precise = priv;
     }
 }

@@ -1,101 +1,34 @@
-/*
- * OPcache governance in the front: a generation whose OPcache is close to
- * full, wasting memory or about to restart itself, or whose application
- * called opcache_reset(), is replaced by a new generation with fresh
- * shared memory; OPcache is never reset in place under running code. The
- * decision is src/supervisor/opcache_policy.c.
- */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "front/opcache_watch.h"
 
+#include "common/clock.h"
 #include "common/log.h"
-#include "front/front.h"
+#include "supervisor/opcache_policy.h"
 
 /* At most one swap for OPcache's sake in this many milliseconds, so an
  * application calling opcache_reset() on every request cannot make keel
  * start generations back to back. */
 #define OPCACHE_SWAP_INTERVAL_MS 2000
 
-/* Whether g may be replaced now: it is the serving generation, no other is
- * starting, and the last swap for OPcache's sake is far enough behind. */
-static bool
-swap_allowed(const keel_front_t *f, const keel_generation_t *g)
+const char *
+keel_opcache_watch(keel_opcache_watch_t *w, const keel_generation_t *g, bool reset_called, bool may_swap)
 {
-    return g == f->active && f->incoming == NULL && keel_now_ms() - f->last_opcache_swap_ms >= OPCACHE_SWAP_INTERVAL_MS;
-}
-
-static void
-swap(keel_front_t *f, const char *why)
-{
-    f->last_opcache_swap_ms = keel_now_ms();
-    f->opcache_swaps++;
-    keel_front_reload(f, why, NULL, NULL);
-}
-
-/* The counters OPcache reports, by the names the worker sends them under. */
-static const struct {
-    const char *name;
-    size_t offset;
-} counters[] = {
-    {"used", offsetof(keel_opcache_stats_t, used)},
-    {"free", offsetof(keel_opcache_stats_t, free)},
-    {"wasted", offsetof(keel_opcache_stats_t, wasted)},
-    {"interned_used", offsetof(keel_opcache_stats_t, interned_used)},
-    {"interned_free", offsetof(keel_opcache_stats_t, interned_free)},
-    {"keys", offsetof(keel_opcache_stats_t, keys)},
-    {"max_keys", offsetof(keel_opcache_stats_t, max_keys)},
-    {"oom_restarts", offsetof(keel_opcache_stats_t, oom_restarts)},
-    {"hash_restarts", offsetof(keel_opcache_stats_t, hash_restarts)},
-    {"manual_restarts", offsetof(keel_opcache_stats_t, manual_restarts)},
-};
-
-void
-keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
-{
-    keel_opcache_stats_t s = {0};
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[32], value[32];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        uint64_t x = strtoull(value, NULL, 10);
-        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-            if (strcmp(name, counters[i].name) == 0)
-                *(uint64_t *)((char *)&s + counters[i].offset) = x;
-        if (strcmp(name, "restart_pending") == 0)
-            s.restart_pending = x != 0;
-        if (strcmp(name, "cache_full") == 0)
-            s.cache_full = x != 0;
-        if (strcmp(name, "hits") == 0)
-            g->opcache_hits = x;
-        if (strcmp(name, "misses") == 0)
-            g->opcache_misses = x;
+    uint64_t now = keel_now_ms();
+    if (!may_swap || now - w->last_swap_ms < OPCACHE_SWAP_INTERVAL_MS)
+        return NULL; /* not the serving generation, or rate limited */
+    if (reset_called) {
+        keel_info("generation %u: the application called opcache_reset(); a new generation takes over instead",
+                  g->number);
+        w->last_swap_ms = now;
+        return "opcache_reset() called";
     }
-    g->opcache_stats = s;
-    g->opcache_known = true;
-    keel_opcache_verdict_t verdict = keel_opcache_decide(&s, g->php.max_wasted_percentage);
-    keel_front_t *f = g->front;
-    if (verdict == KEEL_OPCACHE_OK || !swap_allowed(f, g))
-        return;
+    keel_opcache_verdict_t verdict = keel_opcache_decide(&g->opcache_stats, g->php.max_wasted_percentage);
+    if (verdict == KEEL_OPCACHE_OK)
+        return NULL;
     char suggestion[256];
-    keel_opcache_suggest(&s, suggestion, sizeof(suggestion));
+    keel_opcache_suggest(&g->opcache_stats, suggestion, sizeof(suggestion));
     keel_warn("generation %u: %s; starting a new generation rather than letting OPcache reset in place. Settings "
               "that would hold this application: %s",
               g->number, keel_opcache_verdict_name(verdict), suggestion);
-    swap(f, keel_opcache_verdict_name(verdict));
-}
-
-void
-keel_opcache_on_reset_call(keel_generation_t *g)
-{
-    keel_front_t *f = g->front;
-    if (!swap_allowed(f, g))
-        return; /* not the serving generation, or rate limited */
-    keel_info("generation %u: the application called opcache_reset(); a new generation takes over instead", g->number);
-    swap(f, "opcache_reset() called");
+    w->last_swap_ms = now;
+    return keel_opcache_verdict_name(verdict);
 }

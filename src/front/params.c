@@ -47,8 +47,9 @@ cgi_header_name(h2o_mem_pool_t *pool, const h2o_iovec_t *name)
 }
 
 static void
-add_address(param_list_t *l, const char *addr_name, const char *port_name, struct sockaddr *sa, socklen_t len)
+add_address(param_list_t *l, const char *addr_name, const char *port_name, const struct sockaddr *csa, socklen_t len)
 {
+    struct sockaddr *sa = (struct sockaddr *)csa; /* h2o's helpers take it non-const, and only read it */
     char *host;
     size_t hlen;
     if (sa->sa_family == AF_INET) {
@@ -82,30 +83,50 @@ keel_host_without_port(h2o_iovec_t host)
     return h2o_iovec_init(host.base, (size_t)(end - host.base));
 }
 
+void
+keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_request_t *in,
+                     struct sockaddr_storage *peer, struct sockaddr_storage *local)
+{
+    *in = (keel_params_request_t){
+        .method = req->method,
+        .path = req->path,
+        .query_at = req->query_at,
+        .version = req->version,
+        .https = req->scheme == &H2O_URL_SCHEME_HTTPS,
+        .authority = req->authority,
+        .headers = &req->headers,
+        .has_body = req->entity.base != NULL,
+        .body_len = req->entity.base != NULL ? req->entity.len : 0,
+    };
+    if ((in->peer_len = req->conn->callbacks->get_peername(req->conn, (void *)peer)) != 0)
+        in->peer = (const struct sockaddr *)peer;
+    /* bound to one address: no getsockname() per request */
+    if (ctx->server_addr == NULL && (in->local_len = req->conn->callbacks->get_sockname(req->conn, (void *)local)) != 0)
+        in->local = (const struct sockaddr *)local;
+}
+
 h2o_iovec_t
-keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route)
+keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const keel_params_ctx_t *ctx,
+                  const keel_route_t *route)
 {
     const keel_router_t *router = ctx->router;
     const char *server_name = ctx->server_name, *fallback_name = ctx->fallback_name;
-    h2o_mem_pool_t *pool = &req->pool;
-    param_list_t l = {.cap = MAX_PARAMS + req->headers.size, .pool = pool};
+    param_list_t l = {.cap = MAX_PARAMS + req->headers->size, .pool = pool};
     l.items = h2o_mem_alloc_pool(pool, l.cap * sizeof(*l.items));
 
     /* request line */
-    size_t path_len = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     h2o_iovec_t query = req->query_at == SIZE_MAX
                             ? h2o_iovec_init("", 0)
                             : h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     ADD_VEC(&l, "REQUEST_METHOD", req->method);
     ADD_VEC(&l, "REQUEST_URI", req->path);
     ADD_VEC(&l, "QUERY_STRING", query);
-    (void)path_len;
     const char *proto = req->version >= 0x200 ? "HTTP/2.0" : req->version == 0x100 ? "HTTP/1.0" : "HTTP/1.1";
     ADD_LIT(&l, "SERVER_PROTOCOL", proto);
     ADD_LIT(&l, "GATEWAY_INTERFACE", "CGI/1.1");
     ADD_LIT(&l, "SERVER_SOFTWARE", "keel/" KEEL_VERSION);
-    ADD_LIT(&l, "REQUEST_SCHEME", req->scheme == &H2O_URL_SCHEME_HTTPS ? "https" : "http");
-    if (req->scheme == &H2O_URL_SCHEME_HTTPS)
+    ADD_LIT(&l, "REQUEST_SCHEME", req->https ? "https" : "http");
+    if (req->https)
         ADD_LIT(&l, "HTTPS", "on");
     ADD_LIT(&l, "REDIRECT_STATUS", "200");
     /* PHP-FPM's own parameter: applications see the same $_SERVER keys. */
@@ -124,16 +145,13 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
     ADD_LIT(&l, "PATH_INFO", h2o_strdup(pool, route->path_info, SIZE_MAX).base);
 
     /* connection */
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    if ((sl = req->conn->callbacks->get_peername(req->conn, (void *)&ss)) != 0)
-        add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", (void *)&ss, sl);
+    if (req->peer != NULL)
+        add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", req->peer, req->peer_len);
     if (ctx->server_addr != NULL) {
-        /* bound to one address: no getsockname() per request */
         ADD_LIT(&l, "SERVER_ADDR", ctx->server_addr);
         ADD_LIT(&l, "SERVER_PORT", ctx->server_port);
-    } else if ((sl = req->conn->callbacks->get_sockname(req->conn, (void *)&ss)) != 0) {
-        add_address(&l, "SERVER_ADDR", "SERVER_PORT", (void *)&ss, sl);
+    } else if (req->local != NULL) {
+        add_address(&l, "SERVER_ADDR", "SERVER_PORT", req->local, req->local_len);
     }
     /* SERVER_NAME: the configured name, else the host the client asked
      * for without its port (or the listening address without a Host). */
@@ -143,24 +161,24 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
         host = h2o_iovec_init(fallback_name, strlen(fallback_name));
     ADD_VEC(&l, "SERVER_NAME", host);
     /* nginx's $remote_user: the user of Basic credentials, else empty */
-    ssize_t auth = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    ssize_t auth = h2o_find_header(req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     char *user = h2o_mem_alloc_pool(pool, 256);
     size_t user_len = 0;
     if (auth != -1)
-        user_len = keel_basic_auth_user(req->headers.entries[auth].value.base, req->headers.entries[auth].value.len,
+        user_len = keel_basic_auth_user(req->headers->entries[auth].value.base, req->headers->entries[auth].value.len,
                                         user, 256);
     add(&l, "REMOTE_USER", 11, user, user_len);
 
     /* body */
-    if (req->entity.base != NULL) {
+    if (req->has_body) {
         char *cl = h2o_mem_alloc_pool(pool, 20);
-        add(&l, "CONTENT_LENGTH", 14, cl, keel_u64_format(cl, req->entity.len));
+        add(&l, "CONTENT_LENGTH", 14, cl, keel_u64_format(cl, req->body_len));
     } else {
         ADD_LIT(&l, "CONTENT_LENGTH", "");
     }
-    ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    ssize_t ct = h2o_find_header(req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (ct != -1)
-        ADD_VEC(&l, "CONTENT_TYPE", req->headers.entries[ct].value);
+        ADD_VEC(&l, "CONTENT_TYPE", req->headers->entries[ct].value);
     else
         ADD_LIT(&l, "CONTENT_TYPE", "");
 
@@ -170,8 +188,8 @@ keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route
     /* h2o keeps Host as the request's authority, not as a header. */
     if (req->authority.len != 0)
         ADD_VEC(&l, "HTTP_HOST", req->authority);
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
+    for (size_t i = 0; i < req->headers->size; i++) {
+        const h2o_header_t *h = &req->headers->entries[i];
         /* Like nginx (underscores_in_headers off): "X_Forwarded_For" must
          * not be able to pose as X-Forwarded-For once both become
          * HTTP_X_FORWARDED_FOR. */

@@ -5,6 +5,9 @@
 #ifndef KEEL_FRONT_PARAMS_H
 #define KEEL_FRONT_PARAMS_H
 
+#include <stdbool.h>
+#include <sys/socket.h>
+
 #include <h2o.h>
 
 #include "front/route.h"
@@ -16,13 +19,39 @@ typedef struct {
     const char *fallback_name; /* SERVER_NAME without a Host (HTTP/1.0) */
     const char *server_addr;   /* the listening address when it is one address, else NULL: asked per connection */
     const char *server_port;
+    struct sockaddr_storage listen_addr; /* the listening socket's address (for keel's own requests) */
+    socklen_t listen_addr_len;
 } keel_params_ctx_t;
+
+/* What a request brings, whoever made it: an HTTP client through h2o
+ * (keel_params_from_h2o), or keel itself (the --warmup request). */
+typedef struct {
+    h2o_iovec_t method;
+    h2o_iovec_t path; /* as requested, query included */
+    size_t query_at;  /* where the '?' is in path, SIZE_MAX without a query */
+    int version;      /* 0x100, 0x101, 0x200 */
+    bool https;
+    h2o_iovec_t authority; /* the Host asked for; empty without one */
+    const h2o_headers_t *headers;
+    const struct sockaddr *peer; /* the client; NULL when unknown */
+    socklen_t peer_len;
+    const struct sockaddr *local; /* the address it came in on, asked only when ctx->server_addr is NULL */
+    socklen_t local_len;
+    bool has_body;
+    size_t body_len;
+} keel_params_request_t;
+
+/* Fills in from an h2o request; peer and local point into the storage
+ * given, which must outlive in. */
+void keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_request_t *in,
+                          struct sockaddr_storage *peer, struct sockaddr_storage *local);
 
 /* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]"; a host
  * without a port is returned as it is. */
 h2o_iovec_t keel_host_without_port(h2o_iovec_t host);
 
-/* Encodes the parameters as a REQUEST payload allocated from req's pool. */
-h2o_iovec_t keel_params_build(h2o_req_t *req, const keel_params_ctx_t *ctx, const keel_route_t *route);
+/* Encodes the parameters of `in` as a REQUEST payload allocated from pool. */
+h2o_iovec_t keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *in, const keel_params_ctx_t *ctx,
+                              const keel_route_t *route);
 
 #endif

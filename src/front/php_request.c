@@ -1,15 +1,10 @@
-/*
- * A PHP request in the front, laid out in the order things happen:
- * accepted (keel_php_handle) -> queued or dispatched -> response frames
- * from the worker -> pushed to the client with h2o's proceed/send
- * backpressure -> disposed with the request's memory pool.
- */
-#include <signal.h>
+#include "front/php_request.h"
+
 #include <string.h>
 
 #include "common/log.h"
-#include "front/front.h"
 #include "front/params.h"
+#include "front/pool.h"
 #include "front/reason.h"
 
 /* Response bytes buffered per request before the worker's socket stops
@@ -20,18 +15,37 @@
  * and the worker waits for the client. */
 #define RESPONSE_MEMORY_LIMIT (1024 * 1024)
 #define RESPONSE_SPOOL_LIMIT  (1024ull * 1024 * 1024)
-
-static size_t
-response_limit(const keel_front_t *f)
-{
-    return f->spool.mmap_settings ? RESPONSE_SPOOL_LIMIT : RESPONSE_MEMORY_LIMIT;
-}
 /* Below this, the response waits for its end so it gets a Content-Length;
  * above it (or on flush()) it starts streaming. */
 #define RESPONSE_START_THRESHOLD (64 * 1024)
 
+typedef struct {
+    h2o_generator_t super; /* first: h2o hands back this pointer */
+    keel_job_t job;
+    keel_php_ctx_t *ctx;
+    h2o_req_t *req;        /* NULL once disposed */
+    h2o_buffer_t *body;    /* response bytes received, not yet handed to h2o */
+    h2o_buffer_t *sending; /* bytes h2o is sending; valid until proceed */
+    bool head_received;
+    bool sending_now;  /* an h2o_send is in flight */
+    bool ended;        /* RESP_END received */
+    bool broken;       /* the worker died mid-response: end it in error */
+    bool counted;      /* counted in ctx->in_flight */
+    bool discard_body; /* a status that has no body: PHP's output is dropped */
+    bool retried;      /* --retry-idempotent: already offered a second time */
+    bool timed_out;    /* --request-timeout ended its worker: 504 */
+    h2o_timeout_entry_t slow_entry, timeout_entry;
+} keel_php_request_t;
+
+#define FROM_JOB(j) H2O_STRUCT_FROM_MEMBER(keel_php_request_t, job, j)
+
 static void send_pending(keel_php_request_t *pr);
-static void stop_timers(keel_php_request_t *pr);
+
+static size_t
+response_limit(const keel_php_request_t *pr)
+{
+    return pr->ctx->spool->mmap_settings ? RESPONSE_SPOOL_LIMIT : RESPONSE_MEMORY_LIMIT;
+}
 
 /* RFC 9110 9.2.2 */
 static int
@@ -44,24 +58,30 @@ idempotent(const h2o_req_t *req)
     return 0;
 }
 
+static bool
+waiting_for_worker(const keel_php_request_t *pr)
+{
+    return pr->job.phase == KEEL_REQ_WAITING || pr->job.phase == KEEL_REQ_QUEUED || pr->job.phase == KEEL_REQ_NEW;
+}
+
 /* --slow-request: ask the worker where it is (it logs a backtrace and
  * carries on). --request-timeout: the same, then the worker is ended and
- * the client gets 504. */
+ * the client gets 504. Both clocks run from the moment a worker may take
+ * the request, and wait while it is still waiting for one. */
 static void
 on_slow(h2o_timeout_entry_t *entry)
 {
     keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, slow_entry, entry);
-    keel_front_worker_t *w = keel_handoff_runner(pr);
-    if (w == NULL && pr->queued_in != NULL) {
-        /* still waiting for a worker: not slow yet */
-        h2o_timeout_link(pr->front->loop, &pr->front->slow_timeout, &pr->slow_entry);
+    keel_front_worker_t *w = keel_dispatch_runner(pr->ctx->dispatch, &pr->job);
+    if (w == NULL && waiting_for_worker(pr)) {
+        h2o_timeout_link(pr->ctx->env->loop, &pr->ctx->env->slow_timeout, &pr->slow_entry);
         return;
     }
     if (w != NULL) {
         keel_warn("slow request (over --slow-request): worker %u (pid %d), %.*s %.*s", w->id, (int)w->pid,
                   pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
                   pr->req ? (int)pr->req->path.len : 0, pr->req ? pr->req->path.base : "");
-        keel_generation_backtrace(w);
+        keel_pool_backtrace(keel_pool_of(w), w);
     }
 }
 
@@ -69,10 +89,9 @@ static void
 on_timeout(h2o_timeout_entry_t *entry)
 {
     keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, timeout_entry, entry);
-    keel_front_worker_t *w = keel_handoff_runner(pr);
-    if (w == NULL && pr->queued_in != NULL) {
-        /* still waiting for a worker: its time has not started */
-        h2o_timeout_link(pr->front->loop, &pr->front->request_timeout, &pr->timeout_entry);
+    keel_front_worker_t *w = keel_dispatch_runner(pr->ctx->dispatch, &pr->job);
+    if (w == NULL && waiting_for_worker(pr)) {
+        h2o_timeout_link(pr->ctx->env->loop, &pr->ctx->env->request_timeout, &pr->timeout_entry);
         return;
     }
     if (w == NULL)
@@ -81,7 +100,7 @@ on_timeout(h2o_timeout_entry_t *entry)
                pr->req ? (int)pr->req->method.len : 0, pr->req ? pr->req->method.base : "",
                pr->req ? (int)pr->req->path.len : 0, pr->req ? pr->req->path.base : "");
     pr->timed_out = true;
-    keel_worker_end_slowly(w);
+    keel_pool_timeout(keel_pool_of(w), w);
 }
 
 static void
@@ -99,14 +118,7 @@ no_body_status(int status)
     return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
-static void
-finish(keel_php_request_t *pr)
-{
-    if (pr->counted) {
-        pr->counted = false;
-        keel_front_request_finished(pr->front);
-    }
-}
+/* --- the h2o side --- */
 
 /* Called when the request's memory pool is released: the client has the
  * whole response, or it went away. Never touch pr after this. */
@@ -114,38 +126,30 @@ static void
 on_dispose(void *_pr)
 {
     keel_php_request_t *pr = _pr;
-    if (h2o_linklist_is_linked(&pr->queue_link))
-        keel_dispatch_unqueue(pr->front, pr);
-    /* Sent into a queue and not yet bound: taken back if no worker took it;
-     * else the worker runs it for nobody (told, for connection_aborted()). */
-    if (pr->queued_in != NULL) {
-        keel_front_worker_t *w = keel_handoff_claimant(pr->queued_in, pr->stream);
-        if (w != NULL) {
-            keel_worker_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
-            keel_worker_flush(w);
-        }
-        if (w != NULL || !keel_handoff_retract(pr->queued_in, pr->kind, pr))
-            keel_handoff_forget(pr);
-    }
-    if (h2o_timeout_is_linked(&pr->wait_entry))
-        h2o_timeout_unlink(&pr->wait_entry);
+    /* Still waiting for a worker: it waits no more. One that took it from
+     * the queue already runs it for nobody, bound to it (below). */
+    keel_dispatch_abandon(pr->ctx->dispatch, &pr->job);
     stop_timers(pr);
-    if (pr->worker != NULL) {
-        keel_front_worker_t *w = pr->worker;
+    keel_front_worker_t *w = pr->job.worker;
+    if (w != NULL) {
         /* The worker carries on (its output is dropped) until REQ_DONE;
          * tell it the client left so connection_aborted() can see it. */
-        w->req = NULL;
+        w->job = NULL;
+        pr->job.worker = NULL;
         if (!pr->ended) {
-            keel_worker_send(w, KEEL_IPC_ABORT, 0, pr->stream, NULL, 0, NULL, 0);
+            keel_worker_send(w, KEEL_IPC_ABORT, 0, pr->job.stream, NULL, 0, NULL, 0);
             keel_worker_flush(w);
         }
         keel_worker_resume_reading(w);
-        pr->worker = NULL;
     }
     h2o_buffer_dispose(&pr->body);
     h2o_buffer_dispose(&pr->sending);
     pr->req = NULL;
-    finish(pr);
+    if (pr->counted) {
+        pr->counted = false;
+        if (--pr->ctx->in_flight == 0)
+            pr->ctx->idle(pr->ctx->owner);
+    }
 }
 
 static void
@@ -157,8 +161,8 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     h2o_buffer_consume(&pr->sending, pr->sending->size);
     send_pending(pr);
     /* Drained below the limit: let the worker's output flow again. */
-    keel_front_worker_t *w = pr->worker;
-    if (w != NULL && pr->body->size < response_limit(pr->front) / 2)
+    keel_front_worker_t *w = pr->job.worker;
+    if (w != NULL && pr->body->size < response_limit(pr) / 2)
         keel_worker_resume_reading(w);
 }
 
@@ -174,10 +178,10 @@ on_stop(h2o_generator_t *gen, h2o_req_t *req)
 static void
 send_pending(keel_php_request_t *pr)
 {
-    if (!pr->started || pr->sending_now || pr->finished || pr->req == NULL)
+    if (pr->job.phase != KEEL_REQ_STREAMING || pr->sending_now || pr->req == NULL)
         return;
     if (pr->broken) {
-        pr->finished = true;
+        keel_job_move(&pr->job, KEEL_REQ_EV_ANSWER);
         h2o_send(pr->req, NULL, 0, H2O_SEND_STATE_ERROR);
         return;
     }
@@ -190,7 +194,7 @@ send_pending(keel_php_request_t *pr)
     h2o_iovec_t buf = h2o_iovec_init(pr->sending->bytes, pr->sending->size);
     h2o_send_state_t state = pr->ended ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS;
     if (state == H2O_SEND_STATE_FINAL)
-        pr->finished = true;
+        keel_job_move(&pr->job, KEEL_REQ_EV_ANSWER);
     else
         pr->sending_now = true;
     h2o_send(pr->req, &buf, buf.len ? 1 : 0, state);
@@ -200,9 +204,9 @@ static void
 start_response(keel_php_request_t *pr)
 {
     h2o_req_t *req = pr->req;
-    if (pr->started || req == NULL)
+    if (pr->job.phase != KEEL_REQ_BOUND || req == NULL)
         return;
-    pr->started = true;
+    keel_job_move(&pr->job, KEEL_REQ_EV_START);
     if (!pr->head_received) {
         req->res.status = 200;
         req->res.reason = "OK";
@@ -264,10 +268,47 @@ on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
     }
 }
 
-void
-keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, const uint8_t *payload)
+/* --- the job side: what the pools report --- */
+
+static void job_lost(keel_job_t *job, int status);
+
+static void
+job_queued(keel_job_t *job)
 {
-    if (pr->req == NULL || pr->finished)
+    keel_php_request_t *pr = FROM_JOB(job);
+    keel_front_env_t *env = pr->ctx->env;
+    if (env->cfg->slow_request_ms && !h2o_timeout_is_linked(&pr->slow_entry)) {
+        pr->slow_entry.cb = on_slow;
+        h2o_timeout_link(env->loop, &env->slow_timeout, &pr->slow_entry);
+    }
+    if (env->cfg->request_timeout_ms && !h2o_timeout_is_linked(&pr->timeout_entry)) {
+        pr->timeout_entry.cb = on_timeout;
+        h2o_timeout_link(env->loop, &env->request_timeout, &pr->timeout_entry);
+    }
+}
+
+static void
+job_bound(keel_job_t *job, keel_front_worker_t *w)
+{
+    keel_php_request_t *pr = FROM_JOB(job);
+    h2o_req_t *req = pr->req;
+    if (req == NULL)
+        return;
+    /* "METHOD /path" for crash logs, on every request: copied, not
+     * formatted (snprintf was a percent of the front's time). */
+    size_t m = req->method.len < 20 ? req->method.len : 20, n = req->path.len < 100 ? req->path.len : 100;
+    _Static_assert(sizeof(w->last_request) > 20 + 1 + 100, "room for method, space and path");
+    memcpy(w->last_request, req->method.base, m);
+    w->last_request[m] = ' ';
+    memcpy(w->last_request + m + 1, req->path.base, n);
+    w->last_request[m + 1 + n] = '\0';
+}
+
+static void
+job_frame(keel_job_t *job, const keel_ipc_header_t *hdr, const uint8_t *payload)
+{
+    keel_php_request_t *pr = FROM_JOB(job);
+    if (pr->req == NULL || job->phase == KEEL_REQ_FINISHED)
         return;
     switch (hdr->type) {
     case KEEL_IPC_RESP_HEAD:
@@ -283,17 +324,18 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
                  * response cannot be kept whole, so it ends in error */
                 keel_error("cannot buffer the response to %.*s %.*s", (int)pr->req->method.len, pr->req->method.base,
                            (int)pr->req->path.len, pr->req->path.base);
-                keel_php_request_on_worker_lost(pr, 502);
+                job_lost(job, 502);
                 break;
             }
             memcpy(dst.base, payload, hdr->length);
             pr->body->size += hdr->length;
         }
-        if (!pr->started && ((hdr->flags & KEEL_IPC_FLAG_FLUSH) || pr->body->size >= RESPONSE_START_THRESHOLD))
+        if (job->phase == KEEL_REQ_BOUND &&
+            ((hdr->flags & KEEL_IPC_FLAG_FLUSH) || pr->body->size >= RESPONSE_START_THRESHOLD))
             start_response(pr);
         send_pending(pr);
-        if (pr->body->size >= response_limit(pr->front) && pr->worker != NULL)
-            keel_worker_pause_reading(pr->worker);
+        if (pr->body->size >= response_limit(pr) && job->worker != NULL)
+            keel_worker_pause_reading(job->worker);
         break;
     case KEEL_IPC_RESP_END:
         pr->ended = true;
@@ -305,14 +347,27 @@ keel_php_request_on_frame(keel_php_request_t *pr, const keel_ipc_header_t *hdr, 
     }
 }
 
-void
-keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
+static void
+job_done(keel_job_t *job)
 {
-    pr->worker = NULL;
+    keel_php_request_t *pr = FROM_JOB(job);
+    pr->ctx->env->counters.requests_total++;
+    /* The worker ended without a response end (it should not): the client
+     * must not hang. */
+    if (!pr->ended)
+        job_lost(job, 502);
+}
+
+static void
+job_lost(keel_job_t *job, int status)
+{
+    keel_php_request_t *pr = FROM_JOB(job);
+    job->worker = NULL;
     stop_timers(pr);
-    if (pr->req == NULL || pr->finished)
+    if (pr->req == NULL || job->phase == KEEL_REQ_FINISHED)
         return;
-    if (!pr->started && status == 502 && !pr->retried && pr->front->cfg.retry_idempotent && idempotent(pr->req)) {
+    if (job->phase != KEEL_REQ_STREAMING && status == 502 && !pr->retried && pr->ctx->env->cfg->retry_idempotent &&
+        idempotent(pr->req) && keel_job_move(job, KEEL_REQ_EV_RETRY)) {
         /* Nothing was sent and repeating the request is harmless: once,
          * on another worker. */
         h2o_req_t *req = pr->req;
@@ -326,14 +381,16 @@ keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
         memset(&req->res.headers, 0, sizeof(req->res.headers));
         keel_info("retrying %.*s %.*s on another worker", (int)req->method.len, req->method.base, (int)req->path.len,
                   req->path.base);
-        keel_dispatch_submit(pr->front, pr);
+        /* A new stream: the dead worker's claim slot still names the old. */
+        job->stream = ++pr->ctx->env->next_stream;
+        keel_dispatch_submit(pr->ctx->dispatch, job);
         return;
     }
-    if (!pr->started) {
+    if (job->phase != KEEL_REQ_STREAMING) {
         /* Nothing reached the client yet: a clean 502 (504 after a timeout). */
         if (pr->timed_out)
             status = 504;
-        pr->finished = true;
+        keel_job_move(job, KEEL_REQ_EV_ANSWER);
         h2o_req_t *req = pr->req;
         req->res.content_length = SIZE_MAX;
         if (status == 503)
@@ -349,86 +406,62 @@ keel_php_request_on_worker_lost(keel_php_request_t *pr, int status)
     send_pending(pr);
 }
 
-void
-keel_php_request_reject(keel_php_request_t *pr, int status, const char *reason, const char *retry_after)
+static void
+job_refused(keel_job_t *job, int status, unsigned retry_after_s)
 {
+    keel_php_request_t *pr = FROM_JOB(job);
     h2o_req_t *req = pr->req;
-    if (req == NULL || pr->finished)
+    stop_timers(pr);
+    if (req == NULL || job->phase == KEEL_REQ_FINISHED)
         return;
-    pr->finished = true;
-    if (retry_after)
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, retry_after, strlen(retry_after));
+    keel_job_move(job, KEEL_REQ_EV_ANSWER);
+    if (retry_after_s != 0) {
+        char *v = h2o_mem_alloc_pool(&req->pool, 12);
+        int n = snprintf(v, 12, "%u", retry_after_s);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v, (size_t)n);
+    }
+    const char *reason = keel_http_reason((unsigned)status);
     char body[64];
     snprintf(body, sizeof(body), "%s\n", reason);
     h2o_send_error_generic(req, status, reason, h2o_strdup(&req->pool, body, SIZE_MAX).base,
                            H2O_SEND_ERROR_KEEP_HEADERS);
 }
 
-void
-keel_php_request_queued(keel_php_request_t *pr)
-{
-    keel_front_t *f = pr->front;
-    if (f->cfg.slow_request_ms && !h2o_timeout_is_linked(&pr->slow_entry)) {
-        pr->slow_entry.cb = on_slow;
-        h2o_timeout_link(f->loop, &f->slow_timeout, &pr->slow_entry);
-    }
-    if (f->cfg.request_timeout_ms && !h2o_timeout_is_linked(&pr->timeout_entry)) {
-        pr->timeout_entry.cb = on_timeout;
-        h2o_timeout_link(f->loop, &f->request_timeout, &pr->timeout_entry);
-    }
-}
-
-void
-keel_php_request_attach(keel_php_request_t *pr, keel_front_worker_t *w)
-{
-    h2o_req_t *req = pr->req;
-    pr->worker = w;
-    w->req = pr;
-    w->stream = pr->stream;
-    /* "METHOD /path" for crash logs, on every request: copied, not
-     * formatted (snprintf was a percent of the front's time). */
-    size_t m = req->method.len < 20 ? req->method.len : 20, n = req->path.len < 100 ? req->path.len : 100;
-    _Static_assert(sizeof(w->last_request) > 20 + 1 + 100, "room for method, space and path");
-    memcpy(w->last_request, req->method.base, m);
-    w->last_request[m] = ' ';
-    memcpy(w->last_request + m + 1, req->path.base, n);
-    w->last_request[m + 1 + n] = '\0';
-}
-
-void
-keel_php_request_send_body(keel_php_request_t *pr, keel_front_worker_t *w)
-{
-    /* The body was buffered whole by h2o before the handler ran, so a slow
-     * client never holds a worker. */
-    h2o_req_t *req = pr->req;
-    size_t off = 0, len = req != NULL && req->entity.base ? req->entity.len : 0;
-    while (off < len) {
-        size_t n = len - off < KEEL_IPC_MAX_PAYLOAD ? len - off : KEEL_IPC_MAX_PAYLOAD;
-        keel_worker_send(w, KEEL_IPC_REQ_BODY, 0, pr->stream, req->entity.base + off, n, NULL, 0);
-        off += n;
-    }
-    keel_worker_send(w, KEEL_IPC_REQ_END, 0, pr->stream, NULL, 0, NULL, 0);
-    keel_worker_flush(w);
-}
+static const keel_job_ops_t php_job_ops = {
+    .queued = job_queued,
+    .bound = job_bound,
+    .frame = job_frame,
+    .done = job_done,
+    .lost = job_lost,
+    .refused = job_refused,
+};
 
 int
-keel_php_handle(keel_front_t *f, h2o_req_t *req, const keel_route_t *route)
+keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
 {
     keel_php_request_t *pr = h2o_mem_alloc_shared(&req->pool, sizeof(*pr), on_dispose);
     memset(pr, 0, sizeof(*pr));
     pr->super.proceed = on_proceed;
     pr->super.stop = on_stop;
-    pr->front = f;
+    pr->ctx = ctx;
     pr->req = req;
-    pr->stream = ++f->next_stream;
-    h2o_buffer_init(&pr->body, &f->spool);
-    h2o_buffer_init(&pr->sending, &f->spool);
-    pr->kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC;
-    pr->params = keel_params_build(req, &f->params_ctx, route);
+    h2o_buffer_init(&pr->body, ctx->spool);
+    h2o_buffer_init(&pr->sending, ctx->spool);
+    struct sockaddr_storage peer, local;
+    keel_params_request_t in;
+    keel_params_from_h2o(req, ctx->env->params, &in, &peer, &local);
+    pr->job = (keel_job_t){
+        .ops = &php_job_ops,
+        .stream = ++ctx->env->next_stream,
+        .kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC,
+        .phase = KEEL_REQ_NEW,
+        .params = keel_params_build(&req->pool, &in, ctx->env->params, route),
+        .body = req->entity.base != NULL ? req->entity : h2o_iovec_init(NULL, 0),
+    };
     /* The pool holds the only reference: on_dispose runs when h2o is done
      * with the request, whether the response completed or the client left. */
     pr->counted = true;
-    f->in_flight++;
-    keel_dispatch_submit(f, pr);
+    ctx->in_flight++;
+    keel_dispatch_submit(ctx->dispatch, &pr->job);
     return 0;
 }

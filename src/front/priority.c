@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "front/front.h"
 #include "supervisor/front_priority.h"
 
 #define NICE_HIGHEST (-20)
@@ -45,30 +44,30 @@ clock_ns(clockid_t clock, uint64_t *ns)
 }
 
 void
-keel_front_priority_tick(keel_front_t *f)
+keel_priority_tick(keel_priority_t *p)
 {
-    if (!f->priority_adaptive)
+    if (!p->adaptive)
         return;
     uint64_t cpu, wall;
     if (clock_ns(CLOCK_PROCESS_CPUTIME_ID, &cpu) != 0 || clock_ns(CLOCK_MONOTONIC, &wall) != 0) {
         keel_warn("the front's priority stays as it is: clock_gettime: %s", strerror(errno));
-        f->priority_adaptive = false;
+        p->adaptive = false;
         return;
     }
-    bool raise = f->priority_raised;
-    if (f->priority_wall_ns != 0)
-        raise = keel_front_priority_raised(f->priority_raised, cpu - f->priority_cpu_ns, wall - f->priority_wall_ns);
-    f->priority_cpu_ns = cpu;
-    f->priority_wall_ns = wall;
-    if (raise == f->priority_raised)
+    bool raise = p->raised;
+    if (p->wall_ns != 0)
+        raise = keel_front_priority_raised(p->raised, cpu - p->cpu_ns, wall - p->wall_ns);
+    p->cpu_ns = cpu;
+    p->wall_ns = wall;
+    if (raise == p->raised)
         return;
-    int nice = raise ? raised_nice(f->worker_nice, f->cfg.front_priority) : f->worker_nice;
+    int nice = raise ? raised_nice(p->worker_nice, p->steps) : p->worker_nice;
     if (setpriority(PRIO_PROCESS, 0, nice) != 0) {
         /* Raising again can be refused (RLIMIT_NICE lowered meanwhile):
          * the front stays where it is and stops adjusting. */
         keel_warn("the front's priority stays as it is: setpriority: %s", strerror(errno));
-        f->priority_adaptive = false;
+        p->adaptive = false;
         return;
     }
-    f->priority_raised = raise;
+    p->raised = raise;
 }

@@ -7,7 +7,17 @@
 #ifndef KEEL_FRONT_PRIORITY_H
 #define KEEL_FRONT_PRIORITY_H
 
-typedef struct keel_front_s keel_front_t;
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    unsigned steps;   /* --front-priority: nice steps above the workers */
+    bool adaptive;    /* the kernel lets it raise itself, and steps is not 0 */
+    bool raised;      /* it runs raised now */
+    int worker_nice;  /* the nice value keel was started with, which the workers keep */
+    uint64_t cpu_ns;  /* its CPU time at the last look */
+    uint64_t wall_ns; /* and when that was */
+} keel_priority_t;
 
 /*
  * Whether the front may raise itself `steps` nice values above the one it
@@ -19,8 +29,8 @@ typedef struct keel_front_s keel_front_t;
  */
 int keel_priority_probe(unsigned steps, int *inherited);
 
-/* Every tick: raises or lowers the front after what the active
- * generation's workers did since the last one. */
-void keel_front_priority_tick(keel_front_t *f);
+/* Every tick: raises or lowers the front after the CPU time it used
+ * since the last one. */
+void keel_priority_tick(keel_priority_t *p);
 
 #endif

@@ -1,6 +1,9 @@
 /*
- * The front's lifecycle: validate options, bind, start the first
- * generation, serve, and shut down in order on SIGTERM/SIGINT.
+ * `keel serve`: the front process around front.c. It validates the
+ * options, binds, sets up h2o and the signals, starts the first
+ * generation, serves, and on SIGTERM/SIGINT drains and stops in order:
+ * STARTING -> SERVING -> DRAINING (no new connections, in-flight requests
+ * finish) -> STOPPING (generations told to go) -> DONE.
  */
 #include "front/server.h"
 
@@ -10,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <time.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,11 +22,13 @@
 #include "common/config_file.h"
 #include "common/log.h"
 #include "front/admin.h"
-#include "front/etag_match.h"
 #include "front/front.h"
+#include "front/front_snapshot.h"
+#include "front/http.h"
 #include "front/listener.h"
 #include "front/priority.h"
 #include "front/read_park.h"
+#include "front/watch.h"
 
 /* After the workers are told to go, how long the zygote gets to exit
  * before it is killed (it kills its own stragglers sooner). */
@@ -34,112 +38,37 @@
 #define TICK_MS 250
 
 typedef struct {
-    h2o_handler_t super;
-    keel_front_t *front;
-} keel_handler_t;
+    keel_front_t front;
+    keel_config_args_t config_args; /* cfg's strings point into it */
+    h2o_globalconf_t h2o;
+    h2o_hostconf_t *hostconf;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    int listen_fd;
+    char listen_host[64];
+    int listen_port;
+    char listen_port_text[8];
+    h2o_socket_t *signals;
+    int signal_fd;
+    /* response buffers: memory, then (with a spool directory) a file */
+    h2o_buffer_prototype_t spool;
+    h2o_buffer_mmap_settings_t spool_mmap;
+    h2o_timeout_t tick_timeout; /* periodic memory and age checks */
+    h2o_timeout_t stop_timeout; /* --shutdown-timeout, then the zygotes' grace */
+    h2o_timeout_entry_t tick_entry, stop_entry;
+    keel_admin_t admin;
+    keel_watch_t watch;
+} keel_server_t;
 
-static void begin_stop(keel_front_t *f);
+static void begin_stop(keel_server_t *s);
 
-/* --- HTTP --- */
-
-/*
- * Conditional requests for a static file, made to behave as nginx's:
- * - h2o's file handler answers 304 only when If-None-Match is exactly its
- *   ETag; clients may send a list, weak tags or "*". A header that matches
- *   is replaced with the exact tag so h2o's check succeeds.
- * - nginx answers If-Modified-Since with 304 only for the exact
- *   Last-Modified date (its default "if_modified_since exact"); h2o also
- *   for any later date. Other dates are dropped so h2o sends the file.
- * One stat serves both.
- */
-static void
-match_conditionals(h2o_req_t *req, const char *file)
-{
-    ssize_t inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
-    ssize_t ims = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
-    struct stat st;
-    if ((inm == -1 && ims == -1) || stat(file, &st) != 0)
-        return;
-    if (inm != -1) {
-        h2o_iovec_t *value = &req->headers.entries[inm].value;
-        /* the same format as h2o_filecache_get_etag */
-        char etag[64];
-        int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
-        if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
-            *value = h2o_strdup(&req->pool, etag, (size_t)n);
-    }
-    if (ims != -1) {
-        struct tm tm;
-        char date[H2O_TIMESTR_RFC1123_LEN + 1];
-        gmtime_r(&st.st_mtime, &tm);
-        h2o_time2str_rfc1123(date, &tm);
-        if (!h2o_memis(req->headers.entries[ims].value.base, req->headers.entries[ims].value.len, date, strlen(date)))
-            h2o_delete_header(&req->headers, ims);
-    }
-}
-
-static int
-on_req(h2o_handler_t *self, h2o_req_t *req)
-{
-    keel_front_t *f = ((keel_handler_t *)self)->front;
-    /* h2o fills a missing Host with the host config's name. HTTP/1.1
-     * requires Host (RFC 9112 3.2): 400, as nginx answers. */
-    if (req->authority.base == f->hostconf->authority.hostport.base) {
-        if (req->version == 0x101) {
-            h2o_send_error_400(req, "Bad Request", "Bad Request\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
-            return 0;
-        }
-        /* HTTP/1.0 without Host: no HTTP_HOST, as nginx passes none. */
-        req->authority = h2o_iovec_init("", 0);
-    }
-    size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
-    keel_route_t route;
-    keel_route(&f->router, req->path.base, plen, &route);
-    switch (route.kind) {
-    case KEEL_ROUTE_STATIC:
-        /* h2o's file handler, next on this path, serves it with
-         * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
-         * path_normalized under the root: give it the checked path. */
-        req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
-        match_conditionals(req, route.file);
-        return -1;
-    case KEEL_ROUTE_PHP:
-    case KEEL_ROUTE_WORKER:
-        return keel_php_handle(f, req, &route);
-    case KEEL_ROUTE_REDIRECT_SLASH: {
-        h2o_iovec_t query = req->query_at == SIZE_MAX
-                                ? h2o_iovec_init("", 0)
-                                : h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at);
-        /* As nginx (absolute_redirect, port_in_redirect): the name the
-         * client used, and the port keel listens on. */
-        h2o_iovec_t host = keel_host_without_port(
-            req->authority.len ? req->authority : h2o_iovec_init(f->listen_host, strlen(f->listen_host)));
-        char port[16] = "";
-        if (f->listen_port != 80)
-            snprintf(port, sizeof(port), ":%d", f->listen_port);
-        h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
-                                     h2o_iovec_init(port, strlen(port)), h2o_iovec_init(req->path.base, plen),
-                                     h2o_iovec_init(H2O_STRLIT("/")), query);
-        h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
-        return 0;
-    }
-    case KEEL_ROUTE_FORBIDDEN:
-        h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
-        return 0;
-    case KEEL_ROUTE_BAD_REQUEST:
-        h2o_send_error_400(req, "Bad Request", "Bad Request\n", 0);
-        return 0;
-    case KEEL_ROUTE_NOT_FOUND:
-    default:
-        h2o_send_error_404(req, "Not Found", "Not Found\n", 0);
-        return 0;
-    }
-}
+/* --- accepting --- */
 
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
-    keel_front_t *f = listener->data;
+    keel_server_t *s = listener->data;
     if (err != NULL)
         return;
     /* Take a batch per wakeup, as connections arrive in bursts. */
@@ -147,77 +76,130 @@ on_accept(h2o_socket_t *listener, const char *err)
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             return;
-        h2o_accept(&f->accept_ctx, sock);
+        h2o_accept(&s->accept_ctx, sock);
         keel_read_park_learn(sock);
     }
 }
 
-/* --- lifecycle --- */
-
-void
-keel_front_on_first_generation_ready(keel_front_t *f)
+static void
+close_listener(keel_server_t *s)
 {
+    if (s->listener != NULL) {
+        h2o_socket_close(s->listener);
+        s->listener = NULL;
+    }
+}
+
+/* --- what the front reports --- */
+
+static void
+on_files_changed(void *owner)
+{
+    keel_server_t *s = owner;
+    keel_front_reload(&s->front, "--watch: files changed", NULL, NULL);
+}
+
+static void
+on_first_ready(void *owner)
+{
+    keel_server_t *s = owner;
+    keel_front_t *f = &s->front;
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
-    h2o_socket_read_start(f->listener, on_accept);
-    h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
-    keel_admin_accept(f);
+    h2o_socket_read_start(s->listener, on_accept);
+    h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
+    keel_admin_accept(&s->admin);
     if (f->cfg.watch)
-        keel_watch_start(f);
+        keel_watch_start(&s->watch, f->env.loop, f->router.root_len ? f->router.root : "/", on_files_changed, s);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
                  f->cfg.classic_workers);
     else
         snprintf(workers, sizeof(workers), "%u worker%s", f->cfg.workers, f->cfg.workers == 1 ? "" : "s");
-    keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(f->listen_host, ':') ? "[" : "",
-              f->listen_host, strchr(f->listen_host, ':') ? "]" : "", f->listen_port, workers, f->active->number,
+    keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(s->listen_host, ':') ? "[" : "",
+              s->listen_host, strchr(s->listen_host, ':') ? "]" : "", s->listen_port, workers, f->active->number,
               f->active->opcache ? "on" : "off");
 }
 
-void
-keel_front_on_startup_failed(keel_front_t *f, const char *why)
+static void
+on_startup_failed(void *owner)
 {
-    (void)why; /* already logged by the generation */
-    if (f->exit_code == 0)
-        f->exit_code = 1;
-    begin_stop(f);
+    begin_stop(owner); /* exit code set by the front; the reason is logged */
 }
 
-void
-keel_front_request_finished(keel_front_t *f)
+static void
+on_all_gone(void *owner)
 {
-    f->in_flight--;
-    if (f->state == KEEL_FRONT_DRAINING && f->in_flight == 0)
-        begin_stop(f);
+    keel_server_t *s = owner;
+    if (s->front.state == KEEL_FRONT_STOPPING)
+        s->front.state = KEEL_FRONT_DONE;
 }
 
-void
-keel_front_generation_gone(keel_front_t *f)
+static void
+on_requests_done(void *owner)
 {
-    if (f->state == KEEL_FRONT_STOPPING && h2o_linklist_is_empty(&f->generations))
-        f->state = KEEL_FRONT_DONE;
+    keel_server_t *s = owner;
+    if (s->front.state == KEEL_FRONT_DRAINING)
+        begin_stop(s);
 }
+
+static const keel_front_hooks_t front_hooks = {
+    .first_ready = on_first_ready,
+    .startup_failed = on_startup_failed,
+    .all_gone = on_all_gone,
+    .requests_done = on_requests_done,
+};
+
+/* --- what the admin listener asks --- */
+
+static void
+admin_snapshot(void *owner, h2o_mem_pool_t *pool, keel_front_snapshot_t *out)
+{
+    keel_server_t *s = owner;
+    keel_front_snapshot(&s->front, pool, out);
+}
+
+static void
+admin_reload(void *owner, keel_admin_reload_done done, void *data)
+{
+    keel_server_t *s = owner;
+    keel_front_reload(&s->front, "admin request", done, data);
+}
+
+static void
+admin_forget_reload(void *owner, void *data)
+{
+    keel_server_t *s = owner;
+    keel_front_forget_reload_waiter(&s->front, data);
+}
+
+static const keel_admin_ops_t admin_ops = {
+    .snapshot = admin_snapshot,
+    .reload = admin_reload,
+    .forget_reload = admin_forget_reload,
+};
+
+/* --- lifecycle --- */
 
 static void
 on_tick(h2o_timeout_entry_t *entry)
 {
-    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, tick_entry, entry);
-    keel_workers_tick(f);
-    keel_memory_tick(f);
-    keel_front_priority_tick(f);
-    if (f->state == KEEL_FRONT_SERVING || f->state == KEEL_FRONT_DRAINING)
-        h2o_timeout_link(f->loop, &f->tick_timeout, &f->tick_entry);
+    keel_server_t *s = H2O_STRUCT_FROM_MEMBER(keel_server_t, tick_entry, entry);
+    keel_front_tick(&s->front);
+    if (s->front.state == KEEL_FRONT_SERVING || s->front.state == KEEL_FRONT_DRAINING)
+        h2o_timeout_link(s->front.env.loop, &s->tick_timeout, &s->tick_entry);
 }
 
 static void
 on_stop_timeout(h2o_timeout_entry_t *entry)
 {
-    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, stop_entry, entry);
+    keel_server_t *s = H2O_STRUCT_FROM_MEMBER(keel_server_t, stop_entry, entry);
+    keel_front_t *f = &s->front;
     if (f->state == KEEL_FRONT_DRAINING) {
-        keel_warn("shutdown timeout: %zu requests still running; stopping anyway", f->in_flight);
-        begin_stop(f);
+        keel_warn("shutdown timeout: %zu requests still running; stopping anyway", f->php.in_flight);
+        begin_stop(s);
     } else if (f->state == KEEL_FRONT_STOPPING) {
         for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next) {
             keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
@@ -229,87 +211,70 @@ on_stop_timeout(h2o_timeout_entry_t *entry)
     }
 }
 
-static void
-close_listener(keel_front_t *f)
-{
-    if (f->listener != NULL) {
-        h2o_socket_close(f->listener);
-        f->listener = NULL;
-    }
-}
-
 /* Every generation's workers are told to go, then their zygotes; the
  * front is done when the last zygote has exited. */
 static void
-begin_stop(keel_front_t *f)
+begin_stop(keel_server_t *s)
 {
+    keel_front_t *f = &s->front;
     if (f->state >= KEEL_FRONT_STOPPING)
         return;
     f->state = KEEL_FRONT_STOPPING;
-    close_listener(f);
-    if (h2o_timeout_is_linked(&f->tick_entry))
-        h2o_timeout_unlink(&f->tick_entry);
-    for (int k = 0; k < KEEL_POOL_KINDS; k++)
-        while (!h2o_linklist_is_empty(&f->queues[k].queue)) {
-            keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, queue_link, f->queues[k].queue.next);
-            keel_dispatch_unqueue(f, pr);
-            keel_php_request_reject(pr, 503, "Service Unavailable", "1");
-        }
-    f->active = f->incoming = NULL;
-    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next)
-        keel_generation_stop(H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l));
-    if (h2o_timeout_is_linked(&f->stop_entry))
-        h2o_timeout_unlink(&f->stop_entry);
-    if (h2o_linklist_is_empty(&f->generations)) {
-        f->state = KEEL_FRONT_DONE;
+    close_listener(s);
+    if (h2o_timeout_is_linked(&s->tick_entry))
+        h2o_timeout_unlink(&s->tick_entry);
+    if (h2o_timeout_is_linked(&s->stop_entry))
+        h2o_timeout_unlink(&s->stop_entry);
+    keel_front_stop(f);
+    if (f->state == KEEL_FRONT_DONE)
         return;
-    }
-    h2o_timeout_dispose(f->loop, &f->stop_timeout);
-    h2o_timeout_init(f->loop, &f->stop_timeout, ZYGOTE_EXIT_GRACE_MS);
-    f->stop_entry.cb = on_stop_timeout;
-    h2o_timeout_link(f->loop, &f->stop_timeout, &f->stop_entry);
+    h2o_timeout_dispose(f->env.loop, &s->stop_timeout);
+    h2o_timeout_init(f->env.loop, &s->stop_timeout, ZYGOTE_EXIT_GRACE_MS);
+    s->stop_entry.cb = on_stop_timeout;
+    h2o_timeout_link(f->env.loop, &s->stop_timeout, &s->stop_entry);
 }
 
 static void
-begin_drain(keel_front_t *f, const char *signame)
+begin_drain(keel_server_t *s, const char *signame)
 {
+    keel_front_t *f = &s->front;
     if (f->state >= KEEL_FRONT_DRAINING)
         return;
-    keel_info("%s: stopping; %zu requests in flight", signame, f->in_flight);
-    close_listener(f);
+    keel_info("%s: stopping; %zu requests in flight", signame, f->php.in_flight);
+    close_listener(s);
     /* Keep-alive connections close after their current request. */
-    h2o_context_request_shutdown(&f->ctx);
-    if (f->state == KEEL_FRONT_STARTING || f->in_flight == 0) {
-        begin_stop(f);
+    h2o_context_request_shutdown(&s->ctx);
+    if (f->state == KEEL_FRONT_STARTING || f->php.in_flight == 0) {
+        begin_stop(s);
         return;
     }
     f->state = KEEL_FRONT_DRAINING;
-    f->stop_entry.cb = on_stop_timeout;
-    h2o_timeout_link(f->loop, &f->stop_timeout, &f->stop_entry);
+    s->stop_entry.cb = on_stop_timeout;
+    h2o_timeout_link(f->env.loop, &s->stop_timeout, &s->stop_entry);
 }
 
 static void
 on_signal(h2o_socket_t *sock, const char *err)
 {
-    keel_front_t *f = sock->data;
+    keel_server_t *s = sock->data;
     (void)err;
     struct signalfd_siginfo si;
-    while (read(f->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+    while (read(s->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         switch (si.ssi_signo) {
         case SIGTERM:
-            begin_drain(f, "SIGTERM");
+            begin_drain(s, "SIGTERM");
             break;
         case SIGINT:
-            begin_drain(f, "SIGINT");
+            begin_drain(s, "SIGINT");
             break;
         case SIGHUP:
-            keel_front_reload(f, "SIGHUP", NULL, NULL);
+            keel_front_reload(&s->front, "SIGHUP", NULL, NULL);
             break;
         case SIGCHLD: {
             int status;
             pid_t pid;
             while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                keel_generation_reaped(f, pid, status);
+                keel_front_reaped(&s->front, pid, status);
             break;
         }
         default:
@@ -319,7 +284,7 @@ on_signal(h2o_socket_t *sock, const char *err)
 }
 
 static int
-setup_signals(keel_front_t *f)
+setup_signals(keel_server_t *s)
 {
     sigset_t mask;
     sigemptyset(&mask);
@@ -329,7 +294,7 @@ setup_signals(keel_front_t *f)
     sigaddset(&mask, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
         return -1;
-    if ((f->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+    if ((s->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
         return -1;
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         return -1;
@@ -337,37 +302,27 @@ setup_signals(keel_front_t *f)
 }
 
 static void
-setup_h2o(keel_front_t *f)
+setup_h2o(keel_server_t *s)
 {
-    h2o_config_init(&f->h2o);
-    f->h2o.max_request_entity_size = f->cfg.max_body;
-    f->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
-    h2o_hostconf_t *host = h2o_config_register_host(&f->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    f->hostconf = host;
-    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-    keel_handler_t *handler = (void *)h2o_create_handler(path, sizeof(*handler));
-    handler->super.on_req = on_req;
-    handler->front = f;
+    keel_front_t *f = &s->front;
+    h2o_config_init(&s->h2o);
+    s->h2o.max_request_entity_size = f->cfg.max_body;
+    s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
+    s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
+    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port);
     /* No index files: directories never reach it (routing runs index.php). */
     static const char *no_index[] = {NULL};
     h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
 
-    f->loop = h2o_evloop_create();
-    h2o_context_init(&f->ctx, f->loop, &f->h2o);
-    f->accept_ctx.ctx = &f->ctx;
-    f->accept_ctx.hosts = f->h2o.hosts;
-    h2o_timeout_init(f->loop, &f->wait_timeout, f->cfg.max_wait_ms);
-    h2o_timeout_init(f->loop, &f->zero_timeout, 0);
-    h2o_timeout_init(f->loop, &f->stop_timeout, f->cfg.shutdown_timeout_ms);
-    h2o_timeout_init(f->loop, &f->tick_timeout, TICK_MS);
-    h2o_timeout_init(f->loop, &f->slow_timeout, f->cfg.slow_request_ms);
-    h2o_timeout_init(f->loop, &f->request_timeout, f->cfg.request_timeout_ms);
-    /* time for the worker to log its backtrace before it is killed */
-    h2o_timeout_init(f->loop, &f->kill_timeout, 200);
-    f->tick_entry.cb = on_tick;
-    h2o_linklist_init_anchor(&f->generations);
-    for (int k = 0; k < KEEL_POOL_KINDS; k++)
-        h2o_linklist_init_anchor(&f->queues[k].queue);
+    f->env.loop = h2o_evloop_create();
+    h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
+    s->accept_ctx.ctx = &s->ctx;
+    s->accept_ctx.hosts = s->h2o.hosts;
+    h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);
+    h2o_timeout_init(f->env.loop, &s->tick_timeout, TICK_MS);
+    s->tick_entry.cb = on_tick;
+    keel_front_init(f, &front_hooks, s);
 }
 
 /* Under load the front is one task among the workers and the rest of the
@@ -378,8 +333,9 @@ setup_h2o(keel_front_t *f)
 static int
 take_front_priority(keel_front_t *f)
 {
-    if (keel_priority_probe(f->cfg.front_priority, &f->worker_nice) == 0) {
-        f->priority_adaptive = f->cfg.front_priority != 0;
+    f->priority.steps = f->cfg.front_priority;
+    if (keel_priority_probe(f->cfg.front_priority, &f->priority.worker_nice) == 0) {
+        f->priority.adaptive = f->cfg.front_priority != 0;
         return 0;
     }
     if (f->cfg.front_priority_explicit) {
@@ -396,15 +352,14 @@ take_front_priority(keel_front_t *f)
 int
 keel_front_main(int argc, char **argv)
 {
-    static keel_front_t front; /* lives for the whole process */
-    keel_front_t *f = &front;
+    static keel_server_t server; /* lives for the whole process */
+    keel_server_t *s = &server;
+    keel_front_t *f = &s->front;
     char err[512];
 
     keel_log_set_role("front");
     keel_config_defaults(&f->cfg);
-    /* kept for the whole process: cfg's strings point into it */
-    static keel_config_args_t config_args;
-    switch (keel_config_load(&f->cfg, argc, argv, &config_args, err, sizeof(err))) {
+    switch (keel_config_load(&f->cfg, argc, argv, &s->config_args, err, sizeof(err))) {
     case KEEL_CONFIG_HELP:
         fputs(keel_serve_usage, stdout);
         return 0;
@@ -414,8 +369,8 @@ keel_front_main(int argc, char **argv)
     case KEEL_CONFIG_OK:
         break;
     }
-    f->argc = argc;
-    f->argv = argv;
+    f->env.argc = argc;
+    f->env.argv = argv;
     if (f->cfg.php_ini && access(f->cfg.php_ini, R_OK) != 0) {
         fprintf(stderr, "keel: --php-ini %s: %s\n", f->cfg.php_ini, strerror(errno));
         return 2;
@@ -431,26 +386,31 @@ keel_front_main(int argc, char **argv)
     }
     if (take_front_priority(f) != 0)
         return 2;
-    f->listen_fd =
-        keel_listen(f->cfg.listen, f->listen_host, sizeof(f->listen_host), &f->listen_port, err, sizeof(err));
-    if (f->listen_fd < 0) {
+    s->listen_fd =
+        keel_listen(f->cfg.listen, s->listen_host, sizeof(s->listen_host), &s->listen_port, err, sizeof(err));
+    if (s->listen_fd < 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
-    snprintf(f->listen_port_text, sizeof(f->listen_port_text), "%d", f->listen_port);
-    bool wildcard = strcmp(f->listen_host, "0.0.0.0") == 0 || strcmp(f->listen_host, "::") == 0;
-    f->params_ctx = (keel_params_ctx_t){
+    snprintf(s->listen_port_text, sizeof(s->listen_port_text), "%d", s->listen_port);
+    bool wildcard = strcmp(s->listen_host, "0.0.0.0") == 0 || strcmp(s->listen_host, "::") == 0;
+    f->params = (keel_params_ctx_t){
         .router = &f->router,
         .server_name = f->cfg.server_name,
-        .fallback_name = f->listen_host,
-        .server_addr = wildcard ? NULL : f->listen_host,
-        .server_port = f->listen_port_text,
+        .fallback_name = s->listen_host,
+        .server_addr = wildcard ? NULL : s->listen_host,
+        .server_port = s->listen_port_text,
     };
+    f->params.listen_addr_len = sizeof(f->params.listen_addr);
+    if (getsockname(s->listen_fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {
+        fprintf(stderr, "keel: getsockname: %s\n", strerror(errno));
+        return 1;
+    }
     /* Response buffers: a copy of h2o's socket buffer prototype, spilling
      * to a file in --spool-dir past 1 MiB. A directory keel cannot write
      * to only turns spooling off, with a warning. */
-    f->spool = h2o_socket_buffer_prototype;
-    f->spool.mmap_settings = NULL;
+    s->spool = h2o_socket_buffer_prototype;
+    s->spool.mmap_settings = NULL;
     if (f->cfg.spool_dir != NULL) {
         if (access(f->cfg.spool_dir, W_OK | X_OK) != 0) {
             if (f->cfg.spool_dir_explicit) {
@@ -459,34 +419,35 @@ keel_front_main(int argc, char **argv)
             }
             keel_warn("responses are buffered in memory only: %s: %s", f->cfg.spool_dir, strerror(errno));
         } else {
-            f->spool_mmap.threshold = 1024 * 1024;
-            snprintf(f->spool_mmap.fn_template, sizeof(f->spool_mmap.fn_template), "%s/keel.response.XXXXXX",
+            s->spool_mmap.threshold = 1024 * 1024;
+            snprintf(s->spool_mmap.fn_template, sizeof(s->spool_mmap.fn_template), "%s/keel.response.XXXXXX",
                      f->cfg.spool_dir);
-            f->spool.mmap_settings = &f->spool_mmap;
+            s->spool.mmap_settings = &s->spool_mmap;
         }
     }
-    if (setup_signals(f) != 0) {
+    f->php.spool = &s->spool;
+    if (setup_signals(s) != 0) {
         fprintf(stderr, "keel: signals: %s\n", strerror(errno));
         return 1;
     }
-    setup_h2o(f);
-    if (keel_admin_start(f, err, sizeof(err)) != 0) {
+    setup_h2o(s);
+    if (keel_admin_start(&s->admin, f->env.loop, &f->cfg, &admin_ops, s, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: --admin: %s\n", err);
         return 2;
     }
-    f->listener = h2o_evloop_socket_create(f->loop, f->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
-    f->listener->data = f;
-    f->signals = h2o_evloop_socket_create(f->loop, f->signal_fd, H2O_SOCKET_FLAG_DONT_READ);
-    f->signals->data = f;
-    h2o_socket_read_start(f->signals, on_signal);
+    s->listener = h2o_evloop_socket_create(f->env.loop, s->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    s->listener->data = s;
+    s->signals = h2o_evloop_socket_create(f->env.loop, s->signal_fd, H2O_SOCKET_FLAG_DONT_READ);
+    s->signals->data = s;
+    h2o_socket_read_start(s->signals, on_signal);
 
     f->state = KEEL_FRONT_STARTING;
-    if ((f->incoming = keel_generation_start(f, err, sizeof(err))) == NULL) {
+    if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 1;
     }
     while (f->state != KEEL_FRONT_DONE)
-        h2o_evloop_run(f->loop, INT32_MAX);
+        h2o_evloop_run(f->env.loop, INT32_MAX);
     if (f->exit_code == 0)
         keel_info("stopped");
     return f->exit_code;

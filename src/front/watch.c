@@ -1,8 +1,5 @@
-/*
- * --watch (development): reload when files under the root change. inotify
- * watches every directory under the root; changes are collected for a
- * short quiet period so that saving many files makes one reload.
- */
+#include "front/watch.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +9,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "front/front.h"
 
 #define WATCH_EVENTS (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF)
 /* How many directories are watched at most: inotify watches cost kernel
@@ -49,20 +45,20 @@ watch_tree(int fd, const char *dir, unsigned budget)
 static void
 on_quiet(h2o_timeout_entry_t *entry)
 {
-    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, watch_entry, entry);
-    keel_front_reload(f, "--watch: files changed", NULL, NULL);
+    keel_watch_t *w = H2O_STRUCT_FROM_MEMBER(keel_watch_t, quiet_entry, entry);
+    w->changed(w->owner);
 }
 
 static void
 on_events(h2o_socket_t *sock, const char *err)
 {
-    keel_front_t *f = sock->data;
+    keel_watch_t *w = sock->data;
     if (err != NULL)
         return;
     char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
     bool changed = false;
     for (;;) {
-        ssize_t n = read(f->watch_fd, buf, sizeof(buf));
+        ssize_t n = read(w->fd, buf, sizeof(buf));
         if (n <= 0)
             break;
         for (char *p = buf; p < buf + n;) {
@@ -70,32 +66,35 @@ on_events(h2o_socket_t *sock, const char *err)
             changed = true;
             /* a new directory: watch it too */
             if ((ev->mask & IN_CREATE) && (ev->mask & IN_ISDIR))
-                f->watch_rescan = true;
+                w->rescan = true;
             p += sizeof(*ev) + ev->len;
         }
     }
-    if (f->watch_rescan) {
-        f->watch_rescan = false;
-        watch_tree(f->watch_fd, f->router.root_len ? f->router.root : "/", WATCH_MAX_DIRS);
+    if (w->rescan) {
+        w->rescan = false;
+        watch_tree(w->fd, w->root, WATCH_MAX_DIRS);
     }
-    if (changed && !h2o_timeout_is_linked(&f->watch_entry))
-        h2o_timeout_link(f->loop, &f->watch_timeout, &f->watch_entry);
+    if (changed && !h2o_timeout_is_linked(&w->quiet_entry))
+        h2o_timeout_link(h2o_socket_get_loop(sock), &w->quiet, &w->quiet_entry);
 }
 
 int
-keel_watch_start(keel_front_t *f)
+keel_watch_start(keel_watch_t *w, h2o_loop_t *loop, const char *root, void (*changed)(void *owner), void *owner)
 {
-    f->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (f->watch_fd < 0) {
+    w->root = root;
+    w->changed = changed;
+    w->owner = owner;
+    w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (w->fd < 0) {
         keel_warn("--watch: inotify: %s", strerror(errno));
         return -1;
     }
-    unsigned n = watch_tree(f->watch_fd, f->router.root_len ? f->router.root : "/", WATCH_MAX_DIRS);
-    keel_info("--watch: reloading when files change under %s (%u directories)", f->router.root, n);
-    h2o_timeout_init(f->loop, &f->watch_timeout, 300);
-    f->watch_entry.cb = on_quiet;
-    f->watch_sock = h2o_evloop_socket_create(f->loop, f->watch_fd, H2O_SOCKET_FLAG_DONT_READ);
-    f->watch_sock->data = f;
-    h2o_socket_read_start(f->watch_sock, on_events);
+    unsigned n = watch_tree(w->fd, root, WATCH_MAX_DIRS);
+    keel_info("--watch: reloading when files change under %s (%u directories)", root, n);
+    h2o_timeout_init(loop, &w->quiet, 300);
+    w->quiet_entry.cb = on_quiet;
+    w->sock = h2o_evloop_socket_create(loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
+    w->sock->data = w;
+    h2o_socket_read_start(w->sock, on_events);
     return 0;
 }

@@ -539,3 +539,18 @@ keel_fs_used_bytes(const char *mountpoint)
         return UINT64_MAX;
     return blocks * frsize;
 }
+
+int
+keel_private_precise_read(pid_t pid, uint64_t *out)
+{
+    char path[64], text[4096];
+    snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    if (close(fd) != 0 || n <= 0)
+        return -1;
+    text[n] = '\0';
+    return keel_smaps_rollup_private(text, out);
+}

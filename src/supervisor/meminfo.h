@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* --- pure parsers (text is NUL-terminated file content) --- */
 
@@ -52,6 +53,11 @@ int keel_mount_find(const keel_mount_t *mounts, size_t count, const char *path);
 int keel_smaps_rollup_private(const char *text, uint64_t *out);
 
 /* --- readers (I/O) --- */
+
+/* Private_Clean + Private_Dirty of process pid, from its smaps_rollup
+ * (which walks every mapping: too costly to read per request). Returns 0,
+ * or -1 when it cannot be read. */
+int keel_private_precise_read(pid_t pid, uint64_t *out);
 
 typedef struct {
     uint64_t limit;       /* bytes; UINT64_MAX when nothing limits */

@@ -15,7 +15,8 @@ keel_req_next(keel_req_phase_t phase, keel_req_event_t ev)
     case KEEL_REQ_EV_START:
         return phase == KEEL_REQ_BOUND ? KEEL_REQ_STREAMING : KEEL_REQ_INVALID;
     case KEEL_REQ_EV_RETRY:
-        return phase == KEEL_REQ_BOUND ? KEEL_REQ_NEW : KEEL_REQ_INVALID;
+        /* (QUEUED: a worker took it and died before the front bound it) */
+        return phase == KEEL_REQ_BOUND || phase == KEEL_REQ_QUEUED ? KEEL_REQ_NEW : KEEL_REQ_INVALID;
     case KEEL_REQ_EV_ANSWER:
         return phase != KEEL_REQ_FINISHED ? KEEL_REQ_FINISHED : KEEL_REQ_INVALID;
     default:

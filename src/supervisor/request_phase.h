@@ -5,8 +5,8 @@
  * the request or which pointers are set.
  *
  *   NEW ──wait──▶ WAITING ──push──▶ QUEUED ──bind──▶ BOUND ──start──▶ STREAMING
- *    │  ◀─────────────────wait (taken back)──┘        │                  │
- *    └──push──▶ QUEUED          NEW ◀──retry──────────┘                  │
+ *    │  ◀─────────────────wait (taken back)──┘ │       │                  │
+ *    └──push──▶ QUEUED          NEW ◀──retry───┴───────┘                  │
  *   any phase but FINISHED ──answer──▶ FINISHED ◀────────────────────────┘
  *
  * A QUEUED request may already be running: a worker took it from the

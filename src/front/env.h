@@ -1,0 +1,58 @@
+/*
+ * What the front lends everything below it for its whole life: the
+ * configuration, the event loop and the timeouts on it, the counters that
+ * /status and /metrics report, and the id sequences. Plain data: whoever
+ * holds a pointer to it may read it, bump a counter or draw an id, and
+ * nothing in it calls back up.
+ */
+#ifndef KEEL_FRONT_ENV_H
+#define KEEL_FRONT_ENV_H
+
+#include <stdint.h>
+
+#include <h2o.h>
+
+#include "common/config.h"
+#include "front/params.h"
+#include "front/priority.h"
+#include "front/route.h"
+#include "supervisor/recycle.h"
+
+typedef struct {
+    uint64_t requests_total; /* PHP requests completed */
+    uint64_t recycles[KEEL_RECYCLE_REASONS];
+    uint64_t worker_crashes; /* workers killed by a signal */
+    uint64_t reloads_ok, reloads_failed;
+    uint64_t opcache_swaps; /* generations started for OPcache's sake */
+} keel_front_counters_t;
+
+/* Each h2o timeout has one duration: one per backoff delay in use. */
+#define KEEL_BACKOFF_TIMEOUTS 16
+
+typedef struct {
+    const keel_config_t *cfg;
+    h2o_loop_t *loop;
+    int argc; /* the serve options, passed on to each zygote */
+    char **argv;
+    const keel_router_t *router;
+    const keel_params_ctx_t *params;
+    const keel_priority_t *priority; /* the front's; a zygote starts at the workers' */
+    h2o_timeout_t zero_timeout;      /* "soon": work deferred to the loop */
+    h2o_timeout_t kill_timeout;      /* from a timed-out request's backtrace to SIGKILL */
+    h2o_timeout_t wait_timeout;      /* --max-wait */
+    h2o_timeout_t slow_timeout;      /* --slow-request */
+    h2o_timeout_t request_timeout;   /* --request-timeout */
+    struct {
+        h2o_timeout_t timeouts[KEEL_BACKOFF_TIMEOUTS];
+        uint64_t delays[KEEL_BACKOFF_TIMEOUTS];
+        unsigned count;
+    } backoff;
+    uint32_t next_worker_id; /* workers: unique in this front's life; the zygote reports by it */
+    uint32_t next_stream;    /* requests, warm-ups included */
+    keel_front_counters_t counters;
+} keel_front_env_t;
+
+/* The timeout on env's loop that fires after ms (backoff delays). */
+h2o_timeout_t *keel_env_timeout_for(keel_front_env_t *env, uint64_t ms);
+
+#endif

@@ -1,0 +1,292 @@
+#include "front/front.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+/* Time a timed-out request's worker gets to log its backtrace before it
+ * is killed. */
+#define KILL_GRACE_MS 200
+
+static const keel_generation_events_t generation_events;
+
+static void
+on_php_idle(void *owner)
+{
+    keel_front_t *f = owner;
+    f->hooks->requests_done(f->hooks_owner);
+}
+
+void
+keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_owner)
+{
+    keel_front_env_t *env = &f->env;
+    h2o_loop_t *loop = env->loop;
+    env->cfg = &f->cfg;
+    env->router = &f->router;
+    env->params = &f->params;
+    env->priority = &f->priority;
+    h2o_timeout_init(loop, &env->zero_timeout, 0);
+    h2o_timeout_init(loop, &env->kill_timeout, KILL_GRACE_MS);
+    h2o_timeout_init(loop, &env->wait_timeout, f->cfg.max_wait_ms);
+    h2o_timeout_init(loop, &env->slow_timeout, f->cfg.slow_request_ms);
+    h2o_timeout_init(loop, &env->request_timeout, f->cfg.request_timeout_ms);
+    keel_dispatch_init(&f->dispatch, env);
+    f->php.env = env;
+    f->php.dispatch = &f->dispatch;
+    f->php.owner = f;
+    f->php.idle = on_php_idle;
+    h2o_linklist_init_anchor(&f->generations);
+    f->hooks = hooks;
+    f->hooks_owner = hooks_owner;
+}
+
+/* --- generations --- */
+
+static keel_generation_t *
+start_generation(keel_front_t *f, char *err, size_t errlen)
+{
+    keel_generation_t *g = keel_generation_start(&f->env, ++f->last_generation, &generation_events, f, err, errlen);
+    if (g != NULL)
+        h2o_linklist_insert(&f->generations, &g->link);
+    return g;
+}
+
+int
+keel_front_start(keel_front_t *f, char *err, size_t errlen)
+{
+    f->incoming = start_generation(f, err, errlen);
+    return f->incoming != NULL ? 0 : -1;
+}
+
+static void
+notify_reload(keel_front_t *f, uint32_t generation, const char *error)
+{
+    keel_reload_cb cb = f->reload_cb;
+    void *data = f->reload_data;
+    f->reload_cb = NULL;
+    f->reload_data = NULL;
+    if (cb != NULL)
+        cb(data, generation, error);
+}
+
+void
+keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data)
+{
+    if (f->state != KEEL_FRONT_SERVING) {
+        if (cb)
+            cb(data, 0, "keel is not serving (starting or stopping)");
+        return;
+    }
+    if (f->incoming != NULL) {
+        /* One reload at a time: a second request waits for the same one. */
+        if (cb) {
+            if (f->reload_cb != NULL)
+                cb(data, 0, "a reload is already in progress");
+            else {
+                f->reload_cb = cb;
+                f->reload_data = data;
+            }
+        }
+        return;
+    }
+    char err[256];
+    keel_info("reload (%s): starting generation %u", why, f->last_generation + 1);
+    keel_generation_t *g = start_generation(f, err, sizeof(err));
+    if (g == NULL) {
+        f->env.counters.reloads_failed++;
+        keel_error("reload failed: %s", err);
+        if (cb)
+            cb(data, 0, err);
+        return;
+    }
+    f->incoming = g;
+    f->reload_cb = cb;
+    f->reload_data = data;
+}
+
+void
+keel_front_forget_reload_waiter(keel_front_t *f, void *data)
+{
+    if (f->reload_data == data) {
+        f->reload_cb = NULL;
+        f->reload_data = NULL;
+    }
+}
+
+void
+keel_front_stop(keel_front_t *f)
+{
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        keel_dispatch_refuse_waiting(&f->dispatch, (keel_pool_kind_t)k, 503, 1);
+    f->active = f->incoming = NULL;
+    keel_dispatch_set_target(&f->dispatch, NULL);
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next)
+        keel_generation_stop(H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l));
+    if (h2o_linklist_is_empty(&f->generations))
+        f->hooks->all_gone(f->hooks_owner);
+}
+
+bool
+keel_front_reaped(keel_front_t *f, pid_t pid, int status)
+{
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
+        if (g->zygote_pid == pid) {
+            keel_generation_reaped(g, status);
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+keel_front_tick(keel_front_t *f)
+{
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations;) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
+        l = l->next;
+        keel_generation_tick(g);
+    }
+    keel_memory_tick(&f->memory, f->active);
+    keel_priority_tick(&f->priority);
+}
+
+/* --- what the generations report --- */
+
+static int
+on_zygote_ready(void *owner, keel_generation_t *g, char *why, size_t len)
+{
+    keel_front_t *f = owner;
+    char arithmetic[1024];
+    /* The first generation decides the pool size and checks the budget
+     * before any worker exists. */
+    if (f->active == NULL && !f->memory.budget_known &&
+        keel_memory_budget(&f->memory, &f->cfg, g, arithmetic, sizeof(arithmetic)) != 0) {
+        keel_error("%s", arithmetic);
+        f->exit_code = 2;
+        snprintf(why, len, "the memory budget does not fit");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+on_generation_ready(void *owner, keel_generation_t *g)
+{
+    keel_front_t *f = owner;
+    keel_generation_t *old = f->active;
+    keel_generation_activate(g);
+    f->active = g;
+    if (f->incoming == g)
+        f->incoming = NULL;
+    keel_dispatch_set_target(&f->dispatch, g);
+    if (old == NULL) {
+        f->hooks->first_ready(f->hooks_owner);
+    } else {
+        f->env.counters.reloads_ok++;
+        keel_info("generation %u is serving (%.1fs to start); generation %u drains", g->number,
+                  (double)(keel_now_ms() - g->started_ms) / 1000.0, old->number);
+        keel_generation_drain(old);
+        notify_reload(f, g->number, NULL);
+    }
+    keel_dispatch_drain(&f->dispatch);
+}
+
+static void
+on_start_failed(void *owner, keel_generation_t *g)
+{
+    keel_front_t *f = owner;
+    if (f->incoming == g)
+        f->incoming = NULL;
+    if (f->active == NULL) {
+        if (f->exit_code == 0)
+            f->exit_code = 1;
+        f->hooks->startup_failed(f->hooks_owner);
+        return;
+    }
+    f->env.counters.reloads_failed++;
+    keel_warn("generation %u keeps serving", f->active->number);
+    notify_reload(f, 0, g->failure);
+}
+
+static void
+on_gone(void *owner, keel_generation_t *g, bool unexpected)
+{
+    (void)unexpected;
+    keel_front_t *f = owner;
+    if (f->active == g) {
+        /* The serving generation is gone: start another at once. */
+        f->active = NULL;
+        keel_dispatch_set_target(&f->dispatch, NULL);
+        if (f->state == KEEL_FRONT_SERVING) {
+            keel_error("generation %u died; starting a new one", g->number);
+            keel_front_reload(f, "the serving generation died", NULL, NULL);
+        }
+    }
+    if (f->incoming == g)
+        f->incoming = NULL;
+    h2o_linklist_unlink(&g->link);
+    if (f->state == KEEL_FRONT_STOPPING && h2o_linklist_is_empty(&f->generations))
+        f->hooks->all_gone(f->hooks_owner);
+}
+
+static void
+on_capacity(void *owner, keel_generation_t *g)
+{
+    keel_front_t *f = owner;
+    if (g == f->active)
+        keel_dispatch_drain(&f->dispatch);
+}
+
+static void
+on_returned(void *owner, keel_generation_t *g, keel_pool_kind_t kind, h2o_linklist_t *jobs)
+{
+    (void)g;
+    keel_front_t *f = owner;
+    if (f->state < KEEL_FRONT_STOPPING) {
+        keel_dispatch_requeue(&f->dispatch, kind, jobs);
+        return;
+    }
+    /* stopping: nothing will run them */
+    while (!h2o_linklist_is_empty(jobs)) {
+        keel_job_t *job = H2O_STRUCT_FROM_MEMBER(keel_job_t, link, jobs->next);
+        h2o_linklist_unlink(&job->link);
+        if (h2o_timeout_is_linked(&job->wait_entry))
+            h2o_timeout_unlink(&job->wait_entry);
+        job->ops->refused(job, 503, 1);
+    }
+}
+
+static void
+on_given_up(void *owner, keel_generation_t *g, keel_pool_kind_t kind)
+{
+    keel_front_t *f = owner;
+    /* Nobody will serve what waits for this pool: answer it now. */
+    if (f->active == g && h2o_linklist_is_empty(&g->pool.idle[kind]))
+        keel_dispatch_refuse_waiting(&f->dispatch, kind, 503, 10);
+}
+
+static void
+on_opcache(void *owner, keel_generation_t *g, bool reset_called)
+{
+    keel_front_t *f = owner;
+    const char *why = keel_opcache_watch(&f->opcache_watch, g, reset_called, g == f->active && f->incoming == NULL);
+    if (why == NULL)
+        return;
+    f->env.counters.opcache_swaps++;
+    keel_front_reload(f, why, NULL, NULL);
+}
+
+static const keel_generation_events_t generation_events = {
+    .zygote_ready = on_zygote_ready,
+    .ready = on_generation_ready,
+    .start_failed = on_start_failed,
+    .gone = on_gone,
+    .capacity = on_capacity,
+    .returned = on_returned,
+    .given_up = on_given_up,
+    .opcache = on_opcache,
+};

@@ -1,0 +1,100 @@
+#include "front/front_snapshot.h"
+
+#include <string.h>
+
+#include "common/clock.h"
+#include "supervisor/leak.h"
+
+static const char *
+front_state_name(keel_front_state_t s)
+{
+    return s == KEEL_FRONT_SERVING ? "serving" : s == KEEL_FRONT_STARTING ? "starting" : "stopping";
+}
+
+/* A free worker whose claim slot names a queued request runs it already. */
+static const char *
+worker_state_name(const keel_pool_t *p, const keel_front_worker_t *w)
+{
+    keel_worker_state_t s = w->life.state;
+    if (keel_worker_state_is_free(s) && w->stream == 0) {
+        uint32_t claim = keel_handoff_claim(p->handoff, w->claim_slot);
+        if (claim != 0 && keel_handoff_find(p->handoff, claim) != NULL)
+            s = s == KEEL_WORKER_IDLE            ? KEEL_WORKER_BUSY
+                : s == KEEL_WORKER_HANDOVER_IDLE ? KEEL_WORKER_HANDOVER_BUSY
+                                                 : KEEL_WORKER_LEAVING_BUSY;
+    }
+    return keel_worker_state_name(s);
+}
+
+static double
+growth(const keel_front_worker_t *w)
+{
+    keel_leak_estimate_t e = keel_leak_estimate(&w->leak, 2);
+    return e.valid ? e.bytes_per_request : 0.0;
+}
+
+void
+keel_front_snapshot(keel_front_t *f, h2o_mem_pool_t *pool, keel_front_snapshot_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    uint64_t now = keel_now_ms();
+    s->state = front_state_name(f->state);
+    s->generation = f->active ? f->active->number : 0;
+    s->in_flight = f->php.in_flight;
+    s->counters = f->env.counters;
+    size_t gens = 0, workers = 0;
+    for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
+        gens++;
+        for (h2o_linklist_t *l = g->pool.workers.next; l != &g->pool.workers; l = l->next)
+            workers += H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l)->pid > 0;
+    }
+    s->generations = h2o_mem_alloc_pool(pool, (gens ? gens : 1) * sizeof(*s->generations));
+    s->workers = h2o_mem_alloc_pool(pool, (workers ? workers : 1) * sizeof(*s->workers));
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        s->waiting[k] = f->dispatch.queues[k].len;
+    for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);
+        s->generations[s->generation_count++] = (keel_generation_snapshot_t){
+            .number = g->number,
+            .state = keel_gen_state_name(g->state),
+            .zygote_pid = (int)g->zygote_pid,
+            .opcache = g->opcache,
+        };
+        for (int k = 0; k < KEEL_POOL_KINDS; k++)
+            for (h2o_linklist_t *l = g->handoff.queued[k].next; l != &g->handoff.queued[k]; l = l->next)
+                s->waiting[k] += !keel_pool_is_claimed(&g->pool, H2O_STRUCT_FROM_MEMBER(keel_job_t, link, l)->stream);
+        for (h2o_linklist_t *l = g->pool.workers.next; l != &g->pool.workers; l = l->next) {
+            const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
+            if (w->pid <= 0)
+                continue;
+            s->workers[s->worker_count++] = (keel_worker_snapshot_t){
+                .id = w->id,
+                .pid = (int)w->pid,
+                .generation = g->number,
+                .mode = w->kind == KEEL_POOL_WORKER ? "worker" : "classic",
+                .state = worker_state_name(&g->pool, w),
+                .requests = w->stats.requests,
+                .private_bytes = w->stats.rss_private,
+                .private_precise_bytes = w->private_precise,
+                .zend_peak_bytes = w->stats.zend_peak,
+                .growth_bytes_per_request = growth(w),
+                .age_seconds = w->started_ms ? (double)(now - w->started_ms) / 1000.0 : 0.0,
+            };
+        }
+    }
+    s->have_limit = keel_mem_limit_read(&s->limit, NULL) == 0;
+    s->budget_known = f->memory.budget_known;
+    s->budget = f->memory.budget;
+    if (f->active != NULL && f->active->opcache_known) {
+        s->opcache_known = true;
+        s->opcache = f->active->opcache_stats;
+        s->opcache_hits = f->active->opcache_hits;
+        s->opcache_misses = f->active->opcache_misses;
+    }
+    for (unsigned i = 0; i < f->memory.tmpfs_count && i < KEEL_SNAPSHOT_TMPFS; i++) {
+        s->tmpfs[i].path = h2o_strdup(pool, f->memory.tmpfs[i].path, SIZE_MAX).base;
+        s->tmpfs[i].used = f->memory.tmpfs[i].used;
+        s->tmpfs_count++;
+    }
+}

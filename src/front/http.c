@@ -1,0 +1,125 @@
+#include "front/http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "front/etag_match.h"
+#include "front/params.h"
+
+typedef struct {
+    h2o_handler_t super;
+    h2o_hostconf_t *host; /* h2o names requests without Host after it */
+    const keel_router_t *router;
+    keel_php_ctx_t *php;
+    const char *listen_host;
+    int listen_port;
+} http_handler_t;
+
+/*
+ * Conditional requests for a static file, made to behave as nginx's:
+ * - h2o's file handler answers 304 only when If-None-Match is exactly its
+ *   ETag; clients may send a list, weak tags or "*". A header that matches
+ *   is replaced with the exact tag so h2o's check succeeds.
+ * - nginx answers If-Modified-Since with 304 only for the exact
+ *   Last-Modified date (its default "if_modified_since exact"); h2o also
+ *   for any later date. Other dates are dropped so h2o sends the file.
+ * One stat serves both.
+ */
+static void
+match_conditionals(h2o_req_t *req, const char *file)
+{
+    ssize_t inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+    ssize_t ims = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
+    struct stat st;
+    if ((inm == -1 && ims == -1) || stat(file, &st) != 0)
+        return;
+    if (inm != -1) {
+        h2o_iovec_t *value = &req->headers.entries[inm].value;
+        /* the same format as h2o_filecache_get_etag */
+        char etag[64];
+        int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
+        if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
+            *value = h2o_strdup(&req->pool, etag, (size_t)n);
+    }
+    if (ims != -1) {
+        struct tm tm;
+        char date[H2O_TIMESTR_RFC1123_LEN + 1];
+        gmtime_r(&st.st_mtime, &tm);
+        h2o_time2str_rfc1123(date, &tm);
+        if (!h2o_memis(req->headers.entries[ims].value.base, req->headers.entries[ims].value.len, date, strlen(date)))
+            h2o_delete_header(&req->headers, ims);
+    }
+}
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    http_handler_t *h = (http_handler_t *)self;
+    /* h2o fills a missing Host with the host config's name. HTTP/1.1
+     * requires Host (RFC 9112 3.2): 400, as nginx answers. */
+    if (req->authority.base == h->host->authority.hostport.base) {
+        if (req->version == 0x101) {
+            h2o_send_error_400(req, "Bad Request", "Bad Request\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+            return 0;
+        }
+        /* HTTP/1.0 without Host: no HTTP_HOST, as nginx passes none. */
+        req->authority = h2o_iovec_init("", 0);
+    }
+    size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
+    keel_route_t route;
+    keel_route(h->router, req->path.base, plen, &route);
+    switch (route.kind) {
+    case KEEL_ROUTE_STATIC:
+        /* h2o's file handler, next on this path, serves it with
+         * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
+         * path_normalized under the root: give it the checked path. */
+        req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
+        match_conditionals(req, route.file);
+        return -1;
+    case KEEL_ROUTE_PHP:
+    case KEEL_ROUTE_WORKER:
+        return keel_php_handle(h->php, req, &route);
+    case KEEL_ROUTE_REDIRECT_SLASH: {
+        h2o_iovec_t query = req->query_at == SIZE_MAX
+                                ? h2o_iovec_init("", 0)
+                                : h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at);
+        /* As nginx (absolute_redirect, port_in_redirect): the name the
+         * client used, and the port keel listens on. */
+        h2o_iovec_t host = keel_host_without_port(
+            req->authority.len ? req->authority : h2o_iovec_init(h->listen_host, strlen(h->listen_host)));
+        char port[16] = "";
+        if (h->listen_port != 80)
+            snprintf(port, sizeof(port), ":%d", h->listen_port);
+        h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
+                                     h2o_iovec_init(port, strlen(port)), h2o_iovec_init(req->path.base, plen),
+                                     h2o_iovec_init(H2O_STRLIT("/")), query);
+        h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
+        return 0;
+    }
+    case KEEL_ROUTE_FORBIDDEN:
+        h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
+        return 0;
+    case KEEL_ROUTE_BAD_REQUEST:
+        h2o_send_error_400(req, "Bad Request", "Bad Request\n", 0);
+        return 0;
+    case KEEL_ROUTE_NOT_FOUND:
+    default:
+        h2o_send_error_404(req, "Not Found", "Not Found\n", 0);
+        return 0;
+    }
+}
+
+void
+keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
+                   const char *listen_host, int listen_port)
+{
+    http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
+    h->super.on_req = on_req;
+    h->host = host;
+    h->router = router;
+    h->php = php;
+    h->listen_host = listen_host;
+    h->listen_port = listen_port;
+}
