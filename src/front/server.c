@@ -19,6 +19,7 @@
 
 #include "common/config_file.h"
 #include "common/log.h"
+#include "common/options.h"
 #include "front/admin.h"
 #include "front/etag_match.h"
 #include "front/front.h"
@@ -406,7 +407,7 @@ keel_front_main(int argc, char **argv)
     static keel_config_args_t config_args;
     switch (keel_config_load(&f->cfg, argc, argv, &config_args, err, sizeof(err))) {
     case KEEL_CONFIG_HELP:
-        fputs(keel_serve_usage, stdout);
+        keel_serve_usage(stdout);
         return 0;
     case KEEL_CONFIG_ERROR:
         fprintf(stderr, "keel: %s\n", err);
