@@ -521,11 +521,13 @@ keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *
 }
 
 /*
- * Rendering. Text goes through a keel_text_t into --help's right column:
- * backticks dropped, words wrapped at KEEL_HELP_WIDTH.
+ * Rendering. Text goes through a keel_text_t: into a Markdown cell ('|'
+ * escaped, backticks kept), or into --help's right column (backticks
+ * dropped, words wrapped at KEEL_HELP_WIDTH).
  */
 typedef struct {
     FILE *out;
+    int markdown;  /* a Markdown cell rather than --help */
     int in_code;   /* help: inside a `code` span, whose spaces do not break */
     size_t col;    /* help: the cursor's column */
     char word[64]; /* help: the word being gathered; a longer one goes out in pieces */
@@ -550,10 +552,16 @@ keel_text_end_word(keel_text_t *t)
     t->word_len = 0;
 }
 
-/* Emits c; a space breaks the line only when breakable. */
+/* Emits c; a space breaks the line only when breakable (help). */
 static void
 keel_text_emit(keel_text_t *t, char c, int breakable)
 {
+    if (t->markdown) {
+        if (c == '|')
+            fputc('\\', t->out);
+        fputc(c, t->out);
+        return;
+    }
     if (c == '`') {
         t->in_code = !t->in_code;
         return;
@@ -630,4 +638,34 @@ keel_serve_usage(FILE *out)
     fputs("\n"
           "SIZE takes K, M or G (e.g. 64M); DURATION takes ms, s, m or h (e.g. 30s).\n",
           out);
+}
+
+void
+keel_options_markdown(FILE *out)
+{
+    fputs("| option | default | meaning |\n"
+          "|---|---|---|\n",
+          out);
+    for (size_t i = 0; i < keel_options_count; i++) {
+        const keel_option_t *opt = &keel_options[i];
+        keel_text_t t = {.out = out, .markdown = 1};
+        fputs("| `", out);
+        keel_text_puts(&t, opt->name);
+        if (opt->arg != NULL) {
+            keel_text_putc(&t, ' ');
+            keel_text_puts(&t, opt->arg);
+        }
+        fputs("` |", out);
+        if (opt->def_doc != NULL) {
+            fputc(' ', out);
+            keel_text_puts(&t, opt->def_doc);
+        } else if (opt->def != NULL) {
+            fputs(" `", out);
+            keel_text_puts(&t, opt->def);
+            fputc('`', out);
+        }
+        fputs(" | ", out);
+        keel_text_help(&t, opt);
+        fputs(" |\n", out);
+    }
 }

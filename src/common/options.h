@@ -1,8 +1,9 @@
 /*
  * The options of `keel serve`, as one table: name, kind, where the value
  * goes in keel_config_t, default, range and help text. The command-line
- * parser, `keel serve --help` and the defaults are derived from it, so
- * they cannot drift apart.
+ * parser, the config file's list of names, `keel serve --help`, the
+ * defaults and README.md's option table are all derived from it, so they
+ * cannot drift apart (README.md is checked by tests/unit/common/test_options.c).
  * Pure: no I/O besides the streams the caller passes in.
  */
 #ifndef KEEL_COMMON_OPTIONS_H
@@ -58,8 +59,9 @@ struct keel_option_s {
     const char *def;     /* default, in the option's own syntax, applied by keel_config_defaults; NULL: zero */
     const char *def_doc; /* the default as the docs show it when it is not def ("off"), or NULL */
     /*
-     * `code` is in backticks (dropped by --help); "{range}" stands for
-     * "MIN to MAX", so the documented range is the one the parser enforces.
+     * One wording for --help and README.md. `code` is in backticks (dropped
+     * by --help); "{range}" stands for "MIN to MAX", so the documented range
+     * is the one the parser enforces.
      */
     const char *help;
 };
@@ -96,5 +98,8 @@ int keel_option_error(char *err, size_t errlen, const char *fmt, ...) __attribut
 
 /* The text of `keel serve --help`. */
 void keel_serve_usage(FILE *out);
+
+/* README.md's option table (Markdown), one row per option. */
+void keel_options_markdown(FILE *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Tests for the option table of `keel serve` (common/options.h): the table
- * is well formed, every option parses its default and edge values, and
- * --help renders every option.
+ * is well formed, every option parses its default and edge values, --help
+ * renders every option, and README.md's option table is the rendering.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,10 @@
 #include "common/options.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The lines around the generated table in README.md. */
+#define README_BEGIN "<!-- serve-options: generated"
+#define README_END   "<!-- /serve-options -->"
 
 static keel_config_t cfg;
 static char errbuf[256];
@@ -426,6 +430,84 @@ test_help_renders_every_option(void **state)
 }
 
 static void
+test_markdown_has_a_row_per_option(void **state)
+{
+    (void)state;
+    char *md = render(keel_options_markdown);
+    static const char head[] = "| option | default | meaning |\n|---|---|---|\n";
+    assert_true(strncmp(md, head, sizeof(head) - 1) == 0);
+    assert_int_equal(count_of(md, "\n"), keel_options_count + 2);
+    for (size_t i = 0; i < keel_options_count; i++) {
+        char start[64];
+        snprintf(start, sizeof(start), "\n| `%s", keel_options[i].name);
+        assert_non_null(strstr(md, start));
+    }
+    /* '|' in a cell is escaped; ranges are filled in */
+    assert_non_null(strstr(md, "| `--workers N\\|auto` | `4` |"));
+    assert_null(strstr(md, "{range}"));
+    assert_non_null(strstr(md, "nice steps (0 to 20)"));
+    free(md);
+}
+
+static char *
+read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    assert_non_null(mem);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    fclose(f);
+    assert_int_equal(fclose(mem), 0);
+    return text;
+}
+
+/* README.md's table, between its two marker lines, is the rendering:
+ * scripts/update-readme-options.sh writes it. meson passes the path. */
+static void
+test_readme_table_is_generated(void **state)
+{
+    (void)state;
+    const char *path = getenv("KEEL_README");
+    if (path == NULL)
+        skip();
+    char *readme = read_text(path);
+    char *begin = strstr(readme, "\n" README_BEGIN);
+    if (begin == NULL)
+        fail_msg("%s has no line starting with %s", path, README_BEGIN);
+    begin = strchr(begin + 1, '\n');
+    assert_non_null(begin);
+    begin++;
+    char *end = strstr(begin, "\n" README_END "\n");
+    if (end == NULL)
+        fail_msg("%s has no line %s after %s", path, README_END, README_BEGIN);
+    end[1] = '\0';
+    /* a blank line on either side, so the table is a block of its own */
+    char *table = render(keel_options_markdown), *want = NULL;
+    assert_true(asprintf(&want, "\n%s\n", table) > 0);
+    free(table);
+    if (strcmp(begin, want) != 0) {
+        /* name the first line that differs */
+        const char *a = begin, *b = want;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > begin && a[-1] != '\n')
+            a--, b--;
+        fail_msg("README.md's option table differs from src/common/options.c (run "
+                 "scripts/update-readme-options.sh):\nREADME:    %.*s\nrendering: %.*s",
+                 (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+    }
+    free(want);
+    free(readme);
+}
+
+static void
 test_lookup(void **state)
 {
     (void)state;
@@ -475,7 +557,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_well_formed),          cmocka_unit_test(test_defaults_parse),
         cmocka_unit_test(test_every_option_parses),           cmocka_unit_test(test_special_options),
-        cmocka_unit_test(test_help_renders_every_option),     cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_help_renders_every_option),     cmocka_unit_test(test_markdown_has_a_row_per_option),
+        cmocka_unit_test(test_readme_table_is_generated),     cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_error_is_one_line_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
