@@ -57,7 +57,8 @@ typedef enum {
     KEEL_CONFIG_ERROR = 2, /* errbuf holds one line naming the problem */
 } keel_config_result_t;
 
-/* Fills cfg with defaults. */
+/* Fills cfg with defaults: those of the option table (common/options.h),
+ * zero for the rest. */
 void keel_config_defaults(keel_config_t *cfg);
 
 /*
@@ -77,8 +78,5 @@ int keel_config_slot_is_worker_mode(const keel_config_t *cfg, unsigned slot);
 /* The value the last -d option gives `key` ("opcache.enable"), or NULL
  * when no -d sets it. */
 const char *keel_config_ini_value(const keel_config_t *cfg, const char *key);
-
-/* The text of `keel serve --help`. */
-extern const char keel_serve_usage[];
 
 #endif

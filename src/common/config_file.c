@@ -5,16 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const flags[] = {"allow-overcommit", "watch", "retry-idempotent"};
-
-static int
-is_flag(const char *name)
-{
-    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-        if (strcmp(name, flags[i]) == 0)
-            return 1;
-    return 0;
-}
+#include "common/options.h"
 
 static const char *
 trim(char *s)
@@ -101,10 +92,16 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
             snprintf(err, errlen, "line %zu: a config file cannot name another", lineno);
             goto Fail;
         }
-        if (is_flag(name)) {
+        /* Unknown names are refused here, where the line is known. */
+        const keel_option_t *opt = keel_option_find(name);
+        if (opt == NULL) {
+            keel_option_error(err, errlen, "line %zu: unknown option '%s'", lineno, name);
+            goto Fail;
+        }
+        if (opt->kind == KEEL_OPTION_FLAG) {
             if (strcmp(value, "true") == 0) {
                 out->argv[out->argc++] = store;
-                store += sprintf(store, "--%s", name) + 1;
+                store += sprintf(store, "%s", opt->name) + 1;
             } else if (strcmp(value, "false") != 0) {
                 snprintf(err, errlen, "line %zu: %s takes true or false", lineno, name);
                 goto Fail;
@@ -112,7 +109,7 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
             continue;
         }
         out->argv[out->argc++] = store;
-        store += sprintf(store, strcmp(name, "d") == 0 ? "-%s" : "--%s", name) + 1;
+        store += sprintf(store, "%s", opt->name) + 1;
         out->argv[out->argc++] = store;
         store += sprintf(store, "%s", value) + 1;
     }

@@ -27,7 +27,8 @@ typedef struct {
 
 /*
  * Turns config text into command-line arguments. Pure (fuzzed). Returns 0,
- * or -1 with one line in err naming the line that is wrong.
+ * or -1 with one line in err naming the line that is wrong, a name that is
+ * no option of `keel serve` included.
  */
 int keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, char *err, size_t errlen);
 

@@ -21,6 +21,7 @@
 
 #include "common/config_file.h"
 #include "common/log.h"
+#include "common/options.h"
 #include "front/admin.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
@@ -361,7 +362,7 @@ keel_front_main(int argc, char **argv)
     keel_config_defaults(&f->cfg);
     switch (keel_config_load(&f->cfg, argc, argv, &s->config_args, err, sizeof(err))) {
     case KEEL_CONFIG_HELP:
-        fputs(keel_serve_usage, stdout);
+        keel_serve_usage(stdout);
         return 0;
     case KEEL_CONFIG_ERROR:
         fprintf(stderr, "keel: %s\n", err);

@@ -137,7 +137,7 @@ check_config(char *const *argv, int argc)
         return;
     }
     CHECK(r == KEEL_CONFIG_OK);
-    CHECK(cfg.workers >= 1 && cfg.workers <= KEEL_MAX_WORKERS);
+    CHECK(cfg.workers <= KEEL_MAX_WORKERS); /* 0: --workers auto */
     CHECK(cfg.max_queue <= 1000000);
     CHECK(cfg.root != NULL && cfg.root[0] != '\0');
     CHECK(cfg.listen != NULL && cfg.front_controller != NULL);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "common/config.h"
+#include "common/options.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -354,9 +355,16 @@ test_usage_lists_every_option(void **state)
                                  "-d KEY=VALUE", "--php-ini",  "--front-controller", "--max-queue",
                                  "--max-wait",   "--max-body", "--shutdown-timeout", "--front-priority",
                                  "--help"};
+    char *usage = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&usage, &len);
+    assert_non_null(f);
+    keel_serve_usage(f);
+    assert_int_equal(fclose(f), 0);
     for (size_t i = 0; i < COUNT(names); i++)
-        if (strstr(keel_serve_usage, names[i]) == NULL)
+        if (strstr(usage, names[i]) == NULL)
             fail_msg("usage does not mention %s", names[i]);
+    free(usage);
 }
 
 typedef struct {
@@ -469,6 +477,61 @@ test_unknown_options(void **state)
     check_errors(cases, COUNT(cases));
 }
 
+/* The exact text of every message: scripts and the integration tests match
+ * on them, so the option table must keep them word for word. */
+static void
+test_error_messages_exact(void **state)
+{
+    (void)state;
+    static const struct {
+        int argc;
+        const char *argv[6];
+        const char *want;
+    } cases[] = {
+        {2, {"--workers", "0"}, "option --workers: expected auto or a number from 1 to 1024, got '0'"},
+        {2, {"--classic-workers", "x"}, "option --classic-workers: expected a number from 1 to 1024, got 'x'"},
+        {2, {"--front-priority", "21"}, "option --front-priority: expected a number from 0 to 20, got '21'"},
+        {2,
+         {"--max-consecutive-failures", "0"},
+         "option --max-consecutive-failures: expected a number from 1 to 1000, got '0'"},
+        {2, {"--max-requests", "x"}, "option --max-requests: expected a number, got 'x'"},
+        {1, {"--max-requests-jitter=-1"}, "option --max-requests-jitter: expected a number, got '-1'"},
+        {2, {"--max-worker-memory", "x"}, "option --max-worker-memory: expected a size like 256M, got 'x'"},
+        {2, {"--max-worker-memory-hard", "x"}, "option --max-worker-memory-hard: expected a size like 512M, got 'x'"},
+        {2, {"--ttl", "x"}, "option --ttl: expected a duration like 1h, got 'x'"},
+        {2, {"--idle-ttl", "x"}, "option --idle-ttl: expected a duration like 10m, got 'x'"},
+        {2, {"--request-timeout", "x"}, "option --request-timeout: expected a duration like 60s, got 'x'"},
+        {2, {"--slow-request", "x"}, "option --slow-request: expected a duration like 5s, got 'x'"},
+        {2, {"--max-wait", "x"}, "option --max-wait: expected a duration like 30s, got 'x'"},
+        {2, {"--max-body", "x"}, "option --max-body: expected a size like 64M, got 'x'"},
+        {2, {"--shutdown-timeout", "x"}, "option --shutdown-timeout: expected a duration like 30s, got 'x'"},
+        {2, {"--max-queue", "x"}, "option --max-queue: expected a number from 0 to 1000000, got 'x'"},
+        {2, {"--admin", ""}, "option --admin: expected HOST:PORT or off"},
+        {2, {"--spool-dir", "tmp"}, "option --spool-dir: expected an absolute directory or off, got 'tmp'"},
+        {2, {"--warmup", "health"}, "option --warmup: expected a path starting with /, got 'health'"},
+        {2, {"--core-dir", "cores"}, "option --core-dir: expected an absolute directory, got 'cores'"},
+        {2, {"--root", ""}, "option --root: empty path"},
+        {1, {"--worker="}, "option --worker: empty path"},
+        {1, {"-d"}, "option -d needs KEY=VALUE"},
+        {1, {"-dx"}, "option -d: expected KEY=VALUE, got 'x'"},
+        {1, {"--listen"}, "option --listen needs a value"},
+        {1, {"--config"}, "option --config needs a value"},
+        {1, {"--bogus"}, "unknown option '--bogus' (see keel serve --help)"},
+        {1, {"--watch=true"}, "unknown option '--watch=true' (see keel serve --help)"},
+        {4,
+         {"--max-worker-memory", "2G", "--max-worker-memory-hard", "1G"},
+         "--max-worker-memory is above --max-worker-memory-hard"},
+        {6,
+         {"--worker", "w.php", "--workers", "1024", "--classic-workers", "1"},
+         "--workers plus --classic-workers exceeds 1024"},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        assert_int_equal(parse(cases[i].argc, (char *const *)cases[i].argv), KEEL_CONFIG_ERROR);
+        if (strcmp(errbuf, cases[i].want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, errbuf, cases[i].want);
+    }
+}
+
 static void
 test_error_truncated(void **state)
 {
@@ -532,6 +595,7 @@ main(void)
         cmocka_unit_test(test_bad_ini),
         cmocka_unit_test(test_missing_values),
         cmocka_unit_test(test_unknown_options),
+        cmocka_unit_test(test_error_messages_exact),
         cmocka_unit_test(test_error_truncated),
         cmocka_unit_test(test_error_is_one_line),
     };

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -56,6 +57,36 @@ test_flags(void **state)
 }
 
 static void
+test_flags_of_the_table(void **state)
+{
+    (void)state;
+    const char *const want[] = {"--allow-overcommit", "--retry-idempotent", "--watch"};
+    expect_args("allow_overcommit = true\nretry-idempotent = true\nwatch = true\n", want, 3);
+    /* a flag's value is true or false, nothing else */
+    assert_int_equal(convert("watch = 1\n"), -1);
+    assert_string_equal(err, "line 1: watch takes true or false");
+}
+
+static void
+test_unknown_names_name_the_line(void **state)
+{
+    (void)state;
+    assert_int_equal(convert("root = /srv\n\nbogus = 1\n"), -1);
+    assert_string_equal(err, "line 3: unknown option 'bogus'");
+    /* names are the options' own, without dashes, and only those */
+    assert_int_equal(convert("--root = /srv\n"), -1);
+    assert_string_equal(err, "line 1: unknown option '--root'");
+    assert_int_equal(convert("help = true\n"), -1);
+    assert_string_equal(err, "line 1: unknown option 'help'");
+    assert_int_equal(convert("h = 1\n"), -1);
+    assert_int_equal(convert("Root = /srv\n"), -1);
+    assert_int_equal(convert("dd = x=1\n"), -1);
+    /* the name is quoted: a control character cannot forge a log line */
+    assert_int_equal(convert("ro\x1bot = /srv\n"), -1);
+    assert_string_equal(err, "line 1: unknown option 'ro?ot'");
+}
+
+static void
 test_values_keep_hashes_inside(void **state)
 {
     (void)state;
@@ -98,6 +129,27 @@ test_load_lets_the_command_line_win(void **state)
     unlink(path);
 }
 
+static void
+test_load_refuses_an_unknown_name(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/keel-config-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "workers = 3\nworkerz = 4\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    keel_config_t cfg;
+    keel_config_defaults(&cfg);
+    char *const argv[] = {"--config", path};
+    keel_config_args_t keep;
+    assert_int_equal(keel_config_load(&cfg, 2, argv, &keep, err, sizeof(err)), KEEL_CONFIG_ERROR);
+    char want[128];
+    snprintf(want, sizeof(want), "--config %s: line 2: unknown option 'workerz'", path);
+    assert_string_equal(err, want);
+    unlink(path);
+}
+
 static int
 teardown(void **state)
 {
@@ -112,7 +164,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_become_options),           cmocka_unit_test(test_flags),
         cmocka_unit_test(test_values_keep_hashes_inside),      cmocka_unit_test(test_errors_name_the_line),
-        cmocka_unit_test(test_load_lets_the_command_line_win),
+        cmocka_unit_test(test_load_lets_the_command_line_win), cmocka_unit_test(test_flags_of_the_table),
+        cmocka_unit_test(test_unknown_names_name_the_line),    cmocka_unit_test(test_load_refuses_an_unknown_name),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -1,0 +1,671 @@
+#include "common/options.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "common/units.h"
+
+/* --help's layout: the option in the left column, its text wrapped in the
+ * right one. */
+#define KEEL_HELP_INDENT 27
+#define KEEL_HELP_WIDTH  79
+
+static int keel_option_set_config(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                  size_t errlen);
+static int keel_option_set_workers(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                   size_t errlen);
+static int keel_option_set_front_controller(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                            size_t errlen);
+static int keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                     size_t errlen);
+static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                 size_t errlen);
+
+#define KEEL_OPTION_FIELD(member)                                                                                      \
+    .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
+#define KEEL_OPTION_EXPLICIT(member) .has_explicit = 1, .explicit_field = offsetof(keel_config_t, member)
+
+const keel_option_t keel_options[] = {
+    {
+        .name = "--config",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_config,
+        .help = "read options from FILE: one `name = value` per line, the names below without their dashes "
+                "(`d = KEY=VALUE` for `-d`, `watch = true` for flags); the command line wins",
+    },
+    {
+        .name = "--root",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(root),
+        .path_rule = KEEL_PATH_NONEMPTY,
+        .def = ".",
+        .help = "document root",
+    },
+    {
+        .name = "--listen",
+        .arg = "HOST:PORT",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(listen),
+        .def = "127.0.0.1:8080",
+        .help = "address to serve HTTP on; port `0` picks a free one",
+    },
+    {
+        .name = "--workers",
+        .arg = "N|auto",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(workers),
+        .min = 1,
+        .max = KEEL_MAX_WORKERS,
+        .set = keel_option_set_workers,
+        .def = "4",
+        .help = "PHP worker processes, {range} (with `--worker`: worker-mode ones); `auto`: the smaller of 2 per "
+                "CPU and what the memory budget allows",
+    },
+    {
+        .name = "--allow-overcommit",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(allow_overcommit),
+        .help = "start even when the pool cannot fit the memory limit",
+    },
+    {
+        .name = "--worker",
+        .arg = "SCRIPT",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(worker_script),
+        .path_rule = KEEL_PATH_NONEMPTY,
+        .help = "worker mode: each worker runs SCRIPT once, which boots the application and loops on "
+                "`keel_handle_request()`; it replaces the front controller",
+    },
+    {
+        .name = "--classic-workers",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(classic_workers),
+        .min = 1,
+        .max = KEEL_MAX_WORKERS,
+        .def = "1",
+        .help = "with `--worker`: workers for the other `.php` files, {range}",
+    },
+    {
+        .name = "--max-consecutive-failures",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_consecutive_failures),
+        .min = 1,
+        .max = 1000,
+        .def = "5",
+        .help = "worker-script boots that may fail in a row ({range}) before keel stops retrying",
+    },
+    {
+        .name = "--front-priority",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(front_priority),
+        KEEL_OPTION_EXPLICIT(front_priority_explicit),
+        .min = 0,
+        .max = 20,
+        .def = "5",
+        .help = "nice steps ({range}) the front raises itself above the PHP workers while it is busy (half a CPU or "
+                "more), as nginx's `worker_priority`; needs `CAP_SYS_NICE` (root) or `RLIMIT_NICE`: without it the "
+                "default is skipped with an info line, an explicit value stops keel (exit 2); `0`: never",
+    },
+    {
+        .name = "-d",
+        .arg = "KEY=VALUE",
+        .kind = KEEL_OPTION_INI,
+        .help = "a php.ini value for every worker, as `php -d` (repeatable)",
+    },
+    {
+        .name = "--php-ini",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(php_ini),
+        .path_rule = KEEL_PATH_ANY,
+        .def_doc = "PHP's own",
+        .help = "the php.ini to load; its `conf.d` still applies",
+    },
+    {
+        .name = "--server-name",
+        .arg = "NAME",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(server_name),
+        .def_doc = "the `Host` without its port",
+        .help = "`SERVER_NAME` for PHP, as nginx's `server_name`",
+    },
+    {
+        .name = "--front-controller",
+        .arg = "PATH",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(front_controller),
+        .set = keel_option_set_front_controller,
+        .def = "index.php",
+        .help = "script, relative to the root, for paths that match no file; `off` answers 404",
+    },
+    {
+        .name = "--max-queue",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_queue),
+        .min = 0,
+        .max = 1000000,
+        .def = "1024",
+        .help = "requests ({range}) that may wait when every worker is busy; past it clients get 503 with "
+                "`Retry-After`",
+    },
+    {
+        .name = "--max-wait",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(max_wait_ms),
+        .example = "30s",
+        .def = "30s",
+        .help = "how long a request may wait for a worker",
+    },
+    {
+        .name = "--max-body",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(max_body),
+        .example = "64M",
+        .def = "32M",
+        .help = "largest request body; larger gets 413 without reaching PHP",
+    },
+    {
+        .name = "--spool-dir",
+        .arg = "DIR|off",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(spool_dir),
+        KEEL_OPTION_EXPLICIT(spool_dir_explicit),
+        .set = keel_option_set_spool_dir,
+        .def = "/var/tmp",
+        .help = "responses past 1 MiB that a client reads slowly are buffered in unlinked files here, so the worker "
+                "is free; `off`: memory only, the worker waits for the client",
+    },
+    {
+        .name = "--max-requests",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_requests),
+        .min = 0,
+        .max = KEEL_OPTION_UNBOUNDED,
+        .def_doc = "off",
+        .help = "recycle a worker after N requests",
+    },
+    {
+        .name = "--max-requests-jitter",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_requests_jitter),
+        .min = 0,
+        .max = KEEL_OPTION_UNBOUNDED,
+        .def = "0",
+        .help = "each worker's `--max-requests` limit is drawn from [limit-N, limit], so workers do not restart "
+                "together",
+    },
+    {
+        .name = "--max-worker-memory",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(max_worker_memory),
+        .example = "256M",
+        .def_doc = "off",
+        .help = "recycle a worker, after its request, once its private memory passes SIZE; its replacement starts "
+                "first",
+    },
+    {
+        .name = "--max-worker-memory-hard",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(max_worker_memory_hard),
+        .example = "512M",
+        .def_doc = "off",
+        .help = "kill a worker at once past SIZE; its request gets 503",
+    },
+    {
+        .name = "--ttl",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(ttl_ms),
+        .example = "1h",
+        .def_doc = "off",
+        .help = "recycle workers older than DURATION",
+    },
+    {
+        .name = "--idle-ttl",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(idle_ttl_ms),
+        .example = "10m",
+        .def_doc = "off",
+        .help = "recycle workers idle longer than DURATION",
+    },
+    {
+        .name = "--request-timeout",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(request_timeout_ms),
+        .example = "60s",
+        .def_doc = "off",
+        .help = "a request running longer gets 504; its PHP backtrace is logged and its worker replaced",
+    },
+    {
+        .name = "--slow-request",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(slow_request_ms),
+        .example = "5s",
+        .def_doc = "off",
+        .help = "log the PHP backtrace of requests running longer, and let them go on",
+    },
+    {
+        .name = "--retry-idempotent",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(retry_idempotent),
+        .help = "retry once, on another worker, an idempotent request whose worker died before sending anything",
+    },
+    {
+        .name = "--core-dir",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(core_dir),
+        .path_rule = KEEL_PATH_ABSOLUTE_DIR,
+        .def_doc = "off",
+        .help = "let crashing workers dump core, into DIR only, keeping the newest 3",
+    },
+    {
+        .name = "--watch",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(watch),
+        .help = "reload when files under the root change (development; in production, reload on deploy: "
+                "`keel reload`)",
+    },
+    {
+        .name = "--warmup",
+        .arg = "PATH",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(warmup),
+        .path_rule = KEEL_PATH_URL,
+        .help = "a new generation serves only after `GET PATH` answered below 500 (at startup and on every reload)",
+    },
+    {
+        .name = "--admin",
+        .arg = "HOST:PORT|off",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(admin),
+        KEEL_OPTION_EXPLICIT(admin_explicit),
+        .set = keel_option_set_admin,
+        .def = KEEL_DEFAULT_ADMIN,
+        .help = "admin listener: `/status`, `/metrics`, `POST /reload`; if the default cannot be bound, keel warns "
+                "and goes on without it",
+    },
+    {
+        .name = "--shutdown-timeout",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(shutdown_timeout_ms),
+        .example = "30s",
+        .def = "30s",
+        .help = "how long in-flight requests may finish on SIGTERM/SIGINT before workers are stopped",
+    },
+};
+
+#undef KEEL_OPTION_FIELD
+#undef KEEL_OPTION_EXPLICIT
+
+const size_t keel_options_count = sizeof(keel_options) / sizeof(keel_options[0]);
+
+int
+keel_option_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (errlen == 0)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return -1;
+}
+
+const keel_option_t *
+keel_option_match(const char *arg, const char **value)
+{
+    for (size_t i = 0; i < keel_options_count; i++) {
+        const keel_option_t *opt = &keel_options[i];
+        size_t n = strlen(opt->name);
+        if (strncmp(arg, opt->name, n) != 0)
+            continue;
+        if (arg[n] == '\0') {
+            *value = NULL;
+            return opt;
+        }
+        if (opt->kind == KEEL_OPTION_FLAG)
+            continue;
+        /* "-dKEY=VALUE" as php -d takes it; long options take "=value" */
+        if (opt->name[1] != '-') {
+            *value = arg + n;
+            return opt;
+        }
+        if (arg[n] == '=') {
+            *value = arg + n + 1;
+            return opt;
+        }
+    }
+    return NULL;
+}
+
+const keel_option_t *
+keel_option_find(const char *name)
+{
+    for (size_t i = 0; i < keel_options_count; i++) {
+        const char *bare = keel_options[i].name;
+        while (*bare == '-')
+            bare++;
+        if (strcmp(name, bare) == 0)
+            return &keel_options[i];
+    }
+    return NULL;
+}
+
+static void *
+keel_option_field(const keel_option_t *opt, keel_config_t *cfg)
+{
+    return (char *)cfg + opt->field;
+}
+
+static int
+keel_valid_ini_entry(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    /* PHP's ini scanner would take a newline as the start of another
+     * entry; refuse it so one -d cannot smuggle in several. */
+    return eq != NULL && eq != kv && strchr(kv, '\n') == NULL && strchr(kv, '\r') == NULL;
+}
+
+static int
+keel_option_set_path(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    switch (opt->path_rule) {
+    case KEEL_PATH_ANY:
+        break;
+    case KEEL_PATH_NONEMPTY:
+        if (*value == '\0')
+            return keel_option_error(err, errlen, "option %s: empty path", opt->name);
+        break;
+    case KEEL_PATH_ABSOLUTE_DIR:
+        if (*value != '/')
+            return keel_option_error(err, errlen, "option %s: expected an absolute directory, got '%s'", opt->name,
+                                     value);
+        break;
+    case KEEL_PATH_URL:
+        if (*value != '/')
+            return keel_option_error(err, errlen, "option %s: expected a path starting with /, got '%s'", opt->name,
+                                     value);
+        break;
+    }
+    *(const char **)keel_option_field(opt, cfg) = value;
+    return 0;
+}
+
+int
+keel_option_set(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    uint64_t n;
+    switch (opt->kind) {
+    case KEEL_OPTION_FLAG:
+        *(int *)keel_option_field(opt, cfg) = 1;
+        return 0;
+    case KEEL_OPTION_UINT:
+        if (keel_parse_uint(value, opt->min, opt->max, &n) != 0) {
+            if (opt->max == KEEL_OPTION_UNBOUNDED)
+                return keel_option_error(err, errlen, "option %s: expected a number, got '%s'", opt->name, value);
+            return keel_option_error(err, errlen,
+                                     "option %s: expected a number from %" PRIu64 " to %" PRIu64 ", got '%s'",
+                                     opt->name, opt->min, opt->max, value);
+        }
+        if (opt->field_size == sizeof(unsigned))
+            *(unsigned *)keel_option_field(opt, cfg) = (unsigned)n;
+        else
+            *(uint64_t *)keel_option_field(opt, cfg) = n;
+        return 0;
+    case KEEL_OPTION_SIZE:
+        if (keel_parse_size(value, &n) != 0)
+            return keel_option_error(err, errlen, "option %s: expected a size like %s, got '%s'", opt->name,
+                                     opt->example, value);
+        *(uint64_t *)keel_option_field(opt, cfg) = n;
+        return 0;
+    case KEEL_OPTION_DURATION:
+        if (keel_parse_duration_ms(value, &n) != 0)
+            return keel_option_error(err, errlen, "option %s: expected a duration like %s, got '%s'", opt->name,
+                                     opt->example, value);
+        *(uint64_t *)keel_option_field(opt, cfg) = n;
+        return 0;
+    case KEEL_OPTION_PATH:
+        return keel_option_set_path(opt, cfg, value, err, errlen);
+    case KEEL_OPTION_STRING:
+        *(const char **)keel_option_field(opt, cfg) = value;
+        return 0;
+    case KEEL_OPTION_INI:
+        if (!keel_valid_ini_entry(value))
+            return keel_option_error(err, errlen, "option %s: expected %s, got '%s'", opt->name, opt->arg, value);
+        if (cfg->ini_count == KEEL_MAX_INI_ENTRIES)
+            return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name,
+                                     KEEL_MAX_INI_ENTRIES);
+        cfg->ini[cfg->ini_count++] = value;
+        return 0;
+    case KEEL_OPTION_SPECIAL:
+        return opt->set(opt, cfg, value, err, errlen);
+    }
+    return keel_option_error(err, errlen, "option %s: unknown kind", opt->name);
+}
+
+/* --config is read by keel_config_load before the rest; here it only
+ * needs its value. */
+static int
+keel_option_set_config(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    (void)opt, (void)cfg, (void)value, (void)err, (void)errlen;
+    return 0;
+}
+
+/* "auto" is 0: the front sizes the pool from the CPUs and the memory budget. */
+static int
+keel_option_set_workers(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    uint64_t n;
+    if (strcmp(value, "auto") == 0)
+        n = 0;
+    else if (keel_parse_uint(value, opt->min, opt->max, &n) != 0)
+        return keel_option_error(err, errlen,
+                                 "option %s: expected auto or a number from %" PRIu64 " to %" PRIu64 ", got '%s'",
+                                 opt->name, opt->min, opt->max, value);
+    cfg->workers = (unsigned)n;
+    return 0;
+}
+
+/* "off" is "": the router answers 404 for paths that match no file. */
+static int
+keel_option_set_front_controller(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                 size_t errlen)
+{
+    (void)opt, (void)err, (void)errlen;
+    cfg->front_controller = strcmp(value, "off") == 0 ? "" : value;
+    return 0;
+}
+
+static int
+keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "off") == 0)
+        cfg->spool_dir = NULL;
+    else if (*value != '/')
+        return keel_option_error(err, errlen, "option %s: expected an absolute directory or off, got '%s'", opt->name,
+                                 value);
+    else
+        cfg->spool_dir = value;
+    return 0;
+}
+
+static int
+keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (*value == '\0')
+        return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
+    cfg->admin = strcmp(value, "off") == 0 ? NULL : value;
+    return 0;
+}
+
+/*
+ * Rendering. Text goes through a keel_text_t: into a Markdown cell ('|'
+ * escaped, backticks kept), or into --help's right column (backticks
+ * dropped, words wrapped at KEEL_HELP_WIDTH).
+ */
+typedef struct {
+    FILE *out;
+    int markdown;  /* a Markdown cell rather than --help */
+    int in_code;   /* help: inside a `code` span, whose spaces do not break */
+    size_t col;    /* help: the cursor's column */
+    char word[64]; /* help: the word being gathered; a longer one goes out in pieces */
+    size_t word_len;
+} keel_text_t;
+
+static void
+keel_text_end_word(keel_text_t *t)
+{
+    if (t->word_len == 0)
+        return;
+    if (t->col > KEEL_HELP_INDENT && t->col + 1 + t->word_len > KEEL_HELP_WIDTH) {
+        fprintf(t->out, "\n%*s", KEEL_HELP_INDENT, "");
+        t->col = KEEL_HELP_INDENT;
+    }
+    if (t->col > KEEL_HELP_INDENT) {
+        fputc(' ', t->out);
+        t->col++;
+    }
+    fwrite(t->word, 1, t->word_len, t->out);
+    t->col += t->word_len;
+    t->word_len = 0;
+}
+
+/* Emits c; a space breaks the line only when breakable (help). */
+static void
+keel_text_emit(keel_text_t *t, char c, int breakable)
+{
+    if (t->markdown) {
+        if (c == '|')
+            fputc('\\', t->out);
+        fputc(c, t->out);
+        return;
+    }
+    if (c == '`') {
+        t->in_code = !t->in_code;
+        return;
+    }
+    if (c == ' ' && breakable && !t->in_code) {
+        keel_text_end_word(t);
+        return;
+    }
+    if (t->word_len == sizeof(t->word))
+        keel_text_end_word(t);
+    t->word[t->word_len++] = c;
+}
+
+static void
+keel_text_putc(keel_text_t *t, char c)
+{
+    keel_text_emit(t, c, 1);
+}
+
+static void
+keel_text_puts(keel_text_t *t, const char *s)
+{
+    while (*s)
+        keel_text_putc(t, *s++);
+}
+
+/* An option's help with "{range}" replaced by its bounds. */
+static void
+keel_text_help(keel_text_t *t, const keel_option_t *opt)
+{
+    static const char range[] = "{range}";
+    for (const char *s = opt->help; *s;) {
+        if (strncmp(s, range, sizeof(range) - 1) == 0) {
+            char bounds[64];
+            snprintf(bounds, sizeof(bounds), "%" PRIu64 " to %" PRIu64, opt->min, opt->max);
+            /* "1 to 1024" reads as one item: kept on one line */
+            for (const char *b = bounds; *b; b++)
+                keel_text_emit(t, *b, 0);
+            s += sizeof(range) - 1;
+        } else {
+            keel_text_putc(t, *s++);
+        }
+    }
+}
+
+void
+keel_serve_usage(FILE *out)
+{
+    fputs("Usage: keel serve [options]\n"
+          "\n"
+          "Serve the PHP application under --root over HTTP.\n"
+          "\n"
+          "Options:\n",
+          out);
+    for (size_t i = 0; i < keel_options_count; i++) {
+        const keel_option_t *opt = &keel_options[i];
+        int n = fprintf(out, "  %s%s%s", opt->name, opt->arg ? " " : "", opt->arg ? opt->arg : "");
+        /* a synopsis too wide for the left column gets a line of its own */
+        if (n < 0 || n >= KEEL_HELP_INDENT)
+            fprintf(out, "\n%*s", KEEL_HELP_INDENT, "");
+        else
+            fprintf(out, "%*s", KEEL_HELP_INDENT - n, "");
+        keel_text_t t = {.out = out, .col = KEEL_HELP_INDENT};
+        keel_text_help(&t, opt);
+        if (opt->def_doc != NULL || opt->def != NULL) {
+            keel_text_puts(&t, " (default: ");
+            keel_text_puts(&t, opt->def_doc != NULL ? opt->def_doc : opt->def);
+            keel_text_putc(&t, ')');
+        }
+        keel_text_end_word(&t);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-*s%s\n", KEEL_HELP_INDENT - 2, "-h, --help", "show this help");
+    fputs("\n"
+          "SIZE takes K, M or G (e.g. 64M); DURATION takes ms, s, m or h (e.g. 30s).\n",
+          out);
+}
+
+void
+keel_options_markdown(FILE *out)
+{
+    fputs("| option | default | meaning |\n"
+          "|---|---|---|\n",
+          out);
+    for (size_t i = 0; i < keel_options_count; i++) {
+        const keel_option_t *opt = &keel_options[i];
+        keel_text_t t = {.out = out, .markdown = 1};
+        fputs("| `", out);
+        keel_text_puts(&t, opt->name);
+        if (opt->arg != NULL) {
+            keel_text_putc(&t, ' ');
+            keel_text_puts(&t, opt->arg);
+        }
+        fputs("` |", out);
+        if (opt->def_doc != NULL) {
+            fputc(' ', out);
+            keel_text_puts(&t, opt->def_doc);
+        } else if (opt->def != NULL) {
+            fputs(" `", out);
+            keel_text_puts(&t, opt->def);
+            fputc('`', out);
+        }
+        fputs(" | ", out);
+        keel_text_help(&t, opt);
+        fputs(" |\n", out);
+    }
+}
