@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "ipc/control.h"
 #include "ipc/queue.h"
 #include "front/front.h"
 #include "supervisor/backoff.h"
@@ -71,7 +72,7 @@ on_control(h2o_socket_t *sock, const char *err)
     if (err != NULL)
         goto Gone;
     for (;;) {
-        uint8_t buf[1024];
+        uint8_t buf[KEEL_IPC_CONTROL_MAX];
         struct iovec iov = {buf, sizeof(buf)};
         union {
             char buf[CMSG_SPACE(sizeof(int))];
@@ -96,7 +97,9 @@ on_control(h2o_socket_t *sock, const char *err)
         keel_ipc_header_t hdr;
         const uint8_t *payload;
         size_t size;
-        keel_ipc_worker_t wm;
+        keel_ipc_zygote_ready_t ready;
+        keel_ipc_worker_up_t up;
+        keel_ipc_worker_exit_t ex;
         keel_front_worker_t *w;
         if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK) {
             keel_error("malformed message from the zygote of generation %u", g->number);
@@ -109,9 +112,8 @@ on_control(h2o_socket_t *sock, const char *err)
             keel_memory_php_info(g, payload, hdr.length);
             break;
         case KEEL_IPC_ZYGOTE_READY: {
-            uint32_t pid, flags;
-            if (keel_ipc_zygote_ready_get(payload, hdr.length, &pid, &flags) == KEEL_IPC_OK) {
-                g->opcache = (flags & KEEL_IPC_ZYGOTE_OPCACHE) != 0;
+            if (keel_ipc_zygote_ready_get(payload, hdr.length, &ready) == KEEL_IPC_OK) {
+                g->opcache = ready.opcache;
                 char why[1024];
                 /* The first generation decides the pool size and checks the
                  * budget before any worker exists. */
@@ -133,21 +135,22 @@ on_control(h2o_socket_t *sock, const char *err)
             break;
         }
         case KEEL_IPC_WORKER_UP:
-            if (fd < 0 || keel_ipc_worker_get(payload, hdr.length, &wm) != KEEL_IPC_OK ||
-                (w = find_worker(g, wm.slot)) == NULL || w->state != KEEL_WORKER_STARTING) {
+            if (fd < 0 || keel_ipc_worker_up_get(payload, hdr.length, &up) != KEEL_IPC_OK ||
+                (w = find_worker(g, up.id)) == NULL || w->state != KEEL_WORKER_STARTING) {
                 keel_error("zygote sent an unexpected worker");
                 break;
             }
-            keel_worker_up(w, (pid_t)wm.pid, fd);
+            keel_worker_up(w, (pid_t)up.pid, fd);
             fd = -1;
             break;
         case KEEL_IPC_WORKER_EXIT:
-            if (keel_ipc_worker_get(payload, hdr.length, &wm) != KEEL_IPC_OK || (w = find_worker(g, wm.slot)) == NULL)
+            if (keel_ipc_worker_exit_get(payload, hdr.length, &ex) != KEEL_IPC_OK ||
+                (w = find_worker(g, ex.id)) == NULL)
                 break;
-            if (wm.pid == 0)
+            if (ex.pid == 0)
                 keel_worker_not_started(w);
             else
-                keel_worker_exited(w, (int)wm.status);
+                keel_worker_exited(w, ex.wait_status);
             break;
         default:
             keel_error("unexpected %s message from the zygote", keel_ipc_type_name(hdr.type));
@@ -276,13 +279,18 @@ keel_generation_start(keel_front_t *f, char *err, size_t errlen)
  * on a local socket: it fits the buffer, and a full buffer would mean a
  * stuck zygote, which the caller reports. Returns 0, or -1 with errno. */
 static int
-send_control(keel_generation_t *g, uint8_t type, const keel_ipc_worker_t *about)
+send_control(keel_generation_t *g, uint8_t type, const uint8_t *payload, size_t len)
 {
-    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_WORKER_SIZE];
-    keel_ipc_header_t hdr = {.type = type, .generation = g->number, .length = KEEL_IPC_WORKER_SIZE};
+    uint8_t buf[KEEL_IPC_HEADER_SIZE + KEEL_IPC_SPAWN_SIZE]; /* the largest the front sends */
+    if (len > KEEL_IPC_SPAWN_SIZE) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    keel_ipc_header_t hdr = {.type = type, .generation = g->number, .length = (uint32_t)len};
     keel_ipc_header_encode(buf, &hdr);
-    keel_ipc_worker_put(buf + KEEL_IPC_HEADER_SIZE, about);
-    return send(g->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(buf) ? 0 : -1;
+    memcpy(buf + KEEL_IPC_HEADER_SIZE, payload, len);
+    size_t n = KEEL_IPC_HEADER_SIZE + len;
+    return send(g->ctl_fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
 keel_front_worker_t *
@@ -295,13 +303,13 @@ keel_generation_spawn(keel_generation_t *g, keel_pool_kind_t kind)
         keel_error("out of memory starting a worker");
         return NULL;
     }
-    /* SPAWN: the worker's id, and in the status field its kind. */
-    if (send_control(g, KEEL_IPC_SPAWN,
-                     &(keel_ipc_worker_t){.slot = w->id,
-                                          .pid = w->claim_slot,
-                                          .status = (uint32_t)kind,
-                                          .limit = w->request_limit > UINT32_MAX ? 0 : (uint32_t)w->request_limit}) !=
-        0) {
+    uint8_t spawn[KEEL_IPC_SPAWN_SIZE];
+    keel_ipc_spawn_put(
+        spawn, &(keel_ipc_spawn_t){.id = w->id,
+                                   .claim_slot = w->claim_slot,
+                                   .kind = kind == KEEL_POOL_WORKER ? KEEL_IPC_KIND_WORKER : KEEL_IPC_KIND_CLASSIC,
+                                   .request_limit = w->request_limit > UINT32_MAX ? 0 : (uint32_t)w->request_limit});
+    if (send_control(g, KEEL_IPC_SPAWN, spawn, sizeof(spawn)) != 0) {
         keel_error("cannot ask the zygote for a worker: %s", strerror(errno));
         w->exited = true;
         w->state = KEEL_WORKER_GONE;
@@ -344,7 +352,9 @@ keel_generation_backtrace(keel_front_worker_t *w)
     keel_generation_t *g = w->gen;
     if (g->ctl_fd < 0)
         return;
-    if (send_control(g, KEEL_IPC_BACKTRACE, &(keel_ipc_worker_t){.slot = w->id, .pid = (uint32_t)w->pid}) != 0)
+    uint8_t bt[KEEL_IPC_BACKTRACE_SIZE];
+    keel_ipc_backtrace_put(bt, &(keel_ipc_backtrace_t){.id = w->id, .pid = w->pid > 0 ? (uint32_t)w->pid : 0});
+    if (send_control(g, KEEL_IPC_BACKTRACE, bt, sizeof(bt)) != 0)
         keel_warn("cannot ask for worker %u's backtrace: %s", w->id, strerror(errno));
 }
 

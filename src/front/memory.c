@@ -15,6 +15,7 @@
 #include "common/statm.h"
 #include "common/units.h"
 #include "front/front.h"
+#include "ipc/control.h"
 
 /* Headroom kept free under the limit. */
 #define RESERVE_BYTES (64ull << 20)
@@ -23,50 +24,26 @@
 /* tmpfs growth worth a warning: this much since the last one. */
 #define TMPFS_GROWTH_WARN_BYTES (16ull << 20)
 
-static uint64_t
-mib_setting(const char *v)
-{
-    uint64_t n;
-    return keel_parse_uint(v, 0, 1u << 20, &n) == 0 ? n << 20 : 0;
-}
-
 void
 keel_memory_php_info(keel_generation_t *g, const uint8_t *payload, size_t len)
 {
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    bool opcache = false;
-    uint64_t consumption = 0, interned = 0;
+    keel_ipc_php_info_t info;
     g->php.memory_limit = UINT64_MAX;
     g->php.max_wasted_percentage = 5.0; /* OPcache's default */
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[64], value[256];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        if (strcmp(name, "memory_limit") == 0) {
-            uint64_t b;
-            if (keel_parse_size(value, &b) == 0)
-                g->php.memory_limit = b;
-        } else if (strcmp(name, "opcache.enable") == 0) {
-            opcache = strcmp(value, "1") == 0;
-        } else if (strcmp(name, "opcache.memory_consumption") == 0) {
-            consumption = mib_setting(value);
-        } else if (strcmp(name, "opcache.interned_strings_buffer") == 0) {
-            interned = mib_setting(value);
-        } else if (strcmp(name, "opcache.max_wasted_percentage") == 0) {
-            g->php.max_wasted_percentage = strtod(value, NULL);
-        } else if (strcmp(name, "temp_dir") == 0) {
-            snprintf(g->php.temp_dir, sizeof(g->php.temp_dir), "%s", value);
-        } else if (strcmp(name, "upload_tmp_dir") == 0) {
-            snprintf(g->php.upload_tmp_dir, sizeof(g->php.upload_tmp_dir), "%s", value);
-        } else if (strcmp(name, "session.save_path") == 0) {
-            /* "N;/path" and "N;MODE;/path" name the directory last */
-            const char *dir = strrchr(value, ';');
-            snprintf(g->php.session_save_path, sizeof(g->php.session_save_path), "%s", dir ? dir + 1 : value);
-        }
+    g->php.opcache_bytes = 0;
+    if (keel_ipc_php_info_get(payload, len, &info) != KEEL_IPC_OK) {
+        keel_error("malformed PHP_INFO from the zygote of generation %u", g->number);
+        return;
     }
-    g->php.opcache_bytes = opcache ? consumption + interned : 0;
+    g->php.memory_limit = info.memory_limit;
+    g->php.max_wasted_percentage = info.opcache_max_wasted_percentage;
+    g->php.opcache_bytes =
+        info.opcache_enabled ? info.opcache_memory_consumption + info.opcache_interned_strings_buffer : 0;
+    snprintf(g->php.temp_dir, sizeof(g->php.temp_dir), "%.*s", (int)info.temp_dir.len, info.temp_dir.base);
+    snprintf(g->php.upload_tmp_dir, sizeof(g->php.upload_tmp_dir), "%.*s", (int)info.upload_tmp_dir.len,
+             info.upload_tmp_dir.base);
+    snprintf(g->php.session_save_path, sizeof(g->php.session_save_path), "%.*s", (int)info.session_save_dir.len,
+             info.session_save_dir.base);
 }
 
 static uint64_t

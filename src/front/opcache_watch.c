@@ -35,47 +35,30 @@ swap(keel_front_t *f, const char *why)
     keel_front_reload(f, why, NULL, NULL);
 }
 
-/* The counters OPcache reports, by the names the worker sends them under. */
-static const struct {
-    const char *name;
-    size_t offset;
-} counters[] = {
-    {"used", offsetof(keel_opcache_stats_t, used)},
-    {"free", offsetof(keel_opcache_stats_t, free)},
-    {"wasted", offsetof(keel_opcache_stats_t, wasted)},
-    {"interned_used", offsetof(keel_opcache_stats_t, interned_used)},
-    {"interned_free", offsetof(keel_opcache_stats_t, interned_free)},
-    {"keys", offsetof(keel_opcache_stats_t, keys)},
-    {"max_keys", offsetof(keel_opcache_stats_t, max_keys)},
-    {"oom_restarts", offsetof(keel_opcache_stats_t, oom_restarts)},
-    {"hash_restarts", offsetof(keel_opcache_stats_t, hash_restarts)},
-    {"manual_restarts", offsetof(keel_opcache_stats_t, manual_restarts)},
-};
-
 void
 keel_opcache_on_stats(keel_generation_t *g, const uint8_t *payload, size_t len)
 {
-    keel_opcache_stats_t s = {0};
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[32], value[32];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        uint64_t x = strtoull(value, NULL, 10);
-        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-            if (strcmp(name, counters[i].name) == 0)
-                *(uint64_t *)((char *)&s + counters[i].offset) = x;
-        if (strcmp(name, "restart_pending") == 0)
-            s.restart_pending = x != 0;
-        if (strcmp(name, "cache_full") == 0)
-            s.cache_full = x != 0;
-        if (strcmp(name, "hits") == 0)
-            g->opcache_hits = x;
-        if (strcmp(name, "misses") == 0)
-            g->opcache_misses = x;
+    keel_ipc_opcache_stats_t m;
+    if (keel_ipc_opcache_stats_get(payload, len, &m) != KEEL_IPC_OK) {
+        keel_error("malformed OPCACHE_STATS from a worker of generation %u", g->number);
+        return;
     }
+    keel_opcache_stats_t s = {
+        .used = m.used,
+        .free = m.free,
+        .wasted = m.wasted,
+        .interned_used = m.interned_used,
+        .interned_free = m.interned_free,
+        .keys = m.keys,
+        .max_keys = m.max_keys,
+        .oom_restarts = m.oom_restarts,
+        .hash_restarts = m.hash_restarts,
+        .manual_restarts = m.manual_restarts,
+        .restart_pending = m.restart_pending,
+        .cache_full = m.cache_full,
+    };
+    g->opcache_hits = m.hits;
+    g->opcache_misses = m.misses;
     g->opcache_stats = s;
     g->opcache_known = true;
     keel_opcache_verdict_t verdict = keel_opcache_decide(&s, g->php.max_wasted_percentage);
