@@ -6,10 +6,9 @@
  * fills a static const table with designated initialisers, naming only
  * the messages it accepts:
  *
- *   static const keel_ipc_handlers_t zygote_handlers = {.on = {
- *       [KEEL_IPC_INDEX_SPAWN] = on_spawn,
- *       [KEEL_IPC_INDEX_BACKTRACE] = on_backtrace,
- *   }};
+ *   static const keel_ipc_handlers_t zygote_handlers = {
+ *       .on = {[KEEL_IPC_INDEX_SPAWN] = on_spawn, [KEEL_IPC_INDEX_BACKTRACE] = on_backtrace},
+ *   };
  *
  * Every other slot is NULL: a message the process is never sent. Pure, no
  * I/O: the receiver reads and decodes frames itself.

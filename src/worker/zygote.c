@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/control.h"
+#include "ipc/dispatch.h"
 #include "ipc/queue.h"
 #include "worker/crash.h"
 #include "worker/intake.h"
@@ -332,6 +333,33 @@ stop_workers(zygote_t *z)
     }
 }
 
+/* --- the messages a zygote accepts, from the front --- */
+
+/* Each returns 0, or -1 for a payload it cannot read. */
+static int
+on_spawn(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_ipc_spawn_t m;
+    if (keel_ipc_spawn_get(msg->payload, msg->hdr.length, &m) != KEEL_IPC_OK)
+        return -1;
+    spawn_worker(ctx, m.id, m.claim_slot, m.request_limit, m.kind == KEEL_IPC_KIND_WORKER);
+    return 0;
+}
+
+static int
+on_backtrace(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_ipc_backtrace_t m;
+    if (keel_ipc_backtrace_get(msg->payload, msg->hdr.length, &m) != KEEL_IPC_OK)
+        return -1;
+    log_backtrace(ctx, m.id);
+    return 0;
+}
+
+static const keel_ipc_handlers_t zygote_handlers = {
+    .on = {[KEEL_IPC_INDEX_SPAWN] = on_spawn, [KEEL_IPC_INDEX_BACKTRACE] = on_backtrace},
+};
+
 static void
 serve_control(zygote_t *z)
 {
@@ -358,23 +386,14 @@ serve_control(zygote_t *z)
                 return; /* the front is gone or done with this generation */
             if (n < 0)
                 continue;
-            keel_ipc_header_t hdr;
-            const uint8_t *payload;
+            keel_ipc_msg_t msg = {.fd = -1};
             size_t size;
-            keel_ipc_spawn_t spawn;
-            keel_ipc_backtrace_t bt;
-            if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK ||
-                (hdr.type == KEEL_IPC_SPAWN       ? keel_ipc_spawn_get(payload, hdr.length, &spawn)
-                 : hdr.type == KEEL_IPC_BACKTRACE ? keel_ipc_backtrace_get(payload, hdr.length, &bt)
-                                                  : KEEL_IPC_MALFORMED) != KEEL_IPC_OK) {
+            int rc;
+            if (keel_ipc_frame_decode(buf, (size_t)n, &msg.hdr, &msg.payload, &size) != KEEL_IPC_OK ||
+                keel_ipc_dispatch(&zygote_handlers, z, &msg, &rc) != KEEL_IPC_OK || rc != 0) {
                 keel_error("malformed control message from the front; stopping");
                 return;
             }
-            if (hdr.type == KEEL_IPC_BACKTRACE) {
-                log_backtrace(z, bt.id);
-                continue;
-            }
-            spawn_worker(z, spawn.id, spawn.claim_slot, spawn.request_limit, spawn.kind == KEEL_IPC_KIND_WORKER);
         }
     }
 }
