@@ -9,6 +9,7 @@
  */
 #include "common/log.h"
 #include "front/front.h"
+#include "ipc/queue.h"
 
 static const char *const pool_names[KEEL_POOL_KINDS] = {"classic", "worker-mode"};
 
@@ -72,16 +73,13 @@ count_workers(const keel_generation_t *g, keel_pool_kind_t kind, size_t *idle, s
     }
 }
 
-/* How many requests a pool's queue may hold: four per worker, so a worker
- * that finishes finds one even when the front has not run for a while
- * (docs/decisions.md). Past that they wait in the front, where taking one
+/* How many requests a pool's queue may hold: KEEL_QUEUE_PER_WORKER per
+ * worker (ipc/queue.h). Past that they wait in the front, where taking one
  * back is cheap; a queue the kernel finds full keeps them there too. */
-#define QUEUED_PER_WORKER 4
-
 static size_t
 queue_room(size_t serving, size_t idle)
 {
-    return QUEUED_PER_WORKER * (serving > idle ? serving : idle);
+    return KEEL_QUEUE_PER_WORKER * (serving > idle ? serving : idle);
 }
 
 /* Sends pr into g's queue. Returns 1 when sent, 0 when the queue is full,
