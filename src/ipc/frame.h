@@ -26,10 +26,11 @@
 
 /*
  * The one list of message types. The type enum, the dense index below,
- * the names, and so every process's handler table (ipc/dispatch.h, one
- * slot per entry) are generated from it, so numbers, names and handlers
- * cannot drift apart; docs/protocol.md must list each entry (a unit test
- * checks). X(name, number, what it carries); numbers fit the header's u8.
+ * the names and the handler-table type (ipc/dispatch.h: one slot per
+ * entry, which each receiver fills with the messages it accepts) are
+ * generated from it, so numbers, names and handlers cannot drift apart.
+ * docs/protocol.md must list each entry (a unit test checks).
+ * X(name, number, what it carries); numbers fit the header's u8.
  */
 #define KEEL_IPC_MESSAGES(X)                                                                                           \
     X(REQUEST, 1, "front->worker: request parameters (name/value list)")                                               \
