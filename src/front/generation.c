@@ -14,7 +14,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/units.h"
+#include "ipc/control.h"
 #include "ipc/message.h"
 #include "ipc/queue.h"
 #include "worker/zygote.h"
@@ -147,51 +147,23 @@ keel_generation_start(keel_front_env_t *env, uint32_t number, const keel_generat
 
 /* --- what the zygote says --- */
 
-static uint64_t
-mib_setting(const char *v)
+static void
+copy_text(char *dst, size_t cap, keel_ipc_text_t t)
 {
-    uint64_t n;
-    return keel_parse_uint(v, 0, 1u << 20, &n) == 0 ? n << 20 : 0;
+    snprintf(dst, cap, "%.*s", (int)t.len, t.base);
 }
 
 static void
-on_php_info(void *owner, const uint8_t *payload, size_t len)
+on_php_info(void *owner, const keel_ipc_php_info_t *info)
 {
     keel_generation_t *g = owner;
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    bool opcache = false;
-    uint64_t consumption = 0, interned = 0;
-    g->php.memory_limit = UINT64_MAX;
-    g->php.max_wasted_percentage = 5.0; /* OPcache's default */
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[64], value[256];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        if (strcmp(name, "memory_limit") == 0) {
-            uint64_t b;
-            if (keel_parse_size(value, &b) == 0)
-                g->php.memory_limit = b;
-        } else if (strcmp(name, "opcache.enable") == 0) {
-            opcache = strcmp(value, "1") == 0;
-        } else if (strcmp(name, "opcache.memory_consumption") == 0) {
-            consumption = mib_setting(value);
-        } else if (strcmp(name, "opcache.interned_strings_buffer") == 0) {
-            interned = mib_setting(value);
-        } else if (strcmp(name, "opcache.max_wasted_percentage") == 0) {
-            g->php.max_wasted_percentage = strtod(value, NULL);
-        } else if (strcmp(name, "temp_dir") == 0) {
-            snprintf(g->php.temp_dir, sizeof(g->php.temp_dir), "%s", value);
-        } else if (strcmp(name, "upload_tmp_dir") == 0) {
-            snprintf(g->php.upload_tmp_dir, sizeof(g->php.upload_tmp_dir), "%s", value);
-        } else if (strcmp(name, "session.save_path") == 0) {
-            /* "N;/path" and "N;MODE;/path" name the directory last */
-            const char *dir = strrchr(value, ';');
-            snprintf(g->php.session_save_path, sizeof(g->php.session_save_path), "%s", dir ? dir + 1 : value);
-        }
-    }
-    g->php.opcache_bytes = opcache ? consumption + interned : 0;
+    g->php.memory_limit = info->memory_limit;
+    g->php.max_wasted_percentage = info->opcache_max_wasted_percentage;
+    g->php.opcache_bytes =
+        info->opcache_enabled ? info->opcache_memory_consumption + info->opcache_interned_strings_buffer : 0;
+    copy_text(g->php.temp_dir, sizeof(g->php.temp_dir), info->temp_dir);
+    copy_text(g->php.upload_tmp_dir, sizeof(g->php.upload_tmp_dir), info->upload_tmp_dir);
+    copy_text(g->php.session_save_path, sizeof(g->php.session_save_path), info->session_save_dir);
 }
 
 static void
@@ -306,49 +278,31 @@ on_returned(void *owner, keel_pool_kind_t kind, h2o_linklist_t *jobs)
     g->events->returned(g->owner, g, kind, jobs);
 }
 
-/* The counters OPcache reports, by the names the worker sends them under. */
-static const struct {
-    const char *name;
-    size_t offset;
-} opcache_counters[] = {
-    {"used", offsetof(keel_opcache_stats_t, used)},
-    {"free", offsetof(keel_opcache_stats_t, free)},
-    {"wasted", offsetof(keel_opcache_stats_t, wasted)},
-    {"interned_used", offsetof(keel_opcache_stats_t, interned_used)},
-    {"interned_free", offsetof(keel_opcache_stats_t, interned_free)},
-    {"keys", offsetof(keel_opcache_stats_t, keys)},
-    {"max_keys", offsetof(keel_opcache_stats_t, max_keys)},
-    {"oom_restarts", offsetof(keel_opcache_stats_t, oom_restarts)},
-    {"hash_restarts", offsetof(keel_opcache_stats_t, hash_restarts)},
-    {"manual_restarts", offsetof(keel_opcache_stats_t, manual_restarts)},
-};
-
 static void
 on_opcache_stats(void *owner, const uint8_t *payload, size_t len)
 {
     keel_generation_t *g = owner;
-    keel_opcache_stats_t s = {0};
-    keel_ipc_kv_reader_t r = {payload, payload + len};
-    const char *n, *v;
-    size_t nl, vl;
-    while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
-        char name[32], value[32];
-        snprintf(name, sizeof(name), "%.*s", (int)nl, n);
-        snprintf(value, sizeof(value), "%.*s", (int)vl, v);
-        uint64_t x = strtoull(value, NULL, 10);
-        for (size_t i = 0; i < sizeof(opcache_counters) / sizeof(opcache_counters[0]); i++)
-            if (strcmp(name, opcache_counters[i].name) == 0)
-                *(uint64_t *)((char *)&s + opcache_counters[i].offset) = x;
-        if (strcmp(name, "restart_pending") == 0)
-            s.restart_pending = x != 0;
-        if (strcmp(name, "cache_full") == 0)
-            s.cache_full = x != 0;
-        if (strcmp(name, "hits") == 0)
-            g->opcache_hits = x;
-        if (strcmp(name, "misses") == 0)
-            g->opcache_misses = x;
+    keel_ipc_opcache_stats_t m;
+    if (keel_ipc_opcache_stats_get(payload, len, &m) != KEEL_IPC_OK) {
+        keel_warn("generation %u: malformed OPcache figures from a worker", g->number);
+        return;
     }
-    g->opcache_stats = s;
+    g->opcache_stats = (keel_opcache_stats_t){
+        .used = m.used,
+        .free = m.free,
+        .wasted = m.wasted,
+        .interned_used = m.interned_used,
+        .interned_free = m.interned_free,
+        .keys = m.keys,
+        .max_keys = m.max_keys,
+        .oom_restarts = m.oom_restarts,
+        .hash_restarts = m.hash_restarts,
+        .manual_restarts = m.manual_restarts,
+        .restart_pending = m.restart_pending,
+        .cache_full = m.cache_full,
+    };
+    g->opcache_hits = m.hits;
+    g->opcache_misses = m.misses;
     g->opcache_known = true;
     g->events->opcache(g->owner, g, false);
 }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ipc/dispatch.h"
+
 static void on_read(h2o_socket_t *sock, const char *err);
 
 int
@@ -94,7 +96,88 @@ keel_worker_flush(keel_front_worker_t *w)
 
 /* --- reading: each frame checked against the worker's state --- */
 
-/* Handles one frame; returns 0, or -1 when the worker was lost. */
+/* The handlers of what a worker may send; each returns 0, or -1 for a
+ * payload its codec refuses (a protocol violation). */
+static int
+on_response(void *ctx, const keel_ipc_msg_t *m)
+{
+    keel_front_worker_t *w = ctx;
+    /* (no job: its client left, and the output is dropped) */
+    if (w->job != NULL)
+        w->job->ops->frame(w->job, &m->hdr, m->payload);
+    return 0;
+}
+
+static int
+on_opcache_stats(void *ctx, const keel_ipc_msg_t *m)
+{
+    keel_front_worker_t *w = ctx;
+    w->events->opcache_stats(w->owner, w, m->payload, m->hdr.length);
+    return 0;
+}
+
+static int
+on_claim(void *ctx, const keel_ipc_msg_t *m)
+{
+    (void)m;
+    keel_front_worker_t *w = ctx;
+    w->events->claim(w->owner, w);
+    return 0;
+}
+
+static int
+on_req_done(void *ctx, const keel_ipc_msg_t *m)
+{
+    keel_front_worker_t *w = ctx;
+    if (keel_ipc_stats_get(m->payload, m->hdr.length, &w->stats) != KEEL_IPC_OK)
+        return -1;
+    w->events->done(w->owner, w, m->hdr.flags);
+    return 0;
+}
+
+static int
+on_ready(void *ctx, const keel_ipc_msg_t *m)
+{
+    (void)m;
+    keel_front_worker_t *w = ctx;
+    w->events->ready(w->owner, w);
+    return 0;
+}
+
+static int
+on_boot_failed(void *ctx, const keel_ipc_msg_t *m)
+{
+    keel_front_worker_t *w = ctx;
+    snprintf(w->boot_error, sizeof(w->boot_error), "%.*s", (int)m->hdr.length, (const char *)m->payload);
+    w->events->boot_failed(w->owner, w);
+    return 0;
+}
+
+/* What a worker may send the front (when: keel_worker_frame_allowed). */
+static const keel_ipc_handlers_t from_worker = {
+    .on =
+        {
+            [KEEL_IPC_INDEX_RESP_HEAD] = on_response,
+            [KEEL_IPC_INDEX_RESP_BODY] = on_response,
+            [KEEL_IPC_INDEX_RESP_END] = on_response,
+            [KEEL_IPC_INDEX_OPCACHE_STATS] = on_opcache_stats,
+            [KEEL_IPC_INDEX_CLAIM] = on_claim,
+            [KEEL_IPC_INDEX_REQ_DONE] = on_req_done,
+            [KEEL_IPC_INDEX_WORKER_READY] = on_ready,
+            [KEEL_IPC_INDEX_BOOT_FAILED] = on_boot_failed,
+        },
+};
+
+static void
+violation(keel_front_worker_t *w, const char *what, unsigned type)
+{
+    const char *name = keel_ipc_type_name(type);
+    char why[96];
+    snprintf(why, sizeof(why), "%s %s frame", what, name ? name : "unknown");
+    w->events->lost(w->owner, w, why);
+}
+
+/* Handles one frame; returns 0, or -1 once the worker's socket is closed. */
 static int
 handle(keel_front_worker_t *w, const keel_ipc_header_t *hdr, const uint8_t *payload)
 {
@@ -106,44 +189,13 @@ handle(keel_front_worker_t *w, const keel_ipc_header_t *hdr, const uint8_t *payl
         if (w->sock == NULL)
             return -1;
     }
-    if (!keel_worker_frame_allowed(w->life.state, hdr->type, hdr->stream, w->stream)) {
-        const char *name = keel_ipc_type_name(hdr->type);
-        char why[96];
-        snprintf(why, sizeof(why), "unexpected %s frame", name ? name : "unknown");
-        w->events->lost(w->owner, w, why);
-        return -1;
-    }
-    switch (hdr->type) {
-    case KEEL_IPC_RESP_HEAD:
-    case KEEL_IPC_RESP_BODY:
-    case KEEL_IPC_RESP_END:
-        /* (no job: its client left, and the output is dropped) */
-        if (w->job != NULL)
-            w->job->ops->frame(w->job, hdr, payload);
-        break;
-    case KEEL_IPC_OPCACHE_STATS:
-        w->events->opcache_stats(w->owner, w, payload, hdr->length);
-        break;
-    case KEEL_IPC_CLAIM:
-        w->events->claim(w->owner, w);
-        break;
-    case KEEL_IPC_REQ_DONE: {
-        keel_ipc_stats_t stats;
-        if (keel_ipc_stats_get(payload, hdr->length, &stats) == KEEL_IPC_OK)
-            w->stats = stats;
-        w->events->done(w->owner, w, hdr->flags);
-        break;
-    }
-    case KEEL_IPC_WORKER_READY:
-        w->events->ready(w->owner, w);
-        break;
-    case KEEL_IPC_BOOT_FAILED:
-        snprintf(w->boot_error, sizeof(w->boot_error), "%.*s", (int)hdr->length, (const char *)payload);
-        w->events->boot_failed(w->owner, w);
-        break;
-    default:
-        break;
-    }
+    keel_ipc_msg_t m = {.hdr = *hdr, .payload = payload, .fd = -1};
+    int rc = 0;
+    if (!keel_worker_frame_allowed(w->life.state, hdr->type, hdr->stream, w->stream) ||
+        keel_ipc_dispatch(&from_worker, w, &m, &rc) != KEEL_IPC_OK)
+        violation(w, "unexpected", hdr->type);
+    else if (rc != 0)
+        violation(w, "malformed", hdr->type);
     return w->sock == NULL ? -1 : 0;
 }
 

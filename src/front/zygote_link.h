@@ -1,9 +1,11 @@
 /*
  * The front's end of a generation's control socket to its zygote
  * (SOCK_SEQPACKET: one frame per message; WORKER_UP carries the worker's
- * socket as SCM_RIGHTS). It reads and checks the zygote's messages and
- * reports them to its owner (the generation) as typed events, and sends
- * the two requests the front makes: SPAWN and BACKTRACE.
+ * socket as SCM_RIGHTS). It reads the zygote's messages, dispatches them
+ * through a handler table of the ones a zygote may send (ipc/dispatch.h),
+ * decodes each with its codec (ipc/control.h) and reports it to its owner
+ * (the generation) as a typed event; it sends the two requests the front
+ * makes, SPAWN and BACKTRACE.
  */
 #ifndef KEEL_FRONT_ZYGOTE_LINK_H
 #define KEEL_FRONT_ZYGOTE_LINK_H
@@ -15,11 +17,13 @@
 
 #include <h2o.h>
 
+#include "ipc/control.h"
 #include "supervisor/pool_policy.h"
 
 typedef struct {
-    /* PHP_INFO: the settings the front budgets with (name/value list). */
-    void (*php_info)(void *owner, const uint8_t *payload, size_t len);
+    /* PHP_INFO: the settings the front budgets with (its strings point
+     * into the message: copy them). */
+    void (*php_info)(void *owner, const keel_ipc_php_info_t *info);
     /* ZYGOTE_READY: PHP is up. */
     void (*ready)(void *owner, bool opcache);
     /* ZYGOTE_FAILED: PHP could not start; message is NUL-terminated. */

@@ -2,17 +2,36 @@
 
 #include "ipc/bytes.h"
 
+/* The header carries the type in one byte, and 0 is no message. */
+#define KEEL_IPC_FITS(name, num, doc) _Static_assert((num) > 0 && (num) < 256, #name "'s number must fit a u8");
+KEEL_IPC_MESSAGES(KEEL_IPC_FITS)
+#undef KEEL_IPC_FITS
+
+static const char *const type_names[KEEL_IPC_MESSAGE_COUNT] = {
+#define KEEL_IPC_NAME(name, num, doc) [KEEL_IPC_INDEX_##name] = #name,
+    KEEL_IPC_MESSAGES(KEEL_IPC_NAME)
+#undef KEEL_IPC_NAME
+};
+
+int
+keel_ipc_index(unsigned type)
+{
+    /* A switch: two entries with one number fail to compile. */
+    switch (type) {
+#define KEEL_IPC_CASE(name, num, doc)                                                                                  \
+    case num:                                                                                                          \
+        return KEEL_IPC_INDEX_##name;
+        KEEL_IPC_MESSAGES(KEEL_IPC_CASE)
+#undef KEEL_IPC_CASE
+    }
+    return -1;
+}
+
 const char *
 keel_ipc_type_name(unsigned type)
 {
-    switch (type) {
-#define KEEL_IPC_NAME(name, num, doc)                                                                                  \
-    case num:                                                                                                          \
-        return #name;
-        KEEL_IPC_MESSAGES(KEEL_IPC_NAME)
-#undef KEEL_IPC_NAME
-    }
-    return NULL;
+    int i = keel_ipc_index(type);
+    return i < 0 ? NULL : type_names[i];
 }
 
 void

@@ -25,9 +25,12 @@
 #define KEEL_IPC_MAX_PAYLOAD (1u << 20)
 
 /*
- * The one list of message types. The enum below and every process's
- * handler table are generated from it, so numbers and handlers cannot
- * drift apart. X(name, number, direction)
+ * The one list of message types. The type enum, the dense index below,
+ * the names and the handler-table type (ipc/dispatch.h: one slot per
+ * entry, which each receiver fills with the messages it accepts) are
+ * generated from it, so numbers, names and handlers cannot drift apart.
+ * docs/protocol.md must list each entry (a unit test checks).
+ * X(name, number, what it carries); numbers fit the header's u8.
  */
 #define KEEL_IPC_MESSAGES(X)                                                                                           \
     X(REQUEST, 1, "front->worker: request parameters (name/value list)")                                               \
@@ -57,6 +60,16 @@ typedef enum {
 #undef KEEL_IPC_ENUM
 } keel_ipc_type_t;
 
+/* Every type's position in KEEL_IPC_MESSAGES, 0 .. KEEL_IPC_MESSAGE_COUNT-1:
+ * the type numbers leave gaps (families start at 1, 16, 32), so tables are
+ * indexed by this instead. */
+typedef enum {
+#define KEEL_IPC_INDEX_ENUM(name, num, doc) KEEL_IPC_INDEX_##name,
+    KEEL_IPC_MESSAGES(KEEL_IPC_INDEX_ENUM)
+#undef KEEL_IPC_INDEX_ENUM
+        KEEL_IPC_MESSAGE_COUNT
+} keel_ipc_index_t;
+
 /* RESP_BODY: the worker asked for this to reach the client now (flush()). */
 #define KEEL_IPC_FLAG_FLUSH 0x01
 /* REQ_DONE: the worker exits after this request (exit() or an error in
@@ -85,6 +98,10 @@ typedef enum {
 
 /* Returns the symbolic name of a type, or NULL for an unknown number. */
 const char *keel_ipc_type_name(unsigned type);
+
+/* Returns the dense index (keel_ipc_index_t) of a type number, or -1 for a
+ * number KEEL_IPC_MESSAGES does not hold. */
+int keel_ipc_index(unsigned type);
 
 /* Writes the 16-byte header for hdr into out. Cannot fail. */
 void keel_ipc_header_encode(uint8_t out[KEEL_IPC_HEADER_SIZE], const keel_ipc_header_t *hdr);

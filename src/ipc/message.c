@@ -81,40 +81,49 @@ keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ipc_stats_t *s)
     return KEEL_IPC_OK;
 }
 
+#define OPCACHE_RESTART_PENDING 0x1u
+#define OPCACHE_CACHE_FULL      0x2u
+
 void
-keel_ipc_worker_put(uint8_t out[KEEL_IPC_WORKER_SIZE], const keel_ipc_worker_t *w)
+keel_ipc_opcache_stats_put(uint8_t out[KEEL_IPC_OPCACHE_STATS_SIZE], const keel_ipc_opcache_stats_t *s)
 {
-    keel_put_u32(out, w->slot);
-    keel_put_u32(out + 4, w->pid);
-    keel_put_u32(out + 8, w->status);
-    keel_put_u32(out + 12, w->limit);
+    keel_put_u64(out, s->used);
+    keel_put_u64(out + 8, s->free);
+    keel_put_u64(out + 16, s->wasted);
+    keel_put_u64(out + 24, s->interned_used);
+    keel_put_u64(out + 32, s->interned_free);
+    keel_put_u64(out + 40, s->keys);
+    keel_put_u64(out + 48, s->max_keys);
+    keel_put_u64(out + 56, s->oom_restarts);
+    keel_put_u64(out + 64, s->hash_restarts);
+    keel_put_u64(out + 72, s->manual_restarts);
+    keel_put_u64(out + 80, s->hits);
+    keel_put_u64(out + 88, s->misses);
+    keel_put_u32(out + 96,
+                 (s->restart_pending ? OPCACHE_RESTART_PENDING : 0) | (s->cache_full ? OPCACHE_CACHE_FULL : 0));
 }
 
 keel_ipc_result_t
-keel_ipc_worker_get(const uint8_t *payload, size_t len, keel_ipc_worker_t *w)
+keel_ipc_opcache_stats_get(const uint8_t *payload, size_t len, keel_ipc_opcache_stats_t *s)
 {
-    if (len != KEEL_IPC_WORKER_SIZE)
+    if (len != KEEL_IPC_OPCACHE_STATS_SIZE)
         return KEEL_IPC_MALFORMED;
-    w->slot = keel_get_u32(payload);
-    w->pid = keel_get_u32(payload + 4);
-    w->status = keel_get_u32(payload + 8);
-    w->limit = keel_get_u32(payload + 12);
-    return KEEL_IPC_OK;
-}
-
-void
-keel_ipc_zygote_ready_put(uint8_t out[KEEL_IPC_ZYGOTE_READY_SIZE], uint32_t pid, uint32_t flags)
-{
-    keel_put_u32(out, pid);
-    keel_put_u32(out + 4, flags);
-}
-
-keel_ipc_result_t
-keel_ipc_zygote_ready_get(const uint8_t *payload, size_t len, uint32_t *pid, uint32_t *flags)
-{
-    if (len != KEEL_IPC_ZYGOTE_READY_SIZE)
+    uint32_t flags = keel_get_u32(payload + 96);
+    if ((flags & ~(OPCACHE_RESTART_PENDING | OPCACHE_CACHE_FULL)) != 0)
         return KEEL_IPC_MALFORMED;
-    *pid = keel_get_u32(payload);
-    *flags = keel_get_u32(payload + 4);
+    s->used = keel_get_u64(payload);
+    s->free = keel_get_u64(payload + 8);
+    s->wasted = keel_get_u64(payload + 16);
+    s->interned_used = keel_get_u64(payload + 24);
+    s->interned_free = keel_get_u64(payload + 32);
+    s->keys = keel_get_u64(payload + 40);
+    s->max_keys = keel_get_u64(payload + 48);
+    s->oom_restarts = keel_get_u64(payload + 56);
+    s->hash_restarts = keel_get_u64(payload + 64);
+    s->manual_restarts = keel_get_u64(payload + 72);
+    s->hits = keel_get_u64(payload + 80);
+    s->misses = keel_get_u64(payload + 88);
+    s->restart_pending = (flags & OPCACHE_RESTART_PENDING) != 0;
+    s->cache_full = (flags & OPCACHE_CACHE_FULL) != 0;
     return KEEL_IPC_OK;
 }

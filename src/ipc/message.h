@@ -1,8 +1,14 @@
 /*
- * Payload codecs for the IPC messages listed in ipc/frame.h. Encoders
- * write into memory the caller supplies and return the bytes written;
- * each has a *_size companion so the caller can size the buffer first.
- * Decoders never read past the payload and report malformed input.
+ * Payload codecs for the messages between the front and a worker
+ * (ipc/frame.h); the front <-> zygote ones are in ipc/control.h. Integers
+ * are little-endian. Encoders write into memory the caller supplies: a
+ * fixed layout's size is its *_SIZE constant, a variable one has a *_size
+ * companion so the caller can size the buffer first. Decoders take exactly
+ * the payload, never read past it, and report malformed input.
+ *
+ * Payloads without a codec: REQ_BODY and RESP_BODY carry raw body bytes,
+ * BOOT_FAILED (and ZYGOTE_FAILED) UTF-8 text; REQ_END, ABORT, DISMISS,
+ * CLAIM, RESP_END and WORKER_READY carry nothing.
  */
 #ifndef KEEL_IPC_MESSAGE_H
 #define KEEL_IPC_MESSAGE_H
@@ -55,27 +61,37 @@ typedef struct {
 void keel_ipc_stats_put(uint8_t out[KEEL_IPC_STATS_SIZE], const keel_ipc_stats_t *s);
 keel_ipc_result_t keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ipc_stats_t *s);
 
-/* SPAWN: u32 slot (the front's worker id), u32 claim slot (in pid), u32
- * kind (in status: 1 worker mode), u32 request limit (0: none).
- * WORKER_UP: u32 slot, u32 pid. BACKTRACE: u32 slot, u32 pid.
- * WORKER_EXIT: u32 slot, u32 pid, u32 wait status (as from waitpid); pid 0:
- * the zygote could not start that worker (fork failed, say).
- * Fields a message does not use are 0. */
+/*
+ * OPCACHE_STATS, worker -> front, on the request's stream before its
+ * REQ_DONE (at most twice a second): opcache_get_status(false)'s figures,
+ * which the front's OPcache policy (supervisor/opcache_policy.h) judges.
+ * 100 bytes, written by the worker; a figure PHP did not give is 0:
+ *   0   u64  used             memory_usage.used_memory, bytes
+ *   8   u64  free             memory_usage.free_memory, bytes
+ *   16  u64  wasted           memory_usage.wasted_memory, bytes
+ *   24  u64  interned_used    interned_strings_usage.used_memory, bytes
+ *   32  u64  interned_free    interned_strings_usage.free_memory, bytes
+ *   40  u64  keys             opcache_statistics.num_cached_keys
+ *   48  u64  max_keys         opcache_statistics.max_cached_keys
+ *   56  u64  oom_restarts     opcache_statistics.oom_restarts
+ *   64  u64  hash_restarts    opcache_statistics.hash_restarts
+ *   72  u64  manual_restarts  opcache_statistics.manual_restarts
+ *   80  u64  hits             opcache_statistics.hits
+ *   88  u64  misses           opcache_statistics.misses
+ *   96  u32  flags            0x1: restart_pending, 0x2: cache_full; other
+ *                             bits are malformed
+ */
 typedef struct {
-    uint32_t slot;
-    uint32_t pid;
-    uint32_t status;
-    uint32_t limit;
-} keel_ipc_worker_t;
+    uint64_t used, free, wasted;
+    uint64_t interned_used, interned_free;
+    uint64_t keys, max_keys;
+    uint64_t oom_restarts, hash_restarts, manual_restarts;
+    uint64_t hits, misses;
+    bool restart_pending, cache_full;
+} keel_ipc_opcache_stats_t;
 
-#define KEEL_IPC_WORKER_SIZE 16
-void keel_ipc_worker_put(uint8_t out[KEEL_IPC_WORKER_SIZE], const keel_ipc_worker_t *w);
-keel_ipc_result_t keel_ipc_worker_get(const uint8_t *payload, size_t len, keel_ipc_worker_t *w);
-
-/* ZYGOTE_READY: u32 pid, u32 flags (KEEL_IPC_ZYGOTE_*). */
-#define KEEL_IPC_ZYGOTE_OPCACHE    0x1 /* OPcache is enabled in this generation */
-#define KEEL_IPC_ZYGOTE_READY_SIZE 8
-void keel_ipc_zygote_ready_put(uint8_t out[KEEL_IPC_ZYGOTE_READY_SIZE], uint32_t pid, uint32_t flags);
-keel_ipc_result_t keel_ipc_zygote_ready_get(const uint8_t *payload, size_t len, uint32_t *pid, uint32_t *flags);
+#define KEEL_IPC_OPCACHE_STATS_SIZE 100
+void keel_ipc_opcache_stats_put(uint8_t out[KEEL_IPC_OPCACHE_STATS_SIZE], const keel_ipc_opcache_stats_t *s);
+keel_ipc_result_t keel_ipc_opcache_stats_get(const uint8_t *payload, size_t len, keel_ipc_opcache_stats_t *s);
 
 #endif

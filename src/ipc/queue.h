@@ -26,6 +26,11 @@
 #define KEEL_QUEUE_CLAIM_SLOTS  4096
 #define KEEL_QUEUE_SHARED_BYTES (2 * KEEL_QUEUE_CLAIM_SLOTS * sizeof(uint32_t))
 
+/* Requests a pool's queue holds at most per worker of the pool, so a
+ * worker that finishes finds one even when the front has not run for a
+ * while; one left workers idle, four measured best (docs/decisions.md). */
+#define KEEL_QUEUE_PER_WORKER 4
+
 /* A request whose parameters and body together are larger than this goes
  * into the queue without its body (KEEL_IPC_FLAG_BODY_FOLLOWS). */
 #define KEEL_QUEUE_INLINE_MAX (64 * 1024)

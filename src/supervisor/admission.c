@@ -8,7 +8,7 @@
 size_t
 keel_admit_queue_room(size_t serving_workers, size_t idle)
 {
-    return KEEL_ADMIT_QUEUED_PER_WORKER * (serving_workers > idle ? serving_workers : idle);
+    return KEEL_QUEUE_PER_WORKER * (serving_workers > idle ? serving_workers : idle);
 }
 
 bool

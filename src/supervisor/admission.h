@@ -11,11 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* How many requests a pool's queue may hold per worker: a worker that
- * finishes finds its next one there even when the front has not run for a
- * while (docs/decisions.md). Past that they wait in the front, where
- * taking one back is cheap. */
-#define KEEL_ADMIT_QUEUED_PER_WORKER 4
+#include "ipc/queue.h"
 
 typedef struct {
     bool serving;           /* a generation is active (else every request waits for one) */
@@ -41,7 +37,9 @@ typedef struct {
 /* The verdict for one more request of the pool described by in. */
 keel_admit_t keel_admit(const keel_admit_in_t *in);
 
-/* Requests the pool's queue may hold now. */
+/* Requests the pool's queue may hold now: KEEL_QUEUE_PER_WORKER per
+ * worker. Past that they wait in the front, where taking one back is
+ * cheap. */
 size_t keel_admit_queue_room(size_t serving_workers, size_t idle);
 
 /* Whether the front may move one more waiting request into the pool's queue. */

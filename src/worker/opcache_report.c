@@ -77,32 +77,25 @@ keel_opcache_report(keel_worker_t *w, uint32_t stream)
         return;
     }
     HashTable *st = Z_ARRVAL(retval);
-    const struct {
-        const char *name, *group, *key;
-    } fields[] = {
-        {"used", "memory_usage", "used_memory"},
-        {"free", "memory_usage", "free_memory"},
-        {"wasted", "memory_usage", "wasted_memory"},
-        {"interned_used", "interned_strings_usage", "used_memory"},
-        {"interned_free", "interned_strings_usage", "free_memory"},
-        {"keys", "opcache_statistics", "num_cached_keys"},
-        {"max_keys", "opcache_statistics", "max_cached_keys"},
-        {"oom_restarts", "opcache_statistics", "oom_restarts"},
-        {"hash_restarts", "opcache_statistics", "hash_restarts"},
-        {"manual_restarts", "opcache_statistics", "manual_restarts"},
-        {"hits", "opcache_statistics", "hits"},
-        {"misses", "opcache_statistics", "misses"},
-        {"restart_pending", NULL, "restart_pending"},
-        {"cache_full", NULL, "cache_full"},
+    keel_ipc_opcache_stats_t m = {
+        .used = number(st, "memory_usage", "used_memory"),
+        .free = number(st, "memory_usage", "free_memory"),
+        .wasted = number(st, "memory_usage", "wasted_memory"),
+        .interned_used = number(st, "interned_strings_usage", "used_memory"),
+        .interned_free = number(st, "interned_strings_usage", "free_memory"),
+        .keys = number(st, "opcache_statistics", "num_cached_keys"),
+        .max_keys = number(st, "opcache_statistics", "max_cached_keys"),
+        .oom_restarts = number(st, "opcache_statistics", "oom_restarts"),
+        .hash_restarts = number(st, "opcache_statistics", "hash_restarts"),
+        .manual_restarts = number(st, "opcache_statistics", "manual_restarts"),
+        .hits = number(st, "opcache_statistics", "hits"),
+        .misses = number(st, "opcache_statistics", "misses"),
+        .restart_pending = number(st, NULL, "restart_pending") != 0,
+        .cache_full = number(st, NULL, "cache_full") != 0,
     };
-    uint8_t buf[1024];
-    size_t len = 0;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        char v[24];
-        int n = snprintf(v, sizeof(v), "%llu", (unsigned long long)number(st, fields[i].group, fields[i].key));
-        len += keel_ipc_kv_put(buf + len, fields[i].name, strlen(fields[i].name), v, (size_t)n);
-    }
     zval_ptr_dtor(&fname);
     zval_ptr_dtor(&retval);
-    keel_channel_put(&w->ch, KEEL_IPC_OPCACHE_STATS, 0, stream, buf, len, NULL, 0);
+    uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_OPCACHE_STATS, 0, stream, KEEL_IPC_OPCACHE_STATS_SIZE);
+    if (p != NULL)
+        keel_ipc_opcache_stats_put(p, &m);
 }

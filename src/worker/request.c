@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/statm.h"
+#include "ipc/dispatch.h"
 #include "ipc/message.h"
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
@@ -72,38 +73,84 @@ keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len)
     return 0;
 }
 
+/* --- what the front may send while a request runs; ctx is the request --- */
+
+/* Frames about a stream other than the request's are late news about an
+ * earlier request (an ABORT): nothing to do. */
+static bool
+stale(const keel_request_t *req, const keel_ipc_msg_t *msg)
+{
+    return msg->hdr.stream != req->stream;
+}
+
+/* The body handlers return 1 when next_body_frame has what it waits for
+ * (body bytes or their end), 0 to read on. */
+static int
+on_req_body(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_request_t *req = ctx;
+    if (stale(req, msg))
+        return 0;
+    req->body_pos = msg->payload;
+    req->body_left = msg->hdr.length;
+    return 1;
+}
+
+static int
+on_req_end(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_request_t *req = ctx;
+    if (stale(req, msg))
+        return 0;
+    req->body_done = true;
+    return 1;
+}
+
+static int
+on_abort(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_request_t *req = ctx;
+    if (!stale(req, msg))
+        req->client_gone = true;
+    return 0;
+}
+
+static int
+on_dismiss(void *ctx, const keel_ipc_msg_t *msg)
+{
+    (void)msg;
+    keel_request_t *req = ctx;
+    /* let go while it serves: it answers this request first */
+    req->worker->dismissed = true;
+    return 0;
+}
+
+/* While the body is read. */
+static const keel_ipc_handlers_t body_handlers = {
+    .on = {[KEEL_IPC_INDEX_REQ_BODY] = on_req_body,
+           [KEEL_IPC_INDEX_REQ_END] = on_req_end,
+           [KEEL_IPC_INDEX_ABORT] = on_abort,
+           [KEEL_IPC_INDEX_DISMISS] = on_dismiss},
+};
+
+/* Once the body has ended, while the script writes its output. */
+static const keel_ipc_handlers_t running_handlers = {
+    .on = {[KEEL_IPC_INDEX_ABORT] = on_abort, [KEEL_IPC_INDEX_DISMISS] = on_dismiss},
+};
+
 /* Reads the next frame of this request's body. Returns 0, or -1 when the
- * front is gone (the worker must exit). */
+ * front is gone or sent what has no place here (the worker must exit). */
 static int
 next_body_frame(keel_request_t *req)
 {
-    keel_ipc_header_t hdr;
-    const uint8_t *payload;
-    for (;;) {
-        if (keel_channel_read(&req->worker->ch, &hdr, &payload) != 0)
+    keel_ipc_msg_t msg = {.fd = -1};
+    int rc = 0;
+    while (rc == 0) {
+        if (keel_channel_read(&req->worker->ch, &msg.hdr, &msg.payload) != 0 ||
+            keel_ipc_dispatch(&body_handlers, req, &msg, &rc) != KEEL_IPC_OK)
             return -1;
-        if (hdr.type == KEEL_IPC_DISMISS) {
-            /* let go while it serves: it answers this request first */
-            req->worker->dismissed = true;
-            continue;
-        }
-        if (hdr.stream != req->stream)
-            continue; /* a late ABORT for an earlier request */
-        switch (hdr.type) {
-        case KEEL_IPC_REQ_BODY:
-            req->body_pos = payload;
-            req->body_left = hdr.length;
-            return 0;
-        case KEEL_IPC_REQ_END:
-            req->body_done = true;
-            return 0;
-        case KEEL_IPC_ABORT:
-            req->client_gone = true;
-            continue;
-        default:
-            return -1;
-        }
     }
+    return 0;
 }
 
 void
@@ -150,16 +197,17 @@ check_abort(keel_request_t *req)
      * the socket are body frames that read_post must see in order. */
     if (!req->body_done || req->client_gone)
         return;
-    keel_ipc_header_t hdr;
-    const uint8_t *payload;
-    int r;
+    keel_ipc_msg_t msg = {.fd = -1};
+    int r, rc;
     while ((r = keel_channel_poll(&req->worker->ch)) == 1) {
-        if (keel_channel_read(&req->worker->ch, &hdr, &payload) != 0)
+        if (keel_channel_read(&req->worker->ch, &msg.hdr, &msg.payload) != 0)
             break;
-        if (hdr.type == KEEL_IPC_ABORT && hdr.stream == req->stream)
-            req->client_gone = true;
-        else if (hdr.type == KEEL_IPC_DISMISS)
-            req->worker->dismissed = true;
+        /* Anything else is a front that broke the protocol: like a front
+         * that went away, the output has nowhere to go. */
+        if (keel_ipc_dispatch(&running_handlers, req, &msg, &rc) != KEEL_IPC_OK) {
+            r = -1;
+            break;
+        }
     }
     if (r < 0)
         req->client_gone = true;

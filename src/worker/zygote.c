@@ -21,7 +21,8 @@
 #include "common/config_file.h"
 #include "common/log.h"
 #include "common/units.h"
-#include "ipc/message.h"
+#include "ipc/control.h"
+#include "ipc/dispatch.h"
 #include "ipc/queue.h"
 #include "worker/crash.h"
 #include "worker/intake.h"
@@ -56,7 +57,7 @@ typedef struct {
 static int
 send_frame(zygote_t *z, uint8_t type, const void *payload, size_t len, int fd)
 {
-    uint8_t buf[KEEL_IPC_HEADER_SIZE + 512];
+    uint8_t buf[KEEL_IPC_CONTROL_MAX];
     if (len > sizeof(buf) - KEEL_IPC_HEADER_SIZE)
         len = sizeof(buf) - KEEL_IPC_HEADER_SIZE;
     keel_ipc_header_t hdr = {.type = type, .generation = z->generation, .length = (uint32_t)len};
@@ -86,42 +87,60 @@ send_frame(zygote_t *z, uint8_t type, const void *payload, size_t len, int fd)
     }
 }
 
+static uint64_t
+mib_bytes(const char *v)
+{
+    uint64_t n;
+    return keel_parse_uint(v, 0, 1u << 20, &n) == 0 ? n << 20 : 0;
+}
+
+static keel_ipc_text_t
+text(const char *v)
+{
+    return (keel_ipc_text_t){v, strlen(v)};
+}
+
 /* The settings the front's memory budget and tmpfs watch need, which only
  * PHP can tell (its php.ini, conf.d and -d values all applied). */
 static void
 send_php_info(zygote_t *z)
 {
+    enum { MEMORY_LIMIT, OPCACHE_ENABLE, OPCACHE_MEMORY, OPCACHE_INTERNED, UPLOAD_TMP_DIR, SAVE_PATH, TEMP_DIR, COUNT };
     char tmp[1024];
-    keel_php_setting_t settings[] = {
-        {"memory_limit", NULL},
-        {"opcache.enable", NULL},
-        {"opcache.memory_consumption", NULL},
-        {"opcache.interned_strings_buffer", NULL},
-        {"opcache.max_wasted_percentage", NULL},
-        {"upload_tmp_dir", NULL},
-        {"session.save_path", NULL},
-        {"temp_dir", tmp},
+    keel_php_setting_t settings[COUNT] = {
+        [MEMORY_LIMIT] = {"memory_limit", NULL},
+        [OPCACHE_ENABLE] = {"opcache.enable", NULL},
+        [OPCACHE_MEMORY] = {"opcache.memory_consumption", NULL},
+        [OPCACHE_INTERNED] = {"opcache.interned_strings_buffer", NULL},
+        [UPLOAD_TMP_DIR] = {"upload_tmp_dir", NULL},
+        [SAVE_PATH] = {"session.save_path", NULL},
+        [TEMP_DIR] = {"temp_dir", tmp},
     };
-    keel_php_settings(settings, sizeof(settings) / sizeof(settings[0]), tmp, sizeof(tmp));
+    keel_php_settings(settings, COUNT, tmp, sizeof(tmp));
+    for (size_t i = 0; i < COUNT; i++)
+        if (settings[i].value == NULL)
+            settings[i].value = "";
     /* The wasted share at which keel swaps generations: the user's
      * opcache.max_wasted_percentage if given, else PHP's default 5 (PHP
      * itself was told 50, see keel_php_startup). */
     const char *swap_at = keel_config_ini_value(&z->cfg, "opcache.max_wasted_percentage");
-    if (swap_at == NULL)
-        swap_at = "5";
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-        if (strcmp(settings[i].name, "opcache.max_wasted_percentage") == 0)
-            settings[i].value = swap_at;
-    uint8_t buf[4096];
-    size_t len = 0;
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-        const char *v = settings[i].value ? settings[i].value : "";
-        size_t need = keel_ipc_kv_size(strlen(settings[i].name), strlen(v));
-        if (len + need > sizeof(buf))
-            break;
-        len += keel_ipc_kv_put(buf + len, settings[i].name, strlen(settings[i].name), v, strlen(v));
-    }
-    send_frame(z, KEEL_IPC_PHP_INFO, buf, len, -1);
+    /* "N;/path" and "N;MODE;/path" name the directory last */
+    const char *save_dir = strrchr(settings[SAVE_PATH].value, ';');
+    keel_ipc_php_info_t info = {
+        .memory_limit = KEEL_IPC_UNLIMITED, /* -1, or nothing keel can read */
+        .opcache_enabled = strcmp(settings[OPCACHE_ENABLE].value, "1") == 0,
+        .opcache_memory_consumption = mib_bytes(settings[OPCACHE_MEMORY].value),
+        .opcache_interned_strings_buffer = mib_bytes(settings[OPCACHE_INTERNED].value),
+        .opcache_max_wasted_percentage = strtod(swap_at ? swap_at : "5", NULL),
+        .temp_dir = text(settings[TEMP_DIR].value),
+        .upload_tmp_dir = text(settings[UPLOAD_TMP_DIR].value),
+        .session_save_dir = text(save_dir ? save_dir + 1 : settings[SAVE_PATH].value),
+    };
+    uint64_t limit;
+    if (keel_parse_size(settings[MEMORY_LIMIT].value, &limit) == 0)
+        info.memory_limit = limit;
+    uint8_t buf[KEEL_IPC_PHP_INFO_MAX];
+    send_frame(z, KEEL_IPC_PHP_INFO, buf, keel_ipc_php_info_put(buf, &info), -1);
 }
 
 /* The child side of a fork: become a worker serving on fd. Never returns. */
@@ -181,8 +200,8 @@ static void
 not_started(zygote_t *z, uint32_t id, const char *what)
 {
     keel_error("cannot start worker %u: %s", id, what);
-    uint8_t p[KEEL_IPC_WORKER_SIZE];
-    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = id, .pid = 0});
+    uint8_t p[KEEL_IPC_WORKER_EXIT_SIZE];
+    keel_ipc_worker_exit_put(p, &(keel_ipc_worker_exit_t){.id = id, .pid = 0});
     if (send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1) != 0)
         keel_error("cannot tell the front: %s", strerror(errno));
 }
@@ -233,8 +252,8 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
     z->live_workers[z->live].id = id;
     z->live_workers[z->live].pid = pid;
     z->live++;
-    uint8_t p[KEEL_IPC_WORKER_SIZE];
-    keel_ipc_worker_put(p, &(keel_ipc_worker_t){.slot = id, .pid = (uint32_t)pid});
+    uint8_t p[KEEL_IPC_WORKER_UP_SIZE];
+    keel_ipc_worker_up_put(p, &(keel_ipc_worker_up_t){.id = id, .pid = (uint32_t)pid});
     if (send_frame(z, KEEL_IPC_WORKER_UP, p, sizeof(p), sv[1]) != 0)
         keel_error("cannot hand worker %u to the front: %s", id, strerror(errno));
     close(sv[1]);
@@ -267,10 +286,9 @@ reap(zygote_t *z)
         for (unsigned i = 0; i < z->live; i++) {
             if (z->live_workers[i].pid != pid)
                 continue;
-            uint8_t p[KEEL_IPC_WORKER_SIZE];
-            keel_ipc_worker_put(
-                p,
-                &(keel_ipc_worker_t){.slot = z->live_workers[i].id, .pid = (uint32_t)pid, .status = (uint32_t)status});
+            uint8_t p[KEEL_IPC_WORKER_EXIT_SIZE];
+            keel_ipc_worker_exit_put(
+                p, &(keel_ipc_worker_exit_t){.id = z->live_workers[i].id, .pid = (uint32_t)pid, .wait_status = status});
             send_frame(z, KEEL_IPC_WORKER_EXIT, p, sizeof(p), -1);
             if (z->cfg.core_dir && WIFSIGNALED(status) && WCOREDUMP(status))
                 keel_core_collect(z->cfg.core_dir, pid, KEEL_CORES_KEPT);
@@ -315,6 +333,33 @@ stop_workers(zygote_t *z)
     }
 }
 
+/* --- the messages a zygote accepts, from the front --- */
+
+/* Each returns 0, or -1 for a payload it cannot read. */
+static int
+on_spawn(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_ipc_spawn_t m;
+    if (keel_ipc_spawn_get(msg->payload, msg->hdr.length, &m) != KEEL_IPC_OK)
+        return -1;
+    spawn_worker(ctx, m.id, m.claim_slot, m.request_limit, m.kind == KEEL_IPC_KIND_WORKER);
+    return 0;
+}
+
+static int
+on_backtrace(void *ctx, const keel_ipc_msg_t *msg)
+{
+    keel_ipc_backtrace_t m;
+    if (keel_ipc_backtrace_get(msg->payload, msg->hdr.length, &m) != KEEL_IPC_OK)
+        return -1;
+    log_backtrace(ctx, m.id);
+    return 0;
+}
+
+static const keel_ipc_handlers_t zygote_handlers = {
+    .on = {[KEEL_IPC_INDEX_SPAWN] = on_spawn, [KEEL_IPC_INDEX_BACKTRACE] = on_backtrace},
+};
+
 static void
 serve_control(zygote_t *z)
 {
@@ -341,23 +386,14 @@ serve_control(zygote_t *z)
                 return; /* the front is gone or done with this generation */
             if (n < 0)
                 continue;
-            keel_ipc_header_t hdr;
-            const uint8_t *payload;
+            keel_ipc_msg_t msg = {.fd = -1};
             size_t size;
-            keel_ipc_worker_t w;
-            if (keel_ipc_frame_decode(buf, (size_t)n, &hdr, &payload, &size) != KEEL_IPC_OK ||
-                (hdr.type != KEEL_IPC_SPAWN && hdr.type != KEEL_IPC_BACKTRACE) ||
-                keel_ipc_worker_get(payload, hdr.length, &w) != KEEL_IPC_OK) {
+            int rc;
+            if (keel_ipc_frame_decode(buf, (size_t)n, &msg.hdr, &msg.payload, &size) != KEEL_IPC_OK ||
+                keel_ipc_dispatch(&zygote_handlers, z, &msg, &rc) != KEEL_IPC_OK || rc != 0) {
                 keel_error("malformed control message from the front; stopping");
                 return;
             }
-            if (hdr.type == KEEL_IPC_BACKTRACE) {
-                log_backtrace(z, w.slot);
-                continue;
-            }
-            /* SPAWN: the front's id for the worker, its claim slot in the
-             * pid field and its kind in the status field */
-            spawn_worker(z, w.slot, w.pid, w.limit, w.status == 1);
         }
     }
 }
@@ -420,7 +456,8 @@ keel_zygote_main(int argc, char **argv)
     keel_opcache_hook_reset();
     send_php_info(&z);
     uint8_t p[KEEL_IPC_ZYGOTE_READY_SIZE];
-    keel_ipc_zygote_ready_put(p, (uint32_t)getpid(), keel_php_opcache_enabled() ? KEEL_IPC_ZYGOTE_OPCACHE : 0);
+    keel_ipc_zygote_ready_put(
+        p, &(keel_ipc_zygote_ready_t){.pid = (uint32_t)getpid(), .opcache = keel_php_opcache_enabled()});
     if (send_frame(&z, KEEL_IPC_ZYGOTE_READY, p, sizeof(p), -1) != 0) {
         keel_error("cannot reach the front: %s", strerror(errno));
         return 1;

@@ -483,108 +483,121 @@ test_stats_wrong_length(void **state)
     }
 }
 
-/* ---- SPAWN / WORKER_UP / WORKER_EXIT ---- */
+/* ---- OPCACHE_STATS ---- */
+
+static const keel_ipc_opcache_stats_t sample_opcache = {
+    .used = 0x0102030405060708ull,
+    .free = 1,
+    .wasted = 0,
+    .interned_used = 8u << 20,
+    .interned_free = UINT64_MAX,
+    .keys = 3907,
+    .max_keys = 16229,
+    .oom_restarts = 2,
+    .hash_restarts = 0x100,
+    .manual_restarts = 0x8000000000000000ull,
+    .hits = 123456789,
+    .misses = 42,
+    .restart_pending = false,
+    .cache_full = true,
+};
+
+/* sample_opcache as documented: twelve u64 in field order, then u32 flags. */
+static const uint8_t sample_opcache_bytes[KEEL_IPC_OPCACHE_STATS_SIZE] = {
+    0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* used */
+    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* free */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* wasted */
+    0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, /* interned_used = 8 MiB */
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* interned_free */
+    0x43, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* keys = 3907 */
+    0x65, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* max_keys = 16229 */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* oom_restarts */
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* hash_restarts */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, /* manual_restarts */
+    0x15, 0xcd, 0x5b, 0x07, 0x00, 0x00, 0x00, 0x00, /* hits = 123456789 */
+    0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* misses */
+    0x02, 0x00, 0x00, 0x00,                         /* flags: cache_full */
+};
 
 static void
-test_worker_put_layout(void **state)
+assert_opcache_equal(const keel_ipc_opcache_stats_t *a, const keel_ipc_opcache_stats_t *b)
+{
+    assert_true(a->used == b->used && a->free == b->free && a->wasted == b->wasted);
+    assert_true(a->interned_used == b->interned_used && a->interned_free == b->interned_free);
+    assert_true(a->keys == b->keys && a->max_keys == b->max_keys);
+    assert_true(a->oom_restarts == b->oom_restarts && a->hash_restarts == b->hash_restarts &&
+                a->manual_restarts == b->manual_restarts);
+    assert_true(a->hits == b->hits && a->misses == b->misses);
+    assert_int_equal(a->restart_pending, b->restart_pending);
+    assert_int_equal(a->cache_full, b->cache_full);
+}
+
+static void
+test_opcache_stats_put_layout(void **state)
 {
     (void)state;
-    /* slot 3, pid 0x12345, wait status 0x0100 (exited with 1) */
-    const keel_ipc_worker_t w = {.slot = 3, .pid = 0x12345, .status = 0x0100, .limit = 0x0a0b0c0d};
-    const uint8_t want[KEEL_IPC_WORKER_SIZE] = {
-        0x03, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x0d, 0x0c, 0x0b, 0x0a,
-    };
-    assert_int_equal(KEEL_IPC_WORKER_SIZE, 16);
-    uint8_t out[KEEL_IPC_WORKER_SIZE];
+    assert_int_equal(KEEL_IPC_OPCACHE_STATS_SIZE, 100);
+    uint8_t out[KEEL_IPC_OPCACHE_STATS_SIZE];
     memset(out, 0xee, sizeof(out));
-    keel_ipc_worker_put(out, &w);
-    assert_memory_equal(out, want, sizeof(want));
+    keel_ipc_opcache_stats_put(out, &sample_opcache);
+    assert_memory_equal(out, sample_opcache_bytes, sizeof(out));
 }
 
 static void
-test_worker_get(void **state)
+test_opcache_stats_get(void **state)
 {
     (void)state;
-    const uint8_t bytes[KEEL_IPC_WORKER_SIZE] = {
-        0xff, 0x03, 0x00, 0x00, 0xfe, 0xff, 0xff, 0x7f, 0x09, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
-    };
-    uint8_t *buf = dup_bytes(bytes, sizeof(bytes));
-    keel_ipc_worker_t w;
-    assert_int_equal(keel_ipc_worker_get(buf, sizeof(bytes), &w), KEEL_IPC_OK);
-    assert_int_equal(w.slot, 1023);
-    assert_int_equal(w.pid, 0x7ffffffe);
-    assert_int_equal(w.status, 9); /* killed by SIGKILL */
-    assert_int_equal(w.limit, 16);
+    uint8_t *buf = dup_bytes(sample_opcache_bytes, sizeof(sample_opcache_bytes));
+    keel_ipc_opcache_stats_t s;
+    memset(&s, 0xee, sizeof(s));
+    assert_int_equal(keel_ipc_opcache_stats_get(buf, KEEL_IPC_OPCACHE_STATS_SIZE, &s), KEEL_IPC_OK);
+    assert_opcache_equal(&s, &sample_opcache);
     free(buf);
-
-    const keel_ipc_worker_t in = {.slot = 0xffffffff, .pid = 1, .status = 0, .limit = 0xfffffffe};
-    uint8_t out[KEEL_IPC_WORKER_SIZE];
-    keel_ipc_worker_put(out, &in);
-    assert_int_equal(keel_ipc_worker_get(out, sizeof(out), &w), KEEL_IPC_OK);
-    assert_int_equal(w.slot, in.slot);
-    assert_int_equal(w.pid, in.pid);
-    assert_int_equal(w.status, in.status);
-    assert_int_equal(w.limit, in.limit);
 }
 
 static void
-test_worker_wrong_length(void **state)
+test_opcache_stats_round_trip_flags(void **state)
 {
     (void)state;
-    uint8_t big[20] = {0};
-    const size_t lengths[] = {0, 4, 8, 12, 15, 17, 20};
-    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
-        uint8_t *buf = dup_bytes(big, lengths[i]);
-        keel_ipc_worker_t w;
-        assert_int_equal(keel_ipc_worker_get(buf, lengths[i], &w), KEEL_IPC_MALFORMED);
-        free(buf);
+    for (int f = 0; f < 4; f++) {
+        keel_ipc_opcache_stats_t in = sample_opcache, out;
+        in.restart_pending = (f & 1) != 0;
+        in.cache_full = (f & 2) != 0;
+        uint8_t buf[KEEL_IPC_OPCACHE_STATS_SIZE];
+        keel_ipc_opcache_stats_put(buf, &in);
+        assert_int_equal(buf[96], f); /* 0x1 restart_pending, 0x2 cache_full */
+        assert_int_equal(keel_ipc_opcache_stats_get(buf, sizeof(buf), &out), KEEL_IPC_OK);
+        assert_opcache_equal(&out, &in);
     }
 }
 
-/* ---- ZYGOTE_READY ---- */
-
 static void
-test_zygote_ready_put_layout(void **state)
+test_opcache_stats_every_truncation(void **state)
 {
     (void)state;
-    const uint8_t want[KEEL_IPC_ZYGOTE_READY_SIZE] = {0xcd, 0xab, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
-    assert_int_equal(KEEL_IPC_ZYGOTE_READY_SIZE, 8);
-    uint8_t out[KEEL_IPC_ZYGOTE_READY_SIZE];
-    memset(out, 0xee, sizeof(out));
-    keel_ipc_zygote_ready_put(out, 0xabcd, KEEL_IPC_ZYGOTE_OPCACHE);
-    assert_memory_equal(out, want, sizeof(want));
-}
-
-static void
-test_zygote_ready_get(void **state)
-{
-    (void)state;
-    const uint8_t bytes[] = {0x10, 0x27, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}; /* pid 10000, no flags */
-    uint8_t *buf = dup_bytes(bytes, sizeof(bytes));
-    uint32_t pid = 1, flags = 1;
-    assert_int_equal(keel_ipc_zygote_ready_get(buf, sizeof(bytes), &pid, &flags), KEEL_IPC_OK);
-    assert_int_equal(pid, 10000);
-    assert_int_equal(flags, 0);
-    free(buf);
-
-    uint8_t out[KEEL_IPC_ZYGOTE_READY_SIZE];
-    keel_ipc_zygote_ready_put(out, 0xfffffffe, 0x80000001);
-    assert_int_equal(keel_ipc_zygote_ready_get(out, sizeof(out), &pid, &flags), KEEL_IPC_OK);
-    assert_int_equal(pid, 0xfffffffe);
-    assert_int_equal(flags, 0x80000001);
-}
-
-static void
-test_zygote_ready_wrong_length(void **state)
-{
-    (void)state;
-    uint8_t big[12] = {0};
-    const size_t lengths[] = {0, 4, 7, 9, 12};
-    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
-        uint8_t *buf = dup_bytes(big, lengths[i]);
-        uint32_t pid, flags;
-        assert_int_equal(keel_ipc_zygote_ready_get(buf, lengths[i], &pid, &flags), KEEL_IPC_MALFORMED);
+    for (size_t len = 0; len < KEEL_IPC_OPCACHE_STATS_SIZE; len++) {
+        uint8_t *buf = dup_bytes(sample_opcache_bytes, len);
+        keel_ipc_opcache_stats_t s;
+        assert_int_equal(keel_ipc_opcache_stats_get(buf, len, &s), KEEL_IPC_MALFORMED);
         free(buf);
+    }
+    /* and a byte too many */
+    uint8_t longer[KEEL_IPC_OPCACHE_STATS_SIZE + 1] = {0};
+    memcpy(longer, sample_opcache_bytes, KEEL_IPC_OPCACHE_STATS_SIZE);
+    keel_ipc_opcache_stats_t s;
+    assert_int_equal(keel_ipc_opcache_stats_get(longer, sizeof(longer), &s), KEEL_IPC_MALFORMED);
+}
+
+static void
+test_opcache_stats_unknown_flags(void **state)
+{
+    (void)state;
+    for (int bit = 2; bit < 32; bit++) {
+        uint8_t buf[KEEL_IPC_OPCACHE_STATS_SIZE];
+        memcpy(buf, sample_opcache_bytes, sizeof(buf));
+        buf[96 + bit / 8] |= (uint8_t)(1u << (bit % 8));
+        keel_ipc_opcache_stats_t s;
+        assert_int_equal(keel_ipc_opcache_stats_get(buf, sizeof(buf), &s), KEEL_IPC_MALFORMED);
     }
 }
 
@@ -615,12 +628,11 @@ main(void)
         cmocka_unit_test(test_stats_put_layout),
         cmocka_unit_test(test_stats_get),
         cmocka_unit_test(test_stats_wrong_length),
-        cmocka_unit_test(test_worker_put_layout),
-        cmocka_unit_test(test_worker_get),
-        cmocka_unit_test(test_worker_wrong_length),
-        cmocka_unit_test(test_zygote_ready_put_layout),
-        cmocka_unit_test(test_zygote_ready_get),
-        cmocka_unit_test(test_zygote_ready_wrong_length),
+        cmocka_unit_test(test_opcache_stats_put_layout),
+        cmocka_unit_test(test_opcache_stats_get),
+        cmocka_unit_test(test_opcache_stats_round_trip_flags),
+        cmocka_unit_test(test_opcache_stats_every_truncation),
+        cmocka_unit_test(test_opcache_stats_unknown_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
