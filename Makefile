@@ -2,8 +2,9 @@
 # README's commands work on a fresh Debian bookworm machine.
 #   make        build build/keel
 #   make run    install what is missing, build, serve examples/hello on :8080
-#   make test   build, then run every test (unit, integration, differential
-#               against nginx + php-fpm, sanitizer build, fuzz smoke)
+#   make test   build, then run every test (include-cycle check, unit,
+#               integration, differential against nginx + php-fpm,
+#               sanitizer build, fuzz smoke)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +12,7 @@ FUZZ_BUILD ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 PORT       ?= 8080
 
-.PHONY: all deps run test unit integration differential sanitize fuzz format bench clean
+.PHONY: all deps run test structure unit integration differential sanitize fuzz format bench clean
 
 all: $(BUILD)/keel
 
@@ -28,6 +29,10 @@ FORCE:
 
 run: $(BUILD)/keel
 	$(BUILD)/keel serve --root examples/hello --listen 127.0.0.1:$(PORT) --workers 4
+
+# No two files, and no two folders, of src/ may include each other in a circle.
+structure:
+	$(PYTHON) scripts/check-include-cycles.py
 
 unit: $(BUILD)/keel
 	meson test -C $(BUILD) --print-errorlogs
@@ -58,7 +63,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
-test: all unit integration differential sanitize fuzz
+test: all structure unit integration differential sanitize fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "common/config.h"
+#include "common/options.h"
 
 typedef struct {
     char **argv; /* "--name", "value", ... ; owned, free with keel_config_args_free */

@@ -102,4 +102,24 @@ void keel_serve_usage(FILE *out);
 /* README.md's option table (Markdown), one row per option. */
 void keel_options_markdown(FILE *out);
 
+/* --- parsing `keel serve`'s options into a keel_config_t --- */
+
+typedef enum {
+    KEEL_CONFIG_OK = 0,
+    KEEL_CONFIG_HELP = 1,  /* --help was asked for; usage goes to stdout */
+    KEEL_CONFIG_ERROR = 2, /* errbuf holds one line naming the problem */
+} keel_config_result_t;
+
+/* Fills cfg with defaults: those of the option table (common/options.h),
+ * zero for the rest. */
+void keel_config_defaults(keel_config_t *cfg);
+
+/*
+ * Parses the options of `keel serve` (argv[0] is the first option, not the
+ * program name). Strings in cfg point into argv, which must outlive cfg.
+ * On error, writes one line (no newline) into errbuf.
+ */
+keel_config_result_t keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *errbuf,
+                                             size_t errlen);
+
 #endif

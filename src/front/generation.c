@@ -17,7 +17,6 @@
 #include "ipc/control.h"
 #include "ipc/message.h"
 #include "ipc/queue.h"
-#include "worker/zygote.h"
 
 static const keel_zygote_events_t zygote_events;
 static const keel_pool_events_t pool_events;

@@ -10,15 +10,10 @@
 #include <limits.h>
 #include <stddef.h>
 
-typedef struct {
-    char root[PATH_MAX]; /* resolved document root, no trailing slash */
-    size_t root_len;
-    int root_fd;                     /* O_PATH descriptor of root: lookups start there */
-    char front_controller[PATH_MAX]; /* "/index.php", or "" when off */
-    /* --worker: the script's resolved path and its SCRIPT_NAME; "" without */
-    char worker_script[PATH_MAX];
-    char worker_script_name[PATH_MAX];
-} keel_router_t;
+#include "common/app_paths.h"
+
+/* The router needs nothing but where the application is. */
+typedef keel_app_paths_t keel_router_t;
 
 typedef enum {
     KEEL_ROUTE_STATIC,

@@ -13,10 +13,13 @@
 
 #include <stdint.h>
 
-/* Where the zygote finds them (and its workers inherit them). */
-#define KEEL_QUEUE_FD_CLASSIC 4
-#define KEEL_QUEUE_FD_WORKER  5
-#define KEEL_QUEUE_CLAIMS_FD  6
+/* The descriptors the front hands a zygote at fixed numbers across exec:
+ * its control socket, the taking ends of the two queues and the claim
+ * slots' memory (its workers inherit the queues). */
+#define KEEL_ZYGOTE_CONTROL_FD 3
+#define KEEL_QUEUE_FD_CLASSIC  4
+#define KEEL_QUEUE_FD_WORKER   5
+#define KEEL_QUEUE_CLAIMS_FD   6
 
 /* Claim slots per generation: one u32 each, 0 while the worker runs
  * nothing it took from the queue. Slot 0 is never handed out. After them

@@ -8,6 +8,7 @@
 #include <main/php.h>
 #include <Zend/zend_API.h>
 
+#include "common/clock.h"
 #include "ipc/message.h"
 
 #define REPORT_INTERVAL_MS 500
@@ -33,14 +34,6 @@ keel_opcache_hook_reset(void)
 }
 
 static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
 number(HashTable *ht, const char *group, const char *key)
 {
     zval *z = group ? zend_hash_str_find(ht, group, strlen(group)) : NULL;
@@ -62,7 +55,7 @@ number(HashTable *ht, const char *group, const char *key)
 void
 keel_opcache_report(keel_worker_t *w, uint32_t stream)
 {
-    uint64_t now = now_ms();
+    uint64_t now = keel_now_ms();
     if (now - w->opcache_reported_ms < REPORT_INTERVAL_MS)
         return;
     w->opcache_reported_ms = now;

@@ -16,8 +16,6 @@
 #include "common/statm.h"
 #include "ipc/dispatch.h"
 #include "ipc/message.h"
-#include "worker/intake.h"
-#include "worker/opcache_report.h"
 
 /* Output gathers up to this much before it is pushed to the front: big
  * enough that a typical page leaves in one write with its REQ_DONE. */
@@ -312,22 +310,6 @@ keel_request_fill_info(keel_request_t *req)
     php_handle_auth_data(keel_request_param(req, "HTTP_AUTHORIZATION"));
 }
 
-static void
-run_script(keel_request_t *req)
-{
-    keel_request_fill_info(req);
-    SG(server_context) = req;
-    if (php_request_startup() == FAILURE) {
-        keel_error("PHP request startup failed for %s", SG(request_info).path_translated);
-        php_request_shutdown(NULL);
-        return;
-    }
-    zend_file_handle fh;
-    zend_stream_init_filename(&fh, SG(request_info).path_translated);
-    php_execute_script(&fh);
-    zend_destroy_file_handle(&fh);
-}
-
 void
 keel_request_stats(keel_ipc_stats_t *stats)
 {
@@ -359,12 +341,7 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     if (p == NULL)
         return -1;
     keel_ipc_stats_put(p, stats);
-    int rc = keel_channel_flush(&w->ch);
-    /* Answered what it took: a death from here on loses no request. If the
-     * answer could not be sent, the claim stays for the front to see. */
-    if (rc == 0)
-        keel_intake_release(w);
-    return rc;
+    return keel_channel_flush(&w->ch);
 }
 
 int
@@ -384,41 +361,4 @@ keel_now_seconds(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* Runs one request to completion and reports it. Returns 0, or -1 when
- * the front is gone. */
-static int
-serve_one(keel_worker_t *w, uint32_t stream, const uint8_t *payload, size_t len)
-{
-    keel_request_t req = {.worker = w, .stream = stream, .start_time = keel_now_seconds()};
-    if (keel_request_load(&req, payload, len) != 0) {
-        keel_request_free(&req);
-        return -1;
-    }
-    keel_request_take_empty_body(&req);
-    run_script(&req);
-    keel_opcache_report(w, stream);
-    keel_ipc_stats_t stats;
-    keel_request_stats(&stats);
-    php_request_shutdown(NULL);
-    SG(server_context) = NULL;
-    int rc = keel_request_complete(w, &req, &stats);
-    keel_request_free(&req);
-    return rc;
-}
-
-int
-keel_worker_serve(keel_worker_t *w)
-{
-    keel_ipc_header_t hdr;
-    const uint8_t *payload;
-    if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
-        return 0;
-    for (;;) {
-        if (keel_intake_next(w, &hdr, &payload) != 0)
-            return 0; /* the front closed our socket or is gone: time to go */
-        if (serve_one(w, hdr.stream, payload, hdr.length) != 0)
-            return 0;
-    }
 }

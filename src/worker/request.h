@@ -73,11 +73,6 @@ struct keel_worker_s {
 /* Looks up a parameter by name; NULL when absent. */
 const char *keel_request_param(const keel_request_t *req, const char *name);
 
-/* Classic mode: serves requests on w's channel, each with a full PHP
- * request startup and shutdown, until the front closes it. Returns the
- * process exit code. */
-int keel_worker_serve(keel_worker_t *w);
-
 /* Fills req's parameters from a REQUEST payload (copied). Returns 0, or -1
  * for a malformed payload or no memory. */
 int keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len);

@@ -298,6 +298,10 @@ static int
 complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *stats)
 {
     int rc = keel_request_complete(w, req, stats);
+    /* Answered what it took: a death from here on loses no request. If the
+     * answer could not be sent, the claim stays for the front to see. */
+    if (rc == 0)
+        keel_intake_release(w);
     keel_request_free(req);
     free(req);
     w->current = NULL;

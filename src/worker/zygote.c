@@ -17,20 +17,23 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "common/app_paths.h"
+#include "common/clock.h"
 #include "common/config.h"
+#include "common/options.h"
 #include "common/config_file.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/control.h"
 #include "ipc/dispatch.h"
 #include "ipc/queue.h"
+#include "worker/classic.h"
 #include "worker/crash.h"
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
-#include "front/route.h"
 
 /* How long workers get between SIGTERM and SIGKILL when the generation
  * stops. */
@@ -50,8 +53,8 @@ typedef struct {
     unsigned live, cap;
     sigset_t saved_mask;
     keel_config_t cfg;
-    keel_router_t paths; /* the root and the worker script, resolved */
-    uint32_t *claims;    /* the generation's claim slots (ipc/queue.h), shared with the front */
+    keel_app_paths_t paths; /* the root and the worker script, resolved */
+    uint32_t *claims;       /* the generation's claim slots (ipc/queue.h), shared with the front */
 } zygote_t;
 
 static int
@@ -298,14 +301,6 @@ reap(zygote_t *z)
     }
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Ends every worker: SIGTERM first, SIGKILL after the grace. The front
  * only stops a generation once its requests are done or its shutdown
  * timeout has passed, so a worker still running here has overstayed. */
@@ -314,13 +309,13 @@ stop_workers(zygote_t *z)
 {
     for (unsigned i = 0; i < z->live; i++)
         kill(z->live_workers[i].pid, SIGTERM);
-    int64_t deadline = now_ms() + ZYGOTE_STOP_GRACE_MS;
+    int64_t deadline = (int64_t)keel_now_ms() + ZYGOTE_STOP_GRACE_MS;
     while (z->live > 0) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - (int64_t)keel_now_ms();
         if (left <= 0) {
             for (unsigned i = 0; i < z->live; i++)
                 kill(z->live_workers[i].pid, SIGKILL);
-            deadline = now_ms() + 1000;
+            deadline = (int64_t)keel_now_ms() + 1000;
             left = 1000;
         }
         struct pollfd pfd = {.fd = z->sigfd, .events = POLLIN};
@@ -416,7 +411,8 @@ keel_zygote_main(int argc, char **argv)
     keel_config_defaults(&z.cfg);
     keel_config_args_t config_args; /* cfg's strings point into it: kept for the process */
     if (keel_config_load(&z.cfg, argc - 2, argv + 2, &config_args, err, sizeof(err)) != KEEL_CONFIG_OK ||
-        keel_router_init(&z.paths, z.cfg.root, z.cfg.front_controller, z.cfg.worker_script, err, sizeof(err)) != 0) {
+        keel_app_paths_resolve(&z.paths, z.cfg.root, z.cfg.front_controller, z.cfg.worker_script, err, sizeof(err)) !=
+            0) {
         keel_error("%s", err);
         return 2;
     }

@@ -6,9 +6,6 @@
 #ifndef KEEL_WORKER_ZYGOTE_H
 #define KEEL_WORKER_ZYGOTE_H
 
-/* The fd number the front hands the zygote its control socket on. */
-#define KEEL_ZYGOTE_CONTROL_FD 3
-
 /* argv: "zygote" GENERATION [serve options...]. Returns the exit code. */
 int keel_zygote_main(int argc, char **argv);
 

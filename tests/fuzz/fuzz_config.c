@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "common/options.h"
 #include "common/ini.h"
 #include "common/units.h"
 #include "fuzz_check.h"
