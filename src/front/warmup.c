@@ -76,7 +76,8 @@ keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, keel_pool_t *pool,
     const keel_params_ctx_t *ctx = env->params;
     /* As a client on the same machine would ask it: keel's own user agent,
      * the listening address as Host, from 127.0.0.1. */
-    h2o_headers_t headers = {NULL};
+    h2o_headers_t headers;
+    memset(&headers, 0, sizeof(headers));
     h2o_add_header(&wu->mem, &headers, H2O_TOKEN_USER_AGENT, NULL, H2O_STRLIT("keel-warmup"));
     struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     keel_params_request_t in = {
