@@ -351,9 +351,11 @@ recycle(keel_front_worker_t *w, keel_recycle_reason_t reason)
     keel_front_t *f = w->gen->front;
     char mem[32];
     f->recycles[reason]++;
-    keel_info("recycling worker %u (pid %d): %s; %llu requests, private memory %s, age %llus", w->id, (int)w->pid,
-              keel_recycle_reason_name(reason), (unsigned long long)w->stats.requests,
-              keel_format_bytes(mem, sizeof(mem), w->stats.rss_private),
+    /* The exact byte count beside the rounded one: "24.0 MiB" may be a
+     * figure just past a 24 MiB limit. */
+    keel_info("recycling worker %u (pid %d): %s; %llu requests, private memory %s (%llu bytes), age %llus", w->id,
+              (int)w->pid, keel_recycle_reason_name(reason), (unsigned long long)w->stats.requests,
+              keel_format_bytes(mem, sizeof(mem), w->stats.rss_private), (unsigned long long)w->stats.rss_private,
               (unsigned long long)((keel_now_ms() - w->started_ms) / 1000));
     w->retiring = true;
     w->recycle_reason = reason;
@@ -452,9 +454,9 @@ keel_workers_tick(keel_front_t *f)
                 if (priv > f->cfg.max_worker_memory_hard) {
                     char a[32], b[32];
                     f->recycles[KEEL_RECYCLE_MEMORY_HARD]++;
-                    keel_error("worker %u (pid %d) killed: private memory %s is past --max-worker-memory-hard %s "
-                               "after %llu requests",
-                               w->id, (int)w->pid, keel_format_bytes(a, sizeof(a), priv),
+                    keel_error("worker %u (pid %d) killed: private memory %s (%llu bytes) is past "
+                               "--max-worker-memory-hard %s after %llu requests",
+                               w->id, (int)w->pid, keel_format_bytes(a, sizeof(a), priv), (unsigned long long)priv,
                                keel_format_bytes(b, sizeof(b), f->cfg.max_worker_memory_hard),
                                (unsigned long long)w->stats.requests);
                     w->stats.rss_private = priv;
