@@ -719,6 +719,13 @@ keel_generation_reaped(keel_front_t *f, pid_t pid, int status)
         keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
         if (g->zygote_pid != pid)
             continue;
+        /* Read what the zygote wrote before it exited before judging its
+         * exit. A front slow to run finds the control socket and SIGCHLD
+         * readable in the same loop turn, and h2o runs that turn's sockets
+         * last-ready first: the signal came before the ZYGOTE_FAILED still
+         * queued here, which says why PHP could not start. */
+        if (g->ctl_sock != NULL)
+            on_control(g->ctl_sock, NULL);
         g->zygote_pid = 0;
         bool expected = g->state == KEEL_GEN_STOPPING;
         if (!expected) {
