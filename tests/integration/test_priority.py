@@ -59,11 +59,22 @@ def may_raise_priority():
     return probe.returncode == 0
 
 
+def family_nices(s):
+    """{pid: nice} of the zygotes and workers below keel's front."""
+    out = {}
+    for pid in descendants_of(s.pid):
+        try:
+            out[pid] = nice_of(pid)
+        except FileNotFoundError:
+            pass  # left since the listing: a draining generation, a recycled worker
+    return out
+
+
 def assert_family_at(s, nice):
     """The zygote and every worker, the one answering included."""
-    family = descendants_of(s.pid)
+    family = family_nices(s)
     assert family, "keel started no zygote"
-    assert {pid: nice_of(pid) for pid in family} == {pid: nice for pid in family}
+    assert family == {pid: nice for pid in family}
     assert nice_of(pid_of(s)) == nice
 
 
@@ -183,11 +194,7 @@ def test_real_load_moves_only_the_front(keel):
         end = time.monotonic() + 3 * SCALE
         while time.monotonic() < end and load.proc.poll() is None:
             fronts.add(nice_of(s.pid))
-            for pid in descendants_of(s.pid):
-                try:
-                    nice = nice_of(pid)
-                except FileNotFoundError:
-                    continue  # a worker that left meanwhile
+            for pid, nice in family_nices(s).items():
                 family.add(pid)
                 if nice != own:
                     wrong[pid] = nice

@@ -7,6 +7,14 @@
  * other process (the zygote and its workers run `keel zygote ...`), is
  * left alone.
  *
+ * The front reads its CPU time and then CLOCK_MONOTONIC, and divides the
+ * growth of one by the growth of the other. Preempted between the two
+ * reads (a busy machine), its wall figure would run ahead of the CPU
+ * figure made here and the share it computes would be off by as much as
+ * the preemption lasted: the CLOCK_MONOTONIC reading that follows a CPU
+ * time reading in the same thread is therefore the instant that CPU time
+ * was made for, as if both clocks had been read at once.
+ *
  * KEEL_TEST_CPU_DIR names a directory the test owns:
  *   share  the share of a CPU the front is to seem to use from now on, in
  *          millionths ("520000": 0.52 of a CPU); absent: none
@@ -27,6 +35,7 @@ typedef int (*clock_gettime_fn)(clockid_t, struct timespec *);
 
 static const char *dir; /* NULL: not the front, or not asked for */
 static uint64_t fake_ns, last_ns, calls;
+static __thread uint64_t pinned_ns; /* the next CLOCK_MONOTONIC reading, if not 0 */
 
 static int
 real_clock_gettime(clockid_t id, struct timespec *ts)
@@ -89,6 +98,12 @@ count_call(void)
 int
 clock_gettime(clockid_t id, struct timespec *ts)
 {
+    if (dir != NULL && id == CLOCK_MONOTONIC && pinned_ns != 0) {
+        ts->tv_sec = (time_t)(pinned_ns / 1000000000u);
+        ts->tv_nsec = (long)(pinned_ns % 1000000000u);
+        pinned_ns = 0;
+        return 0;
+    }
     if (dir == NULL || id != CLOCK_PROCESS_CPUTIME_ID)
         return real_clock_gettime(id, ts);
     struct timespec now;
@@ -98,6 +113,7 @@ clock_gettime(clockid_t id, struct timespec *ts)
     if (last_ns != 0)
         fake_ns += (now_ns - last_ns) / 1000 * share_millionths() / 1000;
     last_ns = now_ns;
+    pinned_ns = now_ns;
     ts->tv_sec = (time_t)(fake_ns / 1000000000u);
     ts->tv_nsec = (long)(fake_ns % 1000000000u);
     count_call();
