@@ -370,9 +370,11 @@ keel_generation_stop(keel_generation_t *g)
 void
 keel_generation_reaped(keel_generation_t *g, int status)
 {
-    /* What it wrote before it exited comes first: the reason PHP could not
-     * start, or its workers' exits, would otherwise be lost to the order in
-     * which the loop sees its socket and SIGCHLD. */
+    /* What it wrote before it exited comes first. A front slow to run finds
+     * the control socket and SIGCHLD ready in the same loop turn, and h2o
+     * runs a turn's sockets last-ready first: the signal would be handled
+     * before the ZYGOTE_FAILED still queued, which says why PHP could not
+     * start (or before its workers' exits). */
     keel_zygote_link_drain(&g->zygote);
     g->zygote_pid = 0;
     bool expected = g->state == KEEL_GEN_STOPPING;

@@ -348,16 +348,19 @@ report_recycle(keel_pool_t *p, keel_front_worker_t *w, keel_recycle_reason_t rea
     p->env->counters.recycles[reason]++;
     if (reason == KEEL_RECYCLE_MEMORY_HARD && private_now != 0) {
         char limit[32];
-        keel_error("worker %u (pid %d) killed: private memory %s is past --max-worker-memory-hard %s after %llu "
-                   "requests",
+        keel_error("worker %u (pid %d) killed: private memory %s (%llu bytes) is past --max-worker-memory-hard %s "
+                   "after %llu requests",
                    w->id, (int)w->pid, keel_format_bytes(mem, sizeof(mem), private_now),
+                   (unsigned long long)private_now,
                    keel_format_bytes(limit, sizeof(limit), p->limits.max_worker_memory_hard),
                    (unsigned long long)w->stats.requests);
         return;
     }
-    keel_info("recycling worker %u (pid %d): %s; %llu requests, private memory %s, age %llus", w->id, (int)w->pid,
-              keel_recycle_reason_name(reason), (unsigned long long)w->stats.requests,
-              keel_format_bytes(mem, sizeof(mem), w->stats.rss_private),
+    /* The exact figure the decision used beside the rounded one, so a
+     * reader (or a test) can compare it with the limit. */
+    keel_info("recycling worker %u (pid %d): %s; %llu requests, private memory %s (%llu bytes), age %llus", w->id,
+              (int)w->pid, keel_recycle_reason_name(reason), (unsigned long long)w->stats.requests,
+              keel_format_bytes(mem, sizeof(mem), w->stats.rss_private), (unsigned long long)w->stats.rss_private,
               (unsigned long long)((keel_now_ms() - w->started_ms) / 1000));
 }
 

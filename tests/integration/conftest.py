@@ -396,8 +396,9 @@ def _stop_leftovers():
 
 
 class KeelServer:
-    def __init__(self, root, args=(), workers=2, listen="127.0.0.1:0"):
+    def __init__(self, root, args=(), workers=2, listen="127.0.0.1:0", env=None):
         self.root = str(root)
+        self.env = env  # variables added to keel's environment, or None
         self.args = [
             KEEL_BIN,
             "serve",
@@ -431,6 +432,7 @@ class KeelServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            env=None if self.env is None else {**os.environ, **self.env},
         )
         self.pid = self.proc.pid
         for stream, sink in ((self.proc.stderr, self.log_lines), (self.proc.stdout, self.stdout_lines)):
@@ -542,8 +544,8 @@ def _server_factory():
     every server it started when resumed, failing on sanitizer reports."""
     servers = []
 
-    def start(root, *args, workers=2):
-        s = KeelServer(root, args, workers=workers)
+    def start(root, *args, workers=2, env=None):
+        s = KeelServer(root, args, workers=workers, env=env)
         servers.append(s)
         s.start()
         return s
@@ -559,7 +561,7 @@ def _server_factory():
 
 @pytest.fixture
 def keel():
-    """Factory: keel(root, *args, workers=N) -> started KeelServer.
+    """Factory: keel(root, *args, workers=N, env={...}) -> started KeelServer.
     Every server started through it is stopped at the end of the test."""
     yield from _server_factory()
 

@@ -35,8 +35,10 @@ from conftest import (
     SCALE,
     START_TIMEOUT,
     copy_app,
+    descendants_of,
     pid_alive,
     poll_until,
+    proc_stat,
     wait_pids_gone,
 )
 
@@ -365,6 +367,63 @@ def test_php_failing_to_start_keeps_old_generation(keel, tmp_path):
         assert (v, zyg) == ("v1", zyg1)
     assert status(s)["generation"] == 1
     assert status(s)["reloads"]["failed"] == 1
+
+
+def php_string(text):
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def test_php_failure_is_the_reason_even_when_the_zygote_exit_is_seen_first(keel, tmp_path):
+    """A zygote whose PHP cannot start writes why on its control socket and
+    exits. A front slow to run (a busy machine) finds the message and the
+    SIGCHLD waiting together, and its event loop may hand it the signal
+    first; the reason reported must still be PHP's, not "the zygote exited".
+
+    The test forces that ordering: the new zygote's preload script waits
+    for the test before it fails, the front is stopped (SIGSTOP) meanwhile,
+    and it is continued only once the zygote is a zombie it has not reaped,
+    so both events are pending in the same loop turn."""
+    root = app("reload", tmp_path / "app")
+    preload = root / "preload.php"
+    started, go = tmp_path / "preload-started", tmp_path / "preload-go"
+    s = start(keel, root, "-d", f"opcache.preload={preload}", "-d", "opcache.preload_user=root", workers=1)
+    zyg1, _ = generation_pids(status(s), 1)
+    assert version(s)[0] == "v1"
+
+    (root / "broken.php").write_text("<?php\nfunction broken( {\n")
+    preload.write_text(
+        "<?php\n"
+        f"file_put_contents({php_string(str(started))}, 'started');\n"
+        f"for ($i = 0; $i < {int(HOLD_MAX * 100)} && !file_exists({php_string(str(go))}); $i++) usleep(10000);\n"
+        "require __DIR__ . '/broken.php';\n")
+    reload = subprocess.Popen([KEEL_BIN, "reload", "--admin", f"127.0.0.1:{s.admin}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    stopped = False
+    try:
+        poll_until(started.exists, RELOAD_TIMEOUT, what="generation 2's preload script to start")
+        zyg2 = [p for p in descendants_of(s.pid) if p != zyg1 and proc_stat(p)[1] == s.pid]
+        assert len(zyg2) == 1, (zyg1, descendants_of(s.pid))
+        os.kill(s.pid, signal.SIGSTOP)
+        stopped = True
+        go.write_text("go")
+        poll_until(lambda: (proc_stat(zyg2[0]) or ("?",))[0] == "Z", EXIT_TIMEOUT,
+                   what="generation 2's zygote to have written and exited (a zombie the stopped front has not reaped)")
+    finally:
+        if stopped:
+            os.kill(s.pid, signal.SIGCONT)
+    try:
+        out, err = reload.communicate(timeout=RELOAD_TIMEOUT)
+    finally:
+        reload.kill()
+    assert reload.returncode == 1, (reload.returncode, out, err)
+    assert "keel reload: failed: PHP failed to start: " in err, err + s.log_text()
+    line = s.wait_log(r"generation 2 failed to start: ")
+    assert "PHP failed to start: " in line and "the zygote exited" not in line, s.log_text()
+    s.wait_log(r"generation 1 keeps serving")
+    v, _pid, zyg = version(s)
+    assert (v, zyg) == ("v1", zyg1)
+    st = status(s)
+    assert st["generation"] == 1 and st["reloads"] == {"ok": 0, "failed": 1}, st
 
 
 # ---------------------------------------------------------------- opcache_reset()
