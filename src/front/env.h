@@ -47,6 +47,7 @@ typedef struct {
         uint64_t delays[KEEL_BACKOFF_TIMEOUTS];
         unsigned count;
     } backoff;
+    uint64_t memory_bound;   /* no memory figure a worker reports can be larger (supervisor/worker_report.h) */
     uint32_t next_worker_id; /* workers: unique in this front's life; the zygote reports by it */
     uint32_t next_stream;    /* requests, warm-ups included */
     keel_front_counters_t counters;

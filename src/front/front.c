@@ -2,9 +2,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "supervisor/worker_report.h"
 
 /* Time a timed-out request's worker gets to log its backtrace before it
  * is killed. */
@@ -28,6 +30,10 @@ keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_ow
     env->router = &f->router;
     env->params = &f->params;
     env->priority = &f->priority;
+    struct sysinfo si;
+    env->memory_bound = sysinfo(&si) == 0 ? keel_report_memory_bound((uint64_t)si.totalram * si.mem_unit,
+                                                                     (uint64_t)si.totalswap * si.mem_unit)
+                                          : UINT64_MAX;
     h2o_timeout_init(loop, &env->zero_timeout, 0);
     h2o_timeout_init(loop, &env->kill_timeout, KILL_GRACE_MS);
     h2o_timeout_init(loop, &env->wait_timeout, f->cfg.max_wait_ms);

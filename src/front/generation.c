@@ -278,14 +278,10 @@ on_returned(void *owner, keel_pool_kind_t kind, h2o_linklist_t *jobs)
 }
 
 static void
-on_opcache_stats(void *owner, const uint8_t *payload, size_t len)
+on_opcache_stats(void *owner, const keel_ipc_opcache_stats_t *stats)
 {
     keel_generation_t *g = owner;
-    keel_ipc_opcache_stats_t m;
-    if (keel_ipc_opcache_stats_get(payload, len, &m) != KEEL_IPC_OK) {
-        keel_warn("generation %u: malformed OPcache figures from a worker", g->number);
-        return;
-    }
+    const keel_ipc_opcache_stats_t m = *stats;
     g->opcache_stats = (keel_opcache_stats_t){
         .used = m.used,
         .free = m.free,

@@ -51,6 +51,7 @@ struct keel_job_s {
     h2o_iovec_t body;                 /* the whole request body (h2o buffers it before the handler runs) */
     bool body_follows;                /* sent into a queue without its body, which then goes on the worker's socket */
     bool missing;                     /* QUEUED, yet neither in the queue nor claimed at the last look */
+    uint64_t queued_ms;               /* when a worker could first take it: its --request-timeout runs from here */
     keel_front_worker_t *worker;      /* the worker running it, once bound */
     keel_handoff_t *queued_in;        /* QUEUED: the generation queue it was sent into */
     h2o_linklist_t link;              /* WAITING: in the front's queue; QUEUED: in queued_in->queued */

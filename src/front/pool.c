@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/statm.h"
 #include "supervisor/budget.h"
+#include "supervisor/worker_report.h"
 
 /* Growth above this many bytes per request, sustained, is reported as a
  * suspected leak (once per worker). */
@@ -458,28 +459,55 @@ bind_job(keel_pool_t *p, keel_front_worker_t *w, keel_job_t *job, uint32_t strea
     w->stream = stream;
     w->idle_since_ms = 0;
     w->job = job;
+    w->deadline_ms = 0;
     if (job == NULL) {
         snprintf(w->last_request, sizeof(w->last_request), "(a request whose client left)");
+        if (stream == w->orphan_stream)
+            w->deadline_ms = w->orphan_deadline_ms;
+        else if (p->env->cfg->request_timeout_ms != 0)
+            w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
+        w->orphan_stream = 0;
         return;
     }
     keel_handoff_forget(job);
     if (h2o_timeout_is_linked(&job->wait_entry))
         h2o_timeout_unlink(&job->wait_entry);
     job->worker = w;
+    if (job->queued_ms == 0)
+        job->queued_ms = keel_now_ms();
+    /* The request timeout stays with the worker: it still ends a request
+     * whose client has left (the request's own timer goes with it). */
+    if (p->env->cfg->request_timeout_ms != 0)
+        w->deadline_ms = job->queued_ms + p->env->cfg->request_timeout_ms;
     keel_job_move(job, KEEL_REQ_EV_BIND);
     job->ops->bound(job, w);
 }
 
-/* See "settling" in pool.h. Returns the job bound, if any. */
+/* See "settling" in pool.h. read_first: handle what its socket holds
+ * before binding (not when it is being lost: its remaining frames no
+ * longer matter, and the one it broke the protocol with is among them).
+ * Returns the job bound, if any. */
 static keel_job_t *
-settle(keel_pool_t *p, keel_front_worker_t *w)
+settle(keel_pool_t *p, keel_front_worker_t *w, bool read_first)
 {
     if (!keel_worker_state_is_free(w->life.state) || w->stream != 0)
         return NULL;
+    /* The claim first, then what its socket holds: the worker writes every
+     * frame of a request before it takes the next one and names it, so
+     * once the claim is read, the frames of whatever it finished before
+     * are in the socket. Handling them first keeps frames of an earlier
+     * request from reaching the one bound below. */
     uint32_t stream = keel_handoff_claim(p->handoff, w->claim_slot);
-    keel_job_t *job = stream != 0 ? keel_handoff_find(p->handoff, stream) : NULL;
-    if (job == NULL)
+    bool orphan = stream != 0 && stream == w->orphan_stream;
+    if (stream == 0 || (!orphan && keel_handoff_find(p->handoff, stream) == NULL))
         return NULL; /* nothing, or what it finished last (it clears the slot after REQ_DONE) */
+    if (read_first)
+        keel_worker_drain(w);
+    keel_job_t *job = keel_handoff_find(p->handoff, stream);
+    if ((job == NULL && !orphan) || !keel_worker_state_is_free(w->life.state) || w->stream != 0 || w->sock == NULL ||
+        keel_handoff_claim(p->handoff, w->claim_slot) != stream)
+        return NULL; /* its first frame came with them and bound it, or it has finished it */
+    /* (an orphan: it runs for nobody, and its request timeout still runs) */
     bind_job(p, w, job, stream);
     p->events->capacity(p->owner);
     return job;
@@ -539,12 +567,22 @@ on_claim(void *owner, keel_front_worker_t *w)
     keel_worker_flush(w);
 }
 
+static void on_lost(void *owner, keel_front_worker_t *w, const char *why);
+
 static void
 on_opcache_stats(void *owner, keel_front_worker_t *w, const uint8_t *payload, size_t len)
 {
-    (void)w;
     keel_pool_t *p = owner;
-    p->events->opcache_stats(p->owner, payload, len);
+    keel_ipc_opcache_stats_t s;
+    if (keel_ipc_opcache_stats_get(payload, len, &s) != KEEL_IPC_OK) {
+        on_lost(p, w, "malformed OPCACHE_STATS frame");
+        return;
+    }
+    if (!keel_report_opcache_plausible(&s, p->env->memory_bound)) {
+        on_lost(p, w, "impossible figures in OPCACHE_STATS");
+        return;
+    }
+    p->events->opcache_stats(p->owner, &s);
 }
 
 /* The leak estimate: private memory against requests served. */
@@ -570,9 +608,15 @@ observe_leak(keel_pool_t *p, keel_front_worker_t *w)
 }
 
 static void
-on_done(void *owner, keel_front_worker_t *w, uint8_t flags)
+on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats_t *stats)
 {
     keel_pool_t *p = owner;
+    if (!keel_report_stats_plausible(&w->stats, stats, p->env->memory_bound)) {
+        on_lost(p, w, "impossible figures in REQ_DONE");
+        return;
+    }
+    w->stats = *stats;
+    w->deadline_ms = 0;
     keel_job_t *job = w->job;
     w->job = NULL;
     if (job != NULL) {
@@ -596,7 +640,7 @@ on_lost(void *owner, keel_front_worker_t *w, const char *why)
     keel_pool_t *p = owner;
     if (w->life.state == KEEL_WORKER_CLOSED || w->life.state == KEEL_WORKER_EXITED)
         return;
-    settle(p, w);
+    settle(p, w, false);
     /* one it took after its last answer, not yet seen by the front */
     lose_claimed(p, w, 502);
     keel_worker_facts_t f = facts_for(p, w);
@@ -674,7 +718,7 @@ keel_pool_worker_exit(keel_pool_t *p, uint32_t id, pid_t pid, int status)
     /* Frames it wrote just before it exited: a finished response, a
      * BOOT_FAILED reason. */
     keel_worker_drain(w);
-    settle(p, w);
+    settle(p, w, false);
     lose_claimed(p, w, 502);
     keel_pool_kind_t kind = w->kind;
     /* Before it is forgotten: its exit may have swallowed the wake-up of a
@@ -748,26 +792,36 @@ keel_pool_runner(keel_pool_t *p, keel_job_t *job)
     if (job->queued_in != p->handoff)
         return NULL;
     keel_front_worker_t *w = claimant(p, job->stream);
-    if (w != NULL) {
-        bind_job(p, w, job, job->stream);
-        p->events->capacity(p->owner);
-    }
-    return w;
+    if (w != NULL)
+        settle(p, w, true);
+    return job->worker;
 }
 
 void
 keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
 {
-    if (keel_pool_runner(p, job) != NULL)
-        return; /* bound: the caller lets go of it */
+    /* (Called while h2o disposes of the request: nothing here reads a
+     * worker's socket, which could answer other requests from inside.) */
+    keel_front_worker_t *w = claimant(p, job->stream);
+    if (w != NULL) {
+        /* it runs it for nobody, told so for connection_aborted(); the
+         * tick binds it as such (see settle), so its timeout still ends it */
+        keel_worker_send(w, KEEL_IPC_ABORT, 0, job->stream, NULL, 0, NULL, 0);
+        keel_worker_flush(w);
+        w->orphan_stream = job->stream;
+        w->orphan_deadline_ms =
+            p->env->cfg->request_timeout_ms != 0 ? job->queued_ms + p->env->cfg->request_timeout_ms : 0;
+        keel_handoff_forget(job);
+        return;
+    }
     if (!keel_handoff_retract(job))
-        keel_handoff_forget(job); /* a worker is taking it: it runs for nobody */
+        keel_handoff_forget(job); /* a worker is taking it: it runs it for nobody */
 }
 
 keel_pool_wait_t
 keel_pool_wait_expired(keel_pool_t *p, keel_job_t *job)
 {
-    if (keel_pool_runner(p, job) != NULL)
+    if (claimant(p, job->stream) != NULL)
         return KEEL_POOL_WAIT_RUNNING;
     if (keel_handoff_retract(job))
         return KEEL_POOL_WAIT_TAKEN_BACK;
@@ -843,7 +897,7 @@ keel_pool_stop_all(keel_pool_t *p)
     for (h2o_linklist_t *l = p->workers.next; l != &p->workers;) {
         keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
         l = l->next;
-        settle(p, w);
+        settle(p, w, false);
         lose_claimed(p, w, 503);
         keel_worker_facts_t f = facts_for(p, w);
         cause_t c = {.why = NULL};
@@ -882,7 +936,14 @@ keel_pool_tick(keel_pool_t *p)
     for (h2o_linklist_t *l = p->workers.next; l != &p->workers;) {
         keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
         l = l->next; /* w may be let go below */
-        settle(p, w);
+        settle(p, w, true);
+        if (w->job == NULL && w->deadline_ms != 0 && keel_worker_state_is_busy(w->life.state) &&
+            keel_now_ms() >= w->deadline_ms && !h2o_timeout_is_linked(&w->kill_entry)) {
+            keel_error("request timeout (over --request-timeout): ending worker %u (pid %d), %s", w->id, (int)w->pid,
+                       w->last_request);
+            keel_pool_timeout(p, w);
+            continue;
+        }
         keel_worker_facts_t f = facts_for(p, w);
         if (keel_worker_wants_private_figure(w->life.state, &p->limits) && w->pid > 0) {
             f.private_now = read_private(w->pid);

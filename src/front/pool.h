@@ -9,9 +9,9 @@
  *
  * "Settling" a worker: a free worker whose claim slot names a queued
  * request is bound to it before anything that depends on what it runs is
- * decided (a timeout, its client leaving, its death, the tick). That is
- * safe for a free worker: its REQ_DONE, the last frame of its earlier
- * request, has been read, so no frame of two requests can be mixed up.
+ * decided (a timeout, its death, the tick). The frames its socket holds
+ * are handled first: it may have finished another request since the front
+ * last read it, and those frames must not reach the request bound now.
  */
 #ifndef KEEL_FRONT_POOL_H
 #define KEEL_FRONT_POOL_H
@@ -47,8 +47,8 @@ typedef struct {
      * worker's exit may have swallowed their wake-up; the generation
      * stops): oldest first on `jobs`, by job->link, for the front's queue. */
     void (*returned)(void *owner, keel_pool_kind_t kind, h2o_linklist_t *jobs);
-    /* OPCACHE_STATS from a worker. */
-    void (*opcache_stats)(void *owner, const uint8_t *payload, size_t len);
+    /* OPCACHE_STATS from a worker, decoded and believable. */
+    void (*opcache_stats)(void *owner, const keel_ipc_opcache_stats_t *stats);
     /* A request called opcache_reset(). */
     void (*opcache_reset)(void *owner);
     /* The generation no longer serves and no worker holds it any more. */
@@ -112,7 +112,7 @@ bool keel_pool_holds_generation(const keel_pool_t *p);
 
 /* The worker running job: the one it is bound to, or, for a queued job,
  * the free worker that claimed it (bound now, see "settling"); NULL when
- * no worker has it. */
+ * no worker runs it yet. May read that worker's socket. */
 keel_front_worker_t *keel_pool_runner(keel_pool_t *p, keel_job_t *job);
 
 /* Whether a free worker's claim slot names stream: a worker took it from
@@ -120,8 +120,8 @@ keel_front_worker_t *keel_pool_runner(keel_pool_t *p, keel_job_t *job);
 bool keel_pool_is_claimed(const keel_pool_t *p, uint32_t stream);
 
 /* A queued job's client left: the worker that took it runs it for nobody
- * (it is bound, and the caller lets go of it as of any bound job);
- * otherwise it is taken back out of the queue, or forgotten. */
+ * (told with ABORT); otherwise it is taken back out of the queue, or
+ * forgotten. */
 void keel_pool_abandon(keel_pool_t *p, keel_job_t *job);
 
 typedef enum {

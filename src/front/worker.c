@@ -129,9 +129,10 @@ static int
 on_req_done(void *ctx, const keel_ipc_msg_t *m)
 {
     keel_front_worker_t *w = ctx;
-    if (keel_ipc_stats_get(m->payload, m->hdr.length, &w->stats) != KEEL_IPC_OK)
+    keel_ipc_stats_t stats;
+    if (keel_ipc_stats_get(m->payload, m->hdr.length, &stats) != KEEL_IPC_OK)
         return -1;
-    w->events->done(w->owner, w, m->hdr.flags);
+    w->events->done(w->owner, w, m->hdr.flags, &stats);
     return 0;
 }
 

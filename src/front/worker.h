@@ -38,8 +38,9 @@ typedef struct {
     void (*claim)(void *owner, keel_front_worker_t *w);
     /* OPCACHE_STATS (before a REQ_DONE). */
     void (*opcache_stats)(void *owner, keel_front_worker_t *w, const uint8_t *payload, size_t len);
-    /* REQ_DONE: its figures are in w->stats; flags as in the frame. */
-    void (*done)(void *owner, keel_front_worker_t *w, uint8_t flags);
+    /* REQ_DONE: the figures it reports (not yet believed: w->stats holds
+     * the previous ones); flags as in the frame. */
+    void (*done)(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats_t *stats);
     /* Its socket failed or ended, or it sent a frame it may not send. */
     void (*lost)(void *owner, keel_front_worker_t *w, const char *why);
 } keel_worker_events_t;
@@ -64,14 +65,17 @@ struct keel_front_worker_s {
     const keel_worker_events_t *events;
     void *owner;
     /* what its pool keeps of it */
-    h2o_linklist_t pool_link; /* in its pool's workers */
-    h2o_linklist_t idle_link; /* in its pool's idle list while free */
-    keel_ipc_stats_t stats;   /* the figures of its last REQ_DONE */
-    uint64_t private_precise; /* Private_Clean + Private_Dirty from smaps_rollup, sampled */
-    uint64_t started_ms;      /* when it became ready */
-    uint64_t idle_since_ms;   /* 0 while it runs a request */
-    uint64_t request_limit;   /* its jittered --max-requests, 0: none */
-    keel_leak_series_t leak;  /* private memory against requests */
+    h2o_linklist_t pool_link;    /* in its pool's workers */
+    h2o_linklist_t idle_link;    /* in its pool's idle list while free */
+    keel_ipc_stats_t stats;      /* the figures of its last REQ_DONE */
+    uint64_t private_precise;    /* Private_Clean + Private_Dirty from smaps_rollup, sampled */
+    uint64_t started_ms;         /* when it became ready */
+    uint64_t idle_since_ms;      /* 0 while it runs a request */
+    uint64_t deadline_ms;        /* --request-timeout of the request it runs, 0: none */
+    uint32_t orphan_stream;      /* a request it took whose client left before the front bound it */
+    uint64_t orphan_deadline_ms; /* ... and that request's --request-timeout */
+    uint64_t request_limit;      /* its jittered --max-requests, 0: none */
+    keel_leak_series_t leak;     /* private memory against requests */
     bool leak_reported;
     h2o_timeout_entry_t kill_entry; /* a timed-out request: SIGKILL after the backtrace */
     char boot_error[256];           /* its BOOT_FAILED message */

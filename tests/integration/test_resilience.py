@@ -22,6 +22,7 @@ with deadlines.
 import os
 import re
 import resource
+import socket
 import time
 import urllib.parse
 import uuid
@@ -458,3 +459,24 @@ def test_no_worker_can_be_forked_at_startup_keel_refuses_to_start(tmp_path, pids
                          r"\(last: the zygote could not start a worker process\)", text), text
     finally:
         s.stop()
+
+
+def test_request_timeout_still_ends_requests_whose_clients_left(keel, tmp_path):
+    """Two clients ask for a 60 s script and hang up: their workers run on
+    for nobody, and --request-timeout must still end them, or every other
+    request waits for a worker until --max-wait gives it 503."""
+    root = copy_app("resilience", tmp_path / "app")
+    s = start(keel, root, "--request-timeout", "1s", "--max-wait", "8s", workers=2)
+    clients = []
+    for _ in range(2):
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=REQ_TIMEOUT)
+        c.sendall(b"GET /slow.php?s=60 HTTP/1.1\r\nHost: x\r\n\r\n")
+        clients.append(c)
+    busy = lambda: [w for w in admin_get(s, "/status").json()["workers"] if w["state"] == "busy"]
+    poll_until(lambda: len(busy()) == 2, REQ_TIMEOUT, what="both workers running the slow script")
+    for c in clients:
+        c.close()
+    r = requests.get(s.url + "/slow.php?s=0", timeout=20 * SCALE)
+    assert r.status_code == 200 and r.text.endswith("end\n"), (r.status_code, r.text[:200], s.log_text())
+    ended = re.findall(r"request timeout \(over --request-timeout\): ending worker", s.log_text())
+    assert len(ended) == 2, s.log_text()
