@@ -49,9 +49,15 @@ typedef struct {
     } backoff;
     uint64_t memory_bound;   /* no memory figure a worker reports can be larger (supervisor/worker_report.h) */
     uint32_t next_worker_id; /* workers: unique in this front's life; the zygote reports by it */
-    uint32_t next_stream;    /* requests, warm-ups included */
+    uint32_t streams_issued; /* requests so far, warm-ups included (see keel_env_new_stream) */
+    uint64_t stream_key;     /* secret of the stream id permutation, drawn at start */
     keel_front_counters_t counters;
 } keel_front_env_t;
+
+/* A new request's stream id: never 0, never one in use, and not guessable
+ * from the ones a worker has seen (a keyed permutation of a counter), so
+ * that a worker can name only the requests it was given. */
+uint32_t keel_env_new_stream(keel_front_env_t *env);
 
 /* The timeout on env's loop that fires after ms (backoff delays). */
 h2o_timeout_t *keel_env_timeout_for(keel_front_env_t *env, uint64_t ms);

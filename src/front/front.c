@@ -1,11 +1,13 @@
 #include "front/front.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/stream_id.h"
 #include "supervisor/worker_report.h"
 
 /* Time a timed-out request's worker gets to log its backtrace before it
@@ -30,6 +32,9 @@ keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_ow
     env->router = &f->router;
     env->params = &f->params;
     env->priority = &f->priority;
+    env->stream_key = keel_stream_key();
+    if (env->stream_key == 0) /* unique still, but easier to guess */
+        keel_warn("no random key for request stream ids: %s", strerror(errno));
     struct sysinfo si;
     env->memory_bound = sysinfo(&si) == 0 ? keel_report_memory_bound((uint64_t)si.totalram * si.mem_unit,
                                                                      (uint64_t)si.totalswap * si.mem_unit)

@@ -382,7 +382,7 @@ job_lost(keel_job_t *job, int status)
         keel_info("retrying %.*s %.*s on another worker", (int)req->method.len, req->method.base, (int)req->path.len,
                   req->path.base);
         /* A new stream: the dead worker's claim slot still names the old. */
-        job->stream = ++pr->ctx->env->next_stream;
+        job->stream = keel_env_new_stream(pr->ctx->env);
         keel_dispatch_submit(pr->ctx->dispatch, job);
         return;
     }
@@ -452,7 +452,7 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
     keel_params_from_h2o(req, ctx->env->params, &in, &peer, &local);
     pr->job = (keel_job_t){
         .ops = &php_job_ops,
-        .stream = ++ctx->env->next_stream,
+        .stream = keel_env_new_stream(ctx->env),
         .kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC,
         .phase = KEEL_REQ_NEW,
         .params = keel_params_build(&req->pool, &in, ctx->env->params, route),

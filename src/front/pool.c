@@ -536,11 +536,36 @@ on_boot_failed(void *owner, keel_front_worker_t *w)
     keel_error("worker %u (pid %d) failed to boot: %s", w->id, (int)w->pid, w->boot_error);
 }
 
+static void on_lost(void *owner, keel_front_worker_t *w, const char *why);
+
+static void
+remember_forgotten(keel_pool_t *p, uint32_t stream)
+{
+    p->forgotten[p->forgotten_next] = stream;
+    p->forgotten_next = (p->forgotten_next + 1) % (sizeof(p->forgotten) / sizeof(p->forgotten[0]));
+}
+
+static bool
+was_forgotten(const keel_pool_t *p, uint32_t stream)
+{
+    for (size_t i = 0; i < sizeof(p->forgotten) / sizeof(p->forgotten[0]); i++)
+        if (p->forgotten[i] == stream)
+            return true;
+    return false;
+}
+
 static void
 on_took(void *owner, keel_front_worker_t *w, uint32_t stream)
 {
     keel_pool_t *p = owner;
-    bind_job(p, w, keel_handoff_find(p->handoff, stream), stream);
+    keel_job_t *job = keel_handoff_find(p->handoff, stream);
+    /* A stream it cannot have been given (ids cannot be guessed): its
+     * frames would answer a request that is not its own. */
+    if (job == NULL && stream != w->orphan_stream && !was_forgotten(p, stream)) {
+        on_lost(p, w, "a frame for a request it was not given");
+        return;
+    }
+    bind_job(p, w, job, stream);
     p->events->capacity(p->owner);
 }
 
@@ -566,8 +591,6 @@ on_claim(void *owner, keel_front_worker_t *w)
     keel_worker_send(w, KEEL_IPC_REQ_END, 0, job->stream, NULL, 0, NULL, 0);
     keel_worker_flush(w);
 }
-
-static void on_lost(void *owner, keel_front_worker_t *w, const char *why);
 
 static void
 on_opcache_stats(void *owner, keel_front_worker_t *w, const uint8_t *payload, size_t len)
@@ -643,6 +666,8 @@ on_lost(void *owner, keel_front_worker_t *w, const char *why)
     settle(p, w, false);
     /* one it took after its last answer, not yet seen by the front */
     lose_claimed(p, w, 502);
+    if (w->job == NULL) /* (with one, losing it says why) */
+        keel_warn("worker %u (pid %d) lost: %s", w->id, (int)w->pid, why);
     keel_worker_facts_t f = facts_for(p, w);
     cause_t c = {.why = why};
     step(p, w, KEEL_WORKER_EV_LOST, &f, &c);
@@ -814,8 +839,10 @@ keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
         keel_handoff_forget(job);
         return;
     }
-    if (!keel_handoff_retract(job))
+    if (!keel_handoff_retract(job)) {
         keel_handoff_forget(job); /* a worker is taking it: it runs it for nobody */
+        remember_forgotten(p, job->stream);
+    }
 }
 
 keel_pool_wait_t
@@ -830,6 +857,7 @@ keel_pool_wait_expired(keel_pool_t *p, keel_job_t *job)
         return KEEL_POOL_WAIT_LOOK_AGAIN;
     }
     keel_handoff_forget(job);
+    remember_forgotten(p, job->stream);
     keel_error("a request taken from the queue was lost with its worker");
     return KEEL_POOL_WAIT_LOST;
 }

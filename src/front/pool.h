@@ -74,6 +74,11 @@ struct keel_pool_s {
     keel_pool_counts_t counts[KEEL_POOL_KINDS]; /* boot and spawn failures */
     h2o_linklist_t pending_spawns;              /* keel_pending_spawn_t: restarts waiting out a backoff */
     keel_recycle_limits_t limits;
+    /* Requests forgotten while a worker may be taking them (their clients
+     * left): a worker's frames for one of these are run for nobody; for
+     * any other stream the front does not know, they are a violation. */
+    uint32_t forgotten[16];
+    unsigned forgotten_next;
     const keel_pool_events_t *events;
     void *owner;
 };

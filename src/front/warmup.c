@@ -94,7 +94,7 @@ keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, keel_pool_t *pool,
     };
     wu->job = (keel_job_t){
         .ops = &warmup_ops,
-        .stream = ++env->next_stream,
+        .stream = keel_env_new_stream(env),
         .kind = route.kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC,
         .phase = KEEL_REQ_NEW,
         .params = keel_params_build(&wu->mem, &in, ctx, &route),
