@@ -6,17 +6,9 @@
 
 #include <cmocka.h>
 
-#include "supervisor/recycle.h"
+#include "test_random.h"
 
-/* splitmix64: a deterministic stream of 64-bit values for the jitter draw. */
-static uint64_t
-next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+#include "supervisor/recycle.h"
 
 static void
 test_all_off(void **state)
@@ -167,7 +159,7 @@ check_draw_range(uint64_t max, uint64_t jitter, uint64_t lo, uint64_t hi)
     uint64_t rng = 42 + max + jitter;
     uint64_t seen_min = UINT64_MAX, seen_max = 0;
     for (int i = 0; i < 200000; i++) {
-        uint64_t v = keel_recycle_request_limit(max, jitter, next_random(&rng));
+        uint64_t v = keel_recycle_request_limit(max, jitter, test_next_random(&rng));
         assert_true(v >= lo && v <= hi);
         assert_true(v != 0);
         if (v < seen_min)

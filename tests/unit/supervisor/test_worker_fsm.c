@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "test_random.h"
+
 #include "ipc/frame.h"
 #include "supervisor/worker_fsm.h"
 
@@ -250,16 +252,6 @@ test_invalid_events(void **state)
     }
 }
 
-/* splitmix64 */
-static uint64_t
-next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Random lives: whatever happens, a worker is replaced at most once, it
  * is forgotten at most once and only at the end, nothing happens after
  * that, and it is on the idle list only in a free state. */
@@ -270,11 +262,11 @@ test_random_lives(void **state)
     uint64_t seed = 42;
     for (int life_no = 0; life_no < 20000; life_no++) {
         keel_worker_life_t life = {.state = S(STARTING)};
-        int variant = (int)(next_random(&seed) % 8);
+        int variant = (int)(test_next_random(&seed) % 8);
         keel_worker_facts_t f = facts(variant);
         unsigned replaced = 0, forgotten = 0;
         for (int step = 0; step < 40; step++) {
-            keel_worker_event_t ev = (keel_worker_event_t)(next_random(&seed) % KEEL_WORKER_EVENTS);
+            keel_worker_event_t ev = (keel_worker_event_t)(test_next_random(&seed) % KEEL_WORKER_EVENTS);
             keel_worker_step_t st = keel_worker_step(life, ev, &f);
             assert_true((unsigned)st.life.state < KEEL_WORKER_STATES);
             if (st.invalid) {
