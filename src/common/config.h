@@ -49,6 +49,7 @@ typedef struct {
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
+    uint64_t spool_max;           /* bytes one response may buffer in --spool-dir */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

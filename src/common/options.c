@@ -185,6 +185,16 @@ const keel_option_t keel_options[] = {
                 "is free; `off`: memory only, the worker waits for the client",
     },
     {
+        .name = "--spool-max",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(spool_max),
+        .example = "64M",
+        .def = "64M",
+        .help = "most of one response buffered in `--spool-dir`; past it the front stops reading the worker until "
+                "the client catches up (up to 1M: memory only)",
+    },
+    {
         .name = "--max-requests",
         .arg = "N",
         .kind = KEEL_OPTION_UINT,

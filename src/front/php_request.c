@@ -10,11 +10,11 @@
 /* Response bytes buffered per request before the worker's socket stops
  * being read. In memory up to 1 MiB; beyond, the buffer moves to an
  * unlinked file in --spool-dir (as nginx spools to its temp path), so a
- * slow client does not hold a worker for large responses either. Without a
- * spool directory the limit stays at the memory part: bounded memory wins
- * and the worker waits for the client. */
+ * slow client does not hold a worker for large responses either, up to
+ * --spool-max per response (nginx's fastcgi_max_temp_file_size): past it
+ * the worker waits for the client. Without a spool directory the limit
+ * stays at the memory part: bounded memory wins. */
 #define RESPONSE_MEMORY_LIMIT (1024 * 1024)
-#define RESPONSE_SPOOL_LIMIT  (1024ull * 1024 * 1024)
 /* Below this, the response waits for its end so it gets a Content-Length;
  * above it (or on flush()) it starts streaming. */
 #define RESPONSE_START_THRESHOLD (64 * 1024)
@@ -50,7 +50,18 @@ static void send_pending(keel_php_request_t *pr);
 static size_t
 response_limit(const keel_php_request_t *pr)
 {
-    return pr->ctx->spool->mmap_settings ? RESPONSE_SPOOL_LIMIT : RESPONSE_MEMORY_LIMIT;
+    uint64_t spool_max = pr->ctx->env->cfg->spool_max;
+    if (pr->ctx->spool->mmap_settings == NULL || spool_max <= RESPONSE_MEMORY_LIMIT)
+        return RESPONSE_MEMORY_LIMIT;
+    return spool_max < SIZE_MAX ? (size_t)spool_max : SIZE_MAX;
+}
+
+/* What the front holds of the response: received and not yet handed to
+ * h2o, plus what h2o is sending (both may be spooled). */
+static size_t
+buffered(const keel_php_request_t *pr)
+{
+    return pr->body->size + pr->sending->size;
 }
 
 static bool
@@ -174,7 +185,7 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     send_pending(pr);
     /* Drained below the limit: let the worker's output flow again. */
     keel_front_worker_t *w = pr->job.worker;
-    if (w != NULL && pr->body->size < response_limit(pr) / 2)
+    if (w != NULL && buffered(pr) < response_limit(pr) / 2)
         keel_worker_resume_reading(w);
 }
 
@@ -450,7 +461,7 @@ job_frame(keel_job_t *job, const keel_ipc_header_t *hdr, const uint8_t *payload)
             ((pr->head_received && (hdr->flags & KEEL_IPC_FLAG_FLUSH)) || pr->body->size >= RESPONSE_START_THRESHOLD))
             start_response(pr);
         send_pending(pr);
-        if (pr->body->size >= response_limit(pr) && job->worker != NULL)
+        if (buffered(pr) >= response_limit(pr) && job->worker != NULL)
             keel_worker_pause_reading(job->worker);
         break;
     }
