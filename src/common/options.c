@@ -21,6 +21,8 @@ static int keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cf
                                      size_t errlen);
 static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                  size_t errlen);
+static int keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                  size_t errlen);
 
 #define KEEL_OPTION_FIELD(member)                                                                                      \
     .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
@@ -134,6 +136,14 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(server_name),
         .def_doc = "the `Host` without its port",
         .help = "`SERVER_NAME` for PHP, as nginx's `server_name`",
+    },
+    {
+        .name = "--no-php",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_no_php,
+        .help = "no script runs under DIR (relative to the root, e.g. an uploads folder): its `.php` files get 403, "
+                "and are still never sent as files (repeatable)",
     },
     {
         .name = "--front-controller",
@@ -527,6 +537,35 @@ keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *
     if (*value == '\0')
         return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
     cfg->admin = strcmp(value, "off") == 0 ? NULL : value;
+    return 0;
+}
+
+/* Root-relative, as the router compares it with request paths: no empty,
+ * "." or ".." segment (slashes at either end are ignored). */
+static int
+keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *p = value;
+    int segments = 0;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                     value);
+        segments++;
+        p += n;
+    }
+    if (segments == 0)
+        return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                 value);
+    if (cfg->no_php_count == KEEL_MAX_NO_PHP)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_NO_PHP);
+    cfg->no_php[cfg->no_php_count++] = value;
     return 0;
 }
 
