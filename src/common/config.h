@@ -55,6 +55,9 @@ typedef struct {
     /* where no script runs */
     const char *no_php[KEEL_MAX_NO_PHP]; /* --no-php: root-relative directories, as given */
     size_t no_php_count;
+
+    /* the admin listener */
+    const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

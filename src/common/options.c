@@ -322,6 +322,16 @@ const keel_option_t keel_options[] = {
                 "and goes on without it",
     },
     {
+        .name = "--admin-token",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(admin_token_file),
+        .path_rule = KEEL_PATH_NONEMPTY,
+        .def_doc = "none",
+        .help = "every admin request must send `Authorization: Bearer` and the token in FILE (give `keel reload` "
+                "the same option); required when `--admin` is reachable beyond loopback",
+    },
+    {
         .name = "--shutdown-timeout",
         .arg = "DURATION",
         .kind = KEEL_OPTION_DURATION,
