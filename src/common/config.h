@@ -58,6 +58,7 @@ typedef struct {
 
     /* the admin listener */
     const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */
+    unsigned max_draining;        /* generations that may drain at once; a reload past it is refused */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

@@ -332,6 +332,17 @@ const keel_option_t keel_options[] = {
                 "the same option); required when `--admin` is reachable beyond loopback",
     },
     {
+        .name = "--max-draining",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_draining),
+        .min = 1,
+        .max = 64,
+        .def = "2",
+        .help = "old generations ({range}) that may still finish their requests at once; a reload past it is "
+                "refused with the reason",
+    },
+    {
         .name = "--shutdown-timeout",
         .arg = "DURATION",
         .kind = KEEL_OPTION_DURATION,

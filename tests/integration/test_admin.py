@@ -1,7 +1,8 @@
 """The admin listener answers keel's operators only: not a web page in
 their browser (cross-site requests, DNS rebinding), not anyone who can
 reach a listener bound beyond loopback (a bearer token is then required),
-and only at its three paths as sent.
+and only at its three paths as sent. Reloads while old generations still
+drain are capped (--max-draining), and `keel reload` says why.
 """
 
 import re
@@ -152,3 +153,49 @@ def test_beyond_loopback_needs_a_token(keel, token_file, tmp_path):
     s.admin = port
     assert admin_request(s, "GET", "/status")[0] == 401
     assert generation(s, ("Authorization", f"Bearer {TOKEN}"), ("Host", f"keel.internal:{port}")) == 1
+
+
+def hold(s, release):
+    """A request held on the serving generation's only worker."""
+    rel = release()
+    h = s.stream("/hold.php?" + rel.query)
+    h.read_until(b"first", timeout=REQ_TIMEOUT)
+    return h, rel
+
+
+def test_reloads_while_generations_drain_are_capped(keel, release):
+    s = start(keel)  # --max-draining 2 by default
+    held = []
+    try:
+        held.append(hold(s, release))  # generation 1 will drain with it
+        assert keel_reload(s)[:2] == (0, "2\n")
+        held.append(hold(s, release))  # and generation 2
+        assert keel_reload(s)[:2] == (0, "3\n")
+        # two old generations still drain: a third reload is refused, with why
+        rc, out, err = keel_reload(s)
+        assert rc == 1, (rc, out, err)
+        assert "2 old generations still finish their requests (at most --max-draining 2)" in err, err
+        s.wait_log(r"reload \(admin request\) refused: 2 old generations")
+        assert generation(s) == 3
+        # once one of them is gone, reloads go on
+        h, rel = held.pop(0)
+        rel.fire()
+        assert h.read_all().endswith(b"second\n")
+        s.wait_log(r"generation 1 is gone")
+        assert keel_reload(s)[:2] == (0, "4\n")
+    finally:
+        for h, rel in held:
+            rel.fire()
+            h.close()
+
+
+def test_max_draining_one(keel, release):
+    s = start(keel, "--max-draining", "1")
+    h, rel = hold(s, release)
+    try:
+        assert keel_reload(s)[:2] == (0, "2\n")
+        rc, out, err = keel_reload(s)
+        assert rc == 1 and "1 old generation still finishes its requests (at most --max-draining 1)" in err, err
+    finally:
+        rel.fire()
+        h.close()
