@@ -182,11 +182,13 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     keel_php_request_t *pr = (void *)gen;
     pr->sending_now = false;
     h2o_buffer_consume(&pr->sending, pr->sending->size);
-    send_pending(pr);
     /* Drained below the limit: let the worker's output flow again. */
     keel_front_worker_t *w = pr->job.worker;
     if (w != NULL && buffered(pr) < response_limit(pr) / 2)
         keel_worker_resume_reading(w);
+    /* Last: a final send with nothing left to write completes at once,
+     * and h2o then frees the request's pool, pr with it. */
+    send_pending(pr);
 }
 
 static void

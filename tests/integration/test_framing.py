@@ -140,6 +140,14 @@ def test_exact_content_length_keeps_the_connection(conn):
     assert conn.get_ping() == (200, b"ok\n")
 
 
+def test_exact_content_length_flushed_to_the_end(conn):
+    for _ in range(3):
+        conn.request("GET", "/frame.php?c=cl_exact_flushed")
+        status, h = conn.head()
+        assert (status, h.get("content-length"), conn.take(6)) == (200, "6", b"abcdef")
+    assert conn.get_ping() == (200, b"ok\n")
+
+
 @pytest.mark.parametrize("case", ["code_100", "code_101", "code_103", "status_header_100"])
 def test_1xx_status_from_php_is_502(server, conn, case):
     conn.request("GET", f"/frame.php?c={case}")

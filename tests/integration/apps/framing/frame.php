@@ -26,6 +26,12 @@ case 'cl_short_flush':
     flush();
     echo "def";
     break;
+// the whole body, flushed, then the end: the last send has nothing left
+case 'cl_exact_flushed':
+    header('Content-Length: 6');
+    echo "abcdef";
+    flush();
+    break;
 case 'cl_exact':
     header('Content-Length: 3');
     echo "abc";
