@@ -9,14 +9,17 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/token_file.h"
 
-static const char usage[] = "Usage: keel reload [--admin HOST:PORT]\n"
+static const char usage[] = "Usage: keel reload [--admin HOST:PORT] [--admin-token FILE]\n"
                             "\n"
                             "Starts a new generation of the running keel (fresh PHP, fresh OPcache, the code\n"
                             "as it is now), waits until it serves, and prints its number. If it cannot start,\n"
-                            "the old generation keeps serving and the reason is printed (exit status 1).\n"
+                            "or keel refuses the reload (too many old generations still draining), the old\n"
+                            "generation keeps serving and the reason is printed (exit status 1).\n"
                             "\n"
-                            "  --admin HOST:PORT   the server's admin listener (default: " KEEL_DEFAULT_ADMIN ")\n";
+                            "  --admin HOST:PORT    the server's admin listener (default: " KEEL_DEFAULT_ADMIN ")\n"
+                            "  --admin-token FILE   the token file the server was given with --admin-token\n";
 
 static int
 connect_to(const char *addr, char *err, size_t errlen)
@@ -56,7 +59,7 @@ connect_to(const char *addr, char *err, size_t errlen)
 int
 keel_reload_main(int argc, char **argv)
 {
-    const char *addr = KEEL_DEFAULT_ADMIN;
+    const char *addr = KEEL_DEFAULT_ADMIN, *token_file = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
@@ -65,20 +68,41 @@ keel_reload_main(int argc, char **argv)
             addr = argv[++i];
         } else if (strncmp(argv[i], "--admin=", 8) == 0) {
             addr = argv[i] + 8;
+        } else if (strcmp(argv[i], "--admin-token") == 0 && i + 1 < argc) {
+            token_file = argv[++i];
+        } else if (strncmp(argv[i], "--admin-token=", 14) == 0) {
+            token_file = argv[i] + 14;
         } else {
             fprintf(stderr, "keel reload: unknown option '%s' (see keel reload --help)\n", argv[i]);
             return 2;
         }
     }
     char err[512];
+    /* static: a token may be 4 KiB, and the request that carries it more */
+    static char token[KEEL_TOKEN_MAX + 1], request[KEEL_TOKEN_MAX + 512];
+    int loose = 0;
+    if (token_file != NULL && keel_token_file_read(token_file, token, sizeof(token), &loose, err, sizeof(err)) < 0) {
+        fprintf(stderr, "keel reload: %s\n", err);
+        return 2;
+    }
+    /* Host names the listener, which keel checks is loopback when it has
+     * no token; the JSON type is one no web form can send. */
+    int rl =
+        snprintf(request, sizeof(request),
+                 "POST /reload HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n%s%s%s"
+                 "Content-Length: 2\r\n\r\n{}",
+                 addr, token_file ? "Authorization: Bearer " : "", token_file ? token : "", token_file ? "\r\n" : "");
+    if (rl < 0 || (size_t)rl >= sizeof(request) || strpbrk(addr, "\r\n") != NULL) {
+        fprintf(stderr, "keel reload: --admin %s: expected HOST:PORT\n", addr);
+        return 2;
+    }
     int fd = connect_to(addr, err, sizeof(err));
     if (fd < 0) {
         fprintf(stderr, "keel reload: %s\n", err);
         return 2;
     }
-    static const char request[] = "POST /reload HTTP/1.0\r\nHost: keel\r\nContent-Length: 0\r\n\r\n";
-    for (size_t off = 0; off < sizeof(request) - 1;) {
-        ssize_t n = write(fd, request + off, sizeof(request) - 1 - off);
+    for (size_t off = 0; off < (size_t)rl;) {
+        ssize_t n = write(fd, request + off, (size_t)rl - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -119,7 +143,10 @@ keel_reload_main(int argc, char **argv)
         return 0;
     }
     const char *e = strstr(body, "\"error\": \"");
-    if (e) {
+    if (status == 401) {
+        fprintf(stderr, "keel reload: %s: the admin listener wants its token: give --admin-token FILE\n",
+                token_file ? "wrong token" : "refused");
+    } else if (e) {
         e += 10;
         const char *end = strchr(e, '"');
         fprintf(stderr, "keel reload: failed: %.*s\n", end ? (int)(end - e) : (int)strlen(e), e);

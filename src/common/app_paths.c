@@ -12,6 +12,8 @@ keel_app_paths_resolve(keel_app_paths_t *r, const char *root, const char *front_
                        char *err, size_t errlen)
 {
     struct stat st;
+    r->no_php = NULL;
+    r->no_php_count = 0;
     if (realpath(root, r->root) == NULL) {
         snprintf(err, errlen, "--root %s: %s", root, strerror(errno));
         return -1;

@@ -18,6 +18,10 @@ typedef struct {
     /* --worker: the script's resolved path and its SCRIPT_NAME; "" without */
     char worker_script[PATH_MAX];
     char worker_script_name[PATH_MAX];
+    /* --no-php: directories under the root where no script runs, as
+     * given; the front's router sets and reads them (front/route.h) */
+    const char *const *no_php;
+    size_t no_php_count;
 } keel_app_paths_t;
 
 /* Resolves root (and the worker script, when not NULL) and fills p.

@@ -12,6 +12,7 @@
 #define KEEL_MAX_INI_ENTRIES 256
 #define KEEL_MAX_WORKERS     1024
 #define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
+#define KEEL_MAX_NO_PHP      64
 
 typedef struct {
     const char *root;                      /* document root as given */
@@ -49,6 +50,15 @@ typedef struct {
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
+    uint64_t spool_max;           /* bytes one response may buffer in --spool-dir */
+
+    /* where no script runs */
+    const char *no_php[KEEL_MAX_NO_PHP]; /* --no-php: root-relative directories, as given */
+    size_t no_php_count;
+
+    /* the admin listener */
+    const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */
+    unsigned max_draining;        /* generations that may drain at once; a reload past it is refused */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

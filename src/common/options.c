@@ -21,6 +21,8 @@ static int keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cf
                                      size_t errlen);
 static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                  size_t errlen);
+static int keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                  size_t errlen);
 
 #define KEEL_OPTION_FIELD(member)                                                                                      \
     .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
@@ -136,6 +138,14 @@ const keel_option_t keel_options[] = {
         .help = "`SERVER_NAME` for PHP, as nginx's `server_name`",
     },
     {
+        .name = "--no-php",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_no_php,
+        .help = "no script runs under DIR (relative to the root, e.g. an uploads folder): its `.php` files get 403, "
+                "and are still never sent as files (repeatable)",
+    },
+    {
         .name = "--front-controller",
         .arg = "PATH",
         .kind = KEEL_OPTION_SPECIAL,
@@ -183,6 +193,16 @@ const keel_option_t keel_options[] = {
         .def = "/var/tmp",
         .help = "responses past 1 MiB that a client reads slowly are buffered in unlinked files here, so the worker "
                 "is free; `off`: memory only, the worker waits for the client",
+    },
+    {
+        .name = "--spool-max",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(spool_max),
+        .example = "64M",
+        .def = "64M",
+        .help = "most of one response buffered in `--spool-dir`; past it the front stops reading the worker until "
+                "the client catches up (up to 1M: memory only)",
     },
     {
         .name = "--max-requests",
@@ -300,6 +320,27 @@ const keel_option_t keel_options[] = {
         .def = KEEL_DEFAULT_ADMIN,
         .help = "admin listener: `/status`, `/metrics`, `POST /reload`; if the default cannot be bound, keel warns "
                 "and goes on without it",
+    },
+    {
+        .name = "--admin-token",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(admin_token_file),
+        .path_rule = KEEL_PATH_NONEMPTY,
+        .def_doc = "none",
+        .help = "every admin request must send `Authorization: Bearer` and the token in FILE (give `keel reload` "
+                "the same option); required when `--admin` is reachable beyond loopback",
+    },
+    {
+        .name = "--max-draining",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_draining),
+        .min = 1,
+        .max = 64,
+        .def = "2",
+        .help = "old generations ({range}) that may still finish their requests at once; a reload past it is "
+                "refused with the reason",
     },
     {
         .name = "--shutdown-timeout",
@@ -517,6 +558,35 @@ keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *
     if (*value == '\0')
         return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
     cfg->admin = strcmp(value, "off") == 0 ? NULL : value;
+    return 0;
+}
+
+/* Root-relative, as the router compares it with request paths: no empty,
+ * "." or ".." segment (slashes at either end are ignored). */
+static int
+keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *p = value;
+    int segments = 0;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                     value);
+        segments++;
+        p += n;
+    }
+    if (segments == 0)
+        return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                 value);
+    if (cfg->no_php_count == KEEL_MAX_NO_PHP)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_NO_PHP);
+    cfg->no_php[cfg->no_php_count++] = value;
     return 0;
 }
 

@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "common/log.h"
+#include "front/admin_guard.h"
 #include "front/listener.h"
 
 typedef struct {
@@ -257,29 +261,92 @@ on_reload_done(void *data, uint32_t generation, const char *error)
     }
 }
 
+static keel_admin_text_t
+header_text(const h2o_req_t *req, const h2o_token_t *token, const char *name, size_t name_len)
+{
+    ssize_t i = token != NULL ? h2o_find_header(&req->headers, token, -1)
+                              : h2o_find_header_by_str(&req->headers, name, name_len, -1);
+    if (i == -1)
+        return (keel_admin_text_t){NULL, 0};
+    return (keel_admin_text_t){req->headers.entries[i].value.base, req->headers.entries[i].value.len};
+}
+
+/* Logged at the 1st, 2nd, 4th, 8th... refusal: seen, without letting
+ * whoever reaches the port fill the log. */
+static void
+refuse(keel_admin_t *a, h2o_req_t *req, int status, const char *reason, const char *body, const char *why)
+{
+    a->refused++;
+    if (why != NULL && (a->refused & (a->refused - 1)) == 0)
+        keel_warn("admin: refused a request %s (%llu refused so far)", why, (unsigned long long)a->refused);
+    h2o_send_error_generic(req, status, reason, body, H2O_SEND_ERROR_KEEP_HEADERS);
+}
+
 static int
 on_admin_req(h2o_handler_t *self, h2o_req_t *req)
 {
     keel_admin_t *a = ((admin_handler_t *)self)->admin;
+    /* The request as sent: h2o's normalised path would turn /x/../reload
+     * and /%72eload into /reload. */
+    keel_admin_request_t in = {
+        .method = {req->method.base, req->method.len},
+        .target = {req->path.base, req->path.len},
+        .origin = header_text(req, NULL, H2O_STRLIT("origin")),
+        .sec_fetch_site = header_text(req, NULL, H2O_STRLIT("sec-fetch-site")),
+        .authorization = header_text(req, H2O_TOKEN_AUTHORIZATION, NULL, 0),
+        .content_type = header_text(req, H2O_TOKEN_CONTENT_TYPE, NULL, 0),
+    };
+    if (req->authority.base != a->host->authority.hostport.base)
+        in.host = (keel_admin_text_t){req->authority.base, req->authority.len};
     text_t t = {.pool = &req->pool, .buf = h2o_mem_alloc_pool(&req->pool, 4096), .cap = 4096};
     keel_front_snapshot_t snap;
-    int get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
-    int post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
-    if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/status")) && get) {
+    switch (keel_admin_check(&in, a->token_len ? a->token : NULL, a->token_len)) {
+    case KEEL_ADMIN_STATUS:
         a->ops->snapshot(a->owner, &req->pool, &snap);
         render_status(&snap, &t);
         send_text(req, 200, "OK", "application/json", &t);
-    } else if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")) && get) {
+        break;
+    case KEEL_ADMIN_METRICS:
         a->ops->snapshot(a->owner, &req->pool, &snap);
         render_metrics(&snap, &t);
         send_text(req, 200, "OK", "text/plain; version=0.0.4", &t);
-    } else if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/reload")) && post) {
+        break;
+    case KEEL_ADMIN_RELOAD: {
         reload_wait_t *rw = h2o_mem_alloc_shared(&req->pool, sizeof(*rw), on_reload_wait_dispose);
         rw->admin = a;
         rw->req = req;
         a->ops->reload(a->owner, on_reload_done, rw);
-    } else {
+        break;
+    }
+    case KEEL_ADMIN_CROSS_SITE:
+        refuse(a, req, 403, "Forbidden", "Forbidden: not from another site, and Host must name loopback\n",
+               "from another site (Origin, Sec-Fetch-Site, or a Host that is not loopback)");
+        break;
+    case KEEL_ADMIN_UNAUTHORIZED:
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer realm=\"keel\""));
+        refuse(a, req, 401, "Unauthorized",
+               "Unauthorized: send Authorization: Bearer with the token of --admin-token\n",
+               "without the token of --admin-token");
+        break;
+    case KEEL_ADMIN_BAD_METHOD: {
+        int reload = h2o_memis(req->path.base, req->path.len < 7 ? req->path.len : 7, H2O_STRLIT("/reload"));
+        h2o_iovec_t allow = reload ? h2o_iovec_init(H2O_STRLIT("POST")) : h2o_iovec_init(H2O_STRLIT("GET, HEAD"));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
+        refuse(a, req, 405, "Method Not Allowed", "Method Not Allowed: GET /status, GET /metrics or POST /reload\n",
+               NULL);
+        break;
+    }
+    case KEEL_ADMIN_FORM_POST:
+        refuse(a, req, 415, "Unsupported Media Type",
+               "Unsupported Media Type: POST /reload needs a Content-Type a form cannot send, such as "
+               "application/json\n",
+               "that a web form could send (POST /reload without a Content-Type such as application/json)");
+        break;
+    case KEEL_ADMIN_NOT_FOUND:
+    default:
         h2o_send_error_404(req, "Not Found", "Not Found: try GET /status, GET /metrics or POST /reload\n", 0);
+        break;
     }
     return 0;
 }
@@ -295,6 +362,24 @@ on_admin_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&a->accept_ctx, sock);
 }
 
+/* Whether fd's address is loopback only (127.0.0.0/8, ::1, or 127.x as
+ * an IPv4-mapped address); an unknown family counts as beyond. */
+static bool
+bound_to_loopback(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return false;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
 int
 keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops, void *owner,
                  char *err, size_t errlen)
@@ -302,8 +387,20 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     a->ops = ops;
     a->owner = owner;
     a->listener = NULL;
+    a->token_len = 0;
+    a->refused = 0;
     if (cfg->admin == NULL)
         return 0;
+    if (cfg->admin_token_file != NULL) {
+        int loose = 0;
+        long n = keel_token_file_read(cfg->admin_token_file, a->token, sizeof(a->token), &loose, err, errlen);
+        if (n < 0)
+            return -1;
+        a->token_len = (size_t)n;
+        if (loose)
+            keel_warn("--admin-token %s can be read by other users than its owner (chmod 600 it)",
+                      cfg->admin_token_file);
+    }
     char host[64];
     int port;
     int fd = keel_listen(cfg->admin, host, sizeof(host), &port, err, errlen);
@@ -313,10 +410,24 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
         keel_warn("admin listener off: %s (use --admin to choose another address)", err);
         return 0;
     }
+    /* Beyond loopback anyone who reaches the port could reload or read
+     * /status: only with a token, and said loudly. */
+    if (!bound_to_loopback(fd)) {
+        if (a->token_len == 0) {
+            snprintf(err, errlen,
+                     "%s is reachable beyond this machine: give --admin-token FILE, or bind it to 127.0.0.1",
+                     cfg->admin);
+            close(fd);
+            return -1;
+        }
+        keel_warn("admin listener %s is reachable beyond this machine: every request needs the token of "
+                  "--admin-token, which plain HTTP carries in clear; keep the port on a private network",
+                  cfg->admin);
+    }
     /* its own h2o configuration, so its paths exist only here */
     h2o_config_init(&a->conf);
-    h2o_hostconf_t *hc = h2o_config_register_host(&a->conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
-    h2o_pathconf_t *pc = h2o_config_register_path(hc, "/", 0);
+    a->host = h2o_config_register_host(&a->conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(a->host, "/", 0);
     admin_handler_t *h = (void *)h2o_create_handler(pc, sizeof(*h));
     h->super.on_req = on_admin_req;
     h->admin = a;
@@ -325,8 +436,8 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     a->accept_ctx.hosts = a->conf.hosts;
     a->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     a->listener->data = a;
-    keel_info("admin: http://%s%s%s:%d (/status, /metrics, POST /reload)", strchr(host, ':') ? "[" : "", host,
-              strchr(host, ':') ? "]" : "", port);
+    keel_info("admin: http://%s%s%s:%d (/status, /metrics, POST /reload%s)", strchr(host, ':') ? "[" : "", host,
+              strchr(host, ':') ? "]" : "", port, a->token_len ? "; bearer token required" : "");
     return 0;
 }
 

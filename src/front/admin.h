@@ -4,7 +4,9 @@
  * shares the front's event loop but not its routes, so nothing on the
  * public listener can reach it. Both pages render one snapshot of the
  * front (snapshot.h); what it needs of the front comes through
- * keel_admin_ops_t, so it knows nothing else of it.
+ * keel_admin_ops_t, so it knows nothing else of it. Who may ask is
+ * decided by admin_guard.h: a bearer token (--admin-token), required when
+ * the listener is reachable beyond loopback, and no cross-site requests.
  */
 #ifndef KEEL_FRONT_ADMIN_H
 #define KEEL_FRONT_ADMIN_H
@@ -15,6 +17,7 @@
 #include <h2o.h>
 
 #include "common/config.h"
+#include "common/token_file.h"
 #include "front/snapshot.h"
 
 /* A reload's outcome: the new generation's number, or 0 and why not. */
@@ -33,14 +36,19 @@ typedef struct {
     h2o_globalconf_t conf;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
+    h2o_hostconf_t *host;   /* h2o names requests without Host after it */
     h2o_socket_t *listener; /* NULL when off */
     const keel_admin_ops_t *ops;
     void *owner;
+    char token[KEEL_TOKEN_MAX + 1]; /* --admin-token's token */
+    size_t token_len;               /* 0: none */
+    uint64_t refused;               /* requests refused by admin_guard.h */
 } keel_admin_t;
 
 /* Binds cfg->admin on loop. Returns 0 (also when off or when the default
  * address is taken, with a warning), or -1 with a message in err when an
- * address given with --admin cannot be used. */
+ * address given with --admin cannot be used, the token file cannot be
+ * read, or the address is reachable beyond loopback without a token. */
 int keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops,
                      void *owner, char *err, size_t errlen);
 

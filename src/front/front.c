@@ -103,7 +103,26 @@ keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *dat
         }
         return;
     }
+    /* Each old generation keeps its zygote, its OPcache and the workers
+     * that finish its requests: past --max-draining a reload waits for
+     * them to go, rather than piling up generations. A serving generation
+     * that died is replaced whatever drains. */
     char err[256];
+    unsigned draining = 0;
+    for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next) {
+        keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l);
+        draining += g != f->active && g->state == KEEL_GEN_DRAINING;
+    }
+    if (f->active != NULL && draining >= f->cfg.max_draining) {
+        snprintf(err, sizeof(err),
+                 "%u old generation%s still finish%s requests (at most --max-draining %u); try again once %s gone",
+                 draining, draining == 1 ? "" : "s", draining == 1 ? "es its" : " their", f->cfg.max_draining,
+                 draining == 1 ? "it is" : "one is");
+        keel_warn("reload (%s) refused: %s", why, err);
+        if (cb)
+            cb(data, 0, err);
+        return;
+    }
     keel_info("reload (%s): starting generation %u", why, f->last_generation + 1);
     keel_generation_t *g = start_generation(f, err, sizeof(err));
     if (g == NULL) {

@@ -92,7 +92,8 @@ int keel_front_start(keel_front_t *f, char *err, size_t errlen);
 
 /* Starts generation N+1 (SIGHUP, admin, --watch, OPcache); cb (if any)
  * hears the outcome. One at a time: a second request while one is under
- * way waits for the same one. */
+ * way waits for the same one. Refused, with the reason, while
+ * --max-draining old generations still drain. */
 void keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data);
 /* The one waiting with data left (its client went away). */
 void keel_front_forget_reload_waiter(keel_front_t *f, void *data);

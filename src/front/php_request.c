@@ -10,11 +10,11 @@
 /* Response bytes buffered per request before the worker's socket stops
  * being read. In memory up to 1 MiB; beyond, the buffer moves to an
  * unlinked file in --spool-dir (as nginx spools to its temp path), so a
- * slow client does not hold a worker for large responses either. Without a
- * spool directory the limit stays at the memory part: bounded memory wins
- * and the worker waits for the client. */
+ * slow client does not hold a worker for large responses either, up to
+ * --spool-max per response (nginx's fastcgi_max_temp_file_size): past it
+ * the worker waits for the client. Without a spool directory the limit
+ * stays at the memory part: bounded memory wins. */
 #define RESPONSE_MEMORY_LIMIT (1024 * 1024)
-#define RESPONSE_SPOOL_LIMIT  (1024ull * 1024 * 1024)
 /* Below this, the response waits for its end so it gets a Content-Length;
  * above it (or on flush()) it starts streaming. */
 #define RESPONSE_START_THRESHOLD (64 * 1024)
@@ -34,6 +34,12 @@ typedef struct {
     bool discard_body; /* a status that has no body: PHP's output is dropped */
     bool retried;      /* --retry-idempotent: already offered a second time */
     bool timed_out;    /* --request-timeout ended its worker: 504 */
+    /* Framing: keel, not PHP, decides what reaches the client. */
+    bool announced;       /* PHP set a Content-Length: */
+    size_t announced_len; /* that length */
+    size_t received;      /* body bytes kept: never more than announced_len */
+    bool excess;          /* PHP sent more than it announced: the rest was dropped */
+    bool short_body;      /* PHP ended before its announced length: the response ends in error */
     h2o_timeout_entry_t slow_entry, timeout_entry;
 } keel_php_request_t;
 
@@ -44,7 +50,24 @@ static void send_pending(keel_php_request_t *pr);
 static size_t
 response_limit(const keel_php_request_t *pr)
 {
-    return pr->ctx->spool->mmap_settings ? RESPONSE_SPOOL_LIMIT : RESPONSE_MEMORY_LIMIT;
+    uint64_t spool_max = pr->ctx->env->cfg->spool_max;
+    if (pr->ctx->spool->mmap_settings == NULL || spool_max <= RESPONSE_MEMORY_LIMIT)
+        return RESPONSE_MEMORY_LIMIT;
+    return spool_max < SIZE_MAX ? (size_t)spool_max : SIZE_MAX;
+}
+
+/* What the front holds of the response: received and not yet handed to
+ * h2o, plus what h2o is sending (both may be spooled). */
+static size_t
+buffered(const keel_php_request_t *pr)
+{
+    return pr->body->size + pr->sending->size;
+}
+
+static bool
+is_head(const h2o_req_t *req)
+{
+    return h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
 }
 
 /* RFC 9110 9.2.2 */
@@ -159,11 +182,13 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     keel_php_request_t *pr = (void *)gen;
     pr->sending_now = false;
     h2o_buffer_consume(&pr->sending, pr->sending->size);
-    send_pending(pr);
     /* Drained below the limit: let the worker's output flow again. */
     keel_front_worker_t *w = pr->job.worker;
-    if (w != NULL && pr->body->size < response_limit(pr) / 2)
+    if (w != NULL && buffered(pr) < response_limit(pr) / 2)
         keel_worker_resume_reading(w);
+    /* Last: a final send with nothing left to write completes at once,
+     * and h2o then frees the request's pool, pr with it. */
+    send_pending(pr);
 }
 
 static void
@@ -192,12 +217,70 @@ send_pending(keel_php_request_t *pr)
     pr->sending = pr->body;
     pr->body = t;
     h2o_iovec_t buf = h2o_iovec_init(pr->sending->bytes, pr->sending->size);
-    h2o_send_state_t state = pr->ended ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS;
-    if (state == H2O_SEND_STATE_FINAL)
+    /* Shorter than announced: the client must see it truncated (the
+     * connection closes), never take the next response as its tail. */
+    h2o_send_state_t state = !pr->ended       ? H2O_SEND_STATE_IN_PROGRESS
+                             : pr->short_body ? H2O_SEND_STATE_ERROR
+                                              : H2O_SEND_STATE_FINAL;
+    if (state != H2O_SEND_STATE_IN_PROGRESS)
         keel_job_move(&pr->job, KEEL_REQ_EV_ANSWER);
     else
         pr->sending_now = true;
     h2o_send(pr->req, &buf, buf.len ? 1 : 0, state);
+}
+
+/* A clean error answer, while nothing of the response reached the client. */
+static void
+answer_error(keel_php_request_t *pr, int status)
+{
+    h2o_req_t *req = pr->req;
+    keel_job_move(&pr->job, KEEL_REQ_EV_ANSWER);
+    req->res.content_length = SIZE_MAX;
+    if (status == 503)
+        h2o_send_error_generic(req, 503, "Service Unavailable", "Service Unavailable\n", 0);
+    else if (status == 504)
+        h2o_send_error_generic(req, 504, "Gateway Timeout", "Gateway Timeout\n", 0);
+    else
+        h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
+}
+
+static void
+log_framing(const keel_php_request_t *pr, const char *what)
+{
+    const h2o_req_t *req = pr->req;
+    keel_warn("%.*s %.*s: %s", (int)req->method.len, req->method.base, (int)(req->path.len < 200 ? req->path.len : 200),
+              req->path.base, what);
+}
+
+/* Whether PHP's body bytes go to the client at all: not for HEAD, not for
+ * a status without a body, not for an invalid (1xx) one. */
+static bool
+keeps_body(const keel_php_request_t *pr)
+{
+    return !pr->discard_body && !is_head(pr->req) && !(pr->head_received && pr->req->res.status < 200);
+}
+
+/* Keeps what fits in the announced Content-Length of len new body bytes;
+ * the rest is dropped, so it can never reach the client as the start of
+ * another response. */
+static size_t
+within_length(keel_php_request_t *pr, size_t len)
+{
+    if (!pr->announced)
+        return len;
+    size_t room = pr->announced_len - pr->received;
+    if (len > room) {
+        if (!pr->excess) {
+            pr->excess = true;
+            log_framing(pr, "the script sent more than its Content-Length; the rest is dropped and the connection "
+                            "closed");
+            /* Nothing more is read from this client connection after it. */
+            pr->req->http1_is_persistent = 0;
+        }
+        len = room;
+    }
+    pr->received += len;
+    return len;
 }
 
 static void
@@ -206,13 +289,21 @@ start_response(keel_php_request_t *pr)
     h2o_req_t *req = pr->req;
     if (pr->job.phase != KEEL_REQ_BOUND || req == NULL)
         return;
-    keel_job_move(&pr->job, KEEL_REQ_EV_START);
     if (!pr->head_received) {
         req->res.status = 200;
         req->res.reason = "OK";
     }
+    if (req->res.status < 200) {
+        /* 1xx is interim (RFC 9110 15.2): as a final status the client
+         * would wait for another response head, and take PHP's body for
+         * it. An invalid upstream response, answered as a gateway does. */
+        log_framing(pr, "the script set a 1xx status, which cannot end a response; answering 502");
+        answer_error(pr, 502);
+        return;
+    }
+    keel_job_move(&pr->job, KEEL_REQ_EV_START);
     if (no_body_status(req->res.status)) {
-        /* 1xx, 204 and 304 carry no body (RFC 9110 6.4.1): whatever PHP
+        /* 204 and 304 carry no body (RFC 9110 6.4.1): whatever PHP
          * printed is dropped rather than corrupting the connection. */
         pr->discard_body = true;
         h2o_buffer_consume(&pr->body, pr->body->size);
@@ -220,10 +311,33 @@ start_response(keel_php_request_t *pr)
         ssize_t ct;
         if (req->res.status == 304 && (ct = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1)) != -1)
             h2o_delete_header(&req->res.headers, ct); /* as nginx: a 304 describes no body */
-    } else if (pr->ended && req->res.content_length == SIZE_MAX) {
+    } else if (is_head(req)) {
+        /* PHP prints nothing for HEAD; the length a GET would have is
+         * known only when the script announced it (as behind nginx). */
+        pr->discard_body = true;
+        h2o_buffer_consume(&pr->body, pr->body->size);
+        req->res.content_length = pr->announced ? pr->announced_len : SIZE_MAX;
+    } else if (pr->announced) {
+        req->res.content_length = pr->announced_len;
+    } else if (pr->ended) {
         req->res.content_length = pr->body->size;
+    } else if (req->version < 0x101) {
+        /* HTTP/1.0 has no chunked coding: the end of a response of
+         * unknown length is the end of the connection. */
+        req->http1_is_persistent = 0;
     }
     h2o_start_response(req, &pr->super);
+}
+
+/* A header line h2o would write as it is: no CR, LF or NUL, which would
+ * end it early and start another. PHP's header() refuses them too. */
+static bool
+header_text_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+            return false;
+    return true;
 }
 
 static void
@@ -237,11 +351,20 @@ on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
         return;
     }
     pr->head_received = true;
+    if (pr->job.phase != KEEL_REQ_BOUND) {
+        /* The response started (or was answered) without it: too late. */
+        keel_warn("response head from worker after the response started: dropped");
+        return;
+    }
     req->res.status = (int)status;
     req->res.reason = keel_http_reason(status);
     const char *n, *v;
     size_t nl, vl;
     while (keel_ipc_kv_next(&r, &n, &nl, &v, &vl) == KEEL_IPC_OK) {
+        if (!header_text_ok(n, nl) || !header_text_ok(v, vl)) {
+            keel_warn("response header with a line break or NUL from worker: dropped");
+            continue;
+        }
         if (nl == 7 && memcmp(n, ":reason", 7) == 0) {
             req->res.reason = h2o_strdup(&req->pool, v, vl).base;
             continue;
@@ -250,10 +373,13 @@ on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
         h2o_strtolower(name.base, name.len);
         const h2o_token_t *tok = h2o_lookup_token(name.base, name.len);
         if (tok == H2O_TOKEN_CONTENT_LENGTH) {
-            /* h2o writes the framing itself; take the length from PHP. */
+            /* h2o writes the framing itself; PHP's length is checked
+             * against what it sends (within_length, RESP_END). */
             size_t cl = h2o_strtosize(v, vl);
-            if (cl != SIZE_MAX)
-                req->res.content_length = cl;
+            if (cl != SIZE_MAX) {
+                pr->announced = true;
+                pr->announced_len = cl;
+            }
             continue;
         }
         if (tok == H2O_TOKEN_TRANSFER_ENCODING || tok == H2O_TOKEN_CONNECTION)
@@ -314,11 +440,12 @@ job_frame(keel_job_t *job, const keel_ipc_header_t *hdr, const uint8_t *payload)
     case KEEL_IPC_RESP_HEAD:
         on_resp_head(pr, payload, hdr->length);
         break;
-    case KEEL_IPC_RESP_BODY:
+    case KEEL_IPC_RESP_BODY: {
         if (pr->ended)
             break;
-        if (hdr->length && !pr->discard_body) {
-            h2o_iovec_t dst = h2o_buffer_reserve(&pr->body, hdr->length);
+        size_t keep = keeps_body(pr) ? within_length(pr, hdr->length) : 0;
+        if (keep) {
+            h2o_iovec_t dst = h2o_buffer_reserve(&pr->body, keep);
             if (dst.base == NULL) {
                 /* no memory, or the spool file could not be made: the
                  * response cannot be kept whole, so it ends in error */
@@ -327,18 +454,27 @@ job_frame(keel_job_t *job, const keel_ipc_header_t *hdr, const uint8_t *payload)
                 job_lost(job, 502);
                 break;
             }
-            memcpy(dst.base, payload, hdr->length);
-            pr->body->size += hdr->length;
+            memcpy(dst.base, payload, keep);
+            pr->body->size += keep;
         }
+        /* A flush() before PHP sent its head starts nothing: the head
+         * decides the status and the framing. */
         if (job->phase == KEEL_REQ_BOUND &&
-            ((hdr->flags & KEEL_IPC_FLAG_FLUSH) || pr->body->size >= RESPONSE_START_THRESHOLD))
+            ((pr->head_received && (hdr->flags & KEEL_IPC_FLAG_FLUSH)) || pr->body->size >= RESPONSE_START_THRESHOLD))
             start_response(pr);
         send_pending(pr);
-        if (pr->body->size >= response_limit(pr) && job->worker != NULL)
+        if (buffered(pr) >= response_limit(pr) && job->worker != NULL)
             keel_worker_pause_reading(job->worker);
         break;
+    }
     case KEEL_IPC_RESP_END:
         pr->ended = true;
+        if (keeps_body(pr) && pr->announced && pr->received < pr->announced_len) {
+            pr->short_body = true;
+            pr->req->http1_is_persistent = 0;
+            log_framing(pr, "the script sent less than its Content-Length; the response is cut short and the "
+                            "connection closed");
+        }
         start_response(pr);
         send_pending(pr);
         break;
@@ -373,7 +509,8 @@ job_lost(keel_job_t *job, int status)
         h2o_req_t *req = pr->req;
         pr->retried = true;
         pr->head_received = pr->ended = false;
-        pr->discard_body = false;
+        pr->discard_body = pr->announced = pr->excess = pr->short_body = false;
+        pr->received = 0;
         h2o_buffer_consume(&pr->body, pr->body->size);
         req->res.status = 0;
         req->res.reason = NULL;
@@ -388,17 +525,7 @@ job_lost(keel_job_t *job, int status)
     }
     if (job->phase != KEEL_REQ_STREAMING) {
         /* Nothing reached the client yet: a clean 502 (504 after a timeout). */
-        if (pr->timed_out)
-            status = 504;
-        keel_job_move(job, KEEL_REQ_EV_ANSWER);
-        h2o_req_t *req = pr->req;
-        req->res.content_length = SIZE_MAX;
-        if (status == 503)
-            h2o_send_error_generic(req, 503, "Service Unavailable", "Service Unavailable\n", 0);
-        else if (status == 504)
-            h2o_send_error_generic(req, 504, "Gateway Timeout", "Gateway Timeout\n", 0);
-        else
-            h2o_send_error_generic(req, 502, "Bad Gateway", "Bad Gateway\n", 0);
+        answer_error(pr, pr->timed_out ? 504 : status);
         return;
     }
     /* Part of the response is out: the client must see it truncated. */

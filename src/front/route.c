@@ -11,10 +11,40 @@
 #include "front/route_path.h"
 
 int
-keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script, char *err,
-                 size_t errlen)
+keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script,
+                 const char *const *no_php, size_t no_php_count, char *err, size_t errlen)
 {
-    return keel_app_paths_resolve(r, root, front_controller, worker_script, err, errlen);
+    if (keel_app_paths_resolve(r, root, front_controller, worker_script, err, errlen) != 0)
+        return -1;
+    r->no_php = no_php;
+    r->no_php_count = no_php_count;
+    /* The front controller answers every path that matches nothing: it
+     * cannot be a script that may not run. */
+    for (size_t i = 0; i < no_php_count; i++) {
+        if (keel_path_is_under(r->front_controller, strlen(r->front_controller), no_php[i])) {
+            snprintf(err, errlen, "--front-controller %s is under --no-php %s", front_controller, no_php[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* --no-php: no script runs under these directories. */
+static int
+no_php_under(const keel_router_t *r, const char *path)
+{
+    size_t len = strlen(path);
+    for (size_t i = 0; i < r->no_php_count; i++)
+        if (keel_path_is_under(path, len, r->no_php[i]))
+            return 1;
+    return 0;
+}
+
+static const char *
+base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
 }
 
 /* Joins root and path into out; returns 0, or -1 when too long. */
@@ -29,16 +59,18 @@ join(const keel_router_t *r, const char *path, size_t len, char *out)
     return 0;
 }
 
-/* True when file, symlinks resolved, is inside the root. */
+/* True when file, symlinks resolved, is inside the root; target (PATH_MAX
+ * bytes) receives its root-relative path ("/a/b"). */
 static int
-realpath_inside_root(const keel_router_t *r, const char *file)
+realpath_inside_root(const keel_router_t *r, const char *file, char *target)
 {
     char real[PATH_MAX];
     if (realpath(file, real) == NULL)
         return 0;
-    if (r->root_len == 0)
-        return 1;
-    return strncmp(real, r->root, r->root_len) == 0 && real[r->root_len] == '/';
+    if (r->root_len != 0 && (strncmp(real, r->root, r->root_len) != 0 || real[r->root_len] != '/'))
+        return 0;
+    keel_str_copy(target, PATH_MAX, real + r->root_len);
+    return 1;
 }
 
 /* LOOKUP_NOT_DONE: the caller has not looked the path up yet. */
@@ -49,11 +81,14 @@ typedef enum { LOOKUP_NOT_DONE, LOOKUP_MISSING, LOOKUP_OUTSIDE, LOOKUP_FILE, LOO
  * anything a symlink leads out of the root. Each component is checked with
  * lstat relative to the root's descriptor, which costs one syscall per
  * component for the common case of no symlinks; a symlink anywhere falls
- * back to resolving the whole path.
+ * back to resolving the whole path, and target (PATH_MAX bytes) receives
+ * where it leads, root-relative, for the caller's checks; it is "" when
+ * no symlink was crossed.
  */
 static lookup_t
-lookup(const keel_router_t *r, const char *path)
+lookup(const keel_router_t *r, const char *path, char *target)
 {
+    target[0] = '\0';
     char rel[PATH_MAX];
     size_t n = strlen(path);
     while (n > 1 && path[n - 1] == '/')
@@ -88,17 +123,34 @@ lookup(const keel_router_t *r, const char *path)
         char abs[PATH_MAX];
         if (join(r, path, n, abs) != 0 || stat(abs, &st) != 0)
             return LOOKUP_MISSING;
-        if (!realpath_inside_root(r, abs))
+        if (!realpath_inside_root(r, abs, target))
             return LOOKUP_OUTSIDE;
     }
     return S_ISREG(st.st_mode) ? LOOKUP_FILE : S_ISDIR(st.st_mode) ? LOOKUP_DIR : LOOKUP_OTHER;
 }
 
-/* found is the script's lookup when the caller already did it (a
- * directory's index.php), so the file is not stat'ed twice. */
+/*
+ * A script may not run where --no-php says so, nor through a symlink that
+ * leads to a dotfile, under a --no-php directory, or to a file whose name
+ * does not end in ".php" (which PHP would print as it is).
+ */
+static int
+script_refused(const keel_router_t *r, const char *script, const char *target)
+{
+    if (no_php_under(r, script))
+        return 1;
+    if (target[0] == '\0')
+        return 0;
+    size_t n = strlen(target);
+    return no_php_under(r, target) || keel_path_has_dotfile(target, n) || n < 4 ||
+           memcmp(target + n - 4, ".php", 4) != 0;
+}
+
+/* found and target are the script's lookup when the caller already did it
+ * (a directory's index.php), so the file is not stat'ed twice. */
 static void
 route_php(const keel_router_t *r, const char *script, size_t script_len, const char *info, lookup_t found,
-          keel_route_t *out)
+          const char *target, keel_route_t *out)
 {
     if (join(r, script, script_len, out->file) != 0) {
         out->kind = KEEL_ROUTE_NOT_FOUND;
@@ -106,7 +158,12 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
     }
     memcpy(out->script_name, script, script_len);
     out->script_name[script_len] = '\0';
-    switch (found != LOOKUP_NOT_DONE ? found : lookup(r, out->script_name)) {
+    char own_target[PATH_MAX];
+    if (found == LOOKUP_NOT_DONE) {
+        found = lookup(r, out->script_name, own_target);
+        target = own_target;
+    }
+    switch (found) {
     case LOOKUP_FILE:
         break;
     case LOOKUP_OUTSIDE:
@@ -116,12 +173,29 @@ route_php(const keel_router_t *r, const char *script, size_t script_len, const c
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;
     }
-    out->script_name[script_len] = '\0';
+    if (script_refused(r, out->script_name, target)) {
+        out->kind = KEEL_ROUTE_FORBIDDEN;
+        return;
+    }
     keel_str_copy(out->path_info, sizeof(out->path_info), info);
     out->kind = KEEL_ROUTE_PHP;
     /* The worker script asked for by its own URL runs in worker mode too. */
     if (r->worker_script[0] != '\0' && strcmp(out->script_name, r->worker_script_name) == 0)
         out->kind = KEEL_ROUTE_WORKER;
+}
+
+/* PHP source is never sent as a file: not by a PHP-ish name, nor through a
+ * symlink to one, or to a dotfile. */
+static int
+static_refused(const char *path, const char *target)
+{
+    const char *name = base_name(path);
+    if (keel_path_is_php_source(name, strlen(name)))
+        return 1;
+    if (target[0] == '\0')
+        return 0;
+    name = base_name(target);
+    return keel_path_has_dotfile(target, strlen(target)) || keel_path_is_php_source(name, strlen(name));
 }
 
 static void
@@ -156,7 +230,7 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
     /* A PHP script, possibly followed by PATH_INFO: never served as a file. */
     size_t php = keel_path_php_prefix(out->path, plen);
     if (php > 0) {
-        route_php(r, out->path, php, out->path + php, LOOKUP_NOT_DONE, out);
+        route_php(r, out->path, php, out->path + php, LOOKUP_NOT_DONE, NULL, out);
         if (out->kind == KEEL_ROUTE_PHP && r->worker_script[0] != '\0' &&
             strcmp(out->script_name, r->worker_script_name) == 0)
             out->kind = KEEL_ROUTE_WORKER;
@@ -167,13 +241,14 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         out->kind = KEEL_ROUTE_BAD_REQUEST;
         return;
     }
-    switch (lookup(r, out->path)) {
+    char target[PATH_MAX];
+    switch (lookup(r, out->path, target)) {
     case LOOKUP_FILE:
         /* "/file.css/" names no file, as with nginx */
-        out->kind = out->path[plen - 1] == '/' ? KEEL_ROUTE_NOT_FOUND : KEEL_ROUTE_STATIC;
-        if (out->kind == KEEL_ROUTE_STATIC)
-            return;
-        break;
+        if (out->path[plen - 1] == '/')
+            break;
+        out->kind = static_refused(out->path, target) ? KEEL_ROUTE_FORBIDDEN : KEEL_ROUTE_STATIC;
+        return;
     case LOOKUP_OUTSIDE:
         out->kind = KEEL_ROUTE_FORBIDDEN;
         return;
@@ -192,8 +267,8 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         if (n < sizeof(index)) {
             memcpy(index, out->path, plen);
             memcpy(index + plen, index_php, sizeof(index_php));
-            if (lookup(r, index) == LOOKUP_FILE) {
-                route_php(r, index, n, "", LOOKUP_FILE, out);
+            if (lookup(r, index, target) == LOOKUP_FILE) {
+                route_php(r, index, n, "", LOOKUP_FILE, target, out);
                 return;
             }
         }
@@ -219,5 +294,5 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;
     }
-    route_php(r, r->front_controller, strlen(r->front_controller), "", LOOKUP_NOT_DONE, out);
+    route_php(r, r->front_controller, strlen(r->front_controller), "", LOOKUP_NOT_DONE, NULL, out);
 }

@@ -2,7 +2,9 @@
  * Routing, as nginx's `try_files $uri $uri/ /index.php` with a PHP
  * location does it: static file, PHP script (with PATH_INFO), directory
  * index.php, or the front controller. Paths that resolve outside the root
- * (symlinks included) are refused.
+ * (symlinks included) are refused; PHP source is never a static file
+ * (keel_path_is_php_source, for a symlink's target too), and no script
+ * runs under a --no-php directory.
  */
 #ifndef KEEL_FRONT_ROUTE_H
 #define KEEL_FRONT_ROUTE_H
@@ -33,10 +35,11 @@ typedef struct {
     char path_info[PATH_MAX];   /* PHP: "/x", or "" */
 } keel_route_t;
 
-/* Resolves root (and the worker script, when not NULL) and fills r.
- * Returns 0, or -1 with a message in err. */
+/* Resolves root (and the worker script, when not NULL) and fills r;
+ * no_php (--no-php, kept by reference) names the directories where no
+ * script runs. Returns 0, or -1 with a message in err. */
 int keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script,
-                     char *err, size_t errlen);
+                     const char *const *no_php, size_t no_php_count, char *err, size_t errlen);
 
 /* Decides what serves the raw request path (without its query). */
 void keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out);

@@ -92,3 +92,74 @@ keel_path_php_prefix(const char *path, size_t len)
     }
     return 0;
 }
+
+static char
+lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static int
+is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int
+keel_path_is_php_source(const char *name, size_t len)
+{
+    static const char *const exts[] = {"php", "phtml", "pht", "phps", "phar", "phpt"};
+    for (size_t dot = 0; dot < len; dot++) {
+        if (name[dot] != '.')
+            continue;
+        /* the letters after the dot, then any digits ("php5") */
+        size_t w = dot + 1;
+        while (w < len && ((name[w] >= 'a' && name[w] <= 'z') || (name[w] >= 'A' && name[w] <= 'Z')))
+            w++;
+        size_t d = w;
+        while (d < len && name[d] >= '0' && name[d] <= '9')
+            d++;
+        if (d < len && is_alnum(name[d]))
+            continue; /* "a.php5x": another word */
+        for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
+            size_t n = strlen(exts[e]);
+            if (w - dot - 1 != n)
+                continue;
+            size_t i = 0;
+            while (i < n && lower(name[dot + 1 + i]) == exts[e][i])
+                i++;
+            if (i == n)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+int
+keel_path_has_dotfile(const char *path, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (path[i] != '/' || i + 1 >= len || path[i + 1] != '.')
+            continue;
+        const char *seg = path + i + 1, *slash = memchr(seg, '/', len - i - 1);
+        size_t n = slash ? (size_t)(slash - seg) : len - i - 1;
+        if (!segment_allowed(seg, n, i + 1))
+            return 1;
+    }
+    return 0;
+}
+
+int
+keel_path_is_under(const char *path, size_t len, const char *dir)
+{
+    size_t dl = strlen(dir);
+    while (dl > 0 && dir[dl - 1] == '/')
+        dl--;
+    while (dl > 0 && dir[0] == '/') {
+        dir++;
+        dl--;
+    }
+    if (dl == 0 || len < dl + 1 || path[0] != '/' || memcmp(path + 1, dir, dl) != 0)
+        return 0;
+    return len == dl + 1 || path[dl + 1] == '/';
+}

@@ -380,8 +380,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: --core-dir %s: %s\n", f->cfg.core_dir, strerror(errno));
         return 2;
     }
-    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, err, sizeof(err)) !=
-        0) {
+    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, f->cfg.no_php,
+                         f->cfg.no_php_count, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }

@@ -28,6 +28,17 @@ _SAPI = ("inherent: the PHP build differs by SAPI. Debian builds pcntl into the 
          "and the cgi.*/fastcgi.*/fpm.* ini entries (keel has no FastCGI layer to configure); keel adds "
          "its own functions (keel_finish_request, FrankenPHP's names). PHP_SAPI itself is 'fpm-fcgi' on both.")
 
+_PHP_SOURCE = ("nginx unsafe: the standard PHP location matches only names ending in '.php', so nginx serves any "
+               "other name as a static file: PHP source (here with a database password) under 'Upper.PHP', "
+               "'config.php.bak', 'shell.php;.jpg' or 'old.phtml' goes out as it is (200). keel never sends a "
+               "file whose name carries a PHP extension (403), as its README documents.")
+
+_INTERIM = ("nginx unsafe: a script's 1xx status (http_response_code(100), Status: 103) goes out as the final "
+            "response head, and the script's output follows it raw: the client takes the 1xx as interim and reads "
+            "that output as the next response head (the connection is out of step). A 1xx cannot end a response "
+            "(RFC 9110 15.2); keel answers 502, as a gateway answers an invalid upstream response, and the "
+            "connection stays usable.")
+
 EXPECTED = {
     # ------------------------------------------------ repeated request headers
     "hdr_repeated": {"differs": ["json:headers.X-Dup", "json:server.HTTP_X_DUP"], "why": _REPEATED},
@@ -103,4 +114,18 @@ EXPECTED = {
         "why": "nginx unsafe: the standard config serves dotfiles, here /.env with its secret (200); keel "
                "refuses dotfiles outside /.well-known/ (403), as its README documents.",
     },
+
+    # ------------------------------------------------ framing of PHP responses (test_diff_framing.py)
+    "frame_code_100": {"differs": ["status", "header:content-length", "body_end", "body", "next_request"], "why": _INTERIM},
+    "frame_code_101": {"differs": ["status", "header:content-length", "body_end", "body", "next_request"], "why": _INTERIM},
+    "frame_code_103": {"differs": ["status", "header:content-length", "body_end", "body", "next_request"], "why": _INTERIM},
+    "frame_status_header_100": {"differs": ["status", "header:content-length", "body_end", "body", "next_request"], "why": _INTERIM},
+    "route_php_source_upper": {"differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
+                               "header:last-modified", "body"], "why": _PHP_SOURCE},
+    "route_php_source_backup": {"differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
+                               "header:last-modified", "body"], "why": _PHP_SOURCE},
+    "route_php_source_separator": {"differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
+                               "header:last-modified", "body"], "why": _PHP_SOURCE},
+    "route_php_source_phtml": {"differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
+                               "header:last-modified", "body"], "why": _PHP_SOURCE},
 }

@@ -43,6 +43,21 @@ check_php_prefix(const char *path, size_t len)
     CHECK(p == php_prefix_oracle(path, len));
 }
 
+/* The file-name rules stay in bounds, and a name they call PHP source
+ * does carry ".ph" somewhere (in any case). */
+static void
+check_name_rules(const char *path, size_t len)
+{
+    if (keel_path_is_php_source(path, len)) {
+        int found = 0;
+        for (size_t i = 0; i + 3 <= len && !found; i++)
+            found = path[i] == '.' && (path[i + 1] | 0x20) == 'p' && (path[i + 2] | 0x20) == 'h';
+        CHECK(found);
+    }
+    (void)keel_path_has_dotfile(path, len);
+    (void)keel_path_is_under(path, len, "uploads");
+}
+
 static void
 check_decoded(const char *out, size_t n)
 {
@@ -81,6 +96,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(n <= size);
         check_decoded(out, n);
         check_php_prefix(out, n);
+        check_name_rules(out, n);
+        /* what decoding lets through has no dotfile segment */
+        CHECK(!keel_path_has_dotfile(out, n));
 
         /* A raw path with nothing to decode, merge or resolve comes out
          * unchanged. */
@@ -101,7 +119,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(out);
 
-    /* The prefix finder must stay in bounds on any bytes at all. */
+    /* The prefix finder and the name rules must stay in bounds on any bytes at all. */
     check_php_prefix(raw, size);
+    check_name_rules(raw, size);
     return 0;
 }

@@ -343,6 +343,27 @@ test_special_options(void **state)
     assert_int_equal(parse_one("--admin", ""), KEEL_CONFIG_ERROR);
     assert_string_equal(errbuf, "option --admin: expected HOST:PORT or off");
 
+    /* --no-php: repeatable, root-relative, no dot segments */
+    char *no_php[] = {"--no-php", "uploads", "--no-php=/media/up/", "--no-php", "a/b"};
+    assert_int_equal(parse(5, no_php), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.no_php_count, 3);
+    assert_string_equal(cfg.no_php[0], "uploads");
+    assert_string_equal(cfg.no_php[1], "/media/up/");
+    assert_string_equal(cfg.no_php[2], "a/b");
+    static const char *const bad_no_php[] = {"", "/", "//", "..", "a/../b", "./a", "a/."};
+    for (size_t i = 0; i < COUNT(bad_no_php); i++) {
+        assert_int_equal(parse_one("--no-php", bad_no_php[i]), KEEL_CONFIG_ERROR);
+        assert_non_null(strstr(errbuf, "option --no-php: expected a directory under the root"));
+    }
+    char *many[2 * KEEL_MAX_NO_PHP + 2];
+    for (size_t i = 0; i < KEEL_MAX_NO_PHP + 1; i++) {
+        many[2 * i] = "--no-php";
+        many[2 * i + 1] = "d";
+    }
+    assert_int_equal(parse(2 * KEEL_MAX_NO_PHP, many), KEEL_CONFIG_OK);
+    assert_int_equal(parse(2 * KEEL_MAX_NO_PHP + 2, many), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(errbuf, "too many entries"));
+
     /* --config is read by keel_config_load; here it only takes its value */
     keel_config_t before;
     keel_config_defaults(&before);

@@ -1,5 +1,5 @@
-/* Tests for request path decoding and the PHP script prefix
- * (front/route_path.h). */
+/* Tests for request path decoding, the PHP script prefix, the names never
+ * sent as files and --no-php directories (front/route_path.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -370,6 +370,90 @@ test_decode_then_prefix(void **state)
     free(got);
 }
 
+/* Checked from an exact-size copy, so a read past len shows under ASan. */
+static int
+php_source(const char *name)
+{
+    size_t n = strlen(name);
+    char *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, name, n);
+    int r = keel_path_is_php_source(copy, n);
+    free(copy);
+    return r;
+}
+
+static void
+test_php_source_names(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "a.php",      "X.PHP",          "a.Php",   "a.phtml", "a.PHTML",         "a.php5",      "a.php7.4",
+        "a.php3",     "a.phar",         "a.phps",  "a.pht",   "a.phpt",          "index.php~",  "a.php.bak",
+        "a.php.orig", "shell.php;.jpg", "a.php,v", "#a.php#", "a.php.swp",       "a.phar.gz",   "b.tar.php",
+        "a.php%20",   "a.php ",         "a.PHP5~", ".php",    "config.php.dist", "x.php-notes", "a.php:x",
+    };
+    static const char *const allowed[] = {
+        "a.html",    "a.phpx", "phpinfo.txt",    "a.php5x", "php",       "a.ph", "a.pharmacy", "a.phtmlx",
+        "php.ini",   "a_php",  "aphp",           "a-php",   "style.css", "a.js", "",           "a.",
+        "a.phpinfo", "a.phtm", "notes.phpx.txt",
+    };
+    for (size_t i = 0; i < COUNT(refused); i++) {
+        if (!php_source(refused[i]))
+            fail_msg("%s should be PHP source", refused[i]);
+    }
+    for (size_t i = 0; i < COUNT(allowed); i++) {
+        if (php_source(allowed[i]))
+            fail_msg("%s should not be PHP source", allowed[i]);
+    }
+    /* only len bytes count */
+    assert_true(keel_path_is_php_source("a.phpx", 5));
+    assert_false(keel_path_is_php_source("a.php", 4));
+}
+
+static void
+test_dotfile_in_target(void **state)
+{
+    (void)state;
+    assert_true(keel_path_has_dotfile("/.env", 5));
+    assert_true(keel_path_has_dotfile("/a/.git/config", 14));
+    assert_true(keel_path_has_dotfile("/a/.well-known/x", 16)); /* only at the top */
+    assert_false(keel_path_has_dotfile("/.well-known/x", 14));
+    assert_false(keel_path_has_dotfile("/a/b.env", 8));
+    assert_false(keel_path_has_dotfile("/a./b", 5));
+    assert_false(keel_path_has_dotfile("/", 1));
+    assert_false(keel_path_has_dotfile("/.env", 1)); /* only len bytes count */
+}
+
+static void
+test_under_directory(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *dir;
+        int want;
+    } cases[] = {
+        {"/uploads/x.php", "uploads", 1},
+        {"/uploads/x.php", "/uploads/", 1},
+        {"/uploads", "uploads", 1},
+        {"/uploads/", "uploads//", 1},
+        {"/uploads/a/b.php", "uploads", 1},
+        {"/a/b/c.php", "a/b", 1},
+        {"/uploadsx/x.php", "uploads", 0},
+        {"/x/uploads/a.php", "uploads", 0},
+        {"/a/bc/x.php", "a/b", 0},
+        {"/Uploads/x.php", "uploads", 0},
+        {"/upload", "uploads", 0},
+        {"/x.php", "/", 0},
+        {"/x.php", "", 0},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        int got = keel_path_is_under(cases[i].path, strlen(cases[i].path), cases[i].dir);
+        if (got != cases[i].want)
+            fail_msg("%s under %s: got %d", cases[i].path, cases[i].dir, got);
+    }
+}
+
 int
 main(void)
 {
@@ -388,6 +472,9 @@ main(void)
         cmocka_unit_test(test_php_prefix),
         cmocka_unit_test(test_php_prefix_respects_length),
         cmocka_unit_test(test_decode_then_prefix),
+        cmocka_unit_test(test_php_source_names),
+        cmocka_unit_test(test_dotfile_in_target),
+        cmocka_unit_test(test_under_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

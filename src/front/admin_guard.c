@@ -1,0 +1,174 @@
+#include "front/admin_guard.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+is(keel_admin_text_t t, const char *s)
+{
+    size_t n = strlen(s);
+    return t.base != NULL && t.len == n && memcmp(t.base, s, n) == 0;
+}
+
+static int
+is_nocase(const char *p, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    return len == n && strncasecmp(p, s, n) == 0;
+}
+
+/* a decimal from 0 to 255, without a sign or leading zeros */
+static int
+ipv4_octet(const char *p, size_t n)
+{
+    if (n == 0 || n > 3 || (n > 1 && p[0] == '0'))
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v <= 255 ? v : -1;
+}
+
+static int
+ipv4_loopback(const char *p, size_t n)
+{
+    int first = -1;
+    size_t parts = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] != '.')
+            continue;
+        int v = ipv4_octet(p + start, i - start);
+        if (v < 0 || ++parts > 4)
+            return 0;
+        if (parts == 1)
+            first = v;
+        start = i + 1;
+    }
+    return parts == 4 && first == 127;
+}
+
+int
+keel_admin_host_is_loopback(const char *value, size_t len)
+{
+    const char *host = value;
+    size_t n = len;
+    if (len > 0 && value[0] == '[') {
+        const char *close = memchr(value, ']', len);
+        if (close == NULL)
+            return 0;
+        size_t after = len - (size_t)(close + 1 - value);
+        if (after != 0 && close[1] != ':')
+            return 0;
+        return is_nocase(value + 1, (size_t)(close - value - 1), "::1");
+    }
+    const char *colon = memchr(value, ':', len);
+    if (colon != NULL)
+        n = (size_t)(colon - value);
+    if (colon != NULL) {
+        /* the port: digits only */
+        size_t plen = len - n - 1;
+        if (plen == 0 || plen > 5)
+            return 0;
+        for (size_t i = 0; i < plen; i++)
+            if (colon[1 + i] < '0' || colon[1 + i] > '9')
+                return 0;
+    }
+    return is_nocase(host, n, "localhost") || ipv4_loopback(host, n);
+}
+
+/* Origin is "http://" followed by exactly the Host header (the admin
+ * listener speaks plain HTTP only). */
+static int
+same_origin(keel_admin_text_t origin, keel_admin_text_t host)
+{
+    static const char scheme[] = "http://";
+    size_t s = sizeof(scheme) - 1;
+    return host.base != NULL && origin.len == s + host.len && strncasecmp(origin.base, scheme, s) == 0 &&
+           strncasecmp(origin.base + s, host.base, host.len) == 0;
+}
+
+/* Compares every byte whatever the first difference, so the time taken
+ * does not tell how much of a guess was right. */
+static int
+token_equal(const char *a, size_t alen, const char *token, size_t token_len)
+{
+    unsigned char diff = alen != token_len;
+    for (size_t i = 0; i < token_len; i++)
+        diff |= (unsigned char)(i < alen ? a[i] : 0) ^ (unsigned char)token[i];
+    return diff == 0;
+}
+
+static int
+bearer_matches(keel_admin_text_t auth, const char *token, size_t token_len)
+{
+    static const char scheme[] = "bearer";
+    size_t s = sizeof(scheme) - 1;
+    if (auth.base == NULL || auth.len <= s || strncasecmp(auth.base, scheme, s) != 0 || auth.base[s] != ' ')
+        return 0;
+    size_t i = s;
+    while (i < auth.len && auth.base[i] == ' ')
+        i++;
+    size_t end = auth.len;
+    while (end > i && (auth.base[end - 1] == ' ' || auth.base[end - 1] == '\t'))
+        end--;
+    return token_equal(auth.base + i, end - i, token, token_len);
+}
+
+/* The three types an HTML form (or a no-cors fetch) sends without a
+ * preflight; no Content-Type at all is one too. */
+static int
+form_content_type(keel_admin_text_t ct)
+{
+    if (ct.base == NULL)
+        return 1;
+    size_t n = 0;
+    while (n < ct.len && ct.base[n] != ';')
+        n++;
+    const char *p = ct.base;
+    while (n > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    return n == 0 || is_nocase(p, n, "text/plain") || is_nocase(p, n, "application/x-www-form-urlencoded") ||
+           is_nocase(p, n, "multipart/form-data");
+}
+
+keel_admin_verdict_t
+keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len)
+{
+    if (r->origin.base != NULL && !same_origin(r->origin, r->host))
+        return KEEL_ADMIN_CROSS_SITE;
+    if (r->sec_fetch_site.base != NULL && !is(r->sec_fetch_site, "same-origin") && !is(r->sec_fetch_site, "none"))
+        return KEEL_ADMIN_CROSS_SITE;
+    if (token == NULL) {
+        if (r->host.base != NULL && !keel_admin_host_is_loopback(r->host.base, r->host.len))
+            return KEEL_ADMIN_CROSS_SITE;
+    } else if (!bearer_matches(r->authorization, token, token_len)) {
+        return KEEL_ADMIN_UNAUTHORIZED;
+    }
+
+    keel_admin_text_t path = r->target;
+    const char *q = path.base != NULL ? memchr(path.base, '?', path.len) : NULL;
+    if (q != NULL)
+        path.len = (size_t)(q - path.base);
+    keel_admin_verdict_t what;
+    int get = 1;
+    if (is(path, "/status"))
+        what = KEEL_ADMIN_STATUS;
+    else if (is(path, "/metrics"))
+        what = KEEL_ADMIN_METRICS;
+    else if (is(path, "/reload"))
+        what = KEEL_ADMIN_RELOAD, get = 0;
+    else
+        return KEEL_ADMIN_NOT_FOUND;
+    if (get ? !(is(r->method, "GET") || is(r->method, "HEAD")) : !is(r->method, "POST"))
+        return KEEL_ADMIN_BAD_METHOD;
+    if (!get && form_content_type(r->content_type))
+        return KEEL_ADMIN_FORM_POST;
+    return what;
+}
