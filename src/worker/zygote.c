@@ -271,11 +271,13 @@ log_backtrace(zygote_t *z, uint32_t id)
         if (z->live_workers[i].id != id)
             continue;
         char bt[8192];
-        if (keel_backtrace_remote(z->live_workers[i].pid, bt, sizeof(bt)) == 0)
-            keel_warn("worker %u (pid %d) is running:%s", id, (int)z->live_workers[i].pid, bt);
+        int pid = (int)z->live_workers[i].pid;
+        if (keel_backtrace_remote(z->live_workers[i].pid, bt, sizeof(bt)) != 0)
+            keel_warn("worker %u (pid %d): cannot read its stack: %s", id, pid, strerror(errno));
+        else if (bt[0] == '\0')
+            keel_warn("worker %u (pid %d) is running: (no PHP code running)", id, pid);
         else
-            keel_warn("worker %u (pid %d): cannot read its stack: %s", id, (int)z->live_workers[i].pid,
-                      strerror(errno));
+            keel_log_detail(KEEL_LOG_WARN, bt, "worker %u (pid %d) is running:", id, pid);
         return;
     }
 }
