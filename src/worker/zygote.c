@@ -31,6 +31,7 @@
 #include "worker/crash.h"
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
+#include "worker/output_capture.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
@@ -53,8 +54,9 @@ typedef struct {
     unsigned live, cap;
     sigset_t saved_mask;
     keel_config_t cfg;
-    keel_app_paths_t paths; /* the root and the worker script, resolved */
-    uint32_t *claims;       /* the generation's claim slots (ipc/queue.h), shared with the front */
+    keel_app_paths_t paths;   /* the root and the worker script, resolved */
+    uint32_t *claims;         /* the generation's claim slots (ipc/queue.h), shared with the front */
+    keel_captures_t captures; /* what the workers print */
 } zygote_t;
 
 static int
@@ -146,20 +148,43 @@ send_php_info(zygote_t *z)
     send_frame(z, KEEL_IPC_PHP_INFO, buf, keel_ipc_php_info_put(buf, &info), -1);
 }
 
+/* The worker's stdout and stderr become the pipe the zygote reads (fd
+ * out), for PHP and everything PHP starts; keel's own lines keep going to
+ * keel's stderr, on a close-on-exec descriptor of their own. Returns 0,
+ * or -1 with errno. */
+static int
+capture_output(int out)
+{
+    int log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (log_fd < 0)
+        return -1;
+    keel_log_set_fd(log_fd);
+    if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+        return -1;
+    return close(out);
+}
+
 /* The child side of a fork: become a worker serving on fd. Never returns. */
 static void
-become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode, int fd, pid_t zygote_pid)
+become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode, int fd, int out,
+              pid_t zygote_pid)
 {
     /* Die with the zygote, so no worker outlives its generation. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote_pid)
         _exit(1);
     close(z->ctl);
     close(z->sigfd);
+    /* the other workers' output is none of this one's business */
+    keel_captures_forget(&z->captures);
     if (sigprocmask(SIG_SETMASK, &z->saved_mask, NULL) != 0)
         _exit(1);
     char role[32];
     snprintf(role, sizeof(role), "worker %u", id);
     keel_log_set_role(role);
+    if (capture_output(out) != 0) {
+        keel_error("cannot capture the worker's output: %s", strerror(errno));
+        _exit(1);
+    }
     /* the name shown by ps and top; only cosmetic if refused */
     if (prctl(PR_SET_NAME, "keel: worker") != 0)
         keel_warn("cannot name the process: %s", strerror(errno));
@@ -232,9 +257,16 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
         z->live_workers = p;
         z->cap = cap;
     }
-    int sv[2];
+    int sv[2], out[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
+        not_started(z, id, why);
+        return;
+    }
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
         not_started(z, id, why);
         return;
     }
@@ -244,14 +276,24 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
         snprintf(why, sizeof(why), "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
+        close(out[0]);
+        close(out[1]);
         not_started(z, id, why);
         return;
     }
     if (pid == 0) {
         close(sv[1]);
-        become_worker(z, id, claim_slot, limit, worker_mode, sv[0], self);
+        close(out[0]);
+        become_worker(z, id, claim_slot, limit, worker_mode, sv[0], out[1], self);
     }
     close(sv[0]);
+    close(out[1]);
+    if (fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+        keel_warn("worker %u's output will not be logged: %s", id, strerror(errno));
+        close(out[0]);
+    } else if (keel_captures_add(&z->captures, id, pid, out[0]) != 0) {
+        keel_warn("worker %u's output will not be logged: out of memory", id);
+    }
     z->live_workers[z->live].id = id;
     z->live_workers[z->live].pid = pid;
     z->live++;
@@ -303,6 +345,35 @@ reap(zygote_t *z)
     }
 }
 
+/* Waits up to timeout_ms (-1: no limit) for the control socket (when
+ * ctl_events is not NULL), a signal or a worker's output; logs the output.
+ * Returns 0 with what the control socket and the signalfd reported, or -1
+ * when poll failed. */
+static int
+wait_events(zygote_t *z, int timeout_ms, short *ctl_events, short *sig_events)
+{
+    /* Two fixed entries, then one per open output pipe. */
+    size_t n = 2 + z->captures.count;
+    struct pollfd *pfds = calloc(n, sizeof(*pfds));
+    if (pfds == NULL)
+        return -1;
+    pfds[0] = (struct pollfd){.fd = ctl_events ? z->ctl : -1, .events = POLLIN};
+    pfds[1] = (struct pollfd){.fd = z->sigfd, .events = POLLIN};
+    size_t pipes = keel_captures_pollfds(&z->captures, pfds + 2, n - 2);
+    int rc = poll(pfds, 2 + pipes, timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+        free(pfds);
+        return -1;
+    }
+    if (rc > 0)
+        keel_captures_service(&z->captures, pfds + 2, pipes);
+    if (ctl_events)
+        *ctl_events = rc > 0 ? pfds[0].revents : 0;
+    *sig_events = rc > 0 ? pfds[1].revents : 0;
+    free(pfds);
+    return 0;
+}
+
 /* Ends every worker: SIGTERM first, SIGKILL after the grace. The front
  * only stops a generation once its requests are done or its shutdown
  * timeout has passed, so a worker still running here has overstayed. */
@@ -320,8 +391,8 @@ stop_workers(zygote_t *z)
             deadline = (int64_t)keel_now_ms() + 1000;
             left = 1000;
         }
-        struct pollfd pfd = {.fd = z->sigfd, .events = POLLIN};
-        if (poll(&pfd, 1, (int)left) > 0) {
+        short sig = 0;
+        if (wait_events(z, (int)left, NULL, &sig) == 0 && (sig & POLLIN)) {
             struct signalfd_siginfo si;
             while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
                 ;
@@ -361,14 +432,12 @@ static void
 serve_control(zygote_t *z)
 {
     for (;;) {
-        struct pollfd pfds[2] = {{.fd = z->ctl, .events = POLLIN}, {.fd = z->sigfd, .events = POLLIN}};
-        if (poll(pfds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        short ctl = 0, sig = 0;
+        if (wait_events(z, -1, &ctl, &sig) != 0) {
             keel_error("poll: %s", strerror(errno));
             return;
         }
-        if (pfds[1].revents & POLLIN) {
+        if (sig & POLLIN) {
             struct signalfd_siginfo si;
             while (read(z->sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
@@ -376,7 +445,7 @@ serve_control(zygote_t *z)
             }
             reap(z);
         }
-        if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (ctl & (POLLIN | POLLHUP | POLLERR)) {
             uint8_t buf[256];
             ssize_t n = recv(z->ctl, buf, sizeof(buf), MSG_DONTWAIT);
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -463,6 +532,7 @@ keel_zygote_main(int argc, char **argv)
 
     serve_control(&z);
     stop_workers(&z);
+    keel_captures_close_all(&z.captures);
     keel_php_shutdown();
     free(z.live_workers);
     keel_config_args_free(&config_args);
