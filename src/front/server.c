@@ -20,6 +20,7 @@
 #include <h2o.h>
 
 #include "common/config_file.h"
+#include "common/fds.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "front/admin.h"
@@ -358,6 +359,13 @@ keel_front_main(int argc, char **argv)
     keel_front_t *f = &s->front;
     char err[512];
 
+    /* Before anything is opened: keel passes on nothing it did not open
+     * itself, so what the launching shell left open is closed. (Socket
+     * activation would keep fds 3 to 3 + $LISTEN_FDS - 1 here.) */
+    if (keel_fds_close_others(NULL, 0) != 0) {
+        fprintf(stderr, "keel: cannot close inherited descriptors: %s\n", strerror(errno));
+        return 1;
+    }
     keel_log_set_role("front");
     keel_config_defaults(&f->cfg);
     switch (keel_config_load(&f->cfg, argc, argv, &s->config_args, err, sizeof(err))) {

@@ -22,6 +22,7 @@
 #include "common/config.h"
 #include "common/options.h"
 #include "common/config_file.h"
+#include "common/fds.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/control.h"
@@ -464,11 +465,34 @@ serve_control(zygote_t *z)
     }
 }
 
+/* Takes what the front passed across exec (ipc/queue.h) and nothing else:
+ * every other descriptor is closed, the passed ones become close-on-exec
+ * (workers inherit them by fork, which close-on-exec does not affect), and
+ * stdin is /dev/null. Returns 0, or -1 with errno. */
+static int
+take_descriptors(void)
+{
+    static const int passed[] = {KEEL_ZYGOTE_CONTROL_FD, KEEL_QUEUE_FD_CLASSIC, KEEL_QUEUE_FD_WORKER,
+                                 KEEL_QUEUE_CLAIMS_FD};
+    if (keel_fds_close_others(passed, sizeof(passed) / sizeof(passed[0])) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+        if (keel_fd_set_cloexec(passed[i]) != 0)
+            return -1;
+    return keel_fds_null_stdin();
+}
+
 int
 keel_zygote_main(int argc, char **argv)
 {
     zygote_t z = {.ctl = KEEL_ZYGOTE_CONTROL_FD};
     keel_log_set_role("zygote");
+    /* First of all: nothing of the front's, or of whoever started it,
+     * stays reachable from PHP. */
+    if (take_descriptors() != 0) {
+        keel_error("cannot set up the zygote's descriptors: %s", strerror(errno));
+        return 1;
+    }
     if (prctl(PR_SET_NAME, "keel: zygote") != 0)
         keel_warn("cannot name the process: %s", strerror(errno));
     uint64_t gen;
