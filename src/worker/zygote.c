@@ -56,7 +56,8 @@ typedef struct {
     sigset_t saved_mask;
     keel_config_t cfg;
     keel_app_paths_t paths;   /* the root and the worker script, resolved */
-    uint32_t *claims;         /* the generation's claim slots (ipc/queue.h), shared with the front */
+    void *claims;             /* the generation's claim slots (ipc/queue.h), shared with the front */
+    size_t stride;            /* from one claim slot to the next */
     keel_captures_t captures; /* what the workers print */
 } zygote_t;
 
@@ -149,6 +150,22 @@ send_php_info(zygote_t *z)
     send_frame(z, KEEL_IPC_PHP_INFO, buf, keel_ipc_php_info_put(buf, &info), -1);
 }
 
+/* A worker keeps the page of its own claim slot and nothing else of the
+ * claim slots' memory (the zygote closed the memfd after mapping it, so it
+ * cannot map the rest again), and its forks do not inherit even that page.
+ * Returns the slot, or NULL with errno. */
+static keel_queue_slot_t *
+keep_own_slot(zygote_t *z, uint32_t claim_slot)
+{
+    char *base = z->claims, *own = (char *)keel_queue_slot(z->claims, z->stride, claim_slot);
+    size_t before = (size_t)(own - base), after = keel_queue_shared_bytes(z->stride) - before - z->stride;
+    if ((before != 0 && munmap(base, before) != 0) || (after != 0 && munmap(own + z->stride, after) != 0) ||
+        madvise(own, z->stride, MADV_DONTFORK) != 0)
+        return NULL;
+    z->claims = NULL;
+    return (keel_queue_slot_t *)own;
+}
+
 /* The worker's stdout and stderr become the pipe the zygote reads (fd
  * out), for PHP and everything PHP starts; keel's own lines keep going to
  * keel's stderr, on a close-on-exec descriptor of their own. Returns 0,
@@ -204,10 +221,12 @@ become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, boo
         _exit(1);
     w.slot = id;
     w.request_limit = limit;
-    /* Only its own pool's queue; the other is none of its business. */
-    if (close(worker_mode ? KEEL_QUEUE_FD_CLASSIC : KEEL_QUEUE_FD_WORKER) != 0 ||
-        keel_intake_init(&w, worker_mode ? KEEL_QUEUE_FD_WORKER : KEEL_QUEUE_FD_CLASSIC, z->claims + claim_slot,
-                         z->claims + KEEL_QUEUE_CLAIM_SLOTS + claim_slot) != 0) {
+    /* Only its own pool's queue and its own claim slot; the rest is none
+     * of its business. */
+    keel_queue_slot_t *slot = keep_own_slot(z, claim_slot);
+    if (slot == NULL || close(worker_mode ? KEEL_QUEUE_FD_CLASSIC : KEEL_QUEUE_FD_WORKER) != 0 ||
+        keel_intake_init(&w, worker_mode ? KEEL_QUEUE_FD_WORKER : KEEL_QUEUE_FD_CLASSIC, &slot->claim, &slot->leave) !=
+            0) {
         keel_error("cannot wait on the generation's queue: %s", strerror(errno));
         _exit(1);
     }
@@ -533,7 +552,9 @@ keel_zygote_main(int argc, char **argv)
         return 1;
     }
 
-    z.claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, KEEL_QUEUE_CLAIMS_FD, 0);
+    z.stride = keel_queue_slot_stride();
+    z.claims =
+        mmap(NULL, keel_queue_shared_bytes(z.stride), PROT_READ | PROT_WRITE, MAP_SHARED, KEEL_QUEUE_CLAIMS_FD, 0);
     if (z.claims == MAP_FAILED || close(KEEL_QUEUE_CLAIMS_FD) != 0) {
         keel_error("cannot map the claim slots the front passed: %s", strerror(errno));
         return 1;

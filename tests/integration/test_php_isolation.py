@@ -56,3 +56,18 @@ def test_keel_and_what_php_starts_get_none_of_keels_descriptors(keel_with_extra_
     assert not extra, f"a process PHP started inherited keel's descriptors: {extra}"
     # keel's stderr is not handed to it either: its stdout and stderr are pipes
     assert child[2].startswith("pipe:"), child
+
+
+# ---------------------------------------------------------------- claim slots
+
+
+def test_a_worker_maps_only_its_own_claim_slot(keel, tmp_path):
+    s = keel(APP, "--admin", "off", workers=2)
+    page = os.sysconf("SC_PAGE_SIZE")
+    pids = set()
+    for _ in range(20):
+        seen = get_json(s, "/maps.php")
+        assert seen["claims"] == [page], f"worker {seen['pid']} maps {seen['claims']} of the claim slots"
+        pids.add(seen["pid"])
+        if len(pids) == 2:
+            break
