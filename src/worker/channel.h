@@ -15,6 +15,7 @@
 
 typedef struct {
     int fd;
+    pid_t owner; /* the worker: a process PHP forked from it never touches fd */
     uint32_t generation;
     uint8_t *in; /* received bytes; frames are decoded from in + in_pos */
     size_t in_pos, in_len, in_cap;
@@ -22,8 +23,16 @@ typedef struct {
     size_t out_len, out_cap;
 } keel_channel_t;
 
-/* Returns 0, or -1 when out of memory. */
+/* Returns 0, or -1 when out of memory. The calling process owns the
+ * channel. */
 int keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation);
+
+/* In a process PHP forked from the worker (pcntl_fork()), which shares the
+ * worker's descriptors and memory: exits at once, quietly, without touching
+ * the socket, so a forked child never takes or answers a request. Every
+ * function below calls it before it reads or writes; the worker's other
+ * entry points that reach keel's descriptors call it too. */
+void keel_channel_guard(const keel_channel_t *ch);
 void keel_channel_dispose(keel_channel_t *ch);
 
 /*

@@ -1,5 +1,6 @@
 #include "worker/zygote.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -421,6 +422,79 @@ stop_workers(zygote_t *z)
     }
 }
 
+/* Sends SIGKILL to every child of this process that /proc lists.
+ * Returns how many there were. */
+static unsigned
+kill_children(void)
+{
+    unsigned found = 0;
+    pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[64], stat[512];
+        snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue; /* gone meanwhile */
+        size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        /* "pid (comm) state ppid ...": comm may hold anything, so read
+         * after its last ')' */
+        const char *paren = strrchr(stat, ')');
+        char state;
+        int ppid;
+        /* ESRCH: it ended meanwhile */
+        if (paren != NULL && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self &&
+            kill((pid_t)atoi(e->d_name), SIGKILL) == 0)
+            found++;
+    }
+    closedir(d);
+    return found;
+}
+
+/* How long the zygote goes on ending what PHP left behind before it gives
+ * up and leaves the rest to the front (which ends its process group). */
+#define ZYGOTE_LEFTOVERS_MS 5000
+
+/* Whatever PHP started and left behind (a pcntl_fork() child, a process
+ * started in the background, one that called setsid()) ends with the
+ * generation: the zygote is their subreaper (PR_SET_CHILD_SUBREAPER), so
+ * each of them whose parent is gone becomes the zygote's child. Killing
+ * children until wait() finds none reaches them all, each round the ones
+ * adopted as the previous round's died. */
+static void
+end_leftovers(zygote_t *z)
+{
+    int64_t deadline = (int64_t)keel_now_ms() + ZYGOTE_LEFTOVERS_MS;
+    for (;;) {
+        kill_children();
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0 || (pid < 0 && errno == EINTR))
+            ;
+        if (pid < 0)
+            return; /* ECHILD: nothing is left */
+        int64_t left = deadline - (int64_t)keel_now_ms();
+        if (left <= 0) {
+            keel_warn("processes PHP started are still running; the front ends them with the generation");
+            return;
+        }
+        /* the next SIGCHLD, or a moment for /proc to show a new child */
+        short sig = 0;
+        if (wait_events(z, left < 20 ? (int)left : 20, NULL, &sig) == 0 && (sig & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
+                ;
+        }
+    }
+}
+
 /* --- the messages a zygote accepts, from the front --- */
 
 /* Each returns 0, or -1 for a payload it cannot read. */
@@ -559,6 +633,10 @@ keel_zygote_main(int argc, char **argv)
         keel_error("cannot map the claim slots the front passed: %s", strerror(errno));
         return 1;
     }
+    /* What PHP starts and leaves behind becomes the zygote's, to end with
+     * the generation (end_leftovers). */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        keel_warn("cannot adopt what PHP leaves behind: %s", strerror(errno));
 
     if (keel_php_startup(&z.cfg, err, sizeof(err)) != 0) {
         send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
@@ -577,6 +655,7 @@ keel_zygote_main(int argc, char **argv)
 
     serve_control(&z);
     stop_workers(&z);
+    end_leftovers(&z);
     keel_captures_close_all(&z.captures);
     keel_php_shutdown();
     free(z.live_workers);
