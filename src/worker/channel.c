@@ -169,6 +169,32 @@ keel_channel_take_message(keel_channel_t *ch, int fd)
 }
 
 int
+keel_channel_peek_for(keel_channel_t *ch, uint8_t type, uint32_t stream)
+{
+    keel_channel_guard(ch);
+    if (ch->in_cap > ch->in_len) {
+        ssize_t n;
+        while ((n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT)) < 0 && errno == EINTR)
+            ;
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            return 1;
+        if (n > 0)
+            ch->in_len += (size_t)n;
+    }
+    for (size_t pos = ch->in_pos; pos < ch->in_len;) {
+        keel_ipc_header_t hdr;
+        const uint8_t *payload;
+        size_t size;
+        if (keel_ipc_frame_decode(ch->in + pos, ch->in_len - pos, &hdr, &payload, &size) != KEEL_IPC_OK)
+            return 0; /* the rest has not arrived (a malformed frame is read, and failed, in order) */
+        if (hdr.type == type && hdr.stream == stream)
+            return 1;
+        pos += size;
+    }
+    return 0;
+}
+
+int
 keel_channel_poll(keel_channel_t *ch)
 {
     keel_ipc_header_t hdr;

@@ -66,6 +66,12 @@ bool keel_channel_has_partial(const keel_channel_t *ch);
 /* Reads what the socket has without blocking: bytes read, 0 at end of
  * stream, -1 on error, -2 when there is nothing. */
 ssize_t keel_channel_fill_now(keel_channel_t *ch);
+/* Whether a frame of this type and stream has arrived behind the frames
+ * not read yet, looked for without reading any: what the socket holds is
+ * appended to the input only where it fits without moving or growing it,
+ * so payloads handed out earlier stay valid. Returns 1 when it has (or
+ * the stream has ended), 0 when not (as far as can be seen). */
+int keel_channel_peek_for(keel_channel_t *ch, uint8_t type, uint32_t stream);
 /* Appends one message from the datagram socket fd (a generation's queue)
  * to the input, without blocking; returns as keel_channel_fill_now. */
 ssize_t keel_channel_take_message(keel_channel_t *ch, int fd);
