@@ -49,6 +49,8 @@ typedef struct {
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
+    const char *user;             /* --user: who PHP runs as (name or uid), NULL: keel's own user */
+    const char *group;            /* --group: its group, NULL: the user's */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

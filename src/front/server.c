@@ -21,6 +21,7 @@
 
 #include "common/config_file.h"
 #include "common/fds.h"
+#include "common/identity.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "front/admin.h"
@@ -351,6 +352,23 @@ take_front_priority(keel_front_t *f)
     return 0;
 }
 
+/* Who PHP will run as (--user, --group; common/identity.h), checked
+ * before anything is bound. Returns 0, or -1 (reported); *as_root says
+ * whether PHP will run as root without being told to. */
+static int
+check_php_user(const keel_config_t *cfg, bool *as_root)
+{
+    keel_identity_t id;
+    char err[512];
+    if (keel_identity_resolve(&id, cfg, err, sizeof(err)) != 0 ||
+        keel_identity_check(&id, cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return -1;
+    }
+    *as_root = geteuid() == 0 && !id.given;
+    return 0;
+}
+
 int
 keel_front_main(int argc, char **argv)
 {
@@ -393,7 +411,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
-    if (take_front_priority(f) != 0)
+    bool php_as_root;
+    if (check_php_user(&f->cfg, &php_as_root) != 0 || take_front_priority(f) != 0)
         return 2;
     s->listen_fd =
         keel_listen(f->cfg.listen, s->listen_host, sizeof(s->listen_host), &s->listen_port, err, sizeof(err));
@@ -450,6 +469,11 @@ keel_front_main(int argc, char **argv)
     s->signals->data = s;
     h2o_socket_read_start(s->signals, on_signal);
 
+    /* docs/decisions.md, "PHP runs as --user; as root without it, keel
+     * warns"; said once nothing can refuse the configuration any more */
+    if (php_as_root)
+        keel_warn("running as root without --user: PHP runs as root too, and any script can stop keel; "
+                  "--user USER runs it as USER (--user root: root is meant)");
     f->state = KEEL_FRONT_STARTING;
     if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);

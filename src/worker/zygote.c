@@ -24,6 +24,7 @@
 #include "common/options.h"
 #include "common/config_file.h"
 #include "common/fds.h"
+#include "common/identity.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/control.h"
@@ -575,6 +576,35 @@ take_descriptors(void)
     return keel_fds_null_stdin();
 }
 
+/* Becomes the PHP user (--user, --group), for this process and every
+ * worker it forks. Returns 0, or -1 with one line in err. */
+static int
+become_php_user(const zygote_t *z, pid_t front, char *err, size_t errlen)
+{
+    keel_identity_t id;
+    if (keel_identity_resolve(&id, &z->cfg, err, errlen) != 0 || keel_identity_assume(&id, err, errlen) != 0)
+        return -1;
+    if (!id.change)
+        return 0;
+    /* A change of user clears the parent-death signal: set it again, and
+     * check the front did not go meanwhile. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != front) {
+        snprintf(err, errlen, "the front is gone");
+        return -1;
+    }
+    /* It also made the process undumpable, which keeps other processes of
+     * the PHP user (other workers included) from ptrace()ing it and its
+     * workers. Reading a worker's stack (--slow-request,
+     * --request-timeout) and dumping core (--core-dir) need it dumpable:
+     * only then (docs/security.md). */
+    if ((z->cfg.core_dir != NULL || z->cfg.slow_request_ms != 0 || z->cfg.request_timeout_ms != 0) &&
+        prctl(PR_SET_DUMPABLE, 1) != 0) {
+        snprintf(err, errlen, "cannot make PHP's processes dumpable: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 keel_zygote_main(int argc, char **argv)
 {
@@ -637,6 +667,11 @@ keel_zygote_main(int argc, char **argv)
      * the generation (end_leftovers). */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
         keel_warn("cannot adopt what PHP leaves behind: %s", strerror(errno));
+    if (become_php_user(&z, getppid(), err, sizeof(err)) != 0) {
+        send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
+        keel_error("%s", err);
+        return 1;
+    }
 
     if (keel_php_startup(&z.cfg, err, sizeof(err)) != 0) {
         send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
