@@ -59,6 +59,8 @@ typedef struct {
     /* the admin listener */
     const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */
     unsigned max_draining;        /* generations that may drain at once; a reload past it is refused */
+    const char *user;             /* --user: who PHP runs as (name or uid), NULL: keel's own user */
+    const char *group;            /* --group: its group, NULL: the user's */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

@@ -122,7 +122,7 @@ Fail:
 static char *
 read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(path, "rbe");
     if (fp == NULL) {
         snprintf(err, errlen, "--config %s: %s", path, strerror(errno));
         return NULL;

@@ -351,6 +351,24 @@ const keel_option_t keel_options[] = {
         .def = "30s",
         .help = "how long in-flight requests may finish on SIGTERM/SIGINT before workers are stopped",
     },
+    {
+        .name = "--user",
+        .arg = "USER",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(user),
+        .def_doc = "keel's own",
+        .help = "run PHP (the zygote and its workers) as USER, a name or a uid, with USER's groups; the front binds "
+                "its ports and stays root (see `docs/security.md`). Started as root without it, PHP runs as root and "
+                "keel warns; `--user root` says that is meant",
+    },
+    {
+        .name = "--group",
+        .arg = "GROUP",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(group),
+        .def_doc = "USER's group",
+        .help = "with `--user`: the group PHP runs as, a name or a gid",
+    },
 };
 
 #undef KEEL_OPTION_FIELD

@@ -50,7 +50,8 @@ exec_zygote(keel_front_env_t *env, uint32_t number, int ctl, const int child_fds
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != front)
         _exit(1);
     /* Own process group: a terminal's Ctrl-C reaches only the front,
-     * which then shuts the generation down in order. */
+     * which then shuts the generation down in order; and whatever PHP
+     * starts in it ends with the generation (keel_generation_reaped). */
     if (setpgid(0, 0) != 0)
         fprintf(stderr, "keel: zygote: setpgid: %s\n", strerror(errno));
     /* The zygote's fds at fixed numbers: first out of the way (a source
@@ -372,6 +373,12 @@ keel_generation_reaped(keel_generation_t *g, int status)
      * before the ZYGOTE_FAILED still queued, which says why PHP could not
      * start (or before its workers' exits). */
     keel_zygote_link_drain(&g->zygote);
+    /* Its workers died with it (PR_SET_PDEATHSIG), and it ended what PHP
+     * started; what is left in its process group (it died before it could,
+     * or gave up) ends now. The group's id cannot be taken by another
+     * process while a member is alive. */
+    if (g->zygote_pid > 0 && kill(-g->zygote_pid, SIGKILL) != 0 && errno != ESRCH)
+        keel_warn("ending what is left of generation %u: %s", g->number, strerror(errno));
     g->zygote_pid = 0;
     bool expected = g->state == KEEL_GEN_STOPPING;
     if (expected)
@@ -382,7 +389,6 @@ keel_generation_reaped(keel_generation_t *g, int status)
         keel_error("zygote of generation %u exited with status %d", g->number, WEXITSTATUS(status));
     if (g->state == KEEL_GEN_STARTING)
         fail(g, "the zygote exited");
-    /* Its workers died with it (PR_SET_PDEATHSIG). */
     keel_generation_stop(g);
     set_state(g, KEEL_GEN_GONE);
     keel_pool_dispose(&g->pool);

@@ -42,14 +42,15 @@ keel_handoff_open(keel_handoff_t *h, uint32_t generation, int child_fds[3], char
         }
         child_fds[k] = sv[1];
     }
+    h->stride = keel_queue_slot_stride();
     int fd = memfd_create("keel-claims", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, KEEL_QUEUE_SHARED_BYTES) != 0) {
+    if (fd < 0 || ftruncate(fd, (off_t)keel_queue_shared_bytes(h->stride)) != 0) {
         snprintf(err, errlen, "claim slots: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
         goto fail;
     }
-    h->claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    h->claims = mmap(NULL, keel_queue_shared_bytes(h->stride), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (h->claims == MAP_FAILED) {
         h->claims = NULL;
         snprintf(err, errlen, "claim slots: mmap: %s", strerror(errno));
@@ -74,7 +75,7 @@ keel_handoff_close(keel_handoff_t *h)
             keel_warn("closing a request queue: %s", strerror(errno));
         h->queue_fd[k] = h->take_fd[k] = -1;
     }
-    if (h->claims != NULL && munmap(h->claims, KEEL_QUEUE_SHARED_BYTES) != 0)
+    if (h->claims != NULL && munmap(h->claims, keel_queue_shared_bytes(h->stride)) != 0)
         keel_warn("unmapping claim slots: %s", strerror(errno));
     h->claims = NULL;
 }
@@ -93,8 +94,9 @@ keel_handoff_slot_take(keel_handoff_t *h)
         uint32_t slot = i * 64 + (uint32_t)__builtin_ctzll(~h->slots_used[i]);
         h->slots_used[i] |= 1ull << (slot % 64);
         /* What the slot's previous holder left there means nothing now. */
-        __atomic_store_n(&h->claims[slot], 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&h->claims[KEEL_QUEUE_CLAIM_SLOTS + slot], 0, __ATOMIC_RELEASE);
+        keel_queue_slot_t *s = keel_queue_slot(h->claims, h->stride, slot);
+        __atomic_store_n(&s->claim, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&s->leave, 0, __ATOMIC_RELEASE);
         return slot;
     }
     return 0;
@@ -110,16 +112,16 @@ keel_handoff_slot_release(keel_handoff_t *h, uint32_t slot)
 void
 keel_handoff_set_leave(keel_handoff_t *h, uint32_t slot)
 {
-    if (h->claims != NULL && slot != 0)
-        __atomic_store_n(&h->claims[KEEL_QUEUE_CLAIM_SLOTS + slot], 1, __ATOMIC_RELEASE);
+    if (h->claims != NULL && slot != 0 && slot < KEEL_QUEUE_CLAIM_SLOTS)
+        __atomic_store_n(&keel_queue_slot(h->claims, h->stride, slot)->leave, 1, __ATOMIC_RELEASE);
 }
 
 uint32_t
 keel_handoff_claim(const keel_handoff_t *h, uint32_t slot)
 {
-    if (h->claims == NULL || slot == 0)
+    if (h->claims == NULL || slot == 0 || slot >= KEEL_QUEUE_CLAIM_SLOTS)
         return 0;
-    return __atomic_load_n(&h->claims[slot], __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&keel_queue_slot(h->claims, h->stride, slot)->claim, __ATOMIC_ACQUIRE);
 }
 
 /* --- the queues --- */

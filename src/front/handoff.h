@@ -28,7 +28,8 @@ struct keel_handoff_s {
     /* the front sends into queue_fd; the workers take from the other end,
      * which the front keeps too (take_fd) to take requests back */
     int queue_fd[KEEL_POOL_KINDS], take_fd[KEEL_POOL_KINDS];
-    uint32_t *claims;                                 /* claim slots and leave flags, shared */
+    void *claims;                                     /* the claim slots' pages, shared */
+    size_t stride;                                    /* from one slot to the next: a page */
     uint64_t slots_used[KEEL_QUEUE_CLAIM_SLOTS / 64]; /* slot 0 is never handed out */
     h2o_linklist_t queued[KEEL_POOL_KINDS];           /* keel_job_t, by job->link */
     size_t queued_len[KEEL_POOL_KINDS];

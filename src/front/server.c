@@ -20,6 +20,8 @@
 #include <h2o.h>
 
 #include "common/config_file.h"
+#include "common/fds.h"
+#include "common/identity.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "front/admin.h"
@@ -350,6 +352,23 @@ take_front_priority(keel_front_t *f)
     return 0;
 }
 
+/* Who PHP will run as (--user, --group; common/identity.h), checked
+ * before anything is bound. Returns 0, or -1 (reported); *as_root says
+ * whether PHP will run as root without being told to. */
+static int
+check_php_user(const keel_config_t *cfg, bool *as_root)
+{
+    keel_identity_t id;
+    char err[512];
+    if (keel_identity_resolve(&id, cfg, err, sizeof(err)) != 0 ||
+        keel_identity_check(&id, cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return -1;
+    }
+    *as_root = geteuid() == 0 && !id.given;
+    return 0;
+}
+
 int
 keel_front_main(int argc, char **argv)
 {
@@ -358,6 +377,13 @@ keel_front_main(int argc, char **argv)
     keel_front_t *f = &s->front;
     char err[512];
 
+    /* Before anything is opened: keel passes on nothing it did not open
+     * itself, so what the launching shell left open is closed. (Socket
+     * activation would keep fds 3 to 3 + $LISTEN_FDS - 1 here.) */
+    if (keel_fds_close_others(NULL, 0) != 0) {
+        fprintf(stderr, "keel: cannot close inherited descriptors: %s\n", strerror(errno));
+        return 1;
+    }
     keel_log_set_role("front");
     keel_config_defaults(&f->cfg);
     switch (keel_config_load(&f->cfg, argc, argv, &s->config_args, err, sizeof(err))) {
@@ -385,7 +411,8 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
-    if (take_front_priority(f) != 0)
+    bool php_as_root;
+    if (check_php_user(&f->cfg, &php_as_root) != 0 || take_front_priority(f) != 0)
         return 2;
     s->listen_fd =
         keel_listen(f->cfg.listen, s->listen_host, sizeof(s->listen_host), &s->listen_port, err, sizeof(err));
@@ -442,6 +469,11 @@ keel_front_main(int argc, char **argv)
     s->signals->data = s;
     h2o_socket_read_start(s->signals, on_signal);
 
+    /* docs/decisions.md, "PHP runs as --user; as root without it, keel
+     * warns"; said once nothing can refuse the configuration any more */
+    if (php_as_root)
+        keel_warn("running as root without --user: PHP runs as root too, and any script can stop keel; "
+                  "--user USER runs it as USER (--user root: root is meant)");
     f->state = KEEL_FRONT_STARTING;
     if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);

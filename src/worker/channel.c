@@ -30,6 +30,7 @@ keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation)
 {
     memset(ch, 0, sizeof(*ch));
     ch->fd = fd;
+    ch->owner = getpid();
     ch->generation = generation;
     if (grow(&ch->in, &ch->in_cap, CHANNEL_INITIAL) != 0 || grow(&ch->out, &ch->out_cap, CHANNEL_INITIAL) != 0) {
         keel_channel_dispose(ch);
@@ -44,6 +45,14 @@ keel_channel_dispose(keel_channel_t *ch)
     free(ch->in);
     free(ch->out);
     ch->in = ch->out = NULL;
+}
+
+void
+keel_channel_guard(const keel_channel_t *ch)
+{
+    /* getpid() is not cached by glibc: a forked child sees its own pid */
+    if (getpid() != ch->owner)
+        _exit(0);
 }
 
 /* Makes room for `room` more input bytes. Returns 0, or -1 without memory. */
@@ -66,6 +75,7 @@ fill_room(keel_channel_t *ch, size_t room)
 static ssize_t
 fill(keel_channel_t *ch, int flags)
 {
+    keel_channel_guard(ch);
     if (fill_room(ch, 16 * 1024) != 0)
         return -1;
     for (;;) {
@@ -140,6 +150,7 @@ keel_channel_fill_now(keel_channel_t *ch)
 ssize_t
 keel_channel_take_message(keel_channel_t *ch, int fd)
 {
+    keel_channel_guard(ch);
     /* Room for the largest message, so none is truncated. */
     if (fill_room(ch, KEEL_IPC_HEADER_SIZE + KEEL_IPC_MAX_PAYLOAD + KEEL_IPC_HEADER_SIZE) != 0)
         return -1;
@@ -155,6 +166,32 @@ keel_channel_take_message(keel_channel_t *ch, int fd)
             continue;
         return errno == EAGAIN || errno == EWOULDBLOCK ? -2 : -1;
     }
+}
+
+int
+keel_channel_peek_for(keel_channel_t *ch, uint8_t type, uint32_t stream)
+{
+    keel_channel_guard(ch);
+    if (ch->in_cap > ch->in_len) {
+        ssize_t n;
+        while ((n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT)) < 0 && errno == EINTR)
+            ;
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            return 1;
+        if (n > 0)
+            ch->in_len += (size_t)n;
+    }
+    for (size_t pos = ch->in_pos; pos < ch->in_len;) {
+        keel_ipc_header_t hdr;
+        const uint8_t *payload;
+        size_t size;
+        if (keel_ipc_frame_decode(ch->in + pos, ch->in_len - pos, &hdr, &payload, &size) != KEEL_IPC_OK)
+            return 0; /* the rest has not arrived (a malformed frame is read, and failed, in order) */
+        if (hdr.type == type && hdr.stream == stream)
+            return 1;
+        pos += size;
+    }
+    return 0;
 }
 
 int
@@ -180,6 +217,7 @@ keel_channel_poll(keel_channel_t *ch)
 uint8_t *
 keel_channel_put_reserve(keel_channel_t *ch, uint8_t type, uint8_t flags, uint32_t stream, size_t payload_len)
 {
+    keel_channel_guard(ch);
     if (grow(&ch->out, &ch->out_cap, ch->out_len + KEEL_IPC_HEADER_SIZE + payload_len) != 0)
         return NULL;
     keel_ipc_header_t hdr = {
@@ -213,6 +251,7 @@ keel_channel_pending(const keel_channel_t *ch)
 int
 keel_channel_flush(keel_channel_t *ch)
 {
+    keel_channel_guard(ch);
     size_t off = 0;
     while (off < ch->out_len) {
         /* MSG_NOSIGNAL: a front that went away is an error to report, not

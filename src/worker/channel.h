@@ -15,6 +15,7 @@
 
 typedef struct {
     int fd;
+    pid_t owner; /* the worker: a process PHP forked from it never touches fd */
     uint32_t generation;
     uint8_t *in; /* received bytes; frames are decoded from in + in_pos */
     size_t in_pos, in_len, in_cap;
@@ -22,8 +23,16 @@ typedef struct {
     size_t out_len, out_cap;
 } keel_channel_t;
 
-/* Returns 0, or -1 when out of memory. */
+/* Returns 0, or -1 when out of memory. The calling process owns the
+ * channel. */
 int keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation);
+
+/* In a process PHP forked from the worker (pcntl_fork()), which shares the
+ * worker's descriptors and memory: exits at once, quietly, without touching
+ * the socket, so a forked child never takes or answers a request. Every
+ * function below calls it before it reads or writes; the worker's other
+ * entry points that reach keel's descriptors call it too. */
+void keel_channel_guard(const keel_channel_t *ch);
 void keel_channel_dispose(keel_channel_t *ch);
 
 /*
@@ -57,6 +66,12 @@ bool keel_channel_has_partial(const keel_channel_t *ch);
 /* Reads what the socket has without blocking: bytes read, 0 at end of
  * stream, -1 on error, -2 when there is nothing. */
 ssize_t keel_channel_fill_now(keel_channel_t *ch);
+/* Whether a frame of this type and stream has arrived behind the frames
+ * not read yet, looked for without reading any: what the socket holds is
+ * appended to the input only where it fits without moving or growing it,
+ * so payloads handed out earlier stay valid. Returns 1 when it has (or
+ * the stream has ended), 0 when not (as far as can be seen). */
+int keel_channel_peek_for(keel_channel_t *ch, uint8_t type, uint32_t stream);
 /* Appends one message from the datagram socket fd (a generation's queue)
  * to the input, without blocking; returns as keel_channel_fill_now. */
 ssize_t keel_channel_take_message(keel_channel_t *ch, int fd);

@@ -59,6 +59,9 @@ keel_worker_serve(keel_worker_t *w)
     if (keel_worker_notify(w, KEEL_IPC_WORKER_READY, NULL) != 0)
         return 0;
     for (;;) {
+        /* A process PHP forked comes back here when its copy of the script
+         * ends: it leaves instead of taking a request. */
+        keel_channel_guard(&w->ch);
         if (keel_intake_next(w, &hdr, &payload) != 0)
             return 0; /* the front closed our socket or is gone: time to go */
         if (serve_one(w, hdr.stream, payload, hdr.length) != 0)

@@ -16,6 +16,7 @@
 #include <Zend/zend_compile.h>
 
 #include "common/log.h"
+#include "common/log_escape.h"
 
 /* Set once per worker before any signal can arrive; read by the handler,
  * which has no other way to know it. */
@@ -70,17 +71,19 @@ rread(pid_t pid, const void *remote, void *local, size_t n)
     return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -1;
 }
 
+/* Appends the string, escaped: a function or file name is the script's
+ * to choose, and may hold a newline meant to forge a log line. */
 static void
 append_zstr(pid_t pid, const zend_string *remote, char *buf, size_t *len, size_t cap)
 {
     zend_string head;
+    char raw[200];
     if (remote == NULL || rread(pid, remote, &head, sizeof(head)) != 0)
         return;
-    size_t n = ZSTR_LEN(&head) < 200 ? ZSTR_LEN(&head) : 200;
-    if (*len + n >= cap)
+    size_t n = ZSTR_LEN(&head) < sizeof(raw) ? ZSTR_LEN(&head) : sizeof(raw);
+    if (*len + 1 >= cap || rread(pid, (const char *)remote + offsetof(zend_string, val), raw, n) != 0)
         return;
-    if (rread(pid, (const char *)remote + offsetof(zend_string, val), buf + *len, n) == 0)
-        *len += n;
+    *len += keel_log_escape(buf + *len, cap - *len, raw, n);
 }
 
 /*
@@ -105,7 +108,8 @@ keel_backtrace_remote(pid_t pid, char *buf, size_t cap)
         ex = frame.prev_execute_data;
         if (frame.func == NULL || rread(pid, frame.func, &fn, sizeof(fn)) != 0)
             continue;
-        len += (size_t)snprintf(buf + len, cap - len, "\n  ");
+        if (len != 0)
+            len += (size_t)snprintf(buf + len, cap - len, "\n");
         if (fn.common.scope != NULL) {
             zend_string *cls;
             if (rread(pid, (const char *)fn.common.scope + offsetof(zend_class_entry, name), &cls, sizeof(cls)) == 0) {
@@ -125,8 +129,6 @@ keel_backtrace_remote(pid_t pid, char *buf, size_t cap)
             len += (size_t)snprintf(buf + len, cap - len, ":%u", op.lineno);
         }
     }
-    if (len == 0)
-        len = (size_t)snprintf(buf, cap, " (no PHP code running)");
     buf[len < cap ? len : cap - 1] = '\0';
     return 0;
 }

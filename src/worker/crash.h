@@ -16,8 +16,9 @@
 int keel_crash_setup(const char *core_dir);
 
 /* Writes the PHP stack of the request worker `pid` is running (function,
- * file, line; one frame per line) into buf, reading the worker's memory
- * from its parent, the zygote. Returns 0, or -1 when it cannot be read. */
+ * file, line; one frame per line, names escaped; empty when no PHP code
+ * runs) into buf, reading the worker's memory from its parent, the
+ * zygote. Returns 0, or -1 when it cannot be read. */
 int keel_backtrace_remote(pid_t pid, char *buf, size_t cap);
 
 /* After a worker with this pid dumped core into core_dir: names the dump

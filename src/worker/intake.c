@@ -27,6 +27,7 @@ keel_intake_init(keel_worker_t *w, int queue_fd, uint32_t *claim, const uint32_t
 void
 keel_intake_release(keel_worker_t *w)
 {
+    keel_channel_guard(&w->ch);
     if (w->claim != NULL)
         __atomic_store_n(w->claim, 0, __ATOMIC_RELEASE);
 }
@@ -127,6 +128,8 @@ wait_for_request(keel_worker_t *w, keel_ipc_msg_t *msg)
 {
     keel_channel_t *ch = &w->ch;
     for (;;) {
+        /* A process PHP forked does not get here alive. */
+        keel_channel_guard(ch);
         /* Frames already read from its own socket: a direct REQUEST, or
          * late news (ABORT) about a finished request. */
         while (keel_channel_has_frame(ch)) {

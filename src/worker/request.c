@@ -191,10 +191,16 @@ keel_request_read_body(keel_request_t *req, char *buf, size_t len)
 static void
 check_abort(keel_request_t *req)
 {
-    /* Only while the body is fully read: before that, frames waiting on
-     * the socket are body frames that read_post must see in order. */
-    if (!req->body_done || req->client_gone)
+    if (req->client_gone)
         return;
+    /* A body the script has not read (all of it, or at all: PHP reads a
+     * PUT's only when asked) is in the way: its frames must reach read_post
+     * in order, so the ABORT is looked for behind them, none read. */
+    if (!req->body_done) {
+        if (keel_channel_peek_for(&req->worker->ch, KEEL_IPC_ABORT, req->stream))
+            req->client_gone = true;
+        return;
+    }
     keel_ipc_msg_t msg = {.fd = -1};
     int r, rc;
     while ((r = keel_channel_poll(&req->worker->ch)) == 1) {

@@ -33,10 +33,23 @@ current(void)
     return (keel_request_t *)SG(server_context);
 }
 
+/* The request, for a callback that reaches the worker's socket (output,
+ * headers, the body). In a process PHP forked (pcntl_fork()) it ends that
+ * process instead, quietly (keel_channel_guard): a forked child never
+ * writes into another request's response or reads its body. */
+static keel_request_t *
+current_io(void)
+{
+    keel_request_t *req = SG(server_context);
+    if (req != NULL)
+        keel_channel_guard(&req->worker->ch);
+    return req;
+}
+
 static size_t
 keel_sapi_ub_write(const char *str, size_t len)
 {
-    keel_request_t *req = current();
+    keel_request_t *req = current_io();
     if (req == NULL)
         return len; /* output outside a request (startup warnings) is dropped */
     if (keel_request_output(req, str, len, false) != 0)
@@ -50,6 +63,7 @@ keel_sapi_flush(void *server_context)
     keel_request_t *req = server_context;
     if (req == NULL)
         return;
+    keel_channel_guard(&req->worker->ch);
     /* As a failed write: the script stops here unless ignore_user_abort. */
     if (keel_request_output(req, NULL, 0, true) != 0)
         php_handle_aborted_connection();
@@ -58,7 +72,7 @@ keel_sapi_flush(void *server_context)
 static int
 keel_sapi_send_headers(sapi_headers_struct *headers)
 {
-    keel_request_t *req = current();
+    keel_request_t *req = current_io();
     if (req == NULL || req->response_ended || req->boot)
         return SAPI_HEADER_SENT_SUCCESSFULLY; /* nobody to send them to */
 
@@ -133,7 +147,7 @@ keel_sapi_send_headers(sapi_headers_struct *headers)
 static size_t
 keel_sapi_read_post(char *buf, size_t len)
 {
-    keel_request_t *req = current();
+    keel_request_t *req = current_io();
     return req ? keel_request_read_body(req, buf, len) : 0;
 }
 

@@ -344,6 +344,9 @@ PHP_FUNCTION(keel_handle_request)
 
     keel_request_t *ctx = SG(server_context);
     keel_worker_t *w = ctx ? ctx->worker : NULL;
+    /* a process PHP forked leaves here, quietly: it never takes a request */
+    if (w != NULL)
+        keel_channel_guard(&w->ch);
     if (w == NULL || !w->worker_mode || w->current != NULL) {
         zend_throw_exception(spl_ce_RuntimeException,
                              w && w->current

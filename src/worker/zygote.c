@@ -1,5 +1,6 @@
 #include "worker/zygote.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -22,6 +23,8 @@
 #include "common/config.h"
 #include "common/options.h"
 #include "common/config_file.h"
+#include "common/fds.h"
+#include "common/identity.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "ipc/control.h"
@@ -31,6 +34,7 @@
 #include "worker/crash.h"
 #include "worker/intake.h"
 #include "worker/opcache_report.h"
+#include "worker/output_capture.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
@@ -53,8 +57,10 @@ typedef struct {
     unsigned live, cap;
     sigset_t saved_mask;
     keel_config_t cfg;
-    keel_app_paths_t paths; /* the root and the worker script, resolved */
-    uint32_t *claims;       /* the generation's claim slots (ipc/queue.h), shared with the front */
+    keel_app_paths_t paths;   /* the root and the worker script, resolved */
+    void *claims;             /* the generation's claim slots (ipc/queue.h), shared with the front */
+    size_t stride;            /* from one claim slot to the next */
+    keel_captures_t captures; /* what the workers print */
 } zygote_t;
 
 static int
@@ -146,20 +152,59 @@ send_php_info(zygote_t *z)
     send_frame(z, KEEL_IPC_PHP_INFO, buf, keel_ipc_php_info_put(buf, &info), -1);
 }
 
+/* A worker keeps the page of its own claim slot and nothing else of the
+ * claim slots' memory (the zygote closed the memfd after mapping it, so it
+ * cannot map the rest again), and its forks do not inherit even that page.
+ * Returns the slot, or NULL with errno. */
+static keel_queue_slot_t *
+keep_own_slot(zygote_t *z, uint32_t claim_slot)
+{
+    char *base = z->claims, *own = (char *)keel_queue_slot(z->claims, z->stride, claim_slot);
+    size_t before = (size_t)(own - base), after = keel_queue_shared_bytes(z->stride) - before - z->stride;
+    if ((before != 0 && munmap(base, before) != 0) || (after != 0 && munmap(own + z->stride, after) != 0) ||
+        madvise(own, z->stride, MADV_DONTFORK) != 0)
+        return NULL;
+    z->claims = NULL;
+    return (keel_queue_slot_t *)own;
+}
+
+/* The worker's stdout and stderr become the pipe the zygote reads (fd
+ * out), for PHP and everything PHP starts; keel's own lines keep going to
+ * keel's stderr, on a close-on-exec descriptor of their own. Returns 0,
+ * or -1 with errno. */
+static int
+capture_output(int out)
+{
+    int log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (log_fd < 0)
+        return -1;
+    keel_log_set_fd(log_fd);
+    if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+        return -1;
+    return close(out);
+}
+
 /* The child side of a fork: become a worker serving on fd. Never returns. */
 static void
-become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode, int fd, pid_t zygote_pid)
+become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool worker_mode, int fd, int out,
+              pid_t zygote_pid)
 {
     /* Die with the zygote, so no worker outlives its generation. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote_pid)
         _exit(1);
     close(z->ctl);
     close(z->sigfd);
+    /* the other workers' output is none of this one's business */
+    keel_captures_forget(&z->captures);
     if (sigprocmask(SIG_SETMASK, &z->saved_mask, NULL) != 0)
         _exit(1);
     char role[32];
     snprintf(role, sizeof(role), "worker %u", id);
     keel_log_set_role(role);
+    if (capture_output(out) != 0) {
+        keel_error("cannot capture the worker's output: %s", strerror(errno));
+        _exit(1);
+    }
     /* the name shown by ps and top; only cosmetic if refused */
     if (prctl(PR_SET_NAME, "keel: worker") != 0)
         keel_warn("cannot name the process: %s", strerror(errno));
@@ -178,10 +223,12 @@ become_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, boo
         _exit(1);
     w.slot = id;
     w.request_limit = limit;
-    /* Only its own pool's queue; the other is none of its business. */
-    if (close(worker_mode ? KEEL_QUEUE_FD_CLASSIC : KEEL_QUEUE_FD_WORKER) != 0 ||
-        keel_intake_init(&w, worker_mode ? KEEL_QUEUE_FD_WORKER : KEEL_QUEUE_FD_CLASSIC, z->claims + claim_slot,
-                         z->claims + KEEL_QUEUE_CLAIM_SLOTS + claim_slot) != 0) {
+    /* Only its own pool's queue and its own claim slot; the rest is none
+     * of its business. */
+    keel_queue_slot_t *slot = keep_own_slot(z, claim_slot);
+    if (slot == NULL || close(worker_mode ? KEEL_QUEUE_FD_CLASSIC : KEEL_QUEUE_FD_WORKER) != 0 ||
+        keel_intake_init(&w, worker_mode ? KEEL_QUEUE_FD_WORKER : KEEL_QUEUE_FD_CLASSIC, &slot->claim, &slot->leave) !=
+            0) {
         keel_error("cannot wait on the generation's queue: %s", strerror(errno));
         _exit(1);
     }
@@ -232,9 +279,16 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
         z->live_workers = p;
         z->cap = cap;
     }
-    int sv[2];
+    int sv[2], out[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
+        not_started(z, id, why);
+        return;
+    }
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
         not_started(z, id, why);
         return;
     }
@@ -244,14 +298,24 @@ spawn_worker(zygote_t *z, uint32_t id, uint32_t claim_slot, uint32_t limit, bool
         snprintf(why, sizeof(why), "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
+        close(out[0]);
+        close(out[1]);
         not_started(z, id, why);
         return;
     }
     if (pid == 0) {
         close(sv[1]);
-        become_worker(z, id, claim_slot, limit, worker_mode, sv[0], self);
+        close(out[0]);
+        become_worker(z, id, claim_slot, limit, worker_mode, sv[0], out[1], self);
     }
     close(sv[0]);
+    close(out[1]);
+    if (fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+        keel_warn("worker %u's output will not be logged: %s", id, strerror(errno));
+        close(out[0]);
+    } else if (keel_captures_add(&z->captures, id, pid, out[0]) != 0) {
+        keel_warn("worker %u's output will not be logged: out of memory", id);
+    }
     z->live_workers[z->live].id = id;
     z->live_workers[z->live].pid = pid;
     z->live++;
@@ -271,11 +335,13 @@ log_backtrace(zygote_t *z, uint32_t id)
         if (z->live_workers[i].id != id)
             continue;
         char bt[8192];
-        if (keel_backtrace_remote(z->live_workers[i].pid, bt, sizeof(bt)) == 0)
-            keel_warn("worker %u (pid %d) is running:%s", id, (int)z->live_workers[i].pid, bt);
+        int pid = (int)z->live_workers[i].pid;
+        if (keel_backtrace_remote(z->live_workers[i].pid, bt, sizeof(bt)) != 0)
+            keel_warn("worker %u (pid %d): cannot read its stack: %s", id, pid, strerror(errno));
+        else if (bt[0] == '\0')
+            keel_warn("worker %u (pid %d) is running: (no PHP code running)", id, pid);
         else
-            keel_warn("worker %u (pid %d): cannot read its stack: %s", id, (int)z->live_workers[i].pid,
-                      strerror(errno));
+            keel_log_detail(KEEL_LOG_WARN, bt, "worker %u (pid %d) is running:", id, pid);
         return;
     }
 }
@@ -301,6 +367,35 @@ reap(zygote_t *z)
     }
 }
 
+/* Waits up to timeout_ms (-1: no limit) for the control socket (when
+ * ctl_events is not NULL), a signal or a worker's output; logs the output.
+ * Returns 0 with what the control socket and the signalfd reported, or -1
+ * when poll failed. */
+static int
+wait_events(zygote_t *z, int timeout_ms, short *ctl_events, short *sig_events)
+{
+    /* Two fixed entries, then one per open output pipe. */
+    size_t n = 2 + z->captures.count;
+    struct pollfd *pfds = calloc(n, sizeof(*pfds));
+    if (pfds == NULL)
+        return -1;
+    pfds[0] = (struct pollfd){.fd = ctl_events ? z->ctl : -1, .events = POLLIN};
+    pfds[1] = (struct pollfd){.fd = z->sigfd, .events = POLLIN};
+    size_t pipes = keel_captures_pollfds(&z->captures, pfds + 2, n - 2);
+    int rc = poll(pfds, 2 + pipes, timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+        free(pfds);
+        return -1;
+    }
+    if (rc > 0)
+        keel_captures_service(&z->captures, pfds + 2, pipes);
+    if (ctl_events)
+        *ctl_events = rc > 0 ? pfds[0].revents : 0;
+    *sig_events = rc > 0 ? pfds[1].revents : 0;
+    free(pfds);
+    return 0;
+}
+
 /* Ends every worker: SIGTERM first, SIGKILL after the grace. The front
  * only stops a generation once its requests are done or its shutdown
  * timeout has passed, so a worker still running here has overstayed. */
@@ -318,13 +413,86 @@ stop_workers(zygote_t *z)
             deadline = (int64_t)keel_now_ms() + 1000;
             left = 1000;
         }
-        struct pollfd pfd = {.fd = z->sigfd, .events = POLLIN};
-        if (poll(&pfd, 1, (int)left) > 0) {
+        short sig = 0;
+        if (wait_events(z, (int)left, NULL, &sig) == 0 && (sig & POLLIN)) {
             struct signalfd_siginfo si;
             while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
                 ;
         }
         reap(z);
+    }
+}
+
+/* Sends SIGKILL to every child of this process that /proc lists.
+ * Returns how many there were. */
+static unsigned
+kill_children(void)
+{
+    unsigned found = 0;
+    pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[64], stat[512];
+        snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue; /* gone meanwhile */
+        size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        /* "pid (comm) state ppid ...": comm may hold anything, so read
+         * after its last ')' */
+        const char *paren = strrchr(stat, ')');
+        char state;
+        int ppid;
+        /* ESRCH: it ended meanwhile */
+        if (paren != NULL && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self &&
+            kill((pid_t)atoi(e->d_name), SIGKILL) == 0)
+            found++;
+    }
+    closedir(d);
+    return found;
+}
+
+/* How long the zygote goes on ending what PHP left behind before it gives
+ * up and leaves the rest to the front (which ends its process group). */
+#define ZYGOTE_LEFTOVERS_MS 5000
+
+/* Whatever PHP started and left behind (a pcntl_fork() child, a process
+ * started in the background, one that called setsid()) ends with the
+ * generation: the zygote is their subreaper (PR_SET_CHILD_SUBREAPER), so
+ * each of them whose parent is gone becomes the zygote's child. Killing
+ * children until wait() finds none reaches them all, each round the ones
+ * adopted as the previous round's died. */
+static void
+end_leftovers(zygote_t *z)
+{
+    int64_t deadline = (int64_t)keel_now_ms() + ZYGOTE_LEFTOVERS_MS;
+    for (;;) {
+        kill_children();
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0 || (pid < 0 && errno == EINTR))
+            ;
+        if (pid < 0)
+            return; /* ECHILD: nothing is left */
+        int64_t left = deadline - (int64_t)keel_now_ms();
+        if (left <= 0) {
+            keel_warn("processes PHP started are still running; the front ends them with the generation");
+            return;
+        }
+        /* the next SIGCHLD, or a moment for /proc to show a new child */
+        short sig = 0;
+        if (wait_events(z, left < 20 ? (int)left : 20, NULL, &sig) == 0 && (sig & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
+                ;
+        }
     }
 }
 
@@ -359,14 +527,12 @@ static void
 serve_control(zygote_t *z)
 {
     for (;;) {
-        struct pollfd pfds[2] = {{.fd = z->ctl, .events = POLLIN}, {.fd = z->sigfd, .events = POLLIN}};
-        if (poll(pfds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        short ctl = 0, sig = 0;
+        if (wait_events(z, -1, &ctl, &sig) != 0) {
             keel_error("poll: %s", strerror(errno));
             return;
         }
-        if (pfds[1].revents & POLLIN) {
+        if (sig & POLLIN) {
             struct signalfd_siginfo si;
             while (read(z->sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
@@ -374,7 +540,7 @@ serve_control(zygote_t *z)
             }
             reap(z);
         }
-        if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (ctl & (POLLIN | POLLHUP | POLLERR)) {
             uint8_t buf[256];
             ssize_t n = recv(z->ctl, buf, sizeof(buf), MSG_DONTWAIT);
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -393,11 +559,63 @@ serve_control(zygote_t *z)
     }
 }
 
+/* Takes what the front passed across exec (ipc/queue.h) and nothing else:
+ * every other descriptor is closed, the passed ones become close-on-exec
+ * (workers inherit them by fork, which close-on-exec does not affect), and
+ * stdin is /dev/null. Returns 0, or -1 with errno. */
+static int
+take_descriptors(void)
+{
+    static const int passed[] = {KEEL_ZYGOTE_CONTROL_FD, KEEL_QUEUE_FD_CLASSIC, KEEL_QUEUE_FD_WORKER,
+                                 KEEL_QUEUE_CLAIMS_FD};
+    if (keel_fds_close_others(passed, sizeof(passed) / sizeof(passed[0])) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+        if (keel_fd_set_cloexec(passed[i]) != 0)
+            return -1;
+    return keel_fds_null_stdin();
+}
+
+/* Becomes the PHP user (--user, --group), for this process and every
+ * worker it forks. Returns 0, or -1 with one line in err. */
+static int
+become_php_user(const zygote_t *z, pid_t front, char *err, size_t errlen)
+{
+    keel_identity_t id;
+    if (keel_identity_resolve(&id, &z->cfg, err, errlen) != 0 || keel_identity_assume(&id, err, errlen) != 0)
+        return -1;
+    if (!id.change)
+        return 0;
+    /* A change of user clears the parent-death signal: set it again, and
+     * check the front did not go meanwhile. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != front) {
+        snprintf(err, errlen, "the front is gone");
+        return -1;
+    }
+    /* It also made the process undumpable, which keeps other processes of
+     * the PHP user (other workers included) from ptrace()ing it and its
+     * workers. Reading a worker's stack (--slow-request,
+     * --request-timeout) and dumping core (--core-dir) need it dumpable:
+     * only then (docs/security.md). */
+    if ((z->cfg.core_dir != NULL || z->cfg.slow_request_ms != 0 || z->cfg.request_timeout_ms != 0) &&
+        prctl(PR_SET_DUMPABLE, 1) != 0) {
+        snprintf(err, errlen, "cannot make PHP's processes dumpable: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 keel_zygote_main(int argc, char **argv)
 {
     zygote_t z = {.ctl = KEEL_ZYGOTE_CONTROL_FD};
     keel_log_set_role("zygote");
+    /* First of all: nothing of the front's, or of whoever started it,
+     * stays reachable from PHP. */
+    if (take_descriptors() != 0) {
+        keel_error("cannot set up the zygote's descriptors: %s", strerror(errno));
+        return 1;
+    }
     if (prctl(PR_SET_NAME, "keel: zygote") != 0)
         keel_warn("cannot name the process: %s", strerror(errno));
     uint64_t gen;
@@ -438,9 +656,20 @@ keel_zygote_main(int argc, char **argv)
         return 1;
     }
 
-    z.claims = mmap(NULL, KEEL_QUEUE_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, KEEL_QUEUE_CLAIMS_FD, 0);
+    z.stride = keel_queue_slot_stride();
+    z.claims =
+        mmap(NULL, keel_queue_shared_bytes(z.stride), PROT_READ | PROT_WRITE, MAP_SHARED, KEEL_QUEUE_CLAIMS_FD, 0);
     if (z.claims == MAP_FAILED || close(KEEL_QUEUE_CLAIMS_FD) != 0) {
         keel_error("cannot map the claim slots the front passed: %s", strerror(errno));
+        return 1;
+    }
+    /* What PHP starts and leaves behind becomes the zygote's, to end with
+     * the generation (end_leftovers). */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        keel_warn("cannot adopt what PHP leaves behind: %s", strerror(errno));
+    if (become_php_user(&z, getppid(), err, sizeof(err)) != 0) {
+        send_frame(&z, KEEL_IPC_ZYGOTE_FAILED, err, strlen(err), -1);
+        keel_error("%s", err);
         return 1;
     }
 
@@ -461,6 +690,8 @@ keel_zygote_main(int argc, char **argv)
 
     serve_control(&z);
     stop_workers(&z);
+    end_leftovers(&z);
+    keel_captures_close_all(&z.captures);
     keel_php_shutdown();
     free(z.live_workers);
     keel_config_args_free(&config_args);

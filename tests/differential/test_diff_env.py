@@ -88,6 +88,28 @@ def test_client_abort(srv, ignore):
     assert_same(f"client_abort_ignore{ignore}", side_diffs(ref_side, keel_side))
 
 
+@pytest.mark.parametrize("ignore", ["1", "0"])
+def test_client_abort_unread_body(srv, ignore):
+    """As test_client_abort, for a PUT whose body the script never reads
+    (PHP reads a PUT's body only when asked): the unread body must not hide
+    that the client left."""
+    pair = srv.get("default")
+
+    def run(s):
+        tok = token(s.name)
+        c = httpraw.Conn(s.port, timeout=20)
+        c.send(httpraw.build_request("PUT", f"/abort.php?ignore={ignore}",
+                                     [("X-Token", tok), ("Content-Type", "application/json")], b'{"unread": 1}'))
+        got = c.wait_for_bytes(128 * 1024, 20)
+        c.close()
+        return got, wait_side(srv, tok)
+
+    (ref_got, ref_side), (keel_got, keel_side) = both(pair, run)
+    assert ref_got and keel_got, (ref_got, keel_got)
+    assert ref_side.get("shutdown_aborted") == 1, ref_side
+    assert_same(f"client_abort_unread_body_ignore{ignore}", side_diffs(ref_side, keel_side))
+
+
 def test_max_execution_time(srv):
     pair = srv.get("overrides")  # max_execution_time=1
 

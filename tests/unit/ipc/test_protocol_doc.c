@@ -179,7 +179,7 @@ test_constants(void **state)
     expect_phrase(doc, "Frame header (%lu bytes, little-endian)", KEEL_IPC_HEADER_SIZE);
     assert_int_equal(KEEL_IPC_MAX_PAYLOAD, 1u << 20);
     expect_phrase(doc, "at most %lu MiB (`KEEL_IPC_MAX_PAYLOAD`)", KEEL_IPC_MAX_PAYLOAD >> 20);
-    expect_phrase(doc, "a `memfd` of 2 × %lu u32 words", KEEL_QUEUE_CLAIM_SLOTS);
+    expect_phrase(doc, "a `memfd` of %lu pages", KEEL_QUEUE_CLAIM_SLOTS);
 }
 
 int
