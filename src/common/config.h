@@ -12,6 +12,8 @@
 #define KEEL_MAX_INI_ENTRIES 256
 #define KEEL_MAX_WORKERS     1024
 #define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
+/* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
+#define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
 
 typedef struct {
     const char *root;                      /* document root as given */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "front/etag_match.h"
+#include "front/http1_parse.h"
 #include "front/params.h"
 
 typedef struct {
@@ -53,10 +54,27 @@ match_conditionals(h2o_req_t *req, const char *file)
     }
 }
 
+/* A refusal the HTTP/1 parser hook left for the handler (http1_parse.h). */
+static int
+parser_verdict(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT(KEEL_HTTP1_VERDICT_HEADER), -1);
+    if (i == -1)
+        return 0;
+    if (h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len, H2O_STRLIT("501")))
+        h2o_send_error_generic(req, 501, "Not Implemented", "Not Implemented\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+    else
+        h2o_send_error_generic(req, 505, "HTTP Version Not Supported", "HTTP Version Not Supported\n",
+                               H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+    return 1;
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     http_handler_t *h = (http_handler_t *)self;
+    if (parser_verdict(req))
+        return 0;
     /* h2o fills a missing Host with the host config's name. HTTP/1.1
      * requires Host (RFC 9112 3.2): 400, as nginx answers. */
     if (req->authority.base == h->host->authority.hostport.base) {

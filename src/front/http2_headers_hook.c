@@ -9,7 +9,9 @@
  *    HTTP/1 hook does the same);
  *  - adds the copy of content-length when the client sent one (h2o has
  *    checked it against the body). Trailers (no pseudo-header map) get no
- *    copy: they are not the request head.
+ *    copy: they are not the request head;
+ *  - refuses, with 400 on the stream, a request head whose :authority
+ *    nginx would refuse (host_check.h).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include <h2o.h>
 
 #include "front/header_copy.h"
+#include "front/host_check.h"
 
 struct st_h2o_hpack_header_table_t;
 struct st_h2o_cache_digests_t;
@@ -64,7 +67,15 @@ h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *tabl
     if (r != 0)
         return r;
     drop_spoofed_copies(&req->headers, before);
-    if (pseudo_header_exists_map != NULL && *content_length != SIZE_MAX) {
+    if (pseudo_header_exists_map == NULL)
+        return 0;
+    /* As libh2o refuses a field with invalid characters: the stream gets
+     * 400, the connection goes on. */
+    if (req->input.authority.base != NULL && !keel_http_host_ok(req->input.authority.base, req->input.authority.len)) {
+        *err_desc = "invalid :authority";
+        return H2O_HTTP2_ERROR_INVALID_HEADER_CHAR;
+    }
+    if (*content_length != SIZE_MAX) {
         char *value = h2o_mem_alloc_pool(&req->pool, 24);
         int n = snprintf(value, 24, "%zu", *content_length);
         h2o_add_header_by_str(&req->pool, &req->headers, KEEL_HDR_CONTENT_LENGTH, strlen(KEEL_HDR_CONTENT_LENGTH), 0,

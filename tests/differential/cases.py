@@ -201,6 +201,31 @@ case("body_10mb_form", "/dump.php", method="POST", body=b"a=" + b"z" * (10 * 102
 case("post_over_post_max_form", "/dump.php?g=1", method="POST", body=b"a=" + b"z" * 20000, headers=[FORM_CT], profile="limits")
 case("post_over_post_max_raw", "/dump.php", method="POST", body=b"r" * 20000, headers=[("Content-Type", "text/plain")], profile="limits")
 
+# ------------------------------------------------------------ strict HTTP/1 parsing (tests/integration/test_http_strict.py)
+def post_raw(head_lines, body=b"", version="HTTP/1.1", target="/dump.php"):
+    head = f"POST {target} {version}\r\nHost: localhost\r\n".encode() + b"".join(l + b"\r\n" for l in head_lines)
+    return head + b"\r\n" + body
+
+
+FORM = b"Content-Type: application/x-www-form-urlencoded"
+CHUNKED = b"Transfer-Encoding: chunked"
+case("strict_obs_fold", "/dump.php",
+     raw=b"GET /dump.php HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n  folded\r\nConnection: close\r\n\r\n")
+case("strict_te_twice", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED, CHUNKED], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_gzip_then_chunked", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: gzip", CHUNKED], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_gzip", "/dump.php", method="POST", raw=post_raw([FORM, b"Transfer-Encoding: gzip"]))
+case("strict_te_list", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: gzip, chunked"], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_http10", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"3\r\na=1\r\n0\r\n\r\n", version="HTTP/1.0"))
+case("strict_te_trailing_space", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: chunked  "], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_host_slash", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: evil.com/../x\r\nConnection: close\r\n\r\n")
+case("strict_host_dot_dot", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: a..b\r\nConnection: close\r\n\r\n")
+case("strict_host_empty", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n")
+case("strict_version_2", "/dump.php", raw=b"GET /dump.php HTTP/2.0\r\nHost: localhost\r\n\r\n")
+case("strict_version_10", "/dump.php", raw=b"GET /dump.php HTTP/10.0\r\nHost: localhost\r\n\r\n")
 # ------------------------------------------------------------ input: $_FILES
 case("files_two", "/dump.php", method="POST", headers=[("Content-Type", MP_CT)], body=multipart([
     ("field", None, None, b"value"), ("f1", "one.txt", "text/plain", b"first file\n"),

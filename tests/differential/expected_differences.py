@@ -97,6 +97,11 @@ EXPECTED = {
     "server_sub_noslash": {"differs": ["header:content-type", "body"], "why": _ERROR_PAGE},
     "route_missing_php_pathinfo": {"differs": ["header:content-type", "body"], "why": _ERROR_PAGE},
     "route_missing_php_sub": {"differs": ["header:content-type", "body"], "why": _ERROR_PAGE},
+    # ------------------------------------------------ strict HTTP/1 parsing: the same refusals
+    **{case_id: {"differs": ["header:content-type", "body"], "why": _ERROR_PAGE} for case_id in (
+        "strict_obs_fold", "strict_te_twice", "strict_te_gzip_then_chunked", "strict_te_gzip", "strict_te_list",
+        "strict_te_http10", "strict_host_slash", "strict_host_dot_dot", "strict_host_empty", "strict_version_2",
+        "strict_version_10")},
     "route_dotfile": {
         "differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
                     "header:last-modified", "body"],

@@ -1,0 +1,185 @@
+"""Strict HTTP/1 parsing, as nginx parses: requests a proxy in front of
+keel could read differently (request smuggling), or that would hand PHP
+names it must not trust, are refused before any PHP runs. Each request is
+written byte for byte on a raw socket. The same cases run against nginx in
+tests/differential (cases.py, "strict_*")."""
+
+import json
+import os
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+import h2raw
+from conftest import REQ_TIMEOUT, RawResponse, app_dir, raw_exchange
+
+
+@pytest.fixture(scope="module")
+def server(module_keel):
+    return module_keel(app_dir("strict"), workers=1)
+
+
+def still_serving(s):
+    r = requests.post(s.url + "/body.php", data=b"abc", timeout=REQ_TIMEOUT)
+    assert r.status_code == 200
+    assert r.json()["len"] == 3
+
+
+def marker_query(path):
+    return "marker=" + urllib.parse.quote(str(path), safe="/")
+
+
+def status_of(data):
+    line = data.split(b"\r\n", 1)[0]
+    assert line.startswith(b"HTTP/1.1 "), data[:200]
+    return int(line.split()[1])
+
+
+def exchange(s, raw):
+    """Sends raw bytes; returns (status of the first response, everything
+    received until keel closed the connection)."""
+    data = raw_exchange(s.port, raw)
+    return status_of(data), data
+
+
+# ------------------------------------------------------------ header lines
+
+
+@pytest.mark.parametrize("fold", [b"  folded\r\n", b"\tfolded\r\n"], ids=["space", "tab"])
+def test_obs_fold_is_400(server, tmp_path, fold):
+    """RFC 9112 5.2: a line that starts with whitespace continues the
+    previous one (obs-fold); nginx refuses it. keel handed PHP a header
+    with an empty name."""
+    marker = tmp_path / "ran"
+    raw = (f"GET /vars.php?{marker_query(marker)} HTTP/1.1\r\nHost: x\r\nX-A: a\r\n".encode() + fold +
+           b"Connection: close\r\n\r\n")
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert not marker.exists(), "PHP ran"
+    still_serving(server)
+
+
+def test_trailing_spaces_are_not_part_of_a_value(server):
+    """nginx drops a value's trailing spaces, so "chunked " names chunked."""
+    raw = (b"POST /body.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked  \r\nConnection: close\r\n\r\n"
+           b"3\r\nabc\r\n0\r\n\r\n")
+    status, data = exchange(server, raw)
+    assert status == 200, data[:300]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])["len"] == 3
+
+
+# ------------------------------------------------------------ transfer codings
+
+
+@pytest.mark.parametrize("codings", [("chunked", "chunked"), ("gzip", "chunked"), ("chunked", "identity")],
+                         ids=["chunked-twice", "gzip-then-chunked", "chunked-then-identity"])
+def test_two_transfer_encoding_headers_are_400(server, tmp_path, codings):
+    """Two Transfer-Encoding headers: nginx refuses the duplicate whatever
+    the values; a proxy that reads only one of them frames the body
+    differently from keel."""
+    marker = tmp_path / "ran"
+    raw = (f"POST /body.php?{marker_query(marker)} HTTP/1.1\r\nHost: x\r\n"
+           f"Transfer-Encoding: {codings[0]}\r\nTransfer-Encoding: {codings[1]}\r\nConnection: close\r\n\r\n"
+           "0\r\n\r\n").encode()
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert not marker.exists()
+    still_serving(server)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "gzip, chunked", "identity", ""])
+def test_unknown_transfer_coding_is_501(server, tmp_path, coding):
+    """RFC 9112 6.1: a coding the server does not understand is 501; keel
+    decodes chunked only."""
+    marker = tmp_path / "ran"
+    raw = (f"POST /body.php?{marker_query(marker)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {coding}\r\n"
+           "Content-Type: text/plain\r\n\r\n0\r\n\r\n").encode()
+    status, data = exchange(server, raw)
+    assert status == 501, data[:300]
+    head = data.partition(b"\r\n\r\n")[0].lower()
+    assert b"connection: close" in head
+    assert not marker.exists()
+    still_serving(server)
+
+
+def test_transfer_encoding_in_http10_is_400(server, tmp_path):
+    """HTTP/1.0 has no transfer codings (RFC 9112 6.1); nginx: 400."""
+    marker = tmp_path / "ran"
+    raw = (f"POST /body.php?{marker_query(marker)} HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "3\r\nabc\r\n0\r\n\r\n").encode()
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------ Host
+
+
+@pytest.mark.parametrize("host", [b"evil.com/../x", b"a..b", b"a b", b"", b":8080", b"."],
+                         ids=["slash", "dot-dot", "space", "empty", "port-only", "dot"])
+def test_invalid_host_is_400(server, tmp_path, host):
+    """nginx's Host check: SERVER_NAME and HTTP_HOST come from it."""
+    marker = tmp_path / "ran"
+    raw = (f"GET /vars.php?{marker_query(marker)} HTTP/1.1\r\n".encode() + b"Host: " + host +
+           b"\r\nConnection: close\r\n\r\n")
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("host", ["example.com", "example.com:8080", "[::1]:8080", "b\u00fccher.example"])
+def test_valid_host_reaches_php(server, host):
+    raw = (b"GET /vars.php HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n")
+    status, data = exchange(server, raw)
+    assert status == 200, data[:300]
+    seen = json.loads(data.partition(b"\r\n\r\n")[2])
+    assert seen["HTTP"]["HTTP_HOST"] == host
+
+
+def test_invalid_authority_over_http2_is_400(server, tmp_path):
+    marker = tmp_path / "ran"
+    c = h2raw.H2Conn(server.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, server.port, f"/vars.php?{marker_query(marker)}", authority="evil.com/../x")
+        assert c.response(1) == 400
+        # the connection goes on
+        c.request(3, server.port, "/vars.php")
+        assert c.response(3) == 200
+    finally:
+        c.close()
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------ versions
+
+
+@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/3.0", b"HTTP/10.0", b"HTTP/2.x"])
+def test_http_major_version_above_1_is_505(server, tmp_path, version):
+    marker = tmp_path / "ran"
+    raw = (f"GET /vars.php?{marker_query(marker)} ".encode() + version + b"\r\nHost: x\r\n\r\n")
+    status, data = exchange(server, raw)
+    assert status == 505, data[:300]
+    assert b"connection: close" in data.partition(b"\r\n\r\n")[0].lower()
+    assert not marker.exists()
+    still_serving(server)
+
+
+def test_505_comes_as_soon_as_the_version_says_so(server):
+    """As nginx: without waiting for the rest of the head."""
+    r = RawResponse(server.port, "/", raw=b"GET /vars.php HTTP/2")
+    try:
+        r.read_headers()
+    finally:
+        r.close()
+    assert r.status == 505
+
+
+def test_http2_preface_still_starts_http2(server):
+    c = h2raw.H2Conn(server.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, server.port, "/vars.php")
+        assert c.response(1) == 200
+    finally:
+        c.close()
