@@ -221,6 +221,12 @@ case("strict_te_http10", "/dump.php", method="POST",
      raw=post_raw([FORM, CHUNKED], b"3\r\na=1\r\n0\r\n\r\n", version="HTTP/1.0"))
 case("strict_te_trailing_space", "/dump.php", method="POST",
      raw=post_raw([FORM, b"Transfer-Encoding: chunked  "], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_chunk_0x5", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"0x5\r\n\r\nGET /dump.php?smuggled=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+case("strict_chunk_cr_cr_lf", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED], b"3\r\na=1\r\r\n0\r\n\r\n"))
+case("strict_chunk_size_garbage", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED], b"3x\r\na=1\r\n0\r\n\r\n"))
+case("strict_chunk_extensions", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"3;ext=1\r\na=1\r\n00002 \r\n&b\n0\r\nX-Trailer: t\r\n\r\n"))
 case("strict_host_slash", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: evil.com/../x\r\nConnection: close\r\n\r\n")
 case("strict_host_dot_dot", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: a..b\r\nConnection: close\r\n\r\n")
 case("strict_host_empty", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n")

@@ -114,6 +114,54 @@ def test_transfer_encoding_in_http10_is_400(server, tmp_path):
     assert not marker.exists()
 
 
+# ------------------------------------------------------------ chunk sizes
+
+
+def test_chunk_size_0x5_does_not_smuggle_a_request(server, tmp_path):
+    """picohttpparser read "0x5" as a last chunk of size 0 with an
+    extension, so what a proxy took for chunk data became a second request
+    on the connection. Hex digits only: 400, and nothing after it runs."""
+    smuggled = tmp_path / "smuggled"
+    raw = (b"POST /body.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"0x5\r\n\r\n" +
+           f"GET /vars.php?{marker_query(smuggled)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert data.count(b"HTTP/1.1 ") == 1, data
+    assert not smuggled.exists(), "the smuggled request ran"
+    still_serving(server)
+
+
+@pytest.mark.parametrize("body", [
+    b"5x\r\nhello\r\n0\r\n\r\n",
+    b" 5\r\nhello\r\n0\r\n\r\n",
+    b"+5\r\nhello\r\n0\r\n\r\n",
+    b"5\r\nhelloXX\r\n0\r\n\r\n",
+    b"5\r\nhello\r\r\n0\r\n\r\n",
+    b"10000000000000000\r\nhello\r\n0\r\n\r\n",
+], ids=["trailing-garbage", "leading-space", "plus", "data-overrun", "cr-cr-lf", "overflow"])
+def test_malformed_chunks_are_400(server, tmp_path, body):
+    marker = tmp_path / "ran"
+    raw = (f"POST /body.php?{marker_query(marker)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+           "Connection: close\r\n\r\n").encode() + body
+    status, data = exchange(server, raw)
+    assert status == 400, data[:300]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("body", [
+    b"5;name=value\r\nhello\r\n0\r\n\r\n",
+    b"5 \r\nhello\r\n0\r\n\r\n",
+    b"5\nhello\n0\n\n",
+    b"00005\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n",
+], ids=["extension", "space-before-end", "bare-lf", "zeros-and-trailer"])
+def test_chunks_nginx_accepts(server, body):
+    raw = b"POST /body.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body
+    status, data = exchange(server, raw)
+    assert status == 200, data[:300]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])["len"] == 5
+
+
 # ------------------------------------------------------------ Host
 
 
