@@ -13,6 +13,7 @@
 #define KEEL_MAX_WORKERS     1024
 #define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
+#define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
     uint64_t max_queue;           /* requests waiting for a worker */
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
+    uint64_t max_header_size;     /* bytes of a request head (line and headers) */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
 } keel_config_t;
 

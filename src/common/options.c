@@ -21,6 +21,8 @@ static int keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cf
                                      size_t errlen);
 static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                  size_t errlen);
+static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                           size_t errlen);
 
 #define KEEL_OPTION_FIELD(member)                                                                                      \
     .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
@@ -172,6 +174,16 @@ const keel_option_t keel_options[] = {
         .example = "64M",
         .def = "32M",
         .help = "largest request body; larger gets 413 without reaching PHP",
+    },
+    {
+        .name = "--max-header-size",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(max_header_size),
+        .set = keel_option_set_max_header_size,
+        .def = "32K",
+        .help = "largest request head (request line and headers; HTTP/2: the decoded fields), 1K to 408K; larger "
+                "gets 400 and, over HTTP/1, the connection closes",
     },
     {
         .name = "--spool-dir",
@@ -517,6 +529,18 @@ keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *
     if (*value == '\0')
         return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
     cfg->admin = strcmp(value, "off") == 0 ? NULL : value;
+    return 0;
+}
+
+/* A size, within what libh2o can parse (KEEL_MAX_HEADER_SIZE_LIMIT). */
+static int
+keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                size_t errlen)
+{
+    uint64_t n;
+    if (keel_parse_size(value, &n) != 0 || n < KEEL_MIN_HEADER_SIZE_LIMIT || n > KEEL_MAX_HEADER_SIZE_LIMIT)
+        return keel_option_error(err, errlen, "option %s: expected a size from 1K to 408K, got '%s'", opt->name, value);
+    cfg->max_header_size = n;
     return 0;
 }
 

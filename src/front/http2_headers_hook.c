@@ -10,8 +10,9 @@
  *  - adds the copy of content-length when the client sent one (h2o has
  *    checked it against the body). Trailers (no pseudo-header map) get no
  *    copy: they are not the request head;
- *  - refuses, with 400 on the stream, a request head whose :authority
- *    nginx would refuse (host_check.h).
+ *  - refuses, with 400 on the stream, a request head whose decoded fields
+ *    pass --max-header-size (HPACK lets a small frame name large values
+ *    again and again) or whose :authority nginx would refuse (host_check.h).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 
 #include "front/header_copy.h"
 #include "front/host_check.h"
+#include "front/parser_hooks.h"
 
 struct st_h2o_hpack_header_table_t;
 struct st_h2o_cache_digests_t;
@@ -49,6 +51,17 @@ drop_spoofed_copies(h2o_headers_t *headers, size_t from)
     headers->size = out;
 }
 
+/* The bytes of a decoded request head: its pseudo-header values and the
+ * names and values of its fields. */
+static size_t
+head_size(const h2o_req_t *req)
+{
+    size_t n = req->input.method.len + req->input.path.len + req->input.authority.len;
+    for (size_t i = 0; i < req->headers.size; i++)
+        n += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
+    return n;
+}
+
 int
 h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *table, const uint8_t *src, size_t len,
                         int *pseudo_header_exists_map, size_t *content_length, struct st_h2o_cache_digests_t **digests,
@@ -71,6 +84,10 @@ h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *tabl
         return 0;
     /* As libh2o refuses a field with invalid characters: the stream gets
      * 400, the connection goes on. */
+    if (head_size(req) > keel_parser_hooks_max_header_size()) {
+        *err_desc = "request header fields too large";
+        return H2O_HTTP2_ERROR_INVALID_HEADER_CHAR;
+    }
     if (req->input.authority.base != NULL && !keel_http_host_ok(req->input.authority.base, req->input.authority.len)) {
         *err_desc = "invalid :authority";
         return H2O_HTTP2_ERROR_INVALID_HEADER_CHAR;

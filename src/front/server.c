@@ -27,6 +27,7 @@
 #include "front/front_snapshot.h"
 #include "front/http.h"
 #include "front/listener.h"
+#include "front/parser_hooks.h"
 #include "front/priority.h"
 #include "front/read_park.h"
 #include "front/watch.h"
@@ -318,6 +319,9 @@ setup_h2o(keel_server_t *s)
 
     f->env.loop = h2o_evloop_create();
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
+    /* Limits on what a client may send and hold (docs/security.md,
+     * "Clients"). */
+    keel_parser_hooks_configure(f->cfg.max_header_size);
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);

@@ -232,6 +232,10 @@ case("strict_host_dot_dot", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: a
 case("strict_host_empty", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n")
 case("strict_version_2", "/dump.php", raw=b"GET /dump.php HTTP/2.0\r\nHost: localhost\r\n\r\n")
 case("strict_version_10", "/dump.php", raw=b"GET /dump.php HTTP/10.0\r\nHost: localhost\r\n\r\n")
+# both refuse a head past their limits (nginx here: large_client_header_buffers 4 64k; keel: --max-header-size 32K)
+case("strict_head_too_large", "/dump.php",
+     raw=b"GET /dump.php HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 300000 + b"\r\nConnection: close\r\n\r\n")
+
 # ------------------------------------------------------------ input: $_FILES
 case("files_two", "/dump.php", method="POST", headers=[("Content-Type", MP_CT)], body=multipart([
     ("field", None, None, b"value"), ("f1", "one.txt", "text/plain", b"first file\n"),

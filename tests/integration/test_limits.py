@@ -1,13 +1,21 @@
-"""--max-body, and requests malformed enough to be refused with 400."""
+"""What a client may send and hold: --max-body, --max-header-size,
+--body-timeout and --min-body-rate, --max-connections, accept() out of
+descriptors, Range amplification, and requests malformed enough to be
+refused with 400 (strict parsing has its own file, test_http_strict.py)."""
 
 import hashlib
 import os
+import select
+import socket
+import time
 import urllib.parse
 
 import pytest
 import requests
 
-from conftest import REQ_TIMEOUT, RawResponse, app_dir, raw_exchange
+import h2raw
+from conftest import (REQ_TIMEOUT, SCALE, KeelServer, RawResponse, app_dir, deadline_after, poll_until,
+                      raw_exchange)
 
 
 @pytest.fixture
@@ -76,6 +84,65 @@ def test_body_one_byte_over_limit(server, tmp_path):
                       headers={"Content-Type": "application/octet-stream"}, timeout=REQ_TIMEOUT)
     assert r.status_code == 413
     assert not marker.exists()
+
+
+# ------------------------------------------------------------ request heads
+
+
+@pytest.fixture(scope="module")
+def small_heads(module_keel):
+    return module_keel(app_dir("limits"), "--max-header-size", "4K", workers=1)
+
+
+def head_with(target, header_bytes):
+    return (f"GET {target} HTTP/1.1\r\nHost: x\r\nX-Big: ".encode() + b"a" * header_bytes +
+            b"\r\nConnection: close\r\n\r\n")
+
+
+def test_head_over_the_default_limit_is_400(plain_server, tmp_path):
+    """nginx takes 8 KiB a line and 32 KiB in all by default; libh2o took
+    408 KB. The default is 32K."""
+    marker = tmp_path / "ran"
+    data = raw_exchange(plain_server.port, head_with(body_url(plain_server, marker), 40 * 1024))
+    assert data.startswith(b"HTTP/1.1 400"), data[:200]
+    assert not marker.exists()
+    ok = raw_exchange(plain_server.port, head_with(body_url(plain_server, marker), 20 * 1024))
+    assert ok.startswith(b"HTTP/1.1 200"), ok[:200]
+
+
+def test_head_over_max_header_size_is_400_and_closes(small_heads, tmp_path):
+    marker = tmp_path / "ran"
+    data = raw_exchange(small_heads.port, head_with(body_url(small_heads, marker), 5000))
+    assert data.startswith(b"HTTP/1.1 400"), data[:200]
+    assert b"connection: close" in data.lower()
+    assert not marker.exists()
+    ok = raw_exchange(small_heads.port, head_with(body_url(small_heads, marker), 3000))
+    assert ok.startswith(b"HTTP/1.1 200"), ok[:200]
+
+
+def test_unfinished_head_over_the_limit_is_refused_at_once(small_heads):
+    """A head that has passed the limit is refused when it does, not once
+    it ends or times out."""
+    r = RawResponse(small_heads.port, "/", raw=b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5000)
+    try:
+        r.read_headers(timeout=REQ_TIMEOUT)
+    finally:
+        r.close()
+    assert r.status == 400
+
+
+def test_head_over_max_header_size_over_http2_is_400(small_heads, tmp_path):
+    """HPACK lets a few bytes stand for large fields: the limit is on the
+    decoded head. The stream gets 400; the connection goes on."""
+    marker = tmp_path / "ran"
+    c = h2raw.H2Conn(small_heads.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, small_heads.port, body_url(small_heads, marker), extra=[("x-big", "a" * 5000)])
+        assert c.response(1) == 400
+        c.request(3, small_heads.port, body_url(small_heads, marker), extra=[("x-big", "a" * 3000)])
+        assert c.response(3) == 200
+    finally:
+        c.close()
 
 
 # ------------------------------------------------------------ malformed requests
