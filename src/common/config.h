@@ -52,6 +52,8 @@ typedef struct {
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
     uint64_t max_header_size;     /* bytes of a request head (line and headers) */
+    uint64_t body_timeout_ms;     /* a request body's time, before --min-body-rate extends it */
+    uint64_t min_body_rate;       /* bytes per second that extend body_timeout_ms; 0: a total */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
 } keel_config_t;
 

@@ -186,6 +186,26 @@ const keel_option_t keel_options[] = {
                 "gets 400 and, over HTTP/1, the connection closes",
     },
     {
+        .name = "--body-timeout",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(body_timeout_ms),
+        .example = "60s",
+        .def = "60s",
+        .help = "how long a request body may take to arrive, plus a second for every `--min-body-rate` bytes it "
+                "has brought; past it the client gets 408 (HTTP/1: and the connection closes)",
+    },
+    {
+        .name = "--min-body-rate",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(min_body_rate),
+        .example = "1K",
+        .def = "1K",
+        .help = "bytes per second that extend `--body-timeout` while a body arrives; `0`: `--body-timeout` is the "
+                "time for the whole body",
+    },
+    {
         .name = "--spool-dir",
         .arg = "DIR|off",
         .kind = KEEL_OPTION_SPECIAL,

@@ -3,13 +3,15 @@
  * parser. libh2o calls picohttpparser's phr_parse_request through its
  * PLT, so the definition exported by the executable is the one it
  * reaches; this one calls keel_http1_parse_request with the library's
- * own.
+ * own, and starts the body clock (body_timer.h) of a request whose head
+ * announces a body.
  */
 #include <dlfcn.h>
 #include <stddef.h>
 
 #include <h2o.h>
 
+#include "front/body_timer.h"
 #include "front/http1_parse.h"
 #include "front/parser_hooks.h"
 
@@ -53,5 +55,7 @@ phr_parse_request(const char *buf, size_t len, const char **method, size_t *meth
     int r = keel_http1_parse_request(real, req != NULL ? &req->pool : NULL, keel_parser_hooks_max_header_size(), buf,
                                      len, method, method_len, path, path_len, minor_version, headers, num_headers,
                                      last_len, &has_body);
+    if (r > 0 && has_body && req != NULL)
+        keel_body_timer_start(req, (size_t)r);
     return r;
 }

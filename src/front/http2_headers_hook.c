@@ -12,7 +12,8 @@
  *    copy: they are not the request head;
  *  - refuses, with 400 on the stream, a request head whose decoded fields
  *    pass --max-header-size (HPACK lets a small frame name large values
- *    again and again) or whose :authority nginx would refuse (host_check.h).
+ *    again and again) or whose :authority nginx would refuse (host_check.h);
+ *  - starts the clock on a body that follows the head (body_timer.h).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 
 #include <h2o.h>
 
+#include "front/body_timer.h"
 #include "front/header_copy.h"
 #include "front/host_check.h"
 #include "front/parser_hooks.h"
@@ -98,5 +100,6 @@ h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *tabl
         h2o_add_header_by_str(&req->pool, &req->headers, KEEL_HDR_CONTENT_LENGTH, strlen(KEEL_HDR_CONTENT_LENGTH), 0,
                               NULL, value, (size_t)n);
     }
+    keel_body_timer_start_http2(req);
     return 0;
 }

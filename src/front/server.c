@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/options.h"
 #include "front/admin.h"
+#include "front/body_timer.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
 #include "front/http.h"
@@ -322,6 +323,7 @@ setup_h2o(keel_server_t *s)
     /* Limits on what a client may send and hold (docs/security.md,
      * "Clients"). */
     keel_parser_hooks_configure(f->cfg.max_header_size);
+    keel_body_timer_init(f->env.loop, f->cfg.body_timeout_ms, f->cfg.min_body_rate);
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);

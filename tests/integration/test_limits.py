@@ -145,6 +145,107 @@ def test_head_over_max_header_size_over_http2_is_400(small_heads, tmp_path):
         c.close()
 
 
+# ------------------------------------------------------------ slow bodies
+
+BODY_TIMEOUT = 1.0 * SCALE
+
+
+@pytest.fixture(scope="module")
+def body_clock(module_keel):
+    # 1 s, extended by a second per 100 bytes
+    return module_keel(app_dir("limits"), "--body-timeout", f"{int(BODY_TIMEOUT * 1000)}ms", "--min-body-rate",
+                       "100", workers=1)
+
+
+def trickle(sock, data, every, until):
+    """Sends data a byte every `every` seconds until until() or the end."""
+    for i in range(len(data)):
+        if until():
+            return
+        try:
+            sock.sendall(data[i:i + 1])
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        time.sleep(every)  # the pace of the body under test, not a wait for keel
+
+
+def test_trickled_body_gets_408_and_the_connection_closes(body_clock, tmp_path):
+    """A byte a second held a connection for as long as the client liked
+    (HTTP/2), or was cut silently after libh2o's 10 s (HTTP/1)."""
+    marker = tmp_path / "ran"
+    r = RawResponse(body_clock.port, "/", raw=(
+        f"POST {body_url(body_clock, marker)} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n").encode())
+    try:
+        started = time.monotonic()
+        trickle(r.sock, b"x" * 1000, 0.1, lambda: r.has_data_pending())
+        rest = r.read_to_eof(timeout=REQ_TIMEOUT)
+        took = time.monotonic() - started
+    finally:
+        r.close()
+    assert r.status == 408, r.buf[:200]
+    assert r.headers.get("connection") == "close"
+    assert r.eof and rest.startswith(b"Request Timeout")
+    # well before libh2o's own 10 s
+    assert took < 5 * SCALE
+    assert not marker.exists()
+
+
+def test_trickled_chunked_body_gets_408(body_clock, tmp_path):
+    """Chunk sizes and extensions are not body: they earn no time."""
+    marker = tmp_path / "ran"
+    r = RawResponse(body_clock.port, "/", raw=(
+        f"POST {body_url(body_clock, marker)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "1;" + "e" * 200).encode())
+    try:
+        trickle(r.sock, b"e" * 100000, 0.005, lambda: r.has_data_pending())
+        r.read_headers(timeout=REQ_TIMEOUT)
+    finally:
+        r.close()
+    assert r.status == 408
+    assert not marker.exists()
+
+
+def test_body_at_the_minimum_rate_is_not_cut(body_clock, tmp_path):
+    """Past --body-timeout, a body that keeps coming at --min-body-rate
+    goes on: 300 bytes at 150 a second (the limit earns 100)."""
+    marker = tmp_path / "ran"
+    r = RawResponse(body_clock.port, "/", raw=(
+        f"POST {body_url(body_clock, marker)} HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n"
+        "Connection: close\r\n\r\n").encode())
+    try:
+        for _ in range(20):
+            r.sock.sendall(b"y" * 15)
+            time.sleep(0.1)  # the pace of the body
+        body = r.read_all()
+    finally:
+        r.close()
+    assert r.status == 200, r.buf[:300]
+    assert b'"len":300' in body
+    assert marker.exists()
+
+
+def test_trickled_body_over_http2_gets_408(body_clock, tmp_path):
+    """Over HTTP/2 the stream gets 408; the connection serves on."""
+    marker = tmp_path / "ran"
+    c = h2raw.H2Conn(body_clock.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, body_clock.port, body_url(body_clock, marker), method="POST", end_stream=False,
+                  extra=[("content-length", "1000")])
+        end = deadline_after(BODY_TIMEOUT + REQ_TIMEOUT)
+        answer = None
+        while answer is None and time.monotonic() < end:
+            c.data(1, b"x")
+            for f in c.pending(0.1):
+                if f.stream_id == 1 and f.type in (h2raw.HEADERS, h2raw.RST_STREAM):
+                    answer = h2raw.status_of(f.payload) if f.type == h2raw.HEADERS else ("reset", f.payload)
+        assert answer == 408
+        c.request(3, body_clock.port, body_url(body_clock, tmp_path / "after"))
+        assert c.response(3) == 200
+    finally:
+        c.close()
+    assert not marker.exists()
+
+
 # ------------------------------------------------------------ malformed requests
 
 
