@@ -16,6 +16,7 @@ typedef struct {
     keel_php_ctx_t *php;
     const char *listen_host;
     int listen_port;
+    uint64_t max_body;
 } http_handler_t;
 
 /*
@@ -75,6 +76,12 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
     http_handler_t *h = (http_handler_t *)self;
     if (parser_verdict(req))
         return 0;
+    /* libh2o lets a body one byte past --max-body through (server.c) */
+    if (req->entity.base != NULL && req->entity.len > h->max_body) {
+        h2o_send_error_generic(req, 413, "Request Entity Too Large", "request entity is too large",
+                               H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+        return 0;
+    }
     /* h2o fills a missing Host with the host config's name. HTTP/1.1
      * requires Host (RFC 9112 3.2): 400, as nginx answers. */
     if (req->authority.base == h->host->authority.hostport.base) {
@@ -131,7 +138,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port)
+                   const char *listen_host, int listen_port, uint64_t max_body)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -140,4 +147,5 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router
     h->php = php;
     h->listen_host = listen_host;
     h->listen_port = listen_port;
+    h->max_body = max_body;
 }

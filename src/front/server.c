@@ -309,11 +309,14 @@ setup_h2o(keel_server_t *s)
 {
     keel_front_t *f = &s->front;
     h2o_config_init(&s->h2o);
-    s->h2o.max_request_entity_size = f->cfg.max_body;
+    /* libh2o refuses a chunked body of exactly its limit (its check is >=
+     * where its Content-Length check is >): one byte more here, and http.c
+     * answers 413 for the bodies that byte lets through. */
+    s->h2o.max_request_entity_size = f->cfg.max_body + 1;
     s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
-    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port);
+    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
     /* No index files: directories never reach it (routing runs index.php). */
     static const char *no_index[] = {NULL};
     h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);

@@ -86,6 +86,46 @@ def test_body_one_byte_over_limit(server, tmp_path):
     assert not marker.exists()
 
 
+def chunked_post(s, marker, payload, chunk=100):
+    head = (
+        f"POST {body_url(s, marker)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    body = b"".join(b"%x\r\n%s\r\n" % (len(payload[i:i + chunk]), payload[i:i + chunk])
+                    for i in range(0, len(payload), chunk))
+    return raw_exchange(s.port, head + body + b"0\r\n\r\n")
+
+
+def test_chunked_body_exactly_at_limit(server, tmp_path):
+    """libh2o refused a chunked body of exactly its limit (413) where a
+    Content-Length body of the same size passes."""
+    payload = os.urandom(1024)
+    data = chunked_post(server, tmp_path / "m", payload)
+    assert data.startswith(b"HTTP/1.1 200"), data[:200]
+    assert b'"len":1024' in data
+
+
+def test_chunked_body_one_byte_over_limit(server, tmp_path):
+    marker = tmp_path / "ran"
+    data = chunked_post(server, marker, os.urandom(1025))
+    assert data.startswith(b"HTTP/1.1 413"), data[:200]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("size,status", [(1024, 200), (1025, 413)])
+def test_body_limit_over_http2(server, tmp_path, size, status):
+    marker = tmp_path / "ran"
+    c = h2raw.H2Conn(server.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, server.port, body_url(server, marker), method="POST", end_stream=False,
+                  extra=[("content-type", "application/octet-stream")])
+        c.data(1, os.urandom(size), end_stream=True)
+        assert c.response(1) == status
+    finally:
+        c.close()
+    assert marker.exists() == (status == 200)
+
+
 # ------------------------------------------------------------ request heads
 
 
