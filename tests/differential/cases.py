@@ -330,6 +330,12 @@ case("static_encoded", "/st%79le.css", static=True)
 case("static_range", "/static/big.txt", headers=[("Range", "bytes=10-29")], static=True)
 case("static_range_suffix", "/static/big.txt", headers=[("Range", "bytes=-15")], static=True)
 case("static_range_unsatisfiable", "/static/big.txt", headers=[("Range", "bytes=999999-")], static=True)
+case("static_range_overlapping_parts", "/static/big.txt", headers=[("Range", "bytes=" + ",".join(["0-"] * 20))],
+     static=True)
+case("static_if_range_other_etag", "/static/big.txt", headers=[("Range", "bytes=10-29"), ("If-Range", '"0-0"')],
+     static=True)
+case("static_if_range_old_date", "/static/big.txt",
+     headers=[("Range", "bytes=10-29"), ("If-Range", "Thu, 01 Jan 1970 00:00:00 GMT")], static=True)
 case("static_ims_future", "/style.css", headers=[("If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT")], static=True)
 case("static_ims_past", "/style.css", headers=[("If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")], static=True)
 case("static_post", "/style.css", method="POST", body=b"a=1", headers=[FORM_CT], static=True)

@@ -231,3 +231,36 @@ def test_http2_preface_still_starts_http2(server):
         assert c.response(1) == 200
     finally:
         c.close()
+
+
+# ------------------------------------------------------------ If-Range
+
+
+def page(s):
+    return (app_dir("strict") / "page.txt").read_bytes()
+
+
+def validators(s):
+    r = s.get("/page.txt")
+    assert r.status == 200
+    return r.headers["etag"], r.headers["last-modified"]
+
+
+def test_range_with_current_if_range_is_partial(server):
+    etag, date = validators(server)
+    for validator in (etag, date):
+        r = server.get("/page.txt", headers={"Range": "bytes=0-9", "If-Range": validator})
+        assert r.status == 206, validator
+        assert r.body == page(server)[:10]
+
+
+@pytest.mark.parametrize("if_range", ['"0-0"', "W/{etag}", "Thu, 01 Jan 1970 00:00:00 GMT", "garbage"],
+                         ids=["other-etag", "weak-etag", "other-date", "garbage"])
+def test_range_with_stale_if_range_is_the_whole_file(server, if_range):
+    """RFC 9110 13.1.5: when If-Range does not match, the Range is ignored
+    and the whole (changed) file is sent, never parts of it spliced into a
+    copy the client has of another version."""
+    etag, _ = validators(server)
+    r = server.get("/page.txt", headers={"Range": "bytes=0-9", "If-Range": if_range.format(etag=etag)})
+    assert r.status == 200
+    assert r.body == page(server)
