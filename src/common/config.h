@@ -54,6 +54,7 @@ typedef struct {
     uint64_t max_header_size;     /* bytes of a request head (line and headers) */
     uint64_t body_timeout_ms;     /* a request body's time, before --min-body-rate extends it */
     uint64_t min_body_rate;       /* bytes per second that extend body_timeout_ms; 0: a total */
+    unsigned max_connections;     /* client connections open at once; accepting waits beyond */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
 } keel_config_t;
 

@@ -206,6 +206,17 @@ const keel_option_t keel_options[] = {
                 "time for the whole body",
     },
     {
+        .name = "--max-connections",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_connections),
+        .min = 1,
+        .max = 1000000,
+        .def = "1024",
+        .help = "client connections ({range}) open at once; beyond them keel stops accepting until one closes, "
+                "and new ones wait in the listen queue",
+    },
+    {
         .name = "--spool-dir",
         .arg = "DIR|off",
         .kind = KEEL_OPTION_SPECIAL,

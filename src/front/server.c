@@ -22,6 +22,7 @@
 #include "common/config_file.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "front/accept_gate.h"
 #include "front/admin.h"
 #include "front/body_timer.h"
 #include "front/front.h"
@@ -48,6 +49,7 @@ typedef struct {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
+    keel_accept_gate_t gate; /* when the listener is read */
     int listen_fd;
     char listen_host[64];
     int listen_port;
@@ -75,10 +77,13 @@ on_accept(h2o_socket_t *listener, const char *err)
     if (err != NULL)
         return;
     /* Take a batch per wakeup, as connections arrive in bursts. */
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 16 && keel_accept_gate_may_accept(&s->gate); i++) {
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (sock == NULL)
+        if (sock == NULL) {
+            keel_accept_gate_failed(&s->gate, errno);
             return;
+        }
+        keel_accept_gate_accepted(&s->gate, sock);
         h2o_accept(&s->accept_ctx, sock);
         keel_read_park_learn(sock);
     }
@@ -88,6 +93,7 @@ static void
 close_listener(keel_server_t *s)
 {
     if (s->listener != NULL) {
+        keel_accept_gate_close(&s->gate);
         h2o_socket_close(s->listener);
         s->listener = NULL;
     }
@@ -110,7 +116,7 @@ on_first_ready(void *owner)
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
-    h2o_socket_read_start(s->listener, on_accept);
+    keel_accept_gate_listen(&s->gate, s->listener, on_accept);
     h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
     keel_admin_accept(&s->admin);
     if (f->cfg.watch)
@@ -327,6 +333,7 @@ setup_h2o(keel_server_t *s)
      * "Clients"). */
     keel_parser_hooks_configure(f->cfg.max_header_size);
     keel_body_timer_init(f->env.loop, f->cfg.body_timeout_ms, f->cfg.min_body_rate);
+    keel_accept_gate_init(&s->gate, f->env.loop, f->cfg.max_connections);
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);

@@ -286,6 +286,66 @@ def test_trickled_body_over_http2_gets_408(body_clock, tmp_path):
     assert not marker.exists()
 
 
+# ------------------------------------------------------------ connections
+
+
+def test_max_connections_stops_accepting_until_one_closes(keel):
+    s = keel(app_dir("limits"), "--max-connections", "2", workers=1)
+    held = [socket.create_connection(("127.0.0.1", s.port), timeout=REQ_TIMEOUT) for _ in range(2)]
+    try:
+        s.wait_log(r"warn .*2 client connections open \(--max-connections\)")
+        third = RawResponse(s.port, "/body.php")
+        try:
+            # keel is not reading its listener: the request waits in the
+            # kernel's queue, unanswered
+            readable, _, _ = select.select([third.sock], [], [], 0.5 * SCALE)
+            assert not readable, third.sock.recv(200)
+            held.pop().close()
+            third.read_headers(timeout=REQ_TIMEOUT)
+            assert third.status == 200
+        finally:
+            third.close()
+    finally:
+        for h in held:
+            h.close()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_accept_out_of_descriptors_backs_off(tmp_path):
+    """With `ulimit -n` reached, accept() fails at once on every wakeup:
+    the front spun at a full CPU. It rests the listener instead, and serves
+    again once descriptors free up."""
+    s = KeelServer(app_dir("limits"), workers=1)
+    s.args = ["prlimit", "--nofile=256:256", "--", *s.args]
+    clients = []
+    try:
+        s.start()  # prlimit execs keel: the same pid
+        for _ in range(300):
+            clients.append(socket.create_connection(("127.0.0.1", s.port), timeout=REQ_TIMEOUT))
+        s.wait_log(r"warn .*accept: Too many open files")
+        before = cpu_seconds(s.pid)
+        window = 1.0
+        time.sleep(window)  # the window CPU time is measured over
+        used = cpu_seconds(s.pid) - before
+        assert used < 0.25 * window, f"the front used {used:.2f}s of CPU in {window}s"
+        for c in clients:
+            c.close()
+        clients = []
+        ok = poll_until(lambda: raw_exchange(s.port, b"GET /body.php HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                             timeout=REQ_TIMEOUT).startswith(b"HTTP/1.1 200"),
+                        REQ_TIMEOUT, what="keel to serve again")
+        assert ok
+    finally:
+        for c in clients:
+            c.close()
+        s.stop()
+
+
 # ------------------------------------------------------------ Range
 
 
