@@ -6,7 +6,7 @@
  * the executable) is the one it reaches; it calls the library's own, then
  *  - drops headers the client sent under keel's copy names (in the head
  *    or trailers), which must not pose as the copies params.c reads (the
- *    HTTP/1 hook does the same);
+ *    HTTP/1 hook does the same), and refuses a field with an empty name;
  *  - adds the copy of content-length when the client sent one (h2o has
  *    checked it against the body). Trailers (no pseudo-header map) get no
  *    copy: they are not the request head;
@@ -39,18 +39,23 @@ int h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *
                             struct st_h2o_cache_digests_t **digests, const char **err_desc);
 
 /* Drops keel's copy names among the headers from index `from` on: those
- * the decoder just added (a request head, or trailers appended to it). */
-static void
-drop_spoofed_copies(h2o_headers_t *headers, size_t from)
+ * the decoder just added (a request head, or trailers appended to it).
+ * Returns -1 when one of them has an empty name, which libh2o lets
+ * through and PHP would get as "HTTP_" (nginx refuses it). */
+static int
+check_fields(h2o_headers_t *headers, size_t from)
 {
     size_t out = from;
     for (size_t i = from; i < headers->size; i++) {
         const h2o_iovec_t *name = headers->entries[i].name;
+        if (name->len == 0)
+            return -1;
         if (keel_header_copy_original(name->base, name->len) != NULL)
             continue;
         headers->entries[out++] = headers->entries[i];
     }
     headers->size = out;
+    return 0;
 }
 
 /* The bytes of a decoded request head: its pseudo-header values and the
@@ -81,7 +86,12 @@ h2o_hpack_parse_headers(h2o_req_t *req, struct st_h2o_hpack_header_table_t *tabl
     int r = real(req, table, src, len, pseudo_header_exists_map, content_length, digests, err_desc);
     if (r != 0)
         return r;
-    drop_spoofed_copies(&req->headers, before);
+    if (check_fields(&req->headers, before) != 0) {
+        *err_desc = "empty header name";
+        /* trailers cannot be answered with 400: a connection error, as
+         * libh2o ends one for trailers it refuses */
+        return pseudo_header_exists_map != NULL ? H2O_HTTP2_ERROR_INVALID_HEADER_CHAR : H2O_HTTP2_ERROR_PROTOCOL;
+    }
     if (pseudo_header_exists_map == NULL)
         return 0;
     /* As libh2o refuses a field with invalid characters: the stream gets

@@ -70,6 +70,20 @@ def test_trailing_spaces_are_not_part_of_a_value(server):
     assert json.loads(data.partition(b"\r\n\r\n")[2])["len"] == 3
 
 
+def test_empty_header_name_over_http2_is_400(server, tmp_path):
+    """HPACK can carry a field with an empty name, which libh2o let through
+    and PHP got as "HTTP_" (found by tests/fuzz/fuzz_request); nginx
+    refuses it."""
+    marker = tmp_path / "ran"
+    c = h2raw.H2Conn(server.port, timeout=REQ_TIMEOUT)
+    try:
+        c.request(1, server.port, f"/vars.php?{marker_query(marker)}", extra=[("", "x")])
+        assert c.response(1) == 400
+    finally:
+        c.close()
+    assert not marker.exists()
+
+
 # ------------------------------------------------------------ transfer codings
 
 
