@@ -13,6 +13,9 @@
 #define KEEL_MAX_WORKERS     1024
 #define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
 #define KEEL_MAX_NO_PHP      64
+/* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
+#define KEEL_MIN_HEADER_SIZE_LIMIT 1024
+#define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
 
 typedef struct {
     const char *root;                      /* document root as given */
@@ -49,6 +52,10 @@ typedef struct {
     uint64_t max_queue;           /* requests waiting for a worker */
     uint64_t max_wait_ms;         /* how long one may wait */
     uint64_t max_body;            /* bytes of request body accepted */
+    uint64_t max_header_size;     /* bytes of a request head (line and headers) */
+    uint64_t body_timeout_ms;     /* a request body's time, before --min-body-rate extends it */
+    uint64_t min_body_rate;       /* bytes per second that extend body_timeout_ms; 0: a total */
+    unsigned max_connections;     /* client connections open at once; accepting waits beyond */
     uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
     uint64_t spool_max;           /* bytes one response may buffer in --spool-dir */
 

@@ -23,6 +23,8 @@ static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, c
                                  size_t errlen);
 static int keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                   size_t errlen);
+static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                           size_t errlen);
 
 #define KEEL_OPTION_FIELD(member)                                                                                      \
     .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
@@ -182,6 +184,47 @@ const keel_option_t keel_options[] = {
         .example = "64M",
         .def = "32M",
         .help = "largest request body; larger gets 413 without reaching PHP",
+    },
+    {
+        .name = "--max-header-size",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(max_header_size),
+        .set = keel_option_set_max_header_size,
+        .def = "32K",
+        .help = "largest request head (request line and headers; HTTP/2: the decoded fields), 1K to 408K; larger "
+                "gets 400 and, over HTTP/1, the connection closes",
+    },
+    {
+        .name = "--body-timeout",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(body_timeout_ms),
+        .example = "60s",
+        .def = "60s",
+        .help = "how long a request body may take to arrive, plus a second for every `--min-body-rate` bytes it "
+                "has brought; past it the client gets 408 (HTTP/1: and the connection closes)",
+    },
+    {
+        .name = "--min-body-rate",
+        .arg = "SIZE",
+        .kind = KEEL_OPTION_SIZE,
+        KEEL_OPTION_FIELD(min_body_rate),
+        .example = "1K",
+        .def = "1K",
+        .help = "bytes per second that extend `--body-timeout` while a body arrives; `0`: `--body-timeout` is the "
+                "time for the whole body",
+    },
+    {
+        .name = "--max-connections",
+        .arg = "N",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(max_connections),
+        .min = 1,
+        .max = 1000000,
+        .def = "1024",
+        .help = "client connections ({range}) open at once; beyond them keel stops accepting until one closes, "
+                "and new ones wait in the listen queue",
     },
     {
         .name = "--spool-dir",
@@ -605,6 +648,18 @@ keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char 
     if (cfg->no_php_count == KEEL_MAX_NO_PHP)
         return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_NO_PHP);
     cfg->no_php[cfg->no_php_count++] = value;
+    return 0;
+}
+
+/* A size, within what libh2o can parse (KEEL_MAX_HEADER_SIZE_LIMIT). */
+static int
+keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                size_t errlen)
+{
+    uint64_t n;
+    if (keel_parse_size(value, &n) != 0 || n < KEEL_MIN_HEADER_SIZE_LIMIT || n > KEEL_MAX_HEADER_SIZE_LIMIT)
+        return keel_option_error(err, errlen, "option %s: expected a size from 1K to 408K, got '%s'", opt->name, value);
+    cfg->max_header_size = n;
     return 0;
 }
 

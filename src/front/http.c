@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "front/etag_match.h"
+#include "front/http1_parse.h"
 #include "front/params.h"
+#include "front/range_guard.h"
 
 typedef struct {
     h2o_handler_t super;
@@ -15,7 +17,26 @@ typedef struct {
     keel_php_ctx_t *php;
     const char *listen_host;
     int listen_port;
+    uint64_t max_body;
 } http_handler_t;
+
+/* h2o_filecache_get_etag's format */
+static size_t
+file_etag(const struct stat *st, char *etag, size_t size)
+{
+    int n = snprintf(etag, size, "\"%08x-%zx\"", (unsigned)st->st_mtime, (size_t)st->st_size);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* The Last-Modified date h2o's file handler sends. */
+static size_t
+file_date(const struct stat *st, char date[H2O_TIMESTR_RFC1123_LEN + 1])
+{
+    struct tm tm;
+    gmtime_r(&st->st_mtime, &tm);
+    h2o_time2str_rfc1123(date, &tm);
+    return strlen(date);
+}
 
 /*
  * Conditional requests for a static file, made to behave as nginx's:
@@ -25,38 +46,79 @@ typedef struct {
  * - nginx answers If-Modified-Since with 304 only for the exact
  *   Last-Modified date (its default "if_modified_since exact"); h2o also
  *   for any later date. Other dates are dropped so h2o sends the file.
- * One stat serves both.
  */
 static void
-match_conditionals(h2o_req_t *req, const char *file)
+match_conditionals(h2o_req_t *req, const struct stat *st)
 {
     ssize_t inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
     ssize_t ims = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
-    struct stat st;
-    if ((inm == -1 && ims == -1) || stat(file, &st) != 0)
-        return;
     if (inm != -1) {
         h2o_iovec_t *value = &req->headers.entries[inm].value;
-        /* the same format as h2o_filecache_get_etag */
         char etag[64];
-        int n = snprintf(etag, sizeof(etag), "\"%08x-%zx\"", (unsigned)st.st_mtime, (size_t)st.st_size);
-        if (keel_etag_list_matches(value->base, value->len, etag, (size_t)n))
-            *value = h2o_strdup(&req->pool, etag, (size_t)n);
+        size_t n = file_etag(st, etag, sizeof(etag));
+        if (keel_etag_list_matches(value->base, value->len, etag, n))
+            *value = h2o_strdup(&req->pool, etag, n);
     }
     if (ims != -1) {
-        struct tm tm;
         char date[H2O_TIMESTR_RFC1123_LEN + 1];
-        gmtime_r(&st.st_mtime, &tm);
-        h2o_time2str_rfc1123(date, &tm);
-        if (!h2o_memis(req->headers.entries[ims].value.base, req->headers.entries[ims].value.len, date, strlen(date)))
+        size_t n = file_date(st, date);
+        if (!h2o_memis(req->headers.entries[ims].value.base, req->headers.entries[ims].value.len, date, n))
             h2o_delete_header(&req->headers, ims);
     }
+}
+
+/* A Range h2o's file handler must not honour (a stale If-Range, parts
+ * that outweigh the file: range_guard.h) is dropped: the whole file. */
+static void
+guard_range(h2o_req_t *req, const struct stat *st)
+{
+    ssize_t range = h2o_find_header(&req->headers, H2O_TOKEN_RANGE, -1);
+    if (range == -1)
+        return;
+    ssize_t if_range = h2o_find_header(&req->headers, H2O_TOKEN_IF_RANGE, -1);
+    char etag[64], date[H2O_TIMESTR_RFC1123_LEN + 1];
+    keel_range_request_t r = {
+        .range = req->headers.entries[range].value.base,
+        .range_len = req->headers.entries[range].value.len,
+        .if_range = if_range == -1 ? NULL : req->headers.entries[if_range].value.base,
+        .if_range_len = if_range == -1 ? 0 : req->headers.entries[if_range].value.len,
+        .etag = etag,
+        .etag_len = file_etag(st, etag, sizeof(etag)),
+        .last_modified = date,
+        .last_modified_len = file_date(st, date),
+        .file_size = (size_t)st->st_size,
+    };
+    if (keel_range_decide(&r) == KEEL_RANGE_WHOLE)
+        h2o_delete_header(&req->headers, range);
+}
+
+/* A refusal the HTTP/1 parser hook left for the handler (http1_parse.h). */
+static int
+parser_verdict(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT(KEEL_HTTP1_VERDICT_HEADER), -1);
+    if (i == -1)
+        return 0;
+    if (h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len, H2O_STRLIT("501")))
+        h2o_send_error_generic(req, 501, "Not Implemented", "Not Implemented\n", H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+    else
+        h2o_send_error_generic(req, 505, "HTTP Version Not Supported", "HTTP Version Not Supported\n",
+                               H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+    return 1;
 }
 
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     http_handler_t *h = (http_handler_t *)self;
+    if (parser_verdict(req))
+        return 0;
+    /* libh2o lets a body one byte past --max-body through (server.c) */
+    if (req->entity.base != NULL && req->entity.len > h->max_body) {
+        h2o_send_error_generic(req, 413, "Request Entity Too Large", "request entity is too large",
+                               H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+        return 0;
+    }
     /* h2o fills a missing Host with the host config's name. HTTP/1.1
      * requires Host (RFC 9112 3.2): 400, as nginx answers. */
     if (req->authority.base == h->host->authority.hostport.base) {
@@ -76,7 +138,11 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
          * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
          * path_normalized under the root: give it the checked path. */
         req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
-        match_conditionals(req, route.file);
+        struct stat st;
+        if (stat(route.file, &st) == 0) {
+            match_conditionals(req, &st);
+            guard_range(req, &st);
+        }
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
@@ -113,7 +179,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port)
+                   const char *listen_host, int listen_port, uint64_t max_body)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -122,4 +188,5 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router
     h->php = php;
     h->listen_host = listen_host;
     h->listen_port = listen_port;
+    h->max_body = max_body;
 }

@@ -13,8 +13,10 @@
 #include "front/route.h"
 
 /* Registers the handler on path of host. listen_host and listen_port name
- * the listener, for redirects of requests without a Host. */
+ * the listener, for redirects of requests without a Host. max_body is
+ * --max-body: libh2o is told one byte more (see server.c), and a body past
+ * max_body gets 413 here. */
 void keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
-                        const char *listen_host, int listen_port);
+                        const char *listen_host, int listen_port, uint64_t max_body);
 
 #endif

@@ -24,11 +24,14 @@
 #include "common/identity.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "front/accept_gate.h"
 #include "front/admin.h"
+#include "front/body_timer.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
 #include "front/http.h"
 #include "front/listener.h"
+#include "front/parser_hooks.h"
 #include "front/priority.h"
 #include "front/read_park.h"
 #include "front/watch.h"
@@ -48,6 +51,7 @@ typedef struct {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
+    keel_accept_gate_t gate; /* when the listener is read */
     int listen_fd;
     char listen_host[64];
     int listen_port;
@@ -75,10 +79,13 @@ on_accept(h2o_socket_t *listener, const char *err)
     if (err != NULL)
         return;
     /* Take a batch per wakeup, as connections arrive in bursts. */
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 16 && keel_accept_gate_may_accept(&s->gate); i++) {
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (sock == NULL)
+        if (sock == NULL) {
+            keel_accept_gate_failed(&s->gate, errno);
             return;
+        }
+        keel_accept_gate_accepted(&s->gate, sock);
         h2o_accept(&s->accept_ctx, sock);
         keel_read_park_learn(sock);
     }
@@ -88,6 +95,7 @@ static void
 close_listener(keel_server_t *s)
 {
     if (s->listener != NULL) {
+        keel_accept_gate_close(&s->gate);
         h2o_socket_close(s->listener);
         s->listener = NULL;
     }
@@ -110,7 +118,7 @@ on_first_ready(void *owner)
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
-    h2o_socket_read_start(s->listener, on_accept);
+    keel_accept_gate_listen(&s->gate, s->listener, on_accept);
     h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
     keel_admin_accept(&s->admin);
     if (f->cfg.watch)
@@ -309,17 +317,25 @@ setup_h2o(keel_server_t *s)
 {
     keel_front_t *f = &s->front;
     h2o_config_init(&s->h2o);
-    s->h2o.max_request_entity_size = f->cfg.max_body;
+    /* libh2o refuses a chunked body of exactly its limit (its check is >=
+     * where its Content-Length check is >): one byte more here, and http.c
+     * answers 413 for the bodies that byte lets through. */
+    s->h2o.max_request_entity_size = f->cfg.max_body + 1;
     s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
-    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port);
+    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
     /* No index files: directories never reach it (routing runs index.php). */
     static const char *no_index[] = {NULL};
     h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
 
     f->env.loop = h2o_evloop_create();
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
+    /* Limits on what a client may send and hold (docs/security.md,
+     * "Clients"). */
+    keel_parser_hooks_configure(f->cfg.max_header_size);
+    keel_body_timer_init(f->env.loop, f->cfg.body_timeout_ms, f->cfg.min_body_rate);
+    keel_accept_gate_init(&s->gate, f->env.loop, f->cfg.max_connections);
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);

@@ -201,6 +201,41 @@ case("body_10mb_form", "/dump.php", method="POST", body=b"a=" + b"z" * (10 * 102
 case("post_over_post_max_form", "/dump.php?g=1", method="POST", body=b"a=" + b"z" * 20000, headers=[FORM_CT], profile="limits")
 case("post_over_post_max_raw", "/dump.php", method="POST", body=b"r" * 20000, headers=[("Content-Type", "text/plain")], profile="limits")
 
+# ------------------------------------------------------------ strict HTTP/1 parsing (tests/integration/test_http_strict.py)
+def post_raw(head_lines, body=b"", version="HTTP/1.1", target="/dump.php"):
+    head = f"POST {target} {version}\r\nHost: localhost\r\n".encode() + b"".join(l + b"\r\n" for l in head_lines)
+    return head + b"\r\n" + body
+
+
+FORM = b"Content-Type: application/x-www-form-urlencoded"
+CHUNKED = b"Transfer-Encoding: chunked"
+case("strict_obs_fold", "/dump.php",
+     raw=b"GET /dump.php HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n  folded\r\nConnection: close\r\n\r\n")
+case("strict_te_twice", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED, CHUNKED], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_gzip_then_chunked", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: gzip", CHUNKED], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_gzip", "/dump.php", method="POST", raw=post_raw([FORM, b"Transfer-Encoding: gzip"]))
+case("strict_te_list", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: gzip, chunked"], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_te_http10", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"3\r\na=1\r\n0\r\n\r\n", version="HTTP/1.0"))
+case("strict_te_trailing_space", "/dump.php", method="POST",
+     raw=post_raw([FORM, b"Transfer-Encoding: chunked  "], b"3\r\na=1\r\n0\r\n\r\n"))
+case("strict_chunk_0x5", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"0x5\r\n\r\nGET /dump.php?smuggled=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+case("strict_chunk_cr_cr_lf", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED], b"3\r\na=1\r\r\n0\r\n\r\n"))
+case("strict_chunk_size_garbage", "/dump.php", method="POST", raw=post_raw([FORM, CHUNKED], b"3x\r\na=1\r\n0\r\n\r\n"))
+case("strict_chunk_extensions", "/dump.php", method="POST",
+     raw=post_raw([FORM, CHUNKED], b"3;ext=1\r\na=1\r\n00002 \r\n&b\n0\r\nX-Trailer: t\r\n\r\n"))
+case("strict_host_slash", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: evil.com/../x\r\nConnection: close\r\n\r\n")
+case("strict_host_dot_dot", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: a..b\r\nConnection: close\r\n\r\n")
+case("strict_host_empty", "/dump.php", raw=b"GET /dump.php HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n")
+case("strict_version_2", "/dump.php", raw=b"GET /dump.php HTTP/2.0\r\nHost: localhost\r\n\r\n")
+case("strict_version_10", "/dump.php", raw=b"GET /dump.php HTTP/10.0\r\nHost: localhost\r\n\r\n")
+# both refuse a head past their limits (nginx here: large_client_header_buffers 4 64k; keel: --max-header-size 32K)
+case("strict_head_too_large", "/dump.php",
+     raw=b"GET /dump.php HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 300000 + b"\r\nConnection: close\r\n\r\n")
+
 # ------------------------------------------------------------ input: $_FILES
 case("files_two", "/dump.php", method="POST", headers=[("Content-Type", MP_CT)], body=multipart([
     ("field", None, None, b"value"), ("f1", "one.txt", "text/plain", b"first file\n"),
@@ -295,6 +330,12 @@ case("static_encoded", "/st%79le.css", static=True)
 case("static_range", "/static/big.txt", headers=[("Range", "bytes=10-29")], static=True)
 case("static_range_suffix", "/static/big.txt", headers=[("Range", "bytes=-15")], static=True)
 case("static_range_unsatisfiable", "/static/big.txt", headers=[("Range", "bytes=999999-")], static=True)
+case("static_range_overlapping_parts", "/static/big.txt", headers=[("Range", "bytes=" + ",".join(["0-"] * 20))],
+     static=True)
+case("static_if_range_other_etag", "/static/big.txt", headers=[("Range", "bytes=10-29"), ("If-Range", '"0-0"')],
+     static=True)
+case("static_if_range_old_date", "/static/big.txt",
+     headers=[("Range", "bytes=10-29"), ("If-Range", "Thu, 01 Jan 1970 00:00:00 GMT")], static=True)
 case("static_ims_future", "/style.css", headers=[("If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT")], static=True)
 case("static_ims_past", "/style.css", headers=[("If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")], static=True)
 case("static_post", "/style.css", method="POST", body=b"a=1", headers=[FORM_CT], static=True)

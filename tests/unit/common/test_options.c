@@ -364,6 +364,15 @@ test_special_options(void **state)
     assert_int_equal(parse(2 * KEEL_MAX_NO_PHP + 2, many), KEEL_CONFIG_ERROR);
     assert_non_null(strstr(errbuf, "too many entries"));
 
+    assert_int_equal(parse_one("--max-header-size", "1K"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_header_size, 1024);
+    assert_int_equal(parse_one("--max-header-size", "408K"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_header_size, 408 * 1024);
+    assert_int_equal(parse_one("--max-header-size", "1023"), KEEL_CONFIG_ERROR);
+    assert_string_equal(errbuf, "option --max-header-size: expected a size from 1K to 408K, got '1023'");
+    assert_int_equal(parse_one("--max-header-size", "409K"), KEEL_CONFIG_ERROR);
+    assert_int_equal(parse_one("--max-header-size", "big"), KEEL_CONFIG_ERROR);
+
     /* --config is read by keel_config_load; here it only takes its value */
     keel_config_t before;
     keel_config_defaults(&before);
