@@ -16,6 +16,14 @@
  * gets the library's own read_stop, as does a parked socket whose buffered
  * input passes PARK_INPUT_MAX (backpressure, as before).
  *
+ * The request being processed points into that input buffer (its method,
+ * path, headers, a Content-Length body), so the buffer must not move while
+ * the socket is parked. The event loop reserves EVLOOP_READ_RESERVE bytes
+ * before each read, and h2o_buffer_reserve() moves or reallocates the
+ * buffer only when fewer are free at its end: a socket is parked only
+ * while that many are free, and stops for real as soon as a read leaves
+ * fewer.
+ *
  * A parked socket that reports end of stream or an error goes back to
  * libh2o's reader, which closes the connection and releases its request:
  * the client left while its request waited or ran, and keel takes the
@@ -32,6 +40,9 @@
  * worker (up to --max-queue of them) may hold this much, so it stays small:
  * past it the kernel's socket buffer holds the rest, as before. */
 #define PARK_INPUT_MAX (8 * 1024)
+/* What libh2o's event loop reserves before each read (evloop.c.h,
+ * on_read_core: h2o_buffer_reserve(input, 4096)). */
+#define EVLOOP_READ_RESERVE 4096
 
 typedef void (*read_stop_fn)(h2o_socket_t *sock);
 
@@ -53,6 +64,16 @@ stop_for_real(h2o_socket_t *sock)
     real_read_stop(sock);
 }
 
+/* Whether the next read can land without moving the buffer. */
+static int
+next_read_stays(const h2o_buffer_t *in)
+{
+    if (in->bytes == NULL) /* still the prototype: nothing points into it */
+        return 1;
+    size_t used_end = (size_t)(in->bytes - in->_buf) + in->size;
+    return in->capacity >= used_end && in->capacity - used_end >= EVLOOP_READ_RESERVE;
+}
+
 static void
 on_parked_read(h2o_socket_t *sock, const char *err)
 {
@@ -61,7 +82,7 @@ on_parked_read(h2o_socket_t *sock, const char *err)
         http1_reader(sock, err);
         return;
     }
-    if (sock->input->size > PARK_INPUT_MAX)
+    if (sock->input->size > PARK_INPUT_MAX || !next_read_stays(sock->input))
         stop_for_real(sock);
 }
 
@@ -75,7 +96,7 @@ keel_read_park_learn(h2o_socket_t *sock)
 void
 h2o_socket_read_stop(h2o_socket_t *sock)
 {
-    if (http1_reader != NULL && sock->_cb.read == http1_reader) {
+    if (http1_reader != NULL && sock->_cb.read == http1_reader && next_read_stays(sock->input)) {
         sock->_cb.read = on_parked_read;
         return;
     }

@@ -8,7 +8,7 @@ import socket
 
 import requests
 
-from conftest import REQ_TIMEOUT, RawResponse, app_dir, deadline_after
+from conftest import REQ_TIMEOUT, RawResponse, app_dir, deadline_after, poll_until
 
 KEEP_ALIVE = "Host: x\r\n"
 
@@ -98,3 +98,39 @@ def test_client_gone_during_a_request_leaves_the_server_serving(keel, release):
     r = requests.get(s.url + "/", timeout=REQ_TIMEOUT)
     assert r.status_code == 200
     assert r.text == "static-app-front-controller\n"
+
+
+def test_bytes_arriving_while_a_request_waits_leave_it_whole(keel, release):
+    """A request waiting for a worker points into its connection's input
+    buffer (method, path, headers). What the client pipelines meanwhile
+    must not move that buffer: the request would then read freed memory
+    when a worker takes it (AddressSanitizer's run of this test reports
+    it; the plain run checks both answers)."""
+    s = keel(app_dir("static"), "--admin", "127.0.0.1:0", workers=1)
+    admin = f"http://127.0.0.1:{s.admin_port()}"
+    rel = release()
+    held = held_request(s, rel)  # the only worker is busy
+    done = release()
+    done.fire()  # the waiting request's hold.php returns as soon as it runs
+    first = f"GET /hold.php?{done.query} HTTP/1.1\r\n{KEEP_ALIVE}\r\n".encode()
+    # A second request whose head straddles two sends. The front reads
+    # the first send (12,300 bytes) into a buffer it grows to 16 KiB,
+    # leaving under 4 KiB free; libh2o moves such a buffer before its next
+    # read, which the second send, arriving while the first request waits,
+    # would make it do.
+    pad = b"X-Pad: " + b"a" * 20000 + b"\r\n"
+    second = b"GET /style.css HTTP/1.1\r\n" + KEEP_ALIVE.encode() + b"Connection: close\r\n" + pad + b"\r\n"
+    split = 12300 - len(first)
+    c = RawResponse(s.port, "/hold.php", raw=first + second[:split])
+    try:
+        def waiting():
+            return requests.get(admin + "/status", timeout=REQ_TIMEOUT).json()["queue"]["classic"] == 1
+        poll_until(waiting, REQ_TIMEOUT, what="the pipelined connection's request to wait for the worker")
+        c.sock.sendall(second[split:])
+        rel.fire()
+        data = read_to_eof(c)
+    finally:
+        c.close()
+        held.close()
+    assert data.count(b"HTTP/1.1 200") == 2, data[:600]
+    assert b"second\n" in data and b"static-css-marker" in data, data[:600]
