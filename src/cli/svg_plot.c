@@ -168,7 +168,7 @@ samples(FILE *out, const keel_plot_t *p, const axes_t *a)
         int warmup = s->requests < p->fit_from;
         fprintf(out,
                 "<circle class=\"sample%s\" data-requests=\"%" PRIu64 "\" data-bytes=\"%" PRIu64
-                "\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n",
+                "\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.7\"/>\n",
                 warmup ? " warmup" : "", s->requests, s->bytes, px(a, (double)s->requests),
                 py(a, (double)s->bytes / 1048576.0), warmup ? "#bbb" : "#1f6fb4");
     }
