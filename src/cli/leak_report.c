@@ -81,6 +81,13 @@ keel_leak_marks(FILE *out, const keel_mem_sample_t *s, size_t n, uint64_t fit_fr
     size_t b = 0;
     while (b < n && s[b].requests < fit_from)
         b++;
+    /* marks in the warm-up: the figure alone, there is no base yet */
+    for (size_t i = 0; i < b && i + 1 < n; i++)
+        if (keel_leak_is_mark(s[i].requests)) {
+            char mem[32];
+            fprintf(out, "at %" PRIu64 " requests: private memory %s (in the warm-up)\n", s[i].requests,
+                    keel_format_bytes(mem, sizeof(mem), s[i].bytes));
+        }
     if (b == n)
         return;
     for (size_t i = b + 1; i + 1 < n; i++)

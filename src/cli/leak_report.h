@@ -47,8 +47,9 @@ int keel_growth_line(char *buf, size_t len, const keel_growth_fit_t *f, uint64_t
 /*
  * One line per mark the samples hit exactly, and one for the last sample:
  * "at 1000 requests: private memory 9.1 MiB, +3.2 MiB since request 200
- * (4112 B/request)", counted from the first sample at or past fit_from.
- * samples are in request order. Writes nothing without such a sample.
+ * (4112 B/request)", counted from the first sample at or past fit_from;
+ * a mark before that (in the warm-up) gets its figure alone. samples are
+ * in request order.
  */
 void keel_leak_marks(FILE *out, const keel_mem_sample_t *s, size_t n, uint64_t fit_from);
 

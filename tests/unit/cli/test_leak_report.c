@@ -98,9 +98,14 @@ test_marks(void **state)
     t = marks(down, 2, 50);
     assert_string_equal(t, "at 300 requests: private memory 7 MiB, -1 MiB since request 100 (-5243 B/request)\n");
     free(t);
-    /* nothing past the warm-up: nothing to say */
+    /* a mark in the warm-up has no base to count from */
+    t = marks(s, 5, 1500);
+    assert_string_equal(t, "at 1000 requests: private memory 9.1 MiB (in the warm-up)\n"
+                           "at 2000 requests: private memory 8 MiB, -2 MiB since request 1500 (-4194 B/request)\n");
+    free(t);
+    /* nothing past the warm-up: only the marks in it */
     t = marks(s, 5, 5000);
-    assert_string_equal(t, "");
+    assert_string_equal(t, "at 1000 requests: private memory 9.1 MiB (in the warm-up)\n");
     free(t);
     t = marks(s, 1, 0);
     assert_string_equal(t, "");
