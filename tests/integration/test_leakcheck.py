@@ -11,13 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APPS, EXIT_TIMEOUT, KEEL_BIN, REPO, SCALE, descendants_of, pid_alive
+from conftest import APPS, EXIT_TIMEOUT, KEEL_BIN, REPO, SANITIZED, SCALE, descendants_of, pid_alive
 
 LEAKY = REPO / "examples" / "leaky" / "public"
 HELLO = REPO / "examples" / "hello"
 GROWTH_RE = re.compile(r"^growth: (-?[0-9.]+) B/request \(95% CI (-?[0-9.]+)\u2013(-?[0-9.]+)\) over (\d+) requests$", re.M)
 SVG = "{http://www.w3.org/2000/svg}"
 RUN_TIMEOUT = 120 * SCALE
+# Under AddressSanitizer a worker's resident memory also holds the
+# sanitizer's shadow memory and quarantine, so its growth per request is
+# not the application's: the runs are checked, their figures only loosely.
+NOT_THE_APPS_FIGURES = "under AddressSanitizer a worker's memory growth is not the application's"
+
+
+def near(measured, known):
+    """Within 10% of the known growth; under the sanitizer, at least it."""
+    if SANITIZED:
+        return measured >= 0.9 * known
+    return abs(measured - known) <= 0.1 * known
 
 
 def leakcheck(*args, env=None, stderr=subprocess.PIPE):
@@ -57,7 +68,7 @@ def test_known_leak_is_measured_within_ten_percent(tmp_path):
     assert rc == 0, out + err
     g, lo, hi, reqs = growth(out)
     # the worker retains LEAK_BYTES per request (examples/leaky/README.md)
-    assert abs(g - 8192) <= 0.1 * 8192, out
+    assert near(g, 8192), out
     assert reqs == 1500, out
     assert "worker mode" in out
     assert re.search(r"^at 1000 requests: private memory [0-9.]+ [KMG]iB, \+", out, re.M), out
@@ -77,6 +88,7 @@ def test_known_leak_is_measured_within_ten_percent(tmp_path):
     assert any("growth:" in (t.text or "") for t in root.iter(SVG + "text"))
 
 
+@pytest.mark.skipif(SANITIZED, reason=NOT_THE_APPS_FIGURES)
 def test_no_leak_passes_the_gate():
     rc, out, err = leakcheck("--root", HELLO, "--url", "/", "--requests", 600, "--max-growth", 256)
     assert rc == 0, out + err
@@ -101,7 +113,7 @@ def test_memory_limit_ends_the_run_early_with_the_figure_so_far():
     assert "Allowed memory size of 16777216 bytes exhausted" in out
     g, _, _, reqs = growth(out)
     assert 50 < reqs < 2000
-    assert abs(g - 65536) <= 0.1 * 65536, out
+    assert near(g, 65536), out
 
 
 def test_a_dying_worker_ends_the_run_early():
