@@ -90,6 +90,11 @@ keel_leak_marks(FILE *out, const keel_mem_sample_t *s, size_t n, uint64_t fit_fr
         }
     if (b == n)
         return;
+    if (keel_leak_is_mark(s[b].requests) && b + 1 < n) {
+        char mem[32];
+        fprintf(out, "at %" PRIu64 " requests: private memory %s (the fit starts here)\n", s[b].requests,
+                keel_format_bytes(mem, sizeof(mem), s[b].bytes));
+    }
     for (size_t i = b + 1; i + 1 < n; i++)
         if (keel_leak_is_mark(s[i].requests))
             mark_line(out, &s[b], &s[i]);

@@ -103,6 +103,11 @@ test_marks(void **state)
     assert_string_equal(t, "at 1000 requests: private memory 9.1 MiB (in the warm-up)\n"
                            "at 2000 requests: private memory 8 MiB, -2 MiB since request 1500 (-4194 B/request)\n");
     free(t);
+    /* a mark where the fit starts is its base */
+    t = marks(s, 5, 1000);
+    assert_string_equal(t, "at 1000 requests: private memory 9.1 MiB (the fit starts here)\n"
+                           "at 2000 requests: private memory 8 MiB, -1.1 MiB since request 1000 (-1180 B/request)\n");
+    free(t);
     /* nothing past the warm-up: only the marks in it */
     t = marks(s, 5, 5000);
     assert_string_equal(t, "at 1000 requests: private memory 9.1 MiB (in the warm-up)\n");
