@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/close.h"
 #include "common/app_paths.h"
 #include "common/log.h"
 #include "common/statm.h"
@@ -61,7 +62,7 @@ walk(int fd, unsigned depth, walk_t *w)
 {
     DIR *d = fdopendir(fd);
     if (d == NULL) {
-        close(fd);
+        keel_cli_close(fd, "a directory");
         return;
     }
     struct dirent *e;
@@ -80,7 +81,8 @@ walk(int fd, unsigned depth, walk_t *w)
             w->bytes += (uint64_t)st.st_size;
         }
     }
-    closedir(d);
+    if (closedir(d) != 0)
+        fprintf(stderr, "keel doctor: closedir: %s\n", strerror(errno));
 }
 
 /* The application's code: the root, or the Composer project it is the
@@ -139,9 +141,10 @@ relay_stderr(int fd, char *last, size_t cap)
             continue;
         if (n <= 0)
             break;
-        if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-            /* nowhere better to say it; the findings still come */
-        }
+        /* PHP's messages are shown as they come; failing to show them
+         * has nowhere better to be said, and the findings come anyway */
+        ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
+        (void)w;
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '\n') {
                 if (len > 0) {
@@ -175,8 +178,8 @@ php_facts(const keel_config_t *cfg, keel_php_facts_t *php)
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(php->error, sizeof(php->error), "fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
+        keel_cli_close(p[0], "a pipe");
+        keel_cli_close(p[1], "a pipe");
         return;
     }
     if (pid == 0) {
@@ -190,10 +193,10 @@ php_facts(const keel_config_t *cfg, keel_php_facts_t *php)
         fflush(stdout);
         _exit(0);
     }
-    close(p[1]);
+    keel_cli_close(p[1], "a pipe");
     char last[512];
     relay_stderr(p[0], last, sizeof(last));
-    close(p[0]);
+    keel_cli_close(p[0], "a pipe");
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
@@ -225,7 +228,7 @@ read_core_pattern(keel_doctor_facts_t *f)
     if (fd < 0)
         return;
     ssize_t n = read(fd, f->core_pattern, sizeof(f->core_pattern) - 1);
-    close(fd);
+    keel_cli_close(fd, "core_pattern");
     if (n <= 0)
         return;
     f->core_pattern[n] = '\0';

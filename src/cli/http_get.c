@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include <sys/socket.h>
 
 int
 keel_admin_url(char *out, size_t cap, const char *admin, const char *path, char *err, size_t errlen)
@@ -23,6 +23,14 @@ keel_admin_url(char *out, size_t cap, const char *admin, const char *path, char 
         return -1;
     }
     return 0;
+}
+
+curl_socket_t
+keel_curl_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    (void)clientp, (void)purpose;
+    int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
 typedef struct {
@@ -73,6 +81,8 @@ keel_http_get(const char *url, long timeout_ms, long *status, char **body, size_
         rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     if (rc == CURLE_OK)

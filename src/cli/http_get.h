@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 /* The largest answer kept: /status of a full pool is a few hundred KiB. */
 #define KEEL_HTTP_GET_MAX (16u << 20)
 
@@ -24,5 +26,9 @@ int keel_admin_url(char *out, size_t cap, const char *admin, const char *path, c
  * answer larger than KEEL_HTTP_GET_MAX).
  */
 int keel_http_get(const char *url, long timeout_ms, long *status, char **body, size_t *len, char *err, size_t errlen);
+
+/* CURLOPT_OPENSOCKETFUNCTION for every handle of the CLI: curl's own
+ * sockets are not close-on-exec, keel's are. */
+curl_socket_t keel_curl_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "cli/close.h"
 #include "cli/growth_fit.h"
 #include "cli/leak_report.h"
 #include "cli/load.h"
@@ -643,7 +644,7 @@ keel_leakcheck_main(int argc, char **argv)
         curl_global_cleanup();
     }
     if (r->sigfd >= 0)
-        close(r->sigfd);
+        keel_cli_close(r->sigfd, "the signalfd");
     free(args);
     free(r);
     return rc;

@@ -75,6 +75,7 @@ setup(CURL *e, const char *url, long timeout_ms, char *errbuf, curl_write_callba
            curl_easy_setopt(e, CURLOPT_NOPROXY, "*") == CURLE_OK &&
            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+           curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket) == CURLE_OK &&
            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write) == CURLE_OK &&
            curl_easy_setopt(e, CURLOPT_WRITEDATA, data) == CURLE_OK &&
            curl_easy_setopt(e, CURLOPT_PRIVATE, data) == CURLE_OK;

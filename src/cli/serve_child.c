@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/close.h"
 #include "common/text.h"
 
 /* The child side of the fork: never returns. Only async-signal-safe calls
@@ -45,17 +46,17 @@ keel_serve_child_start(keel_serve_child_t *c, char *const argv[], const sigset_t
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
+        keel_cli_close(p[0], "a pipe");
+        keel_cli_close(p[1], "a pipe");
         return -1;
     }
     if (pid == 0)
         exec_serve(p[1], parent, argv, mask);
-    close(p[1]);
+    keel_cli_close(p[1], "a pipe");
     int fl = fcntl(p[0], F_GETFL);
     if (fl < 0 || fcntl(p[0], F_SETFL, fl | O_NONBLOCK) != 0) {
         snprintf(err, errlen, "fcntl: %s", strerror(errno));
-        close(p[0]);
+        keel_cli_close(p[0], "a pipe");
         c->pid = pid;
         keel_serve_child_stop(c);
         return -1;
@@ -100,7 +101,7 @@ keel_serve_child_read(keel_serve_child_t *c, keel_serve_line_fn fn, void *ctx)
         if (n == 0) {
             if (c->partial_len)
                 emit(c, fn, ctx);
-            close(c->log_fd);
+            keel_cli_close(c->log_fd, "keel's log");
             c->log_fd = -1;
             return 0;
         }
@@ -131,7 +132,7 @@ keel_serve_child_stop(keel_serve_child_t *c)
     /* Closed first: keel ignores SIGPIPE, so what it logs while stopping
      * is dropped rather than filling a pipe nobody reads. */
     if (c->log_fd >= 0) {
-        close(c->log_fd);
+        keel_cli_close(c->log_fd, "keel's log");
         c->log_fd = -1;
     }
     if (c->pid > 0) {
