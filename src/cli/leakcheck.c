@@ -59,8 +59,8 @@ static const char usage[] =
     "  --php-ini FILE       the php.ini to load, as for keel serve\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Exit status: 0 within --max-growth, 1 above it, 2 bad options or keel did not start,\n"
-    "3 the run ended early (and stayed within --max-growth).\n";
+    "Exit status: 0 within --max-growth, 1 above it, 2 bad options, keel did not start or\n"
+    "no PHP worker served the URL, 3 the run ended early (and stayed within --max-growth).\n";
 
 typedef struct {
     const char *root, *worker, *url, *plot, *php_ini;
@@ -533,8 +533,11 @@ report(run_t *r)
         return 2;
     }
 
-    printf("keel leakcheck: GET %s on %s (%s mode, worker pid %d), %" PRIu64 " requests on %u connections\n",
-           r->opt->url, r->opt->root, r->mode[0] ? r->mode : "?", r->pid, r->plan.requests, r->opt->concurrency);
+    char who[64] = "no PHP worker";
+    if (r->pid)
+        snprintf(who, sizeof(who), "%s mode, worker pid %d", r->mode, r->pid);
+    printf("keel leakcheck: GET %s on %s (%s), %" PRIu64 " requests on %u connections\n", r->opt->url, r->opt->root,
+           who, r->plan.requests, r->opt->concurrency);
     char sentence[1024];
     if (early) {
         printf("%s\n", end_sentence(r, sentence, sizeof(sentence)));
@@ -554,12 +557,13 @@ report(run_t *r)
     keel_leak_marks(stdout, r->samples, r->count, fit_from);
 
     char line[256];
-    int rc = early ? 3 : 0;
+    /* a URL no worker serves is a mistake in the command, not a finding */
+    int rc = r->end == END_NO_WORKER ? 2 : early ? 3 : 0;
     if (!fit.valid) {
         snprintf(line, sizeof(line), "growth: no figure, %zu samples past request %" PRIu64 " are too few to fit",
                  fit.samples, fit_from);
         printf("%s\n", line);
-        rc = early ? 3 : 2;
+        rc = early ? rc : 2;
     } else {
         keel_growth_line(line, sizeof(line), &fit, reached);
         printf("%s\n", line);

@@ -10,7 +10,8 @@
 
 /* argv holds the options after "leakcheck". Returns the exit code: 0 when
  * the run completed within --max-growth, 1 when the growth passed it, 2
- * for bad options or a keel that did not start, 3 when the run ended
+ * for bad options, a keel that did not start or a URL no PHP worker
+ * serves, 3 when the run ended
  * early (the worker reached memory_limit or died, keel exited, or the
  * command was interrupted) within --max-growth. */
 int keel_leakcheck_main(int argc, char **argv);

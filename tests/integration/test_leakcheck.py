@@ -124,6 +124,14 @@ def test_a_dying_worker_ends_the_run_early():
     growth(out)
 
 
+def test_a_url_no_worker_serves(tmp_path):
+    (tmp_path / "static.txt").write_text("static\n")
+    (tmp_path / "index.php").write_text("<?php echo 1;\n")
+    rc, out, err = leakcheck("--root", tmp_path, "--url", "/static.txt", "--requests", 100)
+    assert rc == 2, out + err
+    assert "no PHP worker served /static.txt" in out
+
+
 def test_progress_bar_only_on_a_terminal():
     rc, out, err = leakcheck("--root", HELLO, "--requests", 200)
     assert rc == 0 and "\r" not in err and "\r" not in out, err
