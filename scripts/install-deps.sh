@@ -8,6 +8,7 @@ build-essential pkg-config meson ninja-build clang libclang-rt-14-dev clang-form
 libh2o-evloop-dev libssl-dev
 libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli libxml2-dev
 libcmocka-dev
+libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/doctor.h"
+#include "cli/leakcheck.h"
 #include "cli/reload.h"
+#include "cli/status.h"
 #include "common/config.h"
 #include "front/server.h"
 #include "worker/zygote.h"
@@ -15,6 +18,9 @@ static const char usage[] = "Usage: keel <command> [options]\n"
                             "Commands:\n"
                             "  serve      serve a PHP application over HTTP (keel serve --help)\n"
                             "  reload     start a new generation of a running keel (keel reload --help)\n"
+                            "  status     show a running keel's workers, memory and OPcache (keel status --help)\n"
+                            "  leakcheck  measure an application's memory growth per request (keel leakcheck --help)\n"
+                            "  doctor     check a set-up before production (keel doctor --help)\n"
                             "  version    print keel's version\n"
                             "\n"
                             "Options:\n"
@@ -40,6 +46,12 @@ main(int argc, char **argv)
         return keel_front_main(argc - 2, argv + 2);
     if (strcmp(cmd, "reload") == 0)
         return keel_reload_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "status") == 0)
+        return keel_status_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "leakcheck") == 0)
+        return keel_leakcheck_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "doctor") == 0)
+        return keel_doctor_main(argc - 2, argv + 2);
     /* Internal: the front starts each generation as `keel zygote N ...`. */
     if (strcmp(cmd, "zygote") == 0)
         return keel_zygote_main(argc - 1, argv + 1);

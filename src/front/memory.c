@@ -9,8 +9,6 @@
 #include "common/statm.h"
 #include "common/units.h"
 
-/* Headroom kept free under the limit. */
-#define RESERVE_BYTES (64ull << 20)
 /* How often tmpfs usage and precise figures are looked at. */
 #define MEMORY_CHECK_MS 5000
 /* tmpfs growth worth a warning: this much since the last one. */
@@ -71,7 +69,7 @@ keel_memory_budget(keel_memory_t *m, keel_config_t *cfg, const keel_generation_t
         .front_bytes = process_rss(getpid()),
         .zygote_bytes = process_rss(g->zygote_pid),
         .per_worker_bytes = per_worker == UINT64_MAX ? 0 : per_worker,
-        .reserve_bytes = RESERVE_BYTES,
+        .reserve_bytes = KEEL_BUDGET_RESERVE_BYTES,
         .tmpfs_bytes = tmpfs,
         .workers = cfg->workers + classic,
     };

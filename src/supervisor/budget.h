@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Headroom the budget keeps free under the limit. */
+#define KEEL_BUDGET_RESERVE_BYTES (64ull << 20)
+
 typedef struct {
     uint64_t opcache_bytes;    /* opcache.memory_consumption + interned_strings_buffer */
     uint64_t front_bytes;      /* the front process */
