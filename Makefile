@@ -3,8 +3,8 @@
 #   make        build build/keel
 #   make run    install what is missing, build, serve examples/hello on :8080
 #   make test   build, then run every test (include-cycle check, unit,
-#               integration, differential against nginx + php-fpm,
-#               sanitizer build, fuzz smoke)
+#               integration, ACME against pebble, differential against
+#               nginx + php-fpm, sanitizer build, fuzz smoke)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +12,7 @@ FUZZ_BUILD ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 PORT       ?= 8080
 
-.PHONY: all deps run test structure unit integration differential sanitize fuzz format bench clean
+.PHONY: all deps run test structure unit integration acme differential sanitize fuzz format bench clean
 
 all: $(BUILD)/keel
 
@@ -40,6 +40,10 @@ unit: $(BUILD)/keel
 integration: $(BUILD)/keel
 	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
+# The ACME client against Debian's pebble, through tests/acme/responder.c.
+acme: $(BUILD)/keel
+	KEEL_ACME_RESPONDER=$(abspath $(BUILD)/tests/acme/keel-acme-responder) $(PYTHON) -m pytest -q -p no:cacheprovider tests/acme
+
 # The same requests through keel and through nginx + php-fpm, compared.
 differential: $(BUILD)/keel
 	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/differential
@@ -47,13 +51,17 @@ differential: $(BUILD)/keel
 $(ASAN_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(ASAN_BUILD) --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
-# The sanitizer build runs the unit tests and the integration suite.
+# The sanitizer build runs the unit tests, the integration suite and the
+# ACME tests (with LeakSanitizer on: the client frees all it holds).
 sanitize: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  KEEL_BIN=$(abspath $(ASAN_BUILD)/keel) KEEL_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  KEEL_ACME_RESPONDER=$(abspath $(ASAN_BUILD)/tests/acme/keel-acme-responder) KEEL_SANITIZED=1 \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/acme
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false -Dbuildtype=debug
@@ -63,7 +71,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
-test: all structure unit integration differential sanitize fuzz
+test: all structure unit integration acme differential sanitize fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

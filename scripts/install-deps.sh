@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="
 build-essential pkg-config meson ninja-build clang libclang-rt-14-dev clang-format
-libh2o-evloop-dev libssl-dev
+libh2o-evloop-dev libssl-dev openssl
+libjansson-dev libcurl4-openssl-dev pebble
 libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli libxml2-dev
 libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
