@@ -46,6 +46,12 @@ keel_pool_size_decide(keel_pool_growth_t *g, const keel_pool_size_in_t *in)
     return d;
 }
 
+bool
+keel_pool_size_replace(unsigned live, unsigned min, bool hold)
+{
+    return !hold || live < min;
+}
+
 const char *
 keel_pool_size_why_name(keel_pool_size_why_t why)
 {

@@ -58,6 +58,12 @@ typedef struct {
 
 keel_pool_size_t keel_pool_size_decide(keel_pool_growth_t *g, const keel_pool_size_in_t *in);
 
+/* A worker recycled for memory pressure has exited: whether it is
+ * replaced. Not while pressure holds the pool and it still runs its
+ * minimum (live: its workers not going): the replacement would only be
+ * let go again. */
+bool keel_pool_size_replace(unsigned live, unsigned min, bool hold);
+
 /* "steady", "grow", "rate", "at --max-workers", "no room in the memory budget", "memory pressure" */
 const char *keel_pool_size_why_name(keel_pool_size_why_t why);
 

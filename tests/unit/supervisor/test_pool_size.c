@@ -146,6 +146,18 @@ test_bounds(void **state)
 }
 
 static void
+test_replace_after_pressure(void **state)
+{
+    (void)state;
+    assert_true(keel_pool_size_replace(3, 4, false));
+    assert_true(keel_pool_size_replace(5, 4, false));
+    /* holding: only to keep the minimum */
+    assert_true(keel_pool_size_replace(3, 4, true));
+    assert_false(keel_pool_size_replace(4, 4, true));
+    assert_false(keel_pool_size_replace(6, 4, true));
+}
+
+static void
 test_names(void **state)
 {
     (void)state;
@@ -164,6 +176,7 @@ main(void)
         cmocka_unit_test(test_rate_caps),
         cmocka_unit_test(test_need_counts_what_is_coming),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_replace_after_pressure),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
