@@ -79,23 +79,6 @@ keel_pressure_observe(keel_pressure_t *p, const keel_pressure_limits_t *l, const
     return st;
 }
 
-bool
-keel_pressure_limits_valid(const keel_pressure_limits_t *l)
-{
-    unsigned last = 0;
-    const unsigned v[] = {l->recycle_pct, l->hold_pct, l->shed_pct};
-    for (unsigned i = 0; i < 3; i++) {
-        if (v[i] > 100)
-            return false;
-        if (v[i] == 0)
-            continue;
-        if (v[i] < last)
-            return false;
-        last = v[i];
-    }
-    return true;
-}
-
 int
 keel_pressure_pick(const keel_pressure_candidate_t *c, size_t n, uint64_t min_growth)
 {

@@ -34,7 +34,9 @@ typedef enum {
     KEEL_PRESSURE_LEVELS
 } keel_pressure_level_t;
 
-/* Percentages of the limit where each step starts; 0 turns it off. */
+/* Percentages of the limit where each step starts; 0 turns it off. A
+ * level takes the steps below it too, so a step set above a later one
+ * starts with that one. */
 typedef struct {
     unsigned recycle_pct, hold_pct, shed_pct;
 } keel_pressure_limits_t;
@@ -76,10 +78,6 @@ typedef struct {
 /* The level for what is observed now, and what to do. */
 keel_pressure_step_t keel_pressure_observe(keel_pressure_t *p, const keel_pressure_limits_t *l,
                                            const keel_pressure_obs_t *o);
-
-/* Whether the limits are in order (each step at or above the one before,
- * among those on) and at most 100. */
-bool keel_pressure_limits_valid(const keel_pressure_limits_t *l);
 
 typedef struct {
     uint64_t growth; /* private memory now less its first figure */

@@ -42,16 +42,23 @@ keel_growth_check(keel_growth_watch_t *w, uint64_t bytes, uint64_t now_ms, uint6
 }
 
 const char *
+keel_span_format(char *buf, size_t len, uint64_t ms)
+{
+    if (ms < 10000)
+        snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " s", ms / 1000, ms % 1000 / 100);
+    else if (ms < 120000)
+        snprintf(buf, len, "%" PRIu64 " s", (ms + 500) / 1000);
+    else
+        snprintf(buf, len, "%" PRIu64 " min", (ms + 30000) / 60000);
+    return buf;
+}
+
+const char *
 keel_growth_format(char *buf, size_t len, uint64_t grew, uint64_t over_ms)
 {
-    char size[32];
-    keel_format_bytes(size, sizeof(size), grew);
-    if (over_ms < 10000)
-        snprintf(buf, len, "grew %s in %" PRIu64 ".%" PRIu64 " s", size, over_ms / 1000, over_ms % 1000 / 100);
-    else if (over_ms < 120000)
-        snprintf(buf, len, "grew %s in %" PRIu64 " s", size, (over_ms + 500) / 1000);
-    else
-        snprintf(buf, len, "grew %s in %" PRIu64 " min", size, (over_ms + 30000) / 60000);
+    char size[32], span[32];
+    snprintf(buf, len, "grew %s in %s", keel_format_bytes(size, sizeof(size), grew),
+             keel_span_format(span, sizeof(span), over_ms));
     return buf;
 }
 

@@ -50,9 +50,11 @@ typedef struct {
  */
 keel_growth_t keel_growth_check(keel_growth_watch_t *w, uint64_t bytes, uint64_t now_ms, uint64_t threshold);
 
-/* "grew 120.0 MiB in 60 s" (or "in 1.5 s", "in 3 min"): the growth and
+/* "grew 120 MiB in 60 s" (or "in 1.5 s", "in 3 min"): the growth and
  * the time it took, for the warnings. Returns buf. */
 const char *keel_growth_format(char *buf, size_t len, uint64_t grew, uint64_t over_ms);
+/* "60 s", "1.5 s", "3 min": the time part of it. Returns buf. */
+const char *keel_span_format(char *buf, size_t len, uint64_t ms);
 
 /* --- directories under a mount --- */
 

@@ -71,6 +71,10 @@ test_growth_format(void **state)
     assert_string_equal(keel_growth_format(b, sizeof(b), 20 * MIB, 5300), "grew 20 MiB in 5.3 s");
     assert_string_equal(keel_growth_format(b, sizeof(b), 3 * MIB / 2, 180000), "grew 1.5 MiB in 3 min");
     assert_string_equal(keel_growth_format(b, sizeof(b), 0, 0), "grew 0 B in 0.0 s");
+    assert_string_equal(keel_span_format(b, sizeof(b), 9999), "9.9 s");
+    assert_string_equal(keel_span_format(b, sizeof(b), 10000), "10 s");
+    assert_string_equal(keel_span_format(b, sizeof(b), 119499), "119 s");
+    assert_string_equal(keel_span_format(b, sizeof(b), 120000), "2 min");
 }
 
 static void
