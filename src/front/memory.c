@@ -78,8 +78,9 @@ keel_memory_dispose(keel_memory_t *m)
 /* --- shared memory: the cgroup's figure, and whose it is --- */
 
 /* OPcache's resident shared memory in every generation that holds one:
- * what its workers report (used and wasted, the interned strings buffer
- * counted whole), or what its zygote has mapped, whichever is more. */
+ * what its workers report (used and wasted, less the free end of the
+ * interned strings buffer, which is reserved at start but untouched), or
+ * what its zygote has mapped, whichever is more. */
 static uint64_t
 opcache_resident(h2o_linklist_t *generations, uint64_t *keel_own)
 {
@@ -93,7 +94,12 @@ opcache_resident(h2o_linklist_t *generations, uint64_t *keel_own)
         *keel_own += KEEL_QUEUE_SHARED_BYTES;
         if (!g->opcache)
             continue;
-        uint64_t reported = g->opcache_known ? g->opcache_stats.used + g->opcache_stats.wasted : 0;
+        uint64_t reported = 0;
+        if (g->opcache_known) {
+            const keel_opcache_stats_t *o = &g->opcache_stats;
+            reported = o->used + o->wasted;
+            reported -= o->interned_free < reported ? o->interned_free : reported;
+        }
         uint64_t mapped = process_shmem(g->zygote_pid);
         mapped = mapped > KEEL_QUEUE_SHARED_BYTES ? mapped - KEEL_QUEUE_SHARED_BYTES : 0;
         total += reported > mapped ? reported : mapped;

@@ -29,7 +29,8 @@ keel_memory_guard_start(keel_memory_guard_t *g, keel_front_env_t *env, const kee
         .hold_pct = env->cfg->pressure_hold_pct,
         .shed_pct = env->cfg->pressure_shed_pct,
     };
-    if (cgroup == NULL || (g->limits.recycle_pct == 0 && g->limits.hold_pct == 0 && g->limits.shed_pct == 0))
+    /* (with every step off it still reports the kernel's OOM kills) */
+    if (cgroup == NULL)
         return;
     h2o_timeout_init(env->loop, &g->timeout, KEEL_MEMORY_GUARD_MS);
     g->entry.cb = on_look;

@@ -5,7 +5,8 @@
  * grew most (keel_pool_relieve), and sets the level the pools and the
  * dispatcher read in env->memory_now (hold: no worker beyond the
  * minimum; shed: new PHP requests get 503). It also reports OOM kills the
- * kernel did in the group. Without a cgroup limit it rests.
+ * kernel did in the group, with the steps off too. Without a cgroup
+ * limit it only does that.
  */
 #ifndef KEEL_FRONT_MEMORY_GUARD_H
 #define KEEL_FRONT_MEMORY_GUARD_H

@@ -26,12 +26,11 @@ from conftest import (
     REPO,
     REQ_TIMEOUT,
     SCALE,
-    KeelServer,
-    KeelStartError,
     app_dir,
     pid_alive,
     poll_until,
 )
+from memcg import cg_keel, memcg  # noqa: F401 (fixtures)
 
 APP = app_dir("memory")
 LEAKY_ROOT = REPO / "examples" / "leaky" / "public"
@@ -560,67 +559,6 @@ def test_metrics_format_and_values(keel):
 
 
 # ---------------------------------------------------------------- the budget under a cgroup v1 limit
-
-
-def own_memory_cgroup():
-    """The v1 memory cgroup directory this process is in, or None."""
-    try:
-        text = Path("/proc/self/cgroup").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        parts = line.split(":", 2)
-        if len(parts) == 3 and "memory" in parts[1].split(","):
-            d = Path("/sys/fs/cgroup/memory" + parts[2].rstrip("/"))
-            return d if (d / "memory.limit_in_bytes").exists() else None
-    return None
-
-
-@pytest.fixture
-def memcg():
-    """Factory: memcg(limit_bytes) -> a fresh child memory cgroup (v1) with
-    that limit, removed at the end (after every process has left it)."""
-    base = own_memory_cgroup()
-    if base is None or os.geteuid() != 0 or not os.access(base, os.W_OK):
-        pytest.skip("needs root and a writable cgroup v1 memory controller")
-    made = []
-
-    def make(limit):
-        d = base / f"keel-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        d.mkdir()
-        made.append(d)
-        (d / "memory.limit_in_bytes").write_text(str(limit))
-        assert int((d / "memory.limit_in_bytes").read_text()) == limit
-        return d
-
-    yield make
-    for d in made:
-        poll_until(lambda: not (d / "cgroup.procs").read_text().strip(), EXIT_TIMEOUT,
-                   what=f"processes to leave {d}")
-        d.rmdir()
-
-
-@pytest.fixture
-def cg_keel():
-    """Factory: cg_keel(group, root, *args, workers=N, expect_start=True):
-    keel exec'd from a shell that first moves itself into `group`."""
-    servers = []
-
-    def make(group, root, *args, workers=2, expect_start=True):
-        s = KeelServer(root, with_admin(args), workers=workers)
-        s.args = ["/bin/sh", "-c", f'echo $$ > "{group}/cgroup.procs" && exec "$0" "$@"', *s.args]
-        servers.append(s)
-        if expect_start:
-            s.start()
-            admin_url(s)
-        else:
-            with pytest.raises(KeelStartError):
-                s.start()
-        return s
-
-    yield make
-    for s in servers:
-        s.stop()
 
 
 LIMIT_300M = 300 * MIB
