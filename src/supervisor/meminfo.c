@@ -588,29 +588,6 @@ keel_mem_limit_read(keel_mem_limit_t *out, const char *cgroup_root)
     return keel_mem_limit_read_from(out, cg, cgroup_root, mi);
 }
 
-int
-keel_tmpfs_mounts_read(keel_mount_t *out, size_t max, const char *path)
-{
-    FILE *f = fopen(path ? path : "/proc/self/mountinfo", "re");
-    if (f == NULL)
-        return -1;
-    char *line = NULL;
-    size_t cap = 0;
-    size_t stored = 0;
-    keel_mount_t m;
-    while (getline(&line, &cap, f) >= 0) {
-        /* Malformed lines are skipped: one odd mount must not hide the
-         * tmpfs mounts after it. */
-        if (keel_mountinfo_parse_line(line, &m) == 1 && stored < max)
-            out[stored++] = m;
-    }
-    int failed = ferror(f);
-    free(line);
-    if (fclose(f) != 0 || failed)
-        return -1;
-    return stored > (size_t)INT_MAX ? INT_MAX : (int)stored;
-}
-
 /* Under a path that holds kernel interfaces, not files anyone writes. */
 static bool
 kernel_interface(const char *mountpoint)

@@ -108,10 +108,6 @@ int keel_mem_limit_read(keel_mem_limit_t *out, const char *cgroup_root);
 int keel_mem_limit_read_from(keel_mem_limit_t *out, const char *proc_self_cgroup_text, const char *cgroup_root,
                              const char *meminfo_text);
 
-/* Memory-backed mounts from /proc/self/mountinfo (`path` NULL) or a given
- * file. Returns how many were stored (at most max), or -1. */
-int keel_tmpfs_mounts_read(keel_mount_t *out, size_t max, const char *path);
-
 /*
  * The mounts where the application can keep files in memory, from
  * /proc/self/mountinfo (`path` NULL) or a given file: memory-backed
