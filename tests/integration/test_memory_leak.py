@@ -6,13 +6,15 @@ every worker's series again.
 """
 
 import http.client
+import json
 import os
 import threading
 
 import pytest
 import requests
 
-from conftest import REPO, REQ_TIMEOUT, SCALE, poll_until
+from conftest import REPO, REQ_TIMEOUT, poll_until
+from memcg import MIB, cg_keel, memcg, oom_kills  # noqa: F401 (fixtures)
 
 LEAKY = REPO / "examples" / "leaky" / "public"
 LEAK = 16384
@@ -69,17 +71,19 @@ def test_a_worker_without_enough_samples_publishes_nothing(keel, monkeypatch):
     assert 'keel_memory_growth_bytes_per_request{mode="worker"}' in text
 
 
-def test_the_pools_estimate_holds_across_recycling(keel, monkeypatch):
+def test_the_pools_estimate_holds_across_recycling(memcg, cg_keel):
     """Workers recycled every ~1,000 requests (a 24 MiB ceiling, 16 KiB a
-    request): every replacement starts its series again, and shows no
-    figure of its own for its first 66 requests; the pool's stays."""
-    s = start(keel, monkeypatch, "--max-worker-memory", "24M", workers=2)
+    request), in a container of 512 MiB: every replacement starts its
+    series again, and shows no figure of its own for its first 66
+    requests; the pool's stays."""
+    g = memcg(512 * MIB)
+    s = cg_keel(g, LEAKY, "--worker", str(LEAKY / "worker.php"), "--max-worker-memory", "24M", workers=2,
+                env={"LEAK_BYTES": str(LEAK)})
     seen = {"pool": [], "fresh_null": 0, "worker_values": []}
     stop = threading.Event()
 
     def poll():
         conn = http.client.HTTPConnection("127.0.0.1", int(s.admin.rsplit(":", 1)[1]), timeout=REQ_TIMEOUT)
-        import json
         while not stop.is_set():
             conn.request("GET", "/status")
             d = json.loads(conn.getresponse().read())
@@ -114,3 +118,5 @@ def test_the_pools_estimate_holds_across_recycling(keel, monkeypatch):
     assert max(p["workers"] for p in seen["pool"]) >= 3, "the estimates of workers that left were not kept"
     # and what each worker showed was an estimate or nothing, never a 0
     assert seen["worker_values"] and min(seen["worker_values"]) > 0.5 * LEAK, min(seen["worker_values"])
+    assert seen["fresh_null"] > 0, "no worker was seen without an estimate yet"
+    assert oom_kills(g) == 0
