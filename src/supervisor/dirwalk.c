@@ -33,6 +33,15 @@ now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A descriptor of a directory that was only read: a failure to close it
+ * loses nothing read, but the walk says it did not go as it should. */
+static void
+close_read(walk_t *w, int fd)
+{
+    if (close(fd) != 0)
+        w->out->truncated = true;
+}
+
 static bool
 spent(walk_t *w)
 {
@@ -66,7 +75,7 @@ walk_dir(walk_t *w, int dirfd, unsigned depth)
 {
     DIR *d = fdopendir(dirfd);
     if (d == NULL) {
-        close(dirfd);
+        close_read(w, dirfd);
         return 0;
     }
     uint64_t own = 0, below = 0, files = 0, stride = 1;
@@ -91,7 +100,7 @@ walk_dir(walk_t *w, int dirfd, unsigned depth)
                 continue;
             int n = snprintf(w->path + path_len, sizeof(w->path) - path_len, "%s%s", path_len ? "/" : "", e->d_name);
             if (n < 0 || (size_t)n >= sizeof(w->path) - path_len) {
-                close(sub);
+                close_read(w, sub);
                 w->path[path_len] = '\0';
                 continue;
             }
@@ -116,7 +125,8 @@ walk_dir(walk_t *w, int dirfd, unsigned depth)
         if (files % (KEEL_DIRWALK_SAMPLE * stride) == 0)
             stride *= 8;
     }
-    closedir(d);
+    if (closedir(d) != 0)
+        w->out->truncated = true;
     if (depth == 0)
         w->out->dirs[0] = (keel_dir_bytes_t){.path = "", .depth = 0, .bytes = own};
     w->out->total += own;
@@ -145,7 +155,7 @@ keel_dirwalk(const char *root, uint64_t budget_us, uint64_t max_entries, keel_di
     if (w == NULL || cand == NULL || fstat(fd, &st) != 0) {
         free(w);
         free(cand);
-        close(fd);
+        close(fd); /* (failing already: what it says adds nothing) */
         return -1;
     }
     w->cand = cand;
