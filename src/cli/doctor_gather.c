@@ -252,7 +252,7 @@ keel_doctor_gather(const keel_config_t *cfg, keel_doctor_facts_t *f, keel_php_fa
     if (keel_statm_read(getpid(), -1, &m) == 0)
         f->front_bytes = m.resident;
     f->have_limit = keel_mem_limit_read(&f->limit, NULL) == 0;
-    int n = keel_tmpfs_mounts_read(f->mounts, KEEL_DOCTOR_MOUNTS, NULL);
+    int n = keel_memory_mounts_read(f->mounts, KEEL_DOCTOR_MOUNTS, NULL);
     f->mount_count = n > 0 ? (size_t)n : 0;
     for (size_t i = 0; i < f->mount_count; i++)
         f->mount_used[i] = keel_fs_used_bytes(f->mounts[i].mountpoint);

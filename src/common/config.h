@@ -24,8 +24,14 @@ typedef struct {
     const char *php_ini;                   /* php.ini to load, NULL for PHP's own */
     const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
     size_t ini_count;
-    unsigned workers;                  /* worker-mode workers with --worker, else classic ones; 0: auto */
-    int allow_overcommit;              /* start even if the pool cannot fit the memory limit */
+    unsigned workers;              /* worker-mode workers with --worker, else classic ones; 0: auto */
+    unsigned max_workers;          /* the ceiling of that pool; 0: --workers (a fixed pool) */
+    int max_workers_auto;          /* --max-workers auto: what the budget allows, capped by CPUs */
+    uint64_t max_idle_ms;          /* a worker above --workers idle this long leaves; 0: never */
+    int allow_overcommit;          /* start even if the pool cannot fit the memory limit */
+    unsigned pressure_recycle_pct; /* memory pressure steps, % of the limit; 0: off */
+    unsigned pressure_hold_pct;
+    unsigned pressure_shed_pct;
     const char *worker_script;         /* --worker: the script that boots the app once */
     unsigned classic_workers;          /* with --worker: workers for other .php files */
     unsigned max_consecutive_failures; /* worker-script boots that may fail in a row */

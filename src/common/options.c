@@ -15,6 +15,8 @@ static int keel_option_set_config(const keel_option_t *opt, keel_config_t *cfg, 
                                   size_t errlen);
 static int keel_option_set_workers(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                    size_t errlen);
+static int keel_option_set_max_workers(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                       size_t errlen);
 static int keel_option_set_front_controller(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                             size_t errlen);
 static int keel_option_set_spool_dir(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
@@ -69,10 +71,65 @@ const keel_option_t keel_options[] = {
                 "CPU and what the memory budget allows",
     },
     {
+        .name = "--max-workers",
+        .arg = "N|auto",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(max_workers),
+        .min = 1,
+        .max = KEEL_MAX_WORKERS,
+        .set = keel_option_set_max_workers,
+        .def_doc = "`--workers`",
+        .help = "the most workers that pool grows to, {range}, when requests wait for one (never below `--workers`, "
+                "never past what the memory budget allows at the time); `auto`: what the budget allows, at most 4 per "
+                "CPU",
+    },
+    {
+        .name = "--max-idle-time",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(max_idle_ms),
+        .example = "10s",
+        .def = "10s",
+        .help = "a worker above `--workers` that stays idle this long exits, without a replacement; `0`: never",
+    },
+    {
         .name = "--allow-overcommit",
         .kind = KEEL_OPTION_FLAG,
         KEEL_OPTION_FIELD(allow_overcommit),
         .help = "start even when the pool cannot fit the memory limit",
+    },
+    {
+        .name = "--pressure-recycle",
+        .arg = "PERCENT",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(pressure_recycle_pct),
+        .min = 0,
+        .max = 100,
+        .def = "85",
+        .help = "when the container's memory (usage less inactive file cache) reaches PERCENT ({range}) of its cgroup "
+                "limit, recycle the worker that grew most, one at a time, its replacement once it has exited; `0`: off",
+    },
+    {
+        .name = "--pressure-hold",
+        .arg = "PERCENT",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(pressure_hold_pct),
+        .min = 0,
+        .max = 100,
+        .def = "90",
+        .help = "at PERCENT ({range}) of the limit, measured as for `--pressure-recycle`, also start no worker beyond "
+                "`--workers`, and let idle ones above it go; `0`: off",
+    },
+    {
+        .name = "--pressure-shed",
+        .arg = "PERCENT",
+        .kind = KEEL_OPTION_UINT,
+        KEEL_OPTION_FIELD(pressure_shed_pct),
+        .min = 0,
+        .max = 100,
+        .def = "95",
+        .help = "at PERCENT ({range}) of the limit, also answer new PHP requests with 503 and `Retry-After`, while "
+                "static files and requests in flight go on; `0`: off",
     },
     {
         .name = "--worker",
@@ -590,6 +647,25 @@ keel_option_set_workers(const keel_option_t *opt, keel_config_t *cfg, const char
     return 0;
 }
 
+/* "auto" sets its own flag; a number clears it. */
+static int
+keel_option_set_max_workers(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    uint64_t n;
+    if (strcmp(value, "auto") == 0) {
+        cfg->max_workers = 0;
+        cfg->max_workers_auto = 1;
+        return 0;
+    }
+    if (keel_parse_uint(value, opt->min, opt->max, &n) != 0)
+        return keel_option_error(err, errlen,
+                                 "option %s: expected auto or a number from %" PRIu64 " to %" PRIu64 ", got '%s'",
+                                 opt->name, opt->min, opt->max, value);
+    cfg->max_workers = (unsigned)n;
+    cfg->max_workers_auto = 0;
+    return 0;
+}
+
 /* "off" is "": the router answers 404 for paths that match no file. */
 static int
 keel_option_set_front_controller(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
@@ -859,6 +935,10 @@ keel_config_parse_serve(keel_config_t *cfg, int argc, char *const *argv, char *e
     }
     if (cfg->worker_script && cfg->workers + cfg->classic_workers > KEEL_MAX_WORKERS) {
         keel_option_error(errbuf, errlen, "--workers plus --classic-workers exceeds %d", KEEL_MAX_WORKERS);
+        return KEEL_CONFIG_ERROR;
+    }
+    if (cfg->worker_script && cfg->max_workers + cfg->classic_workers > KEEL_MAX_WORKERS) {
+        keel_option_error(errbuf, errlen, "--max-workers plus --classic-workers exceeds %d", KEEL_MAX_WORKERS);
         return KEEL_CONFIG_ERROR;
     }
     return KEEL_CONFIG_OK;

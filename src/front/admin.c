@@ -50,13 +50,137 @@ static void __attribute__((format(printf, 2, 3))) append(text_t *t, const char *
 static void
 worker_json(text_t *t, const keel_worker_snapshot_t *w, int first)
 {
+    char growth[32] = "null";
+    if (w->growth_known)
+        snprintf(growth, sizeof(growth), "%.1f", w->growth_bytes_per_request);
     append(t,
            "%s\n    {\"id\": %u, \"pid\": %d, \"generation\": %u, \"mode\": \"%s\", \"state\": \"%s\", "
            "\"requests\": %llu, \"private_bytes\": %llu, \"private_precise_bytes\": %llu, \"zend_peak_bytes\": %llu, "
-           "\"growth_bytes_per_request\": %.1f, \"age_seconds\": %.1f}",
+           "\"growth_bytes_per_request\": %s, \"growth_samples\": %zu, \"age_seconds\": %.1f}",
            first ? "" : ",", w->id, w->pid, w->generation, w->mode, w->state, (unsigned long long)w->requests,
            (unsigned long long)w->private_bytes, (unsigned long long)w->private_precise_bytes,
-           (unsigned long long)w->zend_peak_bytes, w->growth_bytes_per_request, w->age_seconds);
+           (unsigned long long)w->zend_peak_bytes, growth, w->growth_samples, w->age_seconds);
+}
+
+/* A string from the front's own figures (paths, reasons) as JSON: quotes,
+ * backslashes and control bytes escaped. */
+static void
+json_string(text_t *t, const char *s)
+{
+    append(t, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            append(t, "\\%c", c);
+        else if (c < 0x20)
+            append(t, "\\u%04x", c);
+        else
+            append(t, "%c", c);
+    }
+    append(t, "\"");
+}
+
+static void
+memory_json(const keel_front_snapshot_t *s, text_t *t)
+{
+    const keel_shmem_snapshot_t *sh = &s->shmem;
+    if (sh->known)
+        append(
+            t,
+            ", \"shmem\": {\"source\": \"%s\", \"total_bytes\": %llu, \"opcache_bytes\": %llu, \"keel_bytes\": %llu, "
+            "\"files_bytes\": %llu}",
+            sh->source ? sh->source : "", (unsigned long long)sh->total, (unsigned long long)sh->opcache,
+            (unsigned long long)sh->keel, (unsigned long long)sh->files);
+    const keel_pressure_snapshot_t *p = &s->pressure;
+    if (p->active) {
+        append(t,
+               ", \"pressure\": {\"level\": \"%s\", \"working_set_bytes\": %llu, \"limit_bytes\": %llu, "
+               "\"percent\": %u.%u, \"psi_some_avg10\": ",
+               p->level, (unsigned long long)p->working_set, (unsigned long long)p->limit, p->permille / 10,
+               p->permille % 10);
+        if (p->psi_some_centi >= 0)
+            append(t, "%d.%02d", p->psi_some_centi / 100, p->psi_some_centi % 100);
+        else
+            append(t, "null");
+        append(t, "}");
+    }
+    append(t, ", \"oom_kills\": %llu, \"shed_requests\": %llu", (unsigned long long)s->counters.oom_kills,
+           (unsigned long long)s->counters.pressure_shed);
+}
+
+static void
+tmpfs_json(const keel_front_snapshot_t *s, text_t *t)
+{
+    append(t, "  \"tmpfs\": [");
+    for (unsigned i = 0; i < s->tmpfs_count; i++) {
+        const keel_tmpfs_snapshot_t *m = &s->tmpfs[i];
+        append(t, "%s{\"path\": ", i ? ", " : "");
+        json_string(t, m->path);
+        append(t, ", \"fstype\": ");
+        json_string(t, m->fstype);
+        append(t, ", \"used_bytes\": %llu, \"php_dir\": %s", (unsigned long long)m->used,
+               m->php_dir ? "true" : "false");
+        if (m->grew_bytes != 0) {
+            append(
+                t,
+                ", \"last_growth\": {\"bytes\": %llu, \"over_seconds\": %.1f, \"seconds_ago\": %.1f, \"grew_most\": [",
+                (unsigned long long)m->grew_bytes, m->grew_over_seconds, m->grew_seconds_ago);
+            for (size_t k = 0; k < m->grew_count; k++) {
+                append(t, "%s{\"path\": ", k ? ", " : "");
+                json_string(t, m->grew[k].path);
+                append(t, ", \"grew_bytes\": %llu, \"used_bytes\": %llu}", (unsigned long long)m->grew[k].grew,
+                       (unsigned long long)m->grew[k].bytes);
+            }
+            append(t, "]}");
+        }
+        append(t, "}");
+    }
+    append(t, "],\n");
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void
+label_value(text_t *t, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            append(t, "\\%c", *s);
+        else if (*s == '\n')
+            append(t, "\\n");
+        else
+            append(t, "%c", *s);
+    }
+}
+
+static void
+pools_json(const keel_front_snapshot_t *s, text_t *t)
+{
+    append(t, "  \"pools\": [");
+    for (size_t i = 0; i < s->pool_count; i++) {
+        const keel_pool_snapshot_t *p = &s->pools[i];
+        append(t,
+               "%s{\"generation\": %u, \"mode\": \"%s\", \"size\": %u, \"min\": %u, \"max\": %u, \"starting\": %u, "
+               "\"idle\": %u, \"busy\": %u, \"last_change\": ",
+               i ? ", " : "", p->generation, p->mode, p->size, p->min, p->max, p->starting, p->idle, p->busy);
+        if (p->last_change != NULL) {
+            append(t, "{\"what\": ");
+            json_string(t, p->last_change);
+            append(t, ", \"seconds_ago\": %.1f}", p->last_change_seconds_ago);
+        } else {
+            append(t, "null");
+        }
+        append(t, "}");
+    }
+    append(t, "],\n  \"leak\": {");
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        const keel_leak_snapshot_t *l = &s->leak[k];
+        append(t, "%s\"%s\": ", k ? ", " : "", k == KEEL_POOL_WORKER ? "worker" : "classic");
+        if (l->valid)
+            append(t, "{\"growth_bytes_per_request\": %.1f, \"workers\": %zu}", l->bytes_per_request, l->workers);
+        else
+            append(t, "null");
+    }
+    append(t, "},\n");
 }
 
 static void
@@ -88,6 +212,7 @@ render_status(const keel_front_snapshot_t *s, text_t *t)
         if (s->budget_known)
             append(t, ", \"budget_bytes\": %llu, \"budget_fits\": %s, \"budget_max_workers\": %u",
                    (unsigned long long)s->budget.needed, s->budget.fits ? "true" : "false", s->budget.max_workers);
+        memory_json(s, t);
         append(t, "},\n");
     }
     if (s->opcache_known) {
@@ -104,11 +229,8 @@ render_status(const keel_front_snapshot_t *s, text_t *t)
                (unsigned long long)s->opcache_hits, (unsigned long long)s->opcache_misses,
                (unsigned long long)s->counters.opcache_swaps);
     }
-    append(t, "  \"tmpfs\": [");
-    for (unsigned i = 0; i < s->tmpfs_count; i++)
-        append(t, "%s{\"path\": \"%s\", \"used_bytes\": %llu}", i ? ", " : "", s->tmpfs[i].path,
-               (unsigned long long)s->tmpfs[i].used);
-    append(t, "],\n");
+    tmpfs_json(s, t);
+    pools_json(s, t);
     append(t, "  \"workers\": [");
     for (size_t i = 0; i < s->worker_count; i++)
         worker_json(t, &s->workers[i], i == 0);
@@ -124,6 +246,9 @@ metric_workers(text_t *t, const keel_front_snapshot_t *s, const char *name, cons
     append(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
     for (size_t i = 0; i < s->worker_count; i++) {
         const keel_worker_snapshot_t *w = &s->workers[i];
+        /* no estimate yet: no sample, rather than a 0 that reads as no growth */
+        if (value_offset == offsetof(keel_worker_snapshot_t, growth_bytes_per_request) && !w->growth_known)
+            continue;
         const char *field = (const char *)w + value_offset;
         double v = is_double ? *(const double *)field : (double)*(const uint64_t *)field;
         append(t, "%s{pid=\"%d\",generation=\"%u\",mode=\"%s\",state=\"%s\"} %.1f\n", name, w->pid, w->generation,
@@ -199,10 +324,53 @@ render_metrics(const keel_front_snapshot_t *s, text_t *t)
                "# HELP keel_memory_budget_bytes Memory the configured pool may need.\n"
                "# TYPE keel_memory_budget_bytes gauge\nkeel_memory_budget_bytes %llu\n",
                (unsigned long long)s->budget.needed);
-    append(t, "# HELP keel_tmpfs_used_bytes Bytes used on memory-backed filesystems the application writes to.\n"
+    append(t, "# HELP keel_tmpfs_used_bytes Bytes used on memory-backed filesystems the workers can write to.\n"
               "# TYPE keel_tmpfs_used_bytes gauge\n");
-    for (unsigned i = 0; i < s->tmpfs_count; i++)
-        append(t, "keel_tmpfs_used_bytes{path=\"%s\"} %llu\n", s->tmpfs[i].path, (unsigned long long)s->tmpfs[i].used);
+    for (unsigned i = 0; i < s->tmpfs_count; i++) {
+        append(t, "keel_tmpfs_used_bytes{path=\"");
+        label_value(t, s->tmpfs[i].path);
+        append(t, "\"} %llu\n", (unsigned long long)s->tmpfs[i].used);
+    }
+    if (s->shmem.known)
+        append(t,
+               "# HELP keel_memory_shmem_bytes Shared memory charged to keel's cgroup, by whose it is.\n"
+               "# TYPE keel_memory_shmem_bytes gauge\n"
+               "keel_memory_shmem_bytes{part=\"total\"} %llu\nkeel_memory_shmem_bytes{part=\"opcache\"} %llu\n"
+               "keel_memory_shmem_bytes{part=\"keel\"} %llu\nkeel_memory_shmem_bytes{part=\"files\"} %llu\n",
+               (unsigned long long)s->shmem.total, (unsigned long long)s->shmem.opcache,
+               (unsigned long long)s->shmem.keel, (unsigned long long)s->shmem.files);
+    if (s->pressure.active)
+        append(t,
+               "# HELP keel_memory_working_set_bytes Usage of keel's cgroup less its inactive file cache.\n"
+               "# TYPE keel_memory_working_set_bytes gauge\nkeel_memory_working_set_bytes %llu\n"
+               "# HELP keel_memory_pressure_level 0 none, 1 recycle, 2 hold, 3 shed.\n"
+               "# TYPE keel_memory_pressure_level gauge\nkeel_memory_pressure_level %d\n",
+               (unsigned long long)s->pressure.working_set,
+               strcmp(s->pressure.level, "shed") == 0      ? 3
+               : strcmp(s->pressure.level, "hold") == 0    ? 2
+               : strcmp(s->pressure.level, "recycle") == 0 ? 1
+                                                           : 0);
+    append(t,
+           "# HELP keel_memory_oom_kills_total Processes the kernel's OOM killer killed in keel's cgroup.\n"
+           "# TYPE keel_memory_oom_kills_total counter\nkeel_memory_oom_kills_total %llu\n"
+           "# HELP keel_requests_shed_total PHP requests answered 503 under memory pressure.\n"
+           "# TYPE keel_requests_shed_total counter\nkeel_requests_shed_total %llu\n",
+           (unsigned long long)s->counters.oom_kills, (unsigned long long)s->counters.pressure_shed);
+    append(t, "# HELP keel_pool_workers Workers of each pool that are not going.\n# TYPE keel_pool_workers gauge\n");
+    for (size_t i = 0; i < s->pool_count; i++)
+        append(t, "keel_pool_workers{generation=\"%u\",mode=\"%s\"} %u\n", s->pools[i].generation, s->pools[i].mode,
+               s->pools[i].size);
+    append(t,
+           "# HELP keel_pool_changes_total Workers started beyond a pool's minimum, or let go above it.\n"
+           "# TYPE keel_pool_changes_total counter\n"
+           "keel_pool_changes_total{direction=\"grew\"} %llu\nkeel_pool_changes_total{direction=\"shrank\"} %llu\n",
+           (unsigned long long)s->counters.workers_added, (unsigned long long)s->counters.workers_shrunk);
+    append(t, "# HELP keel_memory_growth_bytes_per_request Private memory growth of each pool's workers, across "
+              "recycling.\n# TYPE keel_memory_growth_bytes_per_request gauge\n");
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        if (s->leak[k].valid)
+            append(t, "keel_memory_growth_bytes_per_request{mode=\"%s\"} %.1f\n",
+                   k == KEEL_POOL_WORKER ? "worker" : "classic", s->leak[k].bytes_per_request);
     metric_workers(t, s, "keel_worker_requests_total", "counter", "Requests served by each worker.",
                    offsetof(keel_worker_snapshot_t, requests), false);
     metric_workers(t, s, "keel_worker_private_memory_bytes", "gauge", "Resident memory private to each worker.",

@@ -92,7 +92,9 @@ push(keel_dispatch_t *d, keel_generation_t *g, keel_job_t *job)
 static keel_admit_in_t
 admission_in(const keel_dispatch_t *d, keel_pool_kind_t kind)
 {
-    keel_admit_in_t in = {.waiting = d->queues[kind].len, .max_queue = d->env->cfg->max_queue};
+    keel_admit_in_t in = {.waiting = d->queues[kind].len,
+                          .max_queue = d->env->cfg->max_queue,
+                          .shed = d->env->memory_now.level >= KEEL_PRESSURE_SHED};
     keel_generation_t *g = d->target;
     if (g == NULL || g->state != KEEL_GEN_ACTIVE)
         return in;
@@ -111,16 +113,32 @@ keel_dispatch_submit(keel_dispatch_t *d, keel_job_t *job)
     keel_admit_in_t in = admission_in(d, job->kind);
     keel_admit_t a = keel_admit(&in);
     if (a.verdict == KEEL_ADMIT_REJECT) {
+        if (in.shed)
+            d->env->counters.pressure_shed++;
         job->ops->refused(job, 503, a.retry_after_s);
         return;
     }
+    keel_pool_kind_t kind = job->kind;
     h2o_timeout_link(d->env->loop, &d->env->wait_timeout, &job->wait_entry);
     if (a.verdict == KEEL_ADMIT_PUSH) {
         keel_handoff_push_t r = push(d, d->target, job);
-        if (r != KEEL_HANDOFF_FULL)
+        if (r != KEEL_HANDOFF_FULL) {
+            /* (job may be answered already: only its kind is used below) */
+            if (in.idle == 0)
+                keel_dispatch_grow(d, kind);
             return;
+        }
     }
     wait_in_front(d, job);
+    keel_dispatch_grow(d, kind);
+}
+
+void
+keel_dispatch_grow(keel_dispatch_t *d, keel_pool_kind_t kind)
+{
+    keel_generation_t *g = d->target;
+    if (g != NULL && g->state == KEEL_GEN_ACTIVE)
+        keel_pool_grow(&g->pool, kind, d->queues[kind].len);
 }
 
 void

@@ -4,7 +4,8 @@
  * it, as php-fpm's children take connections from one listening socket;
  * when that queue is full it waits in the front's own queue, in order, up
  * to --max-queue waiting requests and for at most --max-wait each; beyond
- * that it gets 503. supervisor/admission.h decides which; this file counts,
+ * that, or under memory pressure, it gets 503. Requests that wait let the
+ * pool grow (its own rule). supervisor/admission.h decides which; this file counts,
  * keeps the front's queues and the wait timers, and carries the verdict
  * out. Calls go down only: to the target generation's pool and queue.
  */
@@ -40,6 +41,11 @@ void keel_dispatch_submit(keel_dispatch_t *d, keel_job_t *job);
 /* Moves waiting jobs into the target's queues while they have room (a
  * worker freed, a request was bound, a generation took over). */
 void keel_dispatch_drain(keel_dispatch_t *d);
+
+/* Requests of `kind` wait for a worker: the target's pool may grow
+ * (keel_pool_grow); on every submit that found no free worker, and on
+ * the front's tick. */
+void keel_dispatch_grow(keel_dispatch_t *d, keel_pool_kind_t kind);
 
 /* Jobs taken back out of a generation's queue: to the head of the front's
  * queue of `kind`, oldest first, then on if there is room. */

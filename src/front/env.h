@@ -16,6 +16,8 @@
 #include "front/params.h"
 #include "front/priority.h"
 #include "front/route.h"
+#include "supervisor/pool_policy.h"
+#include "supervisor/pressure.h"
 #include "supervisor/recycle.h"
 
 typedef struct {
@@ -23,8 +25,20 @@ typedef struct {
     uint64_t recycles[KEEL_RECYCLE_REASONS];
     uint64_t worker_crashes; /* workers killed by a signal */
     uint64_t reloads_ok, reloads_failed;
-    uint64_t opcache_swaps; /* generations started for OPcache's sake */
+    uint64_t opcache_swaps;  /* generations started for OPcache's sake */
+    uint64_t workers_added;  /* started beyond a pool's minimum, because requests waited */
+    uint64_t workers_shrunk; /* let go above a pool's minimum, idle past --max-idle-time */
+    uint64_t pressure_shed;  /* PHP requests answered 503 under memory pressure */
+    uint64_t oom_kills;      /* processes the kernel's OOM killer killed in keel's cgroup while it ran */
 } keel_front_counters_t;
+
+/* What the front's memory watch knows now (front/memory.c writes it, the
+ * pools and the dispatcher read it): how far pools may grow, and the
+ * memory-pressure level (supervisor/pressure.h). */
+typedef struct {
+    unsigned room[KEEL_POOL_KINDS]; /* workers of each kind the memory budget allows now; UINT_MAX: no bound */
+    keel_pressure_level_t level;
+} keel_memory_now_t;
 
 /* Each h2o timeout has one duration: one per backoff delay in use. */
 #define KEEL_BACKOFF_TIMEOUTS 16
@@ -52,6 +66,7 @@ typedef struct {
     uint32_t streams_issued; /* requests so far, warm-ups included (see keel_env_new_stream) */
     uint64_t stream_key;     /* secret of the stream id permutation, drawn at start */
     keel_front_counters_t counters;
+    keel_memory_now_t memory_now;
 } keel_front_env_t;
 
 /* A new request's stream id: never 0, never one in use, and not guessable

@@ -52,6 +52,15 @@ keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_ow
     h2o_linklist_init_anchor(&f->generations);
     f->hooks = hooks;
     f->hooks_owner = hooks_owner;
+    keel_memory_init(&f->memory, env, &f->generations);
+}
+
+/* The last generation is gone while stopping: nothing is left to watch. */
+static void
+all_gone(keel_front_t *f)
+{
+    keel_memory_dispose(&f->memory);
+    f->hooks->all_gone(f->hooks_owner);
 }
 
 /* --- generations --- */
@@ -156,7 +165,7 @@ keel_front_stop(keel_front_t *f)
     for (h2o_linklist_t *l = f->generations.next; l != &f->generations; l = l->next)
         keel_generation_stop(H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, l));
     if (h2o_linklist_is_empty(&f->generations))
-        f->hooks->all_gone(f->hooks_owner);
+        all_gone(f);
 }
 
 bool
@@ -181,6 +190,9 @@ keel_front_tick(keel_front_t *f)
         keel_generation_tick(g);
     }
     keel_memory_tick(&f->memory, f->active);
+    /* requests may still wait that the last round's rate held back */
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        keel_dispatch_grow(&f->dispatch, (keel_pool_kind_t)k);
     keel_priority_tick(&f->priority);
 }
 
@@ -260,7 +272,7 @@ on_gone(void *owner, keel_generation_t *g, bool unexpected)
         f->incoming = NULL;
     h2o_linklist_unlink(&g->link);
     if (f->state == KEEL_FRONT_STOPPING && h2o_linklist_is_empty(&f->generations))
-        f->hooks->all_gone(f->hooks_owner);
+        all_gone(f);
 }
 
 static void

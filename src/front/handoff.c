@@ -97,6 +97,8 @@ keel_handoff_slot_take(keel_handoff_t *h)
         keel_queue_slot_t *s = keel_queue_slot(h->claims, h->stride, slot);
         __atomic_store_n(&s->claim, 0, __ATOMIC_RELEASE);
         __atomic_store_n(&s->leave, 0, __ATOMIC_RELEASE);
+        if (slot >= h->slots_touched)
+            h->slots_touched = slot + 1;
         return slot;
     }
     return 0;
@@ -114,6 +116,13 @@ keel_handoff_set_leave(keel_handoff_t *h, uint32_t slot)
 {
     if (h->claims != NULL && slot != 0 && slot < KEEL_QUEUE_CLAIM_SLOTS)
         __atomic_store_n(&keel_queue_slot(h->claims, h->stride, slot)->leave, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+keel_handoff_resident_bytes(const keel_handoff_t *h)
+{
+    /* slot 0's page is never written, the others from the lowest up */
+    return h->slots_touched > 1 ? (uint64_t)(h->slots_touched - 1) * h->stride : 0;
 }
 
 uint32_t

@@ -31,6 +31,7 @@ struct keel_handoff_s {
     void *claims;                                     /* the claim slots' pages, shared */
     size_t stride;                                    /* from one slot to the next: a page */
     uint64_t slots_used[KEEL_QUEUE_CLAIM_SLOTS / 64]; /* slot 0 is never handed out */
+    uint32_t slots_touched;                           /* one past the highest slot ever handed out */
     h2o_linklist_t queued[KEEL_POOL_KINDS];           /* keel_job_t, by job->link */
     size_t queued_len[KEEL_POOL_KINDS];
 };
@@ -48,6 +49,10 @@ uint32_t keel_handoff_slot_take(keel_handoff_t *h);
 void keel_handoff_slot_release(keel_handoff_t *h, uint32_t slot);
 /* Sets the slot's leave flag: its worker must take nothing more. */
 void keel_handoff_set_leave(keel_handoff_t *h, uint32_t slot);
+/* The claim slots' memory that has been written, so is resident (and
+ * charged to the memory cgroup as shared memory): a page per slot up to
+ * the highest ever handed out. */
+uint64_t keel_handoff_resident_bytes(const keel_handoff_t *h);
 /* The stream the slot's worker took and has not finished, or 0. */
 uint32_t keel_handoff_claim(const keel_handoff_t *h, uint32_t slot);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 /* Growth above this many bytes per request, sustained, is reported as a
  * suspected leak (once per worker). */
 #define LEAK_THRESHOLD_BYTES_PER_REQUEST 256.0
-#define LEAK_WARMUP_REQUESTS             50
-#define LEAK_MIN_SAMPLES                 16
 
 /* What an event is about, for the actions that report it. */
 typedef struct {
@@ -70,6 +69,14 @@ keel_pool_target(const keel_config_t *cfg, keel_pool_kind_t kind)
     if (cfg->worker_script == NULL)
         return kind == KEEL_POOL_CLASSIC ? cfg->workers : 0;
     return kind == KEEL_POOL_WORKER ? cfg->workers : cfg->classic_workers;
+}
+
+unsigned
+keel_pool_ceiling(const keel_config_t *cfg, keel_pool_kind_t kind)
+{
+    unsigned min = keel_pool_target(cfg, kind);
+    bool main_pool = (cfg->worker_script == NULL) == (kind == KEEL_POOL_CLASSIC);
+    return main_pool && cfg->max_workers > min ? cfg->max_workers : min;
 }
 
 static keel_front_worker_t *
@@ -141,7 +148,7 @@ keel_pool_spawn(keel_pool_t *p, keel_pool_kind_t kind)
     w->life = (keel_worker_life_t){.state = KEEL_WORKER_STARTING};
     w->request_limit = keel_recycle_request_limit(p->limits.max_requests, p->limits.max_requests_jitter,
                                                   ((uint64_t)random() << 31) ^ (uint64_t)random());
-    keel_leak_series_init(&w->leak, LEAK_WARMUP_REQUESTS);
+    keel_leak_series_init(&w->leak, KEEL_LEAK_WARMUP_REQUESTS);
     h2o_linklist_insert(&p->workers, &w->pool_link);
     if (keel_zygote_link_spawn(p->zygote, w->id, w->claim_slot, kind,
                                w->request_limit > UINT32_MAX ? 0 : (uint32_t)w->request_limit) != 0) {
@@ -289,6 +296,7 @@ facts_for(const keel_pool_t *p, const keel_front_worker_t *w)
                    .started_ms = w->started_ms,
                    .idle_since_ms = w->idle_since_ms},
         .lost_status = 502,
+        .shrink_after_ms = UINT64_MAX,
     };
 }
 
@@ -365,6 +373,68 @@ report_recycle(keel_pool_t *p, keel_front_worker_t *w, keel_recycle_reason_t rea
               (unsigned long long)((keel_now_ms() - w->started_ms) / 1000));
 }
 
+/* The size of the pool of w's kind, and why it changed, for /status. */
+static void note_change(keel_pool_t *p, keel_pool_kind_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+note_change(keel_pool_t *p, keel_pool_kind_t kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->change[kind].why, sizeof(p->change[kind].why), fmt, ap);
+    va_end(ap);
+    p->change[kind].at_ms = keel_now_ms();
+    keel_info("pool: %s workers of generation %u %s", keel_pool_name(kind), p->generation, p->change[kind].why);
+}
+
+static void
+report_shrink(keel_pool_t *p, keel_front_worker_t *w, const keel_worker_facts_t *f)
+{
+    keel_pool_sizes_t n;
+    keel_pool_sizes(p, w->kind, &n);
+    p->env->counters.workers_shrunk++;
+    double idle_s =
+        w->idle_since_ms && f->now_ms > w->idle_since_ms ? (double)(f->now_ms - w->idle_since_ms) / 1000.0 : 0.0;
+    if (f->shrink_after_ms == 0)
+        note_change(p, w->kind,
+                    "shrank from %u to %u: worker %u (pid %d) was idle above the minimum of %u under memory "
+                    "pressure",
+                    n.live + 1, n.live, w->id, (int)w->pid, keel_pool_target(p->env->cfg, w->kind));
+    else
+        note_change(p, w->kind, "shrank from %u to %u: worker %u (pid %d) was idle %.1fs, past --max-idle-time %.1fs",
+                    n.live + 1, n.live, w->id, (int)w->pid, idle_s, (double)f->shrink_after_ms / 1000.0);
+}
+
+/* A worker leaves: its estimate stays with its pool's, so the pool's
+ * holds across recycling. */
+static void
+keep_leak_estimate(keel_pool_t *p, const keel_front_worker_t *w)
+{
+    keel_leak_estimate_t e = keel_leak_published(&w->leak);
+    if (e.valid)
+        keel_leak_history_add(&p->leak_history[w->kind], e.bytes_per_request);
+}
+
+/* A worker recycled for memory pressure exited: replaced unless pressure
+ * holds its pool at a minimum it still has. */
+static bool
+replace_after_pressure(keel_pool_t *p, const keel_front_worker_t *w)
+{
+    if (w->life.cause != KEEL_WORKER_CAUSE_RECYCLED || w->life.reason != KEEL_RECYCLE_PRESSURE)
+        return true;
+    keel_pool_sizes_t n;
+    keel_pool_sizes(p, w->kind, &n);
+    bool hold = p->env->memory_now.level >= KEEL_PRESSURE_HOLD;
+    if (keel_pool_size_replace(n.live, keel_pool_target(p->env->cfg, w->kind), hold))
+        return true;
+    note_change(p, w->kind,
+                "shrank to %u: worker %u, recycled for memory pressure, is not replaced while the pressure "
+                "holds the pool",
+                n.live, w->id);
+    return false;
+}
+
 static void on_kill(h2o_timeout_entry_t *entry);
 
 /*
@@ -378,6 +448,7 @@ static bool
 step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker_facts_t *f, const cause_t *c)
 {
     keel_worker_state_t was = w->life.state;
+    keel_worker_cause_t was_cause = w->life.cause;
     keel_worker_step_t st = keel_worker_step(w->life, ev, f);
     if (st.invalid) {
         keel_error("worker %u: %s while %s", w->id, keel_worker_event_name(ev), keel_worker_state_name(was));
@@ -397,6 +468,8 @@ step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker
         w->stream = 0;
     if (a & KEEL_WORKER_DO_RECYCLED)
         report_recycle(p, w, w->life.reason, f->private_now);
+    if (was_cause == KEEL_WORKER_CAUSE_NONE && w->life.cause == KEEL_WORKER_CAUSE_SHRUNK)
+        report_shrink(p, w, f);
     if (a & KEEL_WORKER_DO_LOSE)
         lose_job(w, st.status, c != NULL ? c->why : NULL);
     if (a & (KEEL_WORKER_DO_DISMISS | KEEL_WORKER_DO_LEAVE_FLAG | KEEL_WORKER_DO_CLOSE))
@@ -432,6 +505,8 @@ step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker
         }
     }
     keel_pool_kind_t kind = w->kind;
+    if ((a & KEEL_WORKER_DO_REPLACE) && !replace_after_pressure(p, w))
+        a &= ~(unsigned)KEEL_WORKER_DO_REPLACE;
     if (a & KEEL_WORKER_DO_REPLACE)
         keel_pool_spawn(p, kind);
     if (a & KEEL_WORKER_DO_REPLACE_CRASHED)
@@ -442,6 +517,7 @@ step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker
         on_spawn_failure(p, kind);
     bool alive = true;
     if (a & KEEL_WORKER_DO_FORGET) {
+        keep_leak_estimate(p, w);
         free_worker(p, w);
         alive = false;
     }
@@ -619,7 +695,7 @@ observe_leak(keel_pool_t *p, keel_front_worker_t *w)
     bool changed = w->leak.count != kept || (w->leak.count && w->leak.samples[w->leak.count - 1].requests != last);
     if (w->leak_reported || !changed)
         return;
-    keel_leak_estimate_t e = keel_leak_estimate(&w->leak, LEAK_MIN_SAMPLES);
+    keel_leak_estimate_t e = keel_leak_published(&w->leak);
     if (!keel_leak_suspected(&e, LEAK_THRESHOLD_BYTES_PER_REQUEST))
         return;
     w->leak_reported = true;
@@ -639,6 +715,8 @@ on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats
         return;
     }
     w->stats = *stats;
+    if (stats->requests == 1)
+        w->private_first = stats->rss_private;
     w->deadline_ms = 0;
     keel_job_t *job = w->job;
     w->job = NULL;
@@ -666,7 +744,9 @@ on_lost(void *owner, keel_front_worker_t *w, const char *why)
     settle(p, w, false);
     /* one it took after its last answer, not yet seen by the front */
     lose_claimed(p, w, 502);
-    if (w->job == NULL) /* (with one, losing it says why) */
+    /* (with a request, losing it says why; one that was going closes its
+     * socket as it leaves) */
+    if (w->job == NULL && w->life.cause == KEEL_WORKER_CAUSE_NONE)
         keel_warn("worker %u (pid %d) lost: %s", w->id, (int)w->pid, why);
     keel_worker_facts_t f = facts_for(p, w);
     cause_t c = {.why = why};
@@ -958,9 +1038,39 @@ read_private(pid_t pid)
     return keel_statm_read(pid, -1, &m) == 0 ? m.private : 0;
 }
 
+/* Marks the idle workers of each kind that may leave for being above
+ * their pool's minimum: the ones idle longest, as many as it runs above
+ * it. */
+static void
+mark_surplus(keel_pool_t *p)
+{
+    for (h2o_linklist_t *l = p->workers.next; l != &p->workers; l = l->next)
+        H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l)->surplus = false;
+    for (int k = 0; k < KEEL_POOL_KINDS; k++) {
+        keel_pool_sizes_t n;
+        keel_pool_sizes(p, (keel_pool_kind_t)k, &n);
+        unsigned min = keel_pool_target(p->env->cfg, (keel_pool_kind_t)k);
+        unsigned surplus = n.live > min ? n.live - min : 0;
+        /* the idle list is most recently used first */
+        for (h2o_linklist_t *l = p->idle[k].prev; l != &p->idle[k] && surplus > 0; l = l->prev) {
+            keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, idle_link, l);
+            if (w->life.state != KEEL_WORKER_IDLE)
+                continue;
+            w->surplus = true;
+            surplus--;
+        }
+    }
+}
+
 void
 keel_pool_tick(keel_pool_t *p)
 {
+    mark_surplus(p);
+    const keel_config_t *cfg = p->env->cfg;
+    /* under memory pressure a surplus worker goes as soon as it is idle */
+    uint64_t shrink_after = p->env->memory_now.level >= KEEL_PRESSURE_HOLD ? 0
+                            : cfg->max_idle_ms != 0                        ? cfg->max_idle_ms
+                                                                           : UINT64_MAX;
     for (h2o_linklist_t *l = p->workers.next; l != &p->workers;) {
         keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
         l = l->next; /* w may be let go below */
@@ -973,6 +1083,8 @@ keel_pool_tick(keel_pool_t *p)
             continue;
         }
         keel_worker_facts_t f = facts_for(p, w);
+        f.surplus = w->surplus && w->life.state == KEEL_WORKER_IDLE;
+        f.shrink_after_ms = shrink_after;
         if (keel_worker_wants_private_figure(w->life.state, &p->limits) && w->pid > 0) {
             f.private_now = read_private(w->pid);
             if (f.private_now > p->limits.max_worker_memory_hard)
@@ -981,4 +1093,122 @@ keel_pool_tick(keel_pool_t *p)
         cause_t c = {.why = "memory hard limit"};
         step(p, w, KEEL_WORKER_EV_TICK, &f, &c);
     }
+}
+
+/* --- the pool's size --- */
+
+void
+keel_pool_sizes(const keel_pool_t *p, keel_pool_kind_t kind, keel_pool_sizes_t *out)
+{
+    *out = (keel_pool_sizes_t){0};
+    for (const h2o_linklist_t *l = p->workers.next; l != &p->workers; l = l->next) {
+        const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
+        keel_worker_state_t s = w->life.state;
+        if (w->kind != kind || w->life.cause != KEEL_WORKER_CAUSE_NONE || s == KEEL_WORKER_CLOSED ||
+            s == KEEL_WORKER_EXITED)
+            continue;
+        out->live++;
+        out->starting += s == KEEL_WORKER_STARTING || s == KEEL_WORKER_BOOTING;
+        out->idle += s == KEEL_WORKER_IDLE;
+        out->busy += s == KEEL_WORKER_BUSY;
+    }
+}
+
+/* Requests in the generation's queue of `kind` that no worker took yet. */
+static size_t
+unclaimed(const keel_pool_t *p, keel_pool_kind_t kind)
+{
+    size_t n = 0;
+    for (const h2o_linklist_t *l = p->handoff->queued[kind].next; l != &p->handoff->queued[kind]; l = l->next)
+        n += !keel_pool_is_claimed(p, H2O_STRUCT_FROM_MEMBER(keel_job_t, link, l)->stream);
+    return n;
+}
+
+void
+keel_pool_grow(keel_pool_t *p, keel_pool_kind_t kind, size_t waiting_in_front)
+{
+    if (p->gen_state != KEEL_GEN_ACTIVE || p->counts[kind].given_up)
+        return;
+    const keel_config_t *cfg = p->env->cfg;
+    unsigned min = keel_pool_target(cfg, kind), max = keel_pool_ceiling(cfg, kind);
+    if (max <= min)
+        return; /* a fixed pool */
+    keel_pool_sizes_t n;
+    keel_pool_sizes(p, kind, &n);
+    size_t idle, serving;
+    keel_pool_count(p, kind, &idle, &serving);
+    keel_pool_size_in_t in = {
+        .min = min,
+        .max = max,
+        .live = n.live,
+        .starting = n.starting,
+        .idle = idle,
+        .waiting = waiting_in_front + unclaimed(p, kind),
+        .room = p->env->memory_now.room[kind],
+        .hold = p->env->memory_now.level >= KEEL_PRESSURE_HOLD,
+        .now_ms = keel_now_ms(),
+    };
+    keel_pool_size_t d = keel_pool_size_decide(&p->growth[kind], &in);
+    if (d.why == KEEL_POOL_SIZE_STEADY) {
+        p->change[kind].held = KEEL_POOL_SIZE_STEADY;
+        return;
+    }
+    if (d.why == KEEL_POOL_SIZE_RATE)
+        return;
+    if (d.why != KEEL_POOL_SIZE_GROW) {
+        /* once per reason, not per request that waits */
+        if (p->change[kind].held != d.why)
+            note_change(p, kind, "stays at %u with %zu requests waiting: %s (%u)", n.live, in.waiting,
+                        keel_pool_size_why_name(d.why), d.ceiling);
+        p->change[kind].held = d.why;
+        return;
+    }
+    unsigned started = 0;
+    for (unsigned i = 0; i < d.spawn; i++)
+        started += keel_pool_spawn(p, kind) != NULL;
+    if (started == 0)
+        return;
+    p->env->counters.workers_added += started;
+    p->change[kind].held = KEEL_POOL_SIZE_STEADY;
+    note_change(p, kind, "grew from %u to %u: %zu requests waiting (--max-workers %u)", n.live, n.live + started,
+                in.waiting, d.ceiling);
+}
+
+void
+keel_pool_relieve(keel_pool_t *p, keel_front_worker_t *w)
+{
+    /* what it runs decides how it goes: bind what it took first */
+    settle(p, w, true);
+    if (w->life.state == KEEL_WORKER_CLOSED || w->life.state == KEEL_WORKER_EXITED)
+        return;
+    keel_worker_facts_t f = facts_for(p, w);
+    step(p, w, KEEL_WORKER_EV_RELIEVE, &f, NULL);
+}
+
+unsigned
+keel_pool_relieving(const keel_pool_t *p)
+{
+    unsigned n = 0;
+    for (const h2o_linklist_t *l = p->workers.next; l != &p->workers; l = l->next) {
+        const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
+        n += w->life.cause == KEEL_WORKER_CAUSE_RECYCLED && w->life.reason == KEEL_RECYCLE_PRESSURE &&
+             w->life.state != KEEL_WORKER_EXITED;
+    }
+    return n;
+}
+
+keel_leak_pool_estimate_t
+keel_pool_leak(const keel_pool_t *p, keel_pool_kind_t kind)
+{
+    double current[64];
+    size_t n = 0;
+    for (const h2o_linklist_t *l = p->workers.next; l != &p->workers && n < 64; l = l->next) {
+        const keel_front_worker_t *w = H2O_STRUCT_FROM_MEMBER(keel_front_worker_t, pool_link, l);
+        if (w->kind != kind)
+            continue;
+        keel_leak_estimate_t e = keel_leak_published(&w->leak);
+        if (e.valid)
+            current[n++] = e.bytes_per_request;
+    }
+    return keel_leak_pool_estimate(&p->leak_history[kind], current, n);
 }

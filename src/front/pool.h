@@ -28,7 +28,9 @@
 #include "front/job.h"
 #include "front/worker.h"
 #include "front/zygote_link.h"
+#include "supervisor/leak.h"
 #include "supervisor/pool_policy.h"
+#include "supervisor/pool_size.h"
 
 typedef struct keel_pool_s keel_pool_t;
 
@@ -74,6 +76,13 @@ struct keel_pool_s {
     keel_pool_counts_t counts[KEEL_POOL_KINDS]; /* boot and spawn failures */
     h2o_linklist_t pending_spawns;              /* keel_pending_spawn_t: restarts waiting out a backoff */
     keel_recycle_limits_t limits;
+    keel_pool_growth_t growth[KEEL_POOL_KINDS];        /* the size rule's rounds (supervisor/pool_size.h) */
+    keel_leak_history_t leak_history[KEEL_POOL_KINDS]; /* estimates of workers that left, for one across recycling */
+    struct {
+        uint64_t at_ms;            /* when its size last changed, or growth was last held back */
+        keel_pool_size_why_t held; /* why growth is held back now (STEADY: it is not) */
+        char why[200];             /* what happened, for /status */
+    } change[KEEL_POOL_KINDS];
     /* Requests forgotten while a worker may be taking them (their clients
      * left): a worker's frames for one of these are run for nobody; for
      * any other stream the front does not know, they are a violation. */
@@ -97,8 +106,32 @@ void keel_pool_init(keel_pool_t *p, keel_front_env_t *env, uint32_t generation, 
 void keel_pool_dispose(keel_pool_t *p);
 void keel_pool_set_state(keel_pool_t *p, keel_gen_state_t state);
 
-/* The workers a generation of this configuration runs of `kind`. */
+/* The workers a generation of this configuration runs of `kind`: at
+ * least (the minimum, --workers), and at most (--max-workers; the other
+ * pool is fixed). */
 unsigned keel_pool_target(const keel_config_t *cfg, keel_pool_kind_t kind);
+unsigned keel_pool_ceiling(const keel_config_t *cfg, keel_pool_kind_t kind);
+
+/* Its workers of `kind` by what they do: not going (starting, booting,
+ * idle, busy), and of them starting or booting, free, running a request. */
+typedef struct {
+    unsigned live, starting, idle, busy;
+} keel_pool_sizes_t;
+void keel_pool_sizes(const keel_pool_t *p, keel_pool_kind_t kind, keel_pool_sizes_t *out);
+
+/* Requests of `kind` wait (waiting_in_front in the front's queue, besides
+ * those the generation's queue holds that no worker took): starts more
+ * workers when the pool's size rule (supervisor/pool_size.h) says so,
+ * and records why its size changed or is held. */
+void keel_pool_grow(keel_pool_t *p, keel_pool_kind_t kind, size_t waiting_in_front);
+
+/* Memory pressure: recycles w (supervisor/worker_fsm.h's RELIEVE). */
+void keel_pool_relieve(keel_pool_t *p, keel_front_worker_t *w);
+/* Its workers recycled for memory pressure that have not exited yet. */
+unsigned keel_pool_relieving(const keel_pool_t *p);
+
+/* Its leak estimate for `kind`, across recycling (supervisor/leak.h). */
+keel_leak_pool_estimate_t keel_pool_leak(const keel_pool_t *p, keel_pool_kind_t kind);
 /* Asks the zygote for one more worker of `kind`; NULL (logged) when it
  * cannot be asked. */
 keel_front_worker_t *keel_pool_spawn(keel_pool_t *p, keel_pool_kind_t kind);
@@ -156,7 +189,8 @@ void keel_pool_dismiss_all(keel_pool_t *p);
  * get 503, and what waits in the queues goes back up (events->returned). */
 void keel_pool_stop_all(keel_pool_t *p);
 
-/* Periodic: age, idle time and the hard memory limit. */
+/* Periodic: age, idle time (a worker above the minimum idle past
+ * --max-idle-time goes) and the hard memory limit. */
 void keel_pool_tick(keel_pool_t *p);
 
 #endif

@@ -28,7 +28,9 @@ typedef struct {
     uint64_t private_bytes;         /* after its last request */
     uint64_t private_precise_bytes; /* smaps_rollup, sampled while idle */
     uint64_t zend_peak_bytes;
-    double growth_bytes_per_request; /* 0 until it can be estimated */
+    bool growth_known;               /* an estimate with enough samples (supervisor/leak.h) */
+    double growth_bytes_per_request; /* with growth_known */
+    size_t growth_samples;           /* samples it has past the warm-up */
     double age_seconds;
 } keel_worker_snapshot_t;
 
@@ -39,8 +41,54 @@ typedef struct {
     bool opcache;
 } keel_generation_snapshot_t;
 
-#define KEEL_SNAPSHOT_TMPFS 8
+#define KEEL_SNAPSHOT_TMPFS 16
+#define KEEL_SNAPSHOT_GREW  3
 
+/* A pool of one kind in one generation. */
+typedef struct {
+    uint32_t generation;
+    const char *mode;        /* "classic", "worker" */
+    unsigned size, min, max; /* its workers not going; --workers; --max-workers */
+    unsigned starting, idle, busy;
+    const char *last_change; /* "grew from 2 to 3: ...", NULL: never changed */
+    double last_change_seconds_ago;
+} keel_pool_snapshot_t;
+
+typedef struct {
+    bool valid;
+    double bytes_per_request;
+    size_t workers; /* estimates it is the median of */
+} keel_leak_snapshot_t;
+
+/* The container's shared memory (front/memory.h). */
+typedef struct {
+    bool known;
+    const char *source; /* "cgroup v2 memory.stat shmem", ... */
+    uint64_t total, opcache, keel, files;
+} keel_shmem_snapshot_t;
+
+/* The memory-pressure guard (front/memory_guard.h). */
+typedef struct {
+    bool active;       /* a cgroup limit is watched */
+    const char *level; /* supervisor/pressure.h's names */
+    uint64_t working_set, limit;
+    unsigned permille;
+    int psi_some_centi; /* -1: not known */
+} keel_pressure_snapshot_t;
+
+/* A memory-backed mount, and what grew at its last growth warning. */
+typedef struct {
+    const char *path, *fstype;
+    uint64_t used;
+    bool php_dir;
+    uint64_t grew_bytes; /* 0: never warned */
+    double grew_over_seconds, grew_seconds_ago;
+    struct {
+        const char *path; /* the full path */
+        uint64_t grew, bytes;
+    } grew[KEEL_SNAPSHOT_GREW];
+    size_t grew_count;
+} keel_tmpfs_snapshot_t;
 typedef struct {
     const char *state;   /* "starting", "serving", "stopping" */
     uint32_t generation; /* the one serving, 0: none */
@@ -58,12 +106,14 @@ typedef struct {
     bool opcache_known; /* the serving generation's */
     keel_opcache_stats_t opcache;
     uint64_t opcache_hits, opcache_misses;
-    struct {
-        const char *path;
-        uint64_t used;
-    } tmpfs[KEEL_SNAPSHOT_TMPFS];
+    keel_shmem_snapshot_t shmem;
+    keel_pressure_snapshot_t pressure;
+    keel_tmpfs_snapshot_t tmpfs[KEEL_SNAPSHOT_TMPFS];
     unsigned tmpfs_count;
-    keel_worker_snapshot_t *workers; /* with a process, oldest generation first */
+    keel_pool_snapshot_t *pools; /* per generation and kind that runs workers */
+    size_t pool_count;
+    keel_leak_snapshot_t leak[KEEL_POOL_KINDS]; /* the serving generation's, across recycling */
+    keel_worker_snapshot_t *workers;            /* with a process, oldest generation first */
     size_t worker_count;
 } keel_front_snapshot_t;
 

@@ -77,6 +77,8 @@ struct keel_front_worker_s {
     uint64_t request_limit;      /* its jittered --max-requests, 0: none */
     keel_leak_series_t leak;     /* private memory against requests */
     bool leak_reported;
+    uint64_t private_first;         /* private memory after its first request: what it grew from */
+    bool surplus;                   /* the tick's mark: its pool runs more than its minimum, and this one may go */
     h2o_timeout_entry_t kill_entry; /* a timed-out request: SIGKILL after the backtrace */
     char boot_error[256];           /* its BOOT_FAILED message */
     char last_request[128];         /* "GET /path" of the request it runs or ran last, for crash logs */

@@ -4,6 +4,9 @@
 #define RETRY_FULL_S 1
 /* ... and for a pool that gave up: nothing changes before a reload. */
 #define RETRY_GIVEN_UP_S 10
+/* ... and under memory pressure: workers recycled for it are replaced
+ * and their memory back within seconds. */
+#define RETRY_PRESSURE_S 2
 
 size_t
 keel_admit_queue_room(size_t serving_workers, size_t idle)
@@ -20,6 +23,10 @@ keel_admit_may_push(size_t queued, size_t serving_workers, size_t idle)
 keel_admit_t
 keel_admit(const keel_admit_in_t *in)
 {
+    /* Near the memory limit, one more request could be the one the OOM
+     * killer ends with everything else: refused before it queues. */
+    if (in->shed)
+        return (keel_admit_t){KEEL_ADMIT_REJECT, RETRY_PRESSURE_S};
     if (!in->serving) {
         /* Nothing serves yet (starting, or between generations): wait for
          * the first, within --max-queue. */

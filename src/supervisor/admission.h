@@ -2,7 +2,8 @@
  * Admission: what happens to a PHP request the front accepted. It goes
  * into the serving generation's queue for its pool (the next free worker
  * takes it), waits in the front's own queue (in order, for at most
- * --max-wait), or is refused with 503 and Retry-After. A pure decision
+ * --max-wait), or is refused with 503 and Retry-After (a full queue, a
+ * pool that gave up, or memory pressure). A pure decision
  * over counts; src/front/dispatch.c counts and carries it out.
  */
 #ifndef KEEL_SUPERVISOR_ADMISSION_H
@@ -21,6 +22,7 @@ typedef struct {
     size_t queued;          /* requests sent into the generation's queue, not yet bound to a worker */
     size_t waiting;         /* requests waiting in the front's queue for this pool */
     size_t max_queue;       /* --max-queue */
+    bool shed;              /* memory pressure: new requests are refused (supervisor/pressure.h) */
 } keel_admit_in_t;
 
 typedef enum {

@@ -116,3 +116,37 @@ keel_leak_suspected(const keel_leak_estimate_t *e, double threshold_bytes_per_re
 {
     return e->valid && e->bytes_per_request > threshold_bytes_per_request;
 }
+
+keel_leak_estimate_t
+keel_leak_published(const keel_leak_series_t *s)
+{
+    return keel_leak_estimate(s, KEEL_LEAK_MIN_SAMPLES);
+}
+
+void
+keel_leak_history_add(keel_leak_history_t *h, double bytes_per_request)
+{
+    h->bytes_per_request[h->next] = bytes_per_request;
+    h->next = (h->next + 1) % KEEL_LEAK_HISTORY;
+    if (h->count < KEEL_LEAK_HISTORY)
+        h->count++;
+}
+
+keel_leak_pool_estimate_t
+keel_leak_pool_estimate(const keel_leak_history_t *h, const double *current, size_t n)
+{
+    keel_leak_pool_estimate_t e = {0};
+    double all[KEEL_LEAK_HISTORY + 64];
+    size_t m = 0;
+    for (size_t i = 0; i < h->count && i < KEEL_LEAK_HISTORY; i++)
+        all[m++] = h->bytes_per_request[i];
+    for (size_t i = 0; i < n && m < sizeof(all) / sizeof(all[0]); i++)
+        all[m++] = current[i];
+    if (m == 0)
+        return e;
+    qsort(all, m, sizeof(all[0]), cmp_double);
+    e.valid = true;
+    e.workers = m;
+    e.bytes_per_request = m % 2 == 1 ? all[m / 2] : (all[m / 2 - 1] + all[m / 2]) / 2.0;
+    return e;
+}

@@ -53,4 +53,41 @@ keel_leak_estimate_t keel_leak_estimate(const keel_leak_series_t *s, size_t min_
  * strictly above threshold bytes per request. */
 bool keel_leak_suspected(const keel_leak_estimate_t *e, double threshold_bytes_per_request);
 
+/* Requests at the start of a worker's life left out of its series, and
+ * the samples past them an estimate needs before it is shown or logged:
+ * fewer samples of page-granular figures say little, and "no estimate"
+ * must not read as "no growth". */
+#define KEEL_LEAK_WARMUP_REQUESTS 50
+#define KEEL_LEAK_MIN_SAMPLES     16
+
+/* The estimate /status, /metrics and the log may show for one worker:
+ * valid only with KEEL_LEAK_MIN_SAMPLES samples or more. */
+keel_leak_estimate_t keel_leak_published(const keel_leak_series_t *s);
+
+/*
+ * An estimate that holds across recycling: a pool's workers come and go
+ * (each recycle starts a series from nothing), so the pool keeps the
+ * final estimate of each worker that left with one, the last
+ * KEEL_LEAK_HISTORY of them, and publishes the median of those and of
+ * the current workers' published estimates.
+ */
+#define KEEL_LEAK_HISTORY 16
+
+typedef struct {
+    double bytes_per_request[KEEL_LEAK_HISTORY];
+    size_t count, next;
+} keel_leak_history_t;
+
+void keel_leak_history_add(keel_leak_history_t *h, double bytes_per_request);
+
+typedef struct {
+    bool valid;
+    double bytes_per_request; /* the median */
+    size_t workers;           /* estimates it is the median of */
+} keel_leak_pool_estimate_t;
+
+/* The median of h's estimates and `current` (n of them): valid when there
+ * is at least one. */
+keel_leak_pool_estimate_t keel_leak_pool_estimate(const keel_leak_history_t *h, const double *current, size_t n);
+
 #endif

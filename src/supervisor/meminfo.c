@@ -251,11 +251,59 @@ field_is(const char *f, size_t len, const char *lit)
     return len == strlen(lit) && memcmp(f, lit, len) == 0;
 }
 
-int
-keel_mountinfo_parse_line(const char *line, keel_mount_t *out)
+/* Decimal digits as an unsigned; -1 when empty, not digits, or too large. */
+static int
+parse_unsigned(const char *s, size_t len, unsigned *out)
+{
+    unsigned v = 0;
+    if (!all_digits(s, len))
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The item of the comma-separated list [s, s + len) that starts with
+ * `prefix` ("upperdir="): its value's start and length, or NULL. */
+static const char *
+list_item(const char *s, size_t len, const char *prefix, size_t *value_len)
+{
+    size_t plen = strlen(prefix);
+    const char *end = s + len;
+    while (s < end) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        const char *item_end = comma ? comma : end;
+        if ((size_t)(item_end - s) >= plen && memcmp(s, prefix, plen) == 0) {
+            *value_len = (size_t)(item_end - s) - plen;
+            return s + plen;
+        }
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    return NULL;
+}
+
+static void
+clear_mount(keel_mount_t *out)
 {
     out->mountpoint[0] = '\0';
     out->fstype[0] = '\0';
+    out->upperdir[0] = '\0';
+    out->dev_major = out->dev_minor = 0;
+    out->read_only = false;
+    out->upperdir_seen = false;
+}
+
+int
+keel_mountinfo_parse_line(const char *line, keel_mount_t *out)
+{
+    clear_mount(out);
     if (line == NULL)
         return -1;
     const char *nl = strchr(line, '\n');
@@ -271,8 +319,11 @@ keel_mountinfo_parse_line(const char *line, keel_mount_t *out)
     if ((n = next_field(&p, end, &f)) == 0)
         return -1;
     const char *colon = memchr(f, ':', n);
-    if (colon == NULL || !all_digits(f, (size_t)(colon - f)) || !all_digits(colon + 1, n - (size_t)(colon - f) - 1))
+    if (colon == NULL || parse_unsigned(f, (size_t)(colon - f), &out->dev_major) < 0 ||
+        parse_unsigned(colon + 1, n - (size_t)(colon - f) - 1, &out->dev_minor) < 0) {
+        out->dev_major = out->dev_minor = 0;
         return -1;
+    }
     /* (4) root, (5) mount point, (6) mount options */
     if (next_field(&p, end, &f) == 0)
         return -1;
@@ -282,8 +333,9 @@ keel_mountinfo_parse_line(const char *line, keel_mount_t *out)
         out->mountpoint[0] = '\0';
         return -1;
     }
-    if (next_field(&p, end, &f) == 0)
+    if ((n = next_field(&p, end, &f)) == 0)
         goto malformed;
+    out->read_only = list_has(f, n, "ro");
     /* (7) optional fields up to the (8) "-" separator */
     for (;;) {
         if ((n = next_field(&p, end, &f)) == 0)
@@ -295,16 +347,48 @@ keel_mountinfo_parse_line(const char *line, keel_mount_t *out)
      * append more, which is no reason to miss a tmpfs. */
     const char *fstype;
     size_t fstype_len = next_field(&p, end, &fstype);
-    if (fstype_len == 0 || next_field(&p, end, &f) == 0 || next_field(&p, end, &f) == 0)
+    if (fstype_len == 0 || next_field(&p, end, &f) == 0 || (n = next_field(&p, end, &f)) == 0)
         goto malformed;
     size_t copy = fstype_len < sizeof(out->fstype) - 1 ? fstype_len : sizeof(out->fstype) - 1;
     memcpy(out->fstype, fstype, copy);
     out->fstype[copy] = '\0';
+    /* overlay's upper layer, escaped as the mount point is; one that does
+     * not fit stays unknown (seen, but "") rather than cut short */
+    size_t ulen;
+    const char *upper = list_item(f, n, "upperdir=", &ulen);
+    if (upper != NULL) {
+        out->upperdir_seen = true;
+        if (ulen == 0 || unescape(upper, ulen, out->upperdir, sizeof(out->upperdir)) < 0)
+            out->upperdir[0] = '\0';
+    }
     return field_is(fstype, fstype_len, "tmpfs") || field_is(fstype, fstype_len, "ramfs") ? 1 : 0;
 
 malformed:
-    out->mountpoint[0] = '\0';
+    clear_mount(out);
     return -1;
+}
+
+bool
+keel_mount_is_memory(const keel_mount_t *mounts, size_t count, size_t i)
+{
+    if (i >= count)
+        return false;
+    const char *t = mounts[i].fstype;
+    if (strcmp(t, "tmpfs") == 0 || strcmp(t, "ramfs") == 0 || strcmp(t, "rootfs") == 0)
+        return true;
+    if (strcmp(t, "overlay") != 0)
+        return false;
+    if (!mounts[i].upperdir_seen)
+        return true;
+    if (mounts[i].upperdir[0] != '/')
+        return false;
+    /* The mount holding the upper layer, among the others: an overlay on
+     * an overlay is not followed (it could go round in circles). */
+    int k = keel_mount_find(mounts, count, mounts[i].upperdir);
+    if (k < 0 || (size_t)k == i)
+        return false;
+    t = mounts[k].fstype;
+    return strcmp(t, "tmpfs") == 0 || strcmp(t, "ramfs") == 0;
 }
 
 int
@@ -346,11 +430,11 @@ keel_smaps_rollup_private(const char *text, uint64_t *out)
 
 #define DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
 
-/* Reads a whole (small) file into buf as a string. -1 when it cannot be
- * read or does not fit: a cut-off /proc file could name the wrong thing. */
-static int
-read_text(const char *path, char *buf, size_t cap)
+int
+keel_read_text(const char *path, char *buf, size_t cap)
 {
+    if (cap == 0)
+        return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -428,7 +512,7 @@ read_group(keel_mem_limit_t *out, const cgroup_flavour_t *fl, const char *root, 
         n = snprintf(file, sizeof(file), "%s/%s", dir, fl->limit_file);
         if (n < 0 || (size_t)n >= sizeof(file))
             continue;
-        if (read_text(file, text, sizeof(text)) < 0)
+        if (keel_read_text(file, text, sizeof(text)) < 0)
             continue;
         /* The file exists: its answer stands, limit or not. */
         uint64_t limit;
@@ -438,7 +522,7 @@ read_group(keel_mem_limit_t *out, const cgroup_flavour_t *fl, const char *root, 
         out->current = 0;
         n = snprintf(file, sizeof(file), "%s/%s", dir, fl->usage_file);
         uint64_t current;
-        if (n >= 0 && (size_t)n < sizeof(file) && read_text(file, text, sizeof(text)) == 0 &&
+        if (n >= 0 && (size_t)n < sizeof(file) && keel_read_text(file, text, sizeof(text)) == 0 &&
             keel_cgroup_parse_value(text, &current) == 0 && current != UINT64_MAX)
             out->current = current;
         snprintf(out->source, sizeof(out->source), "%s", fl->source);
@@ -499,31 +583,66 @@ int
 keel_mem_limit_read(keel_mem_limit_t *out, const char *cgroup_root)
 {
     char cgroup[16384], meminfo[16384];
-    const char *cg = read_text("/proc/self/cgroup", cgroup, sizeof(cgroup)) == 0 ? cgroup : NULL;
-    const char *mi = read_text("/proc/meminfo", meminfo, sizeof(meminfo)) == 0 ? meminfo : NULL;
+    const char *cg = keel_read_text("/proc/self/cgroup", cgroup, sizeof(cgroup)) == 0 ? cgroup : NULL;
+    const char *mi = keel_read_text("/proc/meminfo", meminfo, sizeof(meminfo)) == 0 ? meminfo : NULL;
     return keel_mem_limit_read_from(out, cg, cgroup_root, mi);
 }
 
+/* Under a path that holds kernel interfaces, not files anyone writes. */
+static bool
+kernel_interface(const char *mountpoint)
+{
+    static const char *const roots[] = {"/proc", "/sys"};
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+        size_t n = strlen(roots[i]);
+        if (strncmp(mountpoint, roots[i], n) == 0 && (mountpoint[n] == '\0' || mountpoint[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+#define MOUNTS_SCRATCH 1024
+
 int
-keel_tmpfs_mounts_read(keel_mount_t *out, size_t max, const char *path)
+keel_memory_mounts_read(keel_mount_t *out, size_t max, const char *path)
 {
     FILE *f = fopen(path ? path : "/proc/self/mountinfo", "re");
     if (f == NULL)
         return -1;
-    char *line = NULL;
-    size_t cap = 0;
-    size_t stored = 0;
-    keel_mount_t m;
-    while (getline(&line, &cap, f) >= 0) {
-        /* Malformed lines are skipped: one odd mount must not hide the
-         * tmpfs mounts after it. */
-        if (keel_mountinfo_parse_line(line, &m) == 1 && stored < max)
-            out[stored++] = m;
+    keel_mount_t *all = malloc(MOUNTS_SCRATCH * sizeof(*all));
+    if (all == NULL) {
+        fclose(f);
+        return -1;
     }
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    while (getline(&line, &cap, f) >= 0 && n < MOUNTS_SCRATCH)
+        if (keel_mountinfo_parse_line(line, &all[n]) >= 0)
+            n++;
     int failed = ferror(f);
     free(line);
-    if (fclose(f) != 0 || failed)
+    if (fclose(f) != 0 || failed) {
+        free(all);
         return -1;
+    }
+    size_t stored = 0;
+    for (size_t i = 0; i < n; i++) {
+        const keel_mount_t *m = &all[i];
+        if (m->read_only || kernel_interface(m->mountpoint) || !keel_mount_is_memory(all, n, i))
+            continue;
+        /* hidden under a later mount on the same point */
+        bool hidden = false;
+        for (size_t j = i + 1; j < n && !hidden; j++)
+            hidden = strcmp(all[j].mountpoint, m->mountpoint) == 0;
+        /* the same filesystem once (tmpfs and ramfs have their own device each) */
+        bool seen = false;
+        for (size_t j = 0; j < stored && !seen; j++)
+            seen = out[j].dev_major == m->dev_major && out[j].dev_minor == m->dev_minor;
+        if (hidden || seen || stored == max)
+            continue;
+        out[stored++] = *m;
+    }
+    free(all);
     return stored > (size_t)INT_MAX ? INT_MAX : (int)stored;
 }
 

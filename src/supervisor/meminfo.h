@@ -6,6 +6,7 @@
 #ifndef KEEL_SUPERVISOR_MEMINFO_H
 #define KEEL_SUPERVISOR_MEMINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +35,10 @@ int keel_meminfo_field(const char *text, const char *name, uint64_t *out);
 typedef struct {
     char mountpoint[512]; /* unescaped (\040 -> space) */
     char fstype[32];
+    char upperdir[256]; /* overlay: its upperdir= option (unescaped), "" when none or too long */
+    unsigned dev_major, dev_minor;
+    bool read_only;     /* mounted "ro": nothing can write there */
+    bool upperdir_seen; /* an upperdir= option was there (even one too long to keep) */
 } keel_mount_t;
 
 /* One line of /proc/self/mountinfo (up to its '\n' or NUL). Returns 1 when
@@ -42,6 +47,15 @@ typedef struct {
  * `mountpoint`; an over-long fstype is cut short, never mistaken for tmpfs).
  * `out` always holds NUL-terminated strings afterwards. */
 int keel_mountinfo_parse_line(const char *line, keel_mount_t *out);
+
+/*
+ * Whether mounts[i] keeps its files in memory, given the other mounts:
+ * tmpfs, ramfs, and rootfs (the initramfs root) always; overlay when its
+ * upper layer (upperdir=) lies on a memory-backed mount of the table, or
+ * when it shows no upper layer at all (gVisor's in-sandbox overlay, whose
+ * upper layer is memory unless configured otherwise). Pure.
+ */
+bool keel_mount_is_memory(const keel_mount_t *mounts, size_t count, size_t i);
 
 /* Index of the mount holding `path` (longest mountpoint prefix on a path
  * component boundary; of equal ones the last, which mounted over the
@@ -53,6 +67,11 @@ int keel_mount_find(const keel_mount_t *mounts, size_t count, const char *path);
 int keel_smaps_rollup_private(const char *text, uint64_t *out);
 
 /* --- readers (I/O) --- */
+
+/* Reads a whole small file (/proc, cgroup) into buf as a string. Returns
+ * 0, or -1 when it cannot be read or does not fit in cap - 1 bytes: a
+ * cut-off file could say something else than the whole. */
+int keel_read_text(const char *path, char *buf, size_t cap);
 
 /* Private_Clean + Private_Dirty of process pid, from its smaps_rollup
  * (which walks every mapping: too costly to read per request). Returns 0,
@@ -89,9 +108,15 @@ int keel_mem_limit_read(keel_mem_limit_t *out, const char *cgroup_root);
 int keel_mem_limit_read_from(keel_mem_limit_t *out, const char *proc_self_cgroup_text, const char *cgroup_root,
                              const char *meminfo_text);
 
-/* Memory-backed mounts from /proc/self/mountinfo (`path` NULL) or a given
- * file. Returns how many were stored (at most max), or -1. */
-int keel_tmpfs_mounts_read(keel_mount_t *out, size_t max, const char *path);
+/*
+ * The mounts where the application can keep files in memory, from
+ * /proc/self/mountinfo (`path` NULL) or a given file: memory-backed
+ * (keel_mount_is_memory), writable, not under /proc or /sys, one per
+ * filesystem (a bind mount of one already listed, or a mount point
+ * mounted over, counts once: the one on top). Returns how many were
+ * stored (at most max), or -1. Allocates its scratch table.
+ */
+int keel_memory_mounts_read(keel_mount_t *out, size_t max, const char *path);
 
 /* Bytes used on the filesystem mounted at mountpoint (statvfs); 0 when it
  * cannot be read. */

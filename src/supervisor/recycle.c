@@ -50,9 +50,10 @@ const char *
 keel_recycle_reason_name(keel_recycle_reason_t reason)
 {
     static const char *const names[KEEL_RECYCLE_REASONS] = {
-        [KEEL_RECYCLE_NONE] = "none",     [KEEL_RECYCLE_REQUESTS] = "requests",
-        [KEEL_RECYCLE_MEMORY] = "memory", [KEEL_RECYCLE_MEMORY_HARD] = "memory_hard",
-        [KEEL_RECYCLE_TTL] = "ttl",       [KEEL_RECYCLE_IDLE] = "idle",
+        [KEEL_RECYCLE_NONE] = "none",         [KEEL_RECYCLE_REQUESTS] = "requests",
+        [KEEL_RECYCLE_MEMORY] = "memory",     [KEEL_RECYCLE_MEMORY_HARD] = "memory_hard",
+        [KEEL_RECYCLE_TTL] = "ttl",           [KEEL_RECYCLE_IDLE] = "idle",
+        [KEEL_RECYCLE_PRESSURE] = "pressure",
     };
     if ((unsigned)reason >= KEEL_RECYCLE_REASONS)
         return "unknown";

@@ -15,6 +15,7 @@ typedef enum {
     KEEL_RECYCLE_MEMORY_HARD, /* past max_worker_memory_hard: kill at once */
     KEEL_RECYCLE_TTL,         /* older than ttl */
     KEEL_RECYCLE_IDLE,        /* idle longer than idle_ttl */
+    KEEL_RECYCLE_PRESSURE,    /* the container nears its memory limit and it grew most (supervisor/pressure.h) */
     KEEL_RECYCLE_REASONS      /* count, for per-reason counters */
 } keel_recycle_reason_t;
 
@@ -55,7 +56,7 @@ keel_recycle_reason_t keel_recycle_decide(const keel_recycle_limits_t *limits, c
  */
 uint64_t keel_recycle_request_limit(uint64_t max_requests, uint64_t jitter, uint64_t random);
 
-/* "requests", "memory", "memory_hard", "ttl", "idle" (metrics labels);
+/* "requests", "memory", "memory_hard", "ttl", "idle", "pressure" (metrics labels);
  * "none" for KEEL_RECYCLE_NONE, "unknown" out of range. */
 const char *keel_recycle_reason_name(keel_recycle_reason_t reason);
 

@@ -77,14 +77,22 @@ keel_worker_frame_allowed(keel_worker_state_t s, unsigned type, uint32_t stream,
     }
 }
 
-/* The first cause to go: recorded, and it brings the one replacement. */
+/* Recycled for memory pressure: its replacement waits for its exit. */
+static bool
+replaced_after_exit(keel_worker_life_t life)
+{
+    return life.cause == KEEL_WORKER_CAUSE_RECYCLED && life.reason == KEEL_RECYCLE_PRESSURE;
+}
+
+/* The first cause to go: recorded, and it brings the one replacement
+ * (see the rules in worker_fsm.h for the two that differ). */
 static void
 set_cause(keel_worker_step_t *st, keel_worker_cause_t cause, const keel_worker_facts_t *f)
 {
     if (st->life.cause != KEEL_WORKER_CAUSE_NONE)
         return;
     st->life.cause = cause;
-    if (!f->serving || cause == KEEL_WORKER_CAUSE_RETIRED)
+    if (!f->serving || cause == KEEL_WORKER_CAUSE_RETIRED || cause == KEEL_WORKER_CAUSE_SHRUNK)
         return;
     st->actions |= cause == KEEL_WORKER_CAUSE_FAILED ? KEEL_WORKER_DO_REPLACE_CRASHED : KEEL_WORKER_DO_REPLACE;
 }
@@ -92,7 +100,12 @@ set_cause(keel_worker_step_t *st, keel_worker_cause_t cause, const keel_worker_f
 static void
 recycled(keel_worker_step_t *st, keel_recycle_reason_t reason, const keel_worker_facts_t *f)
 {
-    set_cause(st, KEEL_WORKER_CAUSE_RECYCLED, f);
+    if (reason == KEEL_RECYCLE_PRESSURE && st->life.cause == KEEL_WORKER_CAUSE_NONE) {
+        /* no replacement yet: it comes when this one has exited */
+        st->life.cause = KEEL_WORKER_CAUSE_RECYCLED;
+    } else {
+        set_cause(st, KEEL_WORKER_CAUSE_RECYCLED, f);
+    }
     st->life.reason = reason;
     st->actions |= KEEL_WORKER_DO_RECYCLED;
 }
@@ -171,6 +184,14 @@ on_tick(keel_worker_step_t *st, const keel_worker_facts_t *f)
     }
     if (s != KEEL_WORKER_IDLE || !f->serving)
         return;
+    if (f->surplus && f->worker.idle_since_ms != 0 && f->shrink_after_ms != UINT64_MAX &&
+        (f->shrink_after_ms == 0 ||
+         (f->now_ms > f->worker.idle_since_ms && f->now_ms - f->worker.idle_since_ms > f->shrink_after_ms))) {
+        /* more than its pool needs: it goes, and nothing replaces it */
+        set_cause(st, KEEL_WORKER_CAUSE_SHRUNK, f);
+        go(st, KEEL_WORKER_LEAVING, KEEL_WORKER_DO_DISMISS);
+        return;
+    }
     /* A free worker can only have grown old or stayed idle: the other
      * limits are looked at after each request. */
     keel_recycle_reason_t r = decide(f);
@@ -206,6 +227,8 @@ on_lost(keel_worker_step_t *st, const keel_worker_facts_t *f, bool exited)
         if (exited) {
             if (st->life.cause == KEEL_WORKER_CAUSE_NONE || st->life.cause == KEEL_WORKER_CAUSE_FAILED)
                 st->actions |= KEEL_WORKER_DO_REPORT_EXIT;
+            if (replaced_after_exit(st->life) && f->serving)
+                st->actions |= KEEL_WORKER_DO_REPLACE;
             go(st, KEEL_WORKER_EXITED, KEEL_WORKER_DO_FORGET);
         }
         return;
@@ -220,7 +243,32 @@ on_lost(keel_worker_step_t *st, const keel_worker_facts_t *f, bool exited)
     lose(st, exited ? LOST_ON_EXIT : f->lost_status);
     if (exited && failure)
         st->actions |= KEEL_WORKER_DO_REPORT_EXIT;
+    if (exited && replaced_after_exit(st->life) && f->serving)
+        st->actions |= KEEL_WORKER_DO_REPLACE;
     go(st, next, close);
+}
+
+static void
+on_relieve(keel_worker_step_t *st, const keel_worker_facts_t *f)
+{
+    keel_worker_state_t s = st->life.state;
+    if (s == KEEL_WORKER_HANDOVER_IDLE) {
+        /* recycled for its memory already, its replacement on the way:
+         * it stops serving now rather than once that one is ready */
+        go(st, KEEL_WORKER_LEAVING, KEEL_WORKER_DO_DISMISS);
+        return;
+    }
+    if (s == KEEL_WORKER_HANDOVER_BUSY) {
+        go(st, KEEL_WORKER_RETIRING, KEEL_WORKER_DO_LEAVE_FLAG);
+        return;
+    }
+    if ((s != KEEL_WORKER_IDLE && s != KEEL_WORKER_BUSY) || !f->serving)
+        return; /* going already, or its generation is */
+    recycled(st, KEEL_RECYCLE_PRESSURE, f);
+    if (s == KEEL_WORKER_IDLE)
+        go(st, KEEL_WORKER_LEAVING, KEEL_WORKER_DO_DISMISS);
+    else
+        go(st, KEEL_WORKER_RETIRING, KEEL_WORKER_DO_LEAVE_FLAG);
 }
 
 keel_worker_step_t
@@ -325,6 +373,9 @@ keel_worker_step(keel_worker_life_t life, keel_worker_event_t ev, const keel_wor
             st.invalid = true;
         }
         break;
+    case KEEL_WORKER_EV_RELIEVE:
+        on_relieve(&st, f);
+        break;
     case KEEL_WORKER_EV_STOP:
         if (s == KEEL_WORKER_CLOSED || s == KEEL_WORKER_EXITED)
             break;
@@ -378,6 +429,7 @@ keel_worker_event_name(keel_worker_event_t ev)
         [KEEL_WORKER_EV_EXITED] = "exited",
         [KEEL_WORKER_EV_NOT_STARTED] = "not started",
         [KEEL_WORKER_EV_STOP] = "stop",
+        [KEEL_WORKER_EV_RELIEVE] = "relieve memory pressure",
     };
     return (unsigned)ev < KEEL_WORKER_EVENTS ? names[ev] : "unknown";
 }

@@ -9,6 +9,9 @@
  * - a worker of a serving generation is replaced exactly once: when it
  *   first gets a cause to go (recycled, timed out, closing, failed); a
  *   failure goes through the pool's crash window, the rest start at once;
+ *   except that one recycled for memory pressure is replaced only once it
+ *   has exited (its memory must go first), and one let go because its
+ *   pool has more than it needs is not replaced at all;
  * - a worker that is free (idle, handover-idle, leaving) runs nothing the
  *   front knows of; before stepping it on anything that depends on what it
  *   runs, the front binds the request its claim slot names, if any
@@ -46,6 +49,7 @@ typedef enum {
     KEEL_WORKER_CAUSE_CLOSING,  /* it said it exits (exit() or an error in worker mode) */
     KEEL_WORKER_CAUSE_TIMEOUT,  /* its request ran past --request-timeout */
     KEEL_WORKER_CAUSE_FAILED,   /* it died, or broke the protocol */
+    KEEL_WORKER_CAUSE_SHRUNK,   /* above its pool's minimum and idle past --max-idle-time: not replaced */
 } keel_worker_cause_t;
 
 typedef struct {
@@ -69,6 +73,7 @@ typedef enum {
     KEEL_WORKER_EV_EXITED,            /* the zygote reported its exit */
     KEEL_WORKER_EV_NOT_STARTED,       /* the zygote could not fork it */
     KEEL_WORKER_EV_STOP,              /* its generation stops now */
+    KEEL_WORKER_EV_RELIEVE,           /* memory pressure: it grew most, it goes (replaced once it has exited) */
     KEEL_WORKER_EVENTS
 } keel_worker_event_t;
 
@@ -80,6 +85,8 @@ typedef struct {
     keel_worker_obs_t worker;            /* its figures, for DONE and TICK */
     uint64_t private_now;                /* TICK while it runs a request: a fresh private figure (0: none read) */
     int lost_status;                     /* LOST: what its request gets (502; 503 memory; 504 timeout) */
+    bool surplus;             /* TICK: its pool runs more than its minimum, and this one may be the one to go */
+    uint64_t shrink_after_ms; /* TICK: a surplus worker idle longer than this leaves (0: at once; UINT64_MAX: never) */
 } keel_worker_facts_t;
 
 /* Actions, as bits of keel_worker_step_t.actions. */

@@ -1,8 +1,9 @@
 /*
- * Fuzzes the /proc and cgroup parsers in src/supervisor/meminfo.c: the
- * input is taken as each kind of file at once (cgroup value, v1 limit,
- * /proc/self/cgroup, /proc/meminfo, smaps_rollup) and, line by line, as
- * /proc/self/mountinfo. The kernel writes these files, but a container
+ * Fuzzes the /proc and cgroup parsers in src/supervisor/meminfo.c and
+ * src/supervisor/cgroup.c: the input is taken as each kind of file at once
+ * (cgroup value, v1 limit, /proc/self/cgroup, /proc/meminfo, smaps_rollup,
+ * memory.stat, memory.events, memory.oom_control, PSI) and, line by line,
+ * as /proc/self/mountinfo. The kernel writes these files, but a container
  * runtime or a bind mount can put anything there, so outputs are checked
  * for termination, bounds and the promises in the header.
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "supervisor/cgroup.h"
 #include "supervisor/meminfo.h"
 
 #define MAX_MOUNTS 32
@@ -80,10 +82,32 @@ check_meminfo(const char *text)
 }
 
 static void
+check_cgroup_files(const char *text)
+{
+    static const char *const keys[] = {"shmem", "total_shmem", "inactive_file", "oom_kill", "max", "x"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        uint64_t v;
+        if (keel_cgroup_kv(text, keys[i], &v) == 0) {
+            /* the key starts a line and is followed by a space */
+            const char *at = strstr(text, keys[i]);
+            CHECK(at != NULL);
+        }
+    }
+    unsigned c;
+    if (keel_psi_avg10(text, "some", &c) == 0)
+        CHECK(c <= 10000 && strstr(text, "some avg10=") != NULL);
+    if (keel_psi_avg10(text, "full", &c) == 0)
+        CHECK(c <= 10000 && strstr(text, "full avg10=") != NULL);
+}
+
+static void
 check_mount_strings(const keel_mount_t *m)
 {
     CHECK(strnlen(m->mountpoint, sizeof(m->mountpoint)) < sizeof(m->mountpoint));
     CHECK(strnlen(m->fstype, sizeof(m->fstype)) < sizeof(m->fstype));
+    CHECK(strnlen(m->upperdir, sizeof(m->upperdir)) < sizeof(m->upperdir));
+    /* an upper layer is only kept when the option was there */
+    CHECK(m->upperdir[0] == '\0' || m->upperdir_seen);
 }
 
 /* Each line as an exact-size string; returns how many mounts were kept. */
@@ -119,6 +143,8 @@ check_mountinfo(const uint8_t *data, size_t size, keel_mount_t *mounts)
             CHECK(r2 == r);
             CHECK(strcmp(m2.mountpoint, m.mountpoint) == 0);
             CHECK(strcmp(m2.fstype, m.fstype) == 0);
+            CHECK(strcmp(m2.upperdir, m.upperdir) == 0);
+            CHECK(m2.read_only == m.read_only && m2.dev_major == m.dev_major && m2.dev_minor == m.dev_minor);
             free(with_nl);
         }
         free(line);
@@ -157,6 +183,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_cgroup_path(text, 1);
     check_cgroup_path(text, 0);
     check_meminfo(text);
+    check_cgroup_files(text);
 
     keel_mount_t *mounts = malloc(MAX_MOUNTS * sizeof(*mounts));
     CHECK(mounts != NULL);
@@ -167,7 +194,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_mount_find(mounts, n, mounts[i].mountpoint);
         int j = keel_mount_find(mounts, n, mounts[i].mountpoint);
         CHECK(j >= (int)i && strcmp(mounts[j].mountpoint, mounts[i].mountpoint) == 0);
+        /* memory by type is memory whatever the others are */
+        bool mem = keel_mount_is_memory(mounts, n, i);
+        if (strcmp(mounts[i].fstype, "tmpfs") == 0 || strcmp(mounts[i].fstype, "ramfs") == 0)
+            CHECK(mem);
+        if (strcmp(mounts[i].fstype, "overlay") != 0 && strcmp(mounts[i].fstype, "rootfs") != 0 &&
+            strcmp(mounts[i].fstype, "tmpfs") != 0 && strcmp(mounts[i].fstype, "ramfs") != 0)
+            CHECK(!mem);
     }
+    CHECK(!keel_mount_is_memory(mounts, n, n));
     check_mount_find(mounts, n, text);
     free(mounts);
 

@@ -319,6 +319,22 @@ test_special_options(void **state)
     (void)state;
     assert_int_equal(parse_one("--workers", "auto"), KEEL_CONFIG_OK);
     assert_int_equal(cfg.workers, 0);
+    assert_int_equal(parse_one("--max-workers", "auto"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_workers, 0);
+    assert_true(cfg.max_workers_auto);
+    assert_int_equal(parse_one("--max-workers", "16"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.max_workers, 16);
+    assert_false(cfg.max_workers_auto);
+    {
+        /* the last one given wins */
+        char *argv[] = {"--max-workers", "auto", "--max-workers", "8"};
+        assert_int_equal(parse(4, argv), KEEL_CONFIG_OK);
+        assert_int_equal(cfg.max_workers, 8);
+        assert_false(cfg.max_workers_auto);
+        char *both[] = {"--worker", "w.php", "--classic-workers", "1000", "--max-workers", "100"};
+        assert_int_equal(parse(6, both), KEEL_CONFIG_ERROR);
+        assert_string_equal(errbuf, "--max-workers plus --classic-workers exceeds 1024");
+    }
     assert_int_equal(parse_one("--front-controller", "off"), KEEL_CONFIG_OK);
     assert_string_equal(cfg.front_controller, "");
     assert_int_equal(parse_one("--front-controller", "app.php"), KEEL_CONFIG_OK);

@@ -105,10 +105,25 @@ test_max_queue_zero(void **state)
     assert_int_equal(keel_admit(&in).verdict, KEEL_ADMIT_REJECT);
 }
 
+static void
+test_shed_under_memory_pressure(void **state)
+{
+    (void)state;
+    /* even with a free worker, and before anything serves */
+    keel_admit_in_t in = pool(4, 4, 0, 0);
+    in.shed = true;
+    keel_admit_t a = keel_admit(&in);
+    assert_int_equal(a.verdict, KEEL_ADMIT_REJECT);
+    assert_int_equal(a.retry_after_s, 2);
+    keel_admit_in_t none = {.max_queue = 10, .shed = true};
+    assert_int_equal(keel_admit(&none).verdict, KEEL_ADMIT_REJECT);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shed_under_memory_pressure),
         cmocka_unit_test(test_nothing_serving_yet),
         cmocka_unit_test(test_free_worker_takes_it),
         cmocka_unit_test(test_queue_room_is_four_per_worker),

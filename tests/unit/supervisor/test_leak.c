@@ -285,6 +285,69 @@ test_suspected(void **state)
     assert_false(keel_leak_suspected(&e, 0.0));
 }
 
+static void
+test_published_needs_the_warnings_samples(void **state)
+{
+    (void)state;
+    /* A fresh worker on page-granular figures: 4 KiB a request, seen as
+     * four pages at once every fourth request. Two to five samples give
+     * anything from 16 KiB (two) to 0 (five); nothing is published
+     * before 16. */
+    keel_leak_series_t s;
+    keel_leak_series_init(&s, KEEL_LEAK_WARMUP_REQUESTS);
+    uint64_t r = 0;
+    for (; r < KEEL_LEAK_WARMUP_REQUESTS + KEEL_LEAK_MIN_SAMPLES - 1; r++)
+        keel_leak_series_add(&s, r + 1, 5000000 + (r + 1) / 4 * 16384);
+    keel_leak_series_t early;
+    keel_leak_series_init(&early, KEEL_LEAK_WARMUP_REQUESTS);
+    for (uint64_t q = 1; q <= KEEL_LEAK_WARMUP_REQUESTS + 5; q++)
+        keel_leak_series_add(&early, q, 5000000 + q / 4 * 16384);
+    keel_leak_estimate_t five = keel_leak_estimate(&early, 2);
+    assert_true(five.valid && five.bytes_per_request == 0.0); /* what /status showed before */
+    assert_false(keel_leak_published(&early).valid);
+    keel_leak_estimate_t e = keel_leak_published(&s);
+    assert_false(e.valid);
+    assert_int_equal(e.samples, KEEL_LEAK_MIN_SAMPLES - 1);
+    keel_leak_series_add(&s, r + 1, 5000000 + (r + 1) / 4 * 16384);
+    e = keel_leak_published(&s);
+    assert_true(e.valid);
+    assert_true(e.bytes_per_request >= 4096.0 * 0.9 && e.bytes_per_request <= 4096.0 * 1.1);
+    /* nothing kept yet (the warm-up): not valid, 0 samples */
+    keel_leak_series_t fresh;
+    keel_leak_series_init(&fresh, KEEL_LEAK_WARMUP_REQUESTS);
+    keel_leak_series_add(&fresh, 10, 1);
+    assert_false(keel_leak_published(&fresh).valid);
+}
+
+static void
+test_pool_estimate_across_recycling(void **state)
+{
+    (void)state;
+    keel_leak_history_t h = {0};
+    keel_leak_pool_estimate_t e = keel_leak_pool_estimate(&h, NULL, 0);
+    assert_false(e.valid);
+    /* every worker recycled, none serving with an estimate yet: the
+     * figure of those that left stands */
+    keel_leak_history_add(&h, 16450.0);
+    keel_leak_history_add(&h, 16448.0);
+    keel_leak_history_add(&h, 16452.0);
+    e = keel_leak_pool_estimate(&h, NULL, 0);
+    assert_true(e.valid);
+    assert_int_equal(e.workers, 3);
+    assert_true(e.bytes_per_request == 16450.0);
+    /* with the current ones: the median of all */
+    const double now[] = {16460.0};
+    e = keel_leak_pool_estimate(&h, now, 1);
+    assert_int_equal(e.workers, 4);
+    assert_true(e.bytes_per_request == (16450.0 + 16452.0) / 2.0);
+    /* the history keeps the last KEEL_LEAK_HISTORY */
+    for (int i = 0; i < KEEL_LEAK_HISTORY; i++)
+        keel_leak_history_add(&h, 100.0);
+    e = keel_leak_pool_estimate(&h, NULL, 0);
+    assert_int_equal(e.workers, KEEL_LEAK_HISTORY);
+    assert_true(e.bytes_per_request == 100.0);
+}
+
 int
 main(void)
 {
@@ -300,6 +363,8 @@ main(void)
         cmocka_unit_test(test_decimation_with_sparse_offers),
         cmocka_unit_test(test_min_samples),
         cmocka_unit_test(test_even_number_of_slopes),
+        cmocka_unit_test(test_published_needs_the_warnings_samples),
+        cmocka_unit_test(test_pool_estimate_across_recycling),
         cmocka_unit_test(test_duplicate_request_counts),
         cmocka_unit_test(test_huge_values),
         cmocka_unit_test(test_suspected),

@@ -317,6 +317,73 @@ test_mount_find(void **state)
 }
 
 static void
+test_mountinfo_details(void **state)
+{
+    (void)state;
+    keel_mount_t m;
+    assert_int_equal(mountinfo("29 23 0:26 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24683748k\n", &m), 1);
+    assert_int_equal(m.dev_major, 0);
+    assert_int_equal(m.dev_minor, 26);
+    assert_false(m.read_only);
+    assert_false(m.upperdir_seen);
+    /* this machine: a read-only tmpfs nobody can write to */
+    assert_int_equal(mountinfo("27 26 0:24 / /mnt/sandboxing/x ro,nosuid,nodev,relatime - tmpfs none ro,size=4k\n", &m),
+                     1);
+    assert_true(m.read_only);
+    /* "ro" is a whole option: "rw,norecovery" is not read-only */
+    assert_int_equal(mountinfo("30 26 8:3 / /data rw,norecovery - ext4 /dev/sdb rw\n", &m), 0);
+    assert_false(m.read_only);
+    assert_int_equal(m.dev_major, 8);
+    assert_int_equal(m.dev_minor, 3);
+    /* docker's root: an overlay whose upper layer is on the host's disk */
+    assert_int_equal(mountinfo("500 400 0:52 / / rw,relatime master:1 - overlay overlay "
+                               "rw,lowerdir=/var/lib/docker/overlay2/l/A:/var/lib/docker/overlay2/l/B,"
+                               "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work\n",
+                               &m),
+                     0);
+    assert_string_equal(m.fstype, "overlay");
+    assert_true(m.upperdir_seen);
+    assert_string_equal(m.upperdir, "/var/lib/docker/overlay2/abc/diff");
+    /* escaped commas and spaces in the upper layer's path */
+    assert_int_equal(mountinfo("501 400 0:53 / /o rw - overlay overlay rw,lowerdir=/l,upperdir=/run/a\\054b\\040c,"
+                               "workdir=/run/w\n",
+                               &m),
+                     0);
+    assert_string_equal(m.upperdir, "/run/a,b c");
+    /* a major:minor too large for a number is malformed */
+    assert_int_equal(mountinfo("1 2 99999999999:1 / /x rw - tmpfs tmpfs rw\n", &m), -1);
+    assert_int_equal(m.dev_major, 0);
+}
+
+static void
+test_mount_is_memory(void **state)
+{
+    (void)state;
+    keel_mount_t t[7];
+    const char *lines[] = {
+        "20 1 0:30 / / rw - overlay overlay rw,lowerdir=/lower,upperdir=/run/upper/u,workdir=/run/upper/w\n",
+        "21 20 0:31 / /run rw - tmpfs tmpfs rw\n",
+        "22 20 0:32 / /data rw - overlay overlay rw,lowerdir=/lower,upperdir=/var/up,workdir=/var/w\n",
+        "23 20 8:1 / /var rw - ext4 /dev/sda1 rw\n",
+        "24 20 0:33 / /sandbox rw - overlay none rw,lowerdir=/x\n",
+        "25 0 0:1 / /initramfs rw - rootfs rootfs rw\n",
+        "26 20 0:34 / /loop rw - overlay overlay rw,lowerdir=/l,upperdir=/loop/u,workdir=/loop/w\n",
+    };
+    for (size_t i = 0; i < 7; i++)
+        assert_true(mountinfo(lines[i], &t[i]) >= 0);
+    assert_true(keel_mount_is_memory(t, 7, 0));  /* upper layer on the /run tmpfs */
+    assert_true(keel_mount_is_memory(t, 7, 1));  /* tmpfs */
+    assert_false(keel_mount_is_memory(t, 7, 2)); /* upper layer on ext4 */
+    assert_false(keel_mount_is_memory(t, 7, 3)); /* ext4 */
+    assert_true(keel_mount_is_memory(t, 7, 4));  /* no upper layer shown: gVisor's memory overlay */
+    assert_true(keel_mount_is_memory(t, 7, 5));  /* rootfs */
+    assert_false(keel_mount_is_memory(t, 7, 6)); /* its upper layer is on itself: not followed */
+    assert_false(keel_mount_is_memory(t, 7, 7)); /* out of range */
+    /* an upper layer the table does not hold (the host's path) is not memory */
+    assert_false(keel_mount_is_memory(t, 1, 0));
+}
+
+static void
 test_smaps_rollup(void **state)
 {
     (void)state;
@@ -578,29 +645,34 @@ test_read_nothing(void **state)
 }
 
 static void
-test_tmpfs_mounts_read(void **state)
+test_memory_mounts_read(void **state)
 {
     fake_tree_t *t = *state;
     put(t, "mountinfo",
-        "28 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-        "25 28 0:23 / /run rw,nosuid shared:5 - tmpfs tmpfs rw,mode=755\n"
-        "this line is broken\n"
-        "26 25 0:24 / /dev/shm rw - tmpfs tmpfs rw\n"
-        "27 28 0:25 / /mnt/r\\040x rw - ramfs ramfs rw");
+        "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+        "23 26 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n"
+        "24 23 0:22 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+        "27 26 0:24 / /mnt/sandboxing ro,nosuid - tmpfs none ro,size=4k\n"
+        "29 23 0:26 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+        "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "31 26 0:28 / /run rw - tmpfs tmpfs rw\n"
+        "32 26 0:28 /php /var/lib/php/sessions rw - tmpfs tmpfs rw\n"
+        "33 26 0:29 / /srv/cache rw - overlay overlay rw,lowerdir=/l,upperdir=/run/up,workdir=/run/w\n"
+        "garbage line\n");
     char path[512];
     dir_of(path, sizeof(path), t, "/mountinfo");
-    keel_mount_t mounts[4];
-    assert_int_equal(keel_tmpfs_mounts_read(mounts, 4, path), 3);
-    assert_string_equal(mounts[0].mountpoint, "/run");
-    assert_string_equal(mounts[1].mountpoint, "/dev/shm");
-    assert_string_equal(mounts[2].mountpoint, "/mnt/r x");
-    assert_string_equal(mounts[2].fstype, "ramfs");
-    assert_int_equal(keel_tmpfs_mounts_read(mounts, 1, path), 1);
-    assert_string_equal(mounts[0].mountpoint, "/run");
-    assert_int_equal(keel_tmpfs_mounts_read(mounts, 0, path), 0);
-
-    dir_of(path, sizeof(path), t, "/no-such-file");
-    assert_int_equal(keel_tmpfs_mounts_read(mounts, 4, path), -1);
+    keel_mount_t m[8];
+    /* /dev/shm once (the one on top), not the read-only one, not /sys,
+     * /run once (the sessions directory is a bind mount of it), and the
+     * overlay whose upper layer is on /run */
+    assert_int_equal(keel_memory_mounts_read(m, 8, path), 3);
+    assert_string_equal(m[0].mountpoint, "/dev/shm");
+    assert_int_equal(m[0].dev_minor, 26);
+    assert_string_equal(m[1].mountpoint, "/run");
+    assert_string_equal(m[2].mountpoint, "/srv/cache");
+    assert_int_equal(keel_memory_mounts_read(m, 1, path), 1);
+    dir_of(path, sizeof(path), t, "/nothing");
+    assert_int_equal(keel_memory_mounts_read(m, 8, path), -1);
     assert_true(keel_fs_used_bytes(path) == 0);
 }
 
@@ -626,6 +698,8 @@ main(void)
         cmocka_unit_test(test_mountinfo_lines),
         cmocka_unit_test(test_mountinfo_malformed),
         cmocka_unit_test(test_mount_find),
+        cmocka_unit_test(test_mountinfo_details),
+        cmocka_unit_test(test_mount_is_memory),
         cmocka_unit_test(test_smaps_rollup),
         cmocka_unit_test_setup_teardown(test_read_v2_limit, tree_setup, tree_teardown),
         cmocka_unit_test_setup_teardown(test_read_v2_max_is_physical, tree_setup, tree_teardown),
@@ -637,7 +711,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_read_v1_unlimited_is_physical, tree_setup, tree_teardown),
         cmocka_unit_test_setup_teardown(test_read_v1_falls_back_to_root, tree_setup, tree_teardown),
         cmocka_unit_test_setup_teardown(test_read_nothing, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_tmpfs_mounts_read, tree_setup, tree_teardown),
+        cmocka_unit_test_setup_teardown(test_memory_mounts_read, tree_setup, tree_teardown),
         cmocka_unit_test(test_read_real_system),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -194,6 +194,7 @@ test_reason_names(void **state)
     assert_string_equal(keel_recycle_reason_name(KEEL_RECYCLE_MEMORY_HARD), "memory_hard");
     assert_string_equal(keel_recycle_reason_name(KEEL_RECYCLE_TTL), "ttl");
     assert_string_equal(keel_recycle_reason_name(KEEL_RECYCLE_IDLE), "idle");
+    assert_string_equal(keel_recycle_reason_name(KEEL_RECYCLE_PRESSURE), "pressure");
     assert_string_equal(keel_recycle_reason_name(KEEL_RECYCLE_REASONS), "unknown");
     assert_string_equal(keel_recycle_reason_name((keel_recycle_reason_t)-1), "unknown");
 }

@@ -17,7 +17,21 @@
 #define EV(x) KEEL_WORKER_EV_##x
 #define DO(x) KEEL_WORKER_DO_##x
 
-enum { SERVING, RETIRED, MEMORY_PAST_SOFT, REQUESTS_REACHED, OLD, IDLE_LONG, HARD_BREACH, HARD_OK };
+enum {
+    SERVING,
+    RETIRED,
+    MEMORY_PAST_SOFT,
+    REQUESTS_REACHED,
+    OLD,
+    IDLE_LONG,
+    HARD_BREACH,
+    HARD_OK,
+    SURPLUS_IDLE_LONG, /* above the pool's minimum, idle past --max-idle-time (10 s) */
+    SURPLUS_IDLE_SHORT,
+    SURPLUS_NOW, /* above the minimum under memory pressure: at once */
+    IDLE_LONG_NOT_SURPLUS,
+    VARIANTS
+};
 
 static const keel_recycle_limits_t limits = {
     .max_requests = 100,
@@ -38,6 +52,7 @@ facts(int variant)
         .worker =
             {.requests = 10, .request_limit = 100, .private_bytes = 500, .started_ms = 1000, .idle_since_ms = 1500},
         .lost_status = 502,
+        .shrink_after_ms = UINT64_MAX,
     };
     switch (variant) {
     case RETIRED: /* and old: a retired generation's workers are not recycled */
@@ -61,6 +76,24 @@ facts(int variant)
         break;
     case HARD_OK:
         f.private_now = 2000;
+        break;
+    case SURPLUS_IDLE_LONG: /* idle since 1500 ms, 10 s and 1 ms ago; --idle-ttl (10 s) too */
+        f.now_ms = 1500 + 10001;
+        f.surplus = true;
+        f.shrink_after_ms = 10000;
+        break;
+    case SURPLUS_IDLE_SHORT:
+        f.now_ms = 1500 + 10000;
+        f.surplus = true;
+        f.shrink_after_ms = 10000;
+        break;
+    case SURPLUS_NOW:
+        f.surplus = true;
+        f.shrink_after_ms = 0;
+        break;
+    case IDLE_LONG_NOT_SURPLUS:
+        f.now_ms = 1500 + 9000;
+        f.shrink_after_ms = 5000;
         break;
     }
     return f;
@@ -86,6 +119,7 @@ typedef struct {
 #define CLOS_C  KEEL_WORKER_CAUSE_CLOSING
 #define TIME_C  KEEL_WORKER_CAUSE_TIMEOUT
 #define FAIL_C  KEEL_WORKER_CAUSE_FAILED
+#define SHRK_C  KEEL_WORKER_CAUSE_SHRUNK
 #define R(x)    KEEL_RECYCLE_##x
 
 static const row_t rows[] = {
@@ -202,6 +236,48 @@ static const row_t rows[] = {
     {"timeout's kill after its exit", S(EXITED), TIME_C, R(NONE), EV(KILL), SERVING, S(EXITED), 0, 0, TIME_C, R(NONE)},
     {"a timed-out worker's exit is not reported", S(CLOSED), TIME_C, R(NONE), EV(EXITED), SERVING, S(EXITED),
      DO(FORGET), 0, TIME_C, R(NONE)},
+    /* a pool above its minimum */
+    {"surplus, idle past --max-idle-time: goes, not replaced", S(IDLE), NONE_C, R(NONE), EV(TICK), SURPLUS_IDLE_LONG,
+     S(LEAVING), DO(DISMISS), 0, SHRK_C, R(NONE)},
+    {"surplus, idle up to --max-idle-time: stays", S(IDLE), NONE_C, R(NONE), EV(TICK), SURPLUS_IDLE_SHORT, S(IDLE), 0,
+     0, NONE_C, R(NONE)},
+    {"surplus under memory pressure: goes at once", S(IDLE), NONE_C, R(NONE), EV(TICK), SURPLUS_NOW, S(LEAVING),
+     DO(DISMISS), 0, SHRK_C, R(NONE)},
+    {"idle long but not surplus: stays", S(IDLE), NONE_C, R(NONE), EV(TICK), IDLE_LONG_NOT_SURPLUS, S(IDLE), 0, 0,
+     NONE_C, R(NONE)},
+    {"surplus while busy: the tick leaves it", S(BUSY), NONE_C, R(NONE), EV(TICK), SURPLUS_NOW, S(BUSY), 0, 0, NONE_C,
+     R(NONE)},
+    {"surplus in a retired generation: the tick leaves it", S(IDLE), NONE_C, R(NONE), EV(TICK), RETIRED, S(IDLE), 0, 0,
+     NONE_C, R(NONE)},
+    {"a shrunk worker's exit: not reported, not replaced", S(CLOSED), SHRK_C, R(NONE), EV(EXITED), SERVING, S(EXITED),
+     DO(FORGET), 0, SHRK_C, R(NONE)},
+    {"a shrunk worker that leaves: its socket closes", S(LEAVING), SHRK_C, R(NONE), EV(LOST), SERVING, S(CLOSED),
+     DO(CLOSE) | DO(KILL) | DO(LOSE), 502, SHRK_C, R(NONE)},
+    /* memory pressure */
+    {"pressure, idle: goes, replaced after its exit", S(IDLE), NONE_C, R(NONE), EV(RELIEVE), SERVING, S(LEAVING),
+     DO(DISMISS) | DO(RECYCLED), 0, RECYC_C, R(PRESSURE)},
+    {"pressure, busy: its last request", S(BUSY), NONE_C, R(NONE), EV(RELIEVE), SERVING, S(RETIRING),
+     DO(LEAVE_FLAG) | DO(RECYCLED), 0, RECYC_C, R(PRESSURE)},
+    {"pressure, its last request done", S(RETIRING), RECYC_C, R(PRESSURE), EV(DONE), SERVING, S(LEAVING), DO(DISMISS),
+     0, RECYC_C, R(PRESSURE)},
+    {"pressure-recycled, its socket closes", S(LEAVING), RECYC_C, R(PRESSURE), EV(LOST), SERVING, S(CLOSED),
+     DO(CLOSE) | DO(KILL) | DO(LOSE), 502, RECYC_C, R(PRESSURE)},
+    {"pressure-recycled, exited: replaced now", S(CLOSED), RECYC_C, R(PRESSURE), EV(EXITED), SERVING, S(EXITED),
+     DO(FORGET) | DO(REPLACE), 0, RECYC_C, R(PRESSURE)},
+    {"pressure-recycled, exit seen first: replaced now", S(LEAVING), RECYC_C, R(PRESSURE), EV(EXITED), SERVING,
+     S(EXITED), DO(CLOSE) | DO(FORGET) | DO(LOSE) | DO(REPLACE), 502, RECYC_C, R(PRESSURE)},
+    {"pressure-recycled in a generation that stopped: not replaced", S(CLOSED), RECYC_C, R(PRESSURE), EV(EXITED),
+     RETIRED, S(EXITED), DO(FORGET), 0, RECYC_C, R(PRESSURE)},
+    {"pressure while handing over: it stops serving now", S(HANDOVER_IDLE), RECYC_C, R(MEMORY), EV(RELIEVE), SERVING,
+     S(LEAVING), DO(DISMISS), 0, RECYC_C, R(MEMORY)},
+    {"pressure while handing over, busy", S(HANDOVER_BUSY), RECYC_C, R(MEMORY), EV(RELIEVE), SERVING, S(RETIRING),
+     DO(LEAVE_FLAG), 0, RECYC_C, R(MEMORY)},
+    {"pressure on one going already: nothing", S(RETIRING), TIME_C, R(NONE), EV(RELIEVE), SERVING, S(RETIRING), 0, 0,
+     TIME_C, R(NONE)},
+    {"pressure on one booting: nothing", S(BOOTING), NONE_C, R(NONE), EV(RELIEVE), SERVING, S(BOOTING), 0, 0, NONE_C,
+     R(NONE)},
+    {"pressure in a retired generation: nothing", S(IDLE), NONE_C, R(NONE), EV(RELIEVE), RETIRED, S(IDLE), 0, 0, NONE_C,
+     R(NONE)},
     /* stopping */
     {"stopped while busy", S(BUSY), NONE_C, R(NONE), EV(STOP), RETIRED, S(CLOSED), DO(CLOSE) | DO(LOSE), 503, RET_C,
      R(NONE)},
@@ -262,7 +338,7 @@ test_random_lives(void **state)
     uint64_t seed = 42;
     for (int life_no = 0; life_no < 20000; life_no++) {
         keel_worker_life_t life = {.state = S(STARTING)};
-        int variant = (int)(test_next_random(&seed) % 8);
+        int variant = (int)(test_next_random(&seed) % VARIANTS);
         keel_worker_facts_t f = facts(variant);
         unsigned replaced = 0, forgotten = 0;
         for (int step = 0; step < 40; step++) {

@@ -1,0 +1,3 @@
+<?php
+// bench/burst.sh checks that the server answers before it measures.
+echo "ok\n";
