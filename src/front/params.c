@@ -109,7 +109,7 @@ h2o_iovec_t
 keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const keel_params_ctx_t *ctx,
                   const keel_route_t *route)
 {
-    const keel_router_t *router = ctx->router;
+    const keel_router_t *router = route->router; /* the generation's paths */
     const char *server_name = ctx->server_name, *fallback_name = ctx->fallback_name;
     param_list_t l = {.cap = MAX_PARAMS + req->headers->size, .pool = pool};
     l.items = h2o_mem_alloc_pool(pool, l.cap * sizeof(*l.items));

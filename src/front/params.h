@@ -14,7 +14,6 @@
 
 /* What the front knows about itself, the same for every request. */
 typedef struct {
-    const keel_router_t *router;
     const char *server_name;   /* --server-name, or NULL: the request's Host without its port */
     const char *fallback_name; /* SERVER_NAME without a Host (HTTP/1.0) */
     const char *server_addr;   /* the listening address when it is one address, else NULL: asked per connection */

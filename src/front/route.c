@@ -6,15 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/text.h"
 #include "front/route_path.h"
 
 int
-keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script,
-                 const char *const *no_php, size_t no_php_count, char *err, size_t errlen)
+keel_router_init(keel_router_t *r, const keel_config_t *cfg, char *err, size_t errlen)
 {
-    if (keel_app_paths_resolve(r, root, front_controller, worker_script, err, errlen) != 0)
+    const char *const *no_php = cfg->no_php;
+    size_t no_php_count = cfg->no_php_count;
+    const char *front_controller = cfg->front_controller;
+    if (keel_app_paths_resolve(r, cfg->root, front_controller, cfg->worker_script, err, errlen) != 0)
         return -1;
     r->no_php = no_php;
     r->no_php_count = no_php_count;
@@ -23,6 +26,7 @@ keel_router_init(keel_router_t *r, const char *root, const char *front_controlle
     for (size_t i = 0; i < no_php_count; i++) {
         if (keel_path_is_under(r->front_controller, strlen(r->front_controller), no_php[i])) {
             snprintf(err, errlen, "--front-controller %s is under --no-php %s", front_controller, no_php[i]);
+            close(r->root_fd);
             return -1;
         }
     }
@@ -211,6 +215,7 @@ void
 keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out)
 {
     size_t plen;
+    out->router = r;
     out->script_name[0] = out->path_info[0] = out->file[0] = '\0';
     if (len >= sizeof(out->path)) {
         out->kind = KEEL_ROUTE_BAD_REQUEST;

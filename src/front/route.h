@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "common/app_paths.h"
+#include "common/config.h"
 
 /* The router needs nothing but where the application is. */
 typedef keel_app_paths_t keel_router_t;
@@ -29,17 +30,17 @@ typedef enum {
 
 typedef struct {
     keel_route_kind_t kind;
-    char path[PATH_MAX];        /* decoded request path ("/a.php/x") */
-    char file[PATH_MAX];        /* STATIC/PHP: root + script or file path */
-    char script_name[PATH_MAX]; /* PHP: "/a.php" */
-    char path_info[PATH_MAX];   /* PHP: "/x", or "" */
+    const keel_router_t *router; /* the router that decided: its root is DOCUMENT_ROOT */
+    char path[PATH_MAX];         /* decoded request path ("/a.php/x") */
+    char file[PATH_MAX];         /* STATIC/PHP: root + script or file path */
+    char script_name[PATH_MAX];  /* PHP: "/a.php" */
+    char path_info[PATH_MAX];    /* PHP: "/x", or "" */
 } keel_route_t;
 
-/* Resolves root (and the worker script, when not NULL) and fills r;
- * no_php (--no-php, kept by reference) names the directories where no
- * script runs. Returns 0, or -1 with a message in err. */
-int keel_router_init(keel_router_t *r, const char *root, const char *front_controller, const char *worker_script,
-                     const char *const *no_php, size_t no_php_count, char *err, size_t errlen);
+/* Resolves cfg's root (and worker script, with --worker) as they are now
+ * and fills r; cfg's --no-php directories are kept by reference. Returns
+ * 0, or -1 with a message in err. */
+int keel_router_init(keel_router_t *r, const keel_config_t *cfg, char *err, size_t errlen);
 
 /* Decides what serves the raw request path (without its query). */
 void keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_t *out);

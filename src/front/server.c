@@ -122,7 +122,8 @@ on_first_ready(void *owner)
     h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
     keel_admin_accept(&s->admin);
     if (f->cfg.watch)
-        keel_watch_start(&s->watch, f->env.loop, f->router.root_len ? f->router.root : "/", on_files_changed, s);
+        keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
+                         on_files_changed, s);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
@@ -324,10 +325,7 @@ setup_h2o(keel_server_t *s)
     s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
-    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
-    /* No index files: directories never reach it (routing runs index.php). */
-    static const char *no_index[] = {NULL};
-    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
+    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
 
     f->env.loop = h2o_evloop_create();
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
@@ -422,8 +420,7 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: --core-dir %s: %s\n", f->cfg.core_dir, strerror(errno));
         return 2;
     }
-    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, f->cfg.no_php,
-                         f->cfg.no_php_count, err, sizeof(err)) != 0) {
+    if (keel_front_resolve_paths(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
@@ -439,7 +436,6 @@ keel_front_main(int argc, char **argv)
     snprintf(s->listen_port_text, sizeof(s->listen_port_text), "%d", s->listen_port);
     bool wildcard = strcmp(s->listen_host, "0.0.0.0") == 0 || strcmp(s->listen_host, "::") == 0;
     f->params = (keel_params_ctx_t){
-        .router = &f->router,
         .server_name = f->cfg.server_name,
         .fallback_name = s->listen_host,
         .server_addr = wildcard ? NULL : s->listen_host,
