@@ -13,6 +13,8 @@
 #define KEEL_MAX_WORKERS     1024
 #define KEEL_DEFAULT_ADMIN   "127.0.0.1:9180"
 #define KEEL_MAX_NO_PHP      64
+#define KEEL_MAX_ENV         128 /* --env entries */
+#define KEEL_MAX_PARAMS      64  /* --param entries */
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
@@ -68,6 +70,14 @@ typedef struct {
     /* where no script runs */
     const char *no_php[KEEL_MAX_NO_PHP]; /* --no-php: root-relative directories, as given */
     size_t no_php_count;
+
+    /* PHP's environment and parameters (as PHP-FPM's clear_env and env[],
+     * nginx's fastcgi_param) */
+    int clear_env;                 /* --clear-env: PHP starts from an empty environment */
+    const char *env[KEEL_MAX_ENV]; /* --env: "KEY=VALUE" for PHP's environment, in order */
+    size_t env_count;
+    const char *params[KEEL_MAX_PARAMS]; /* --param: "KEY=VALUE" added to every request's $_SERVER */
+    size_t param_count;
 
     /* the admin listener */
     const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */

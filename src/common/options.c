@@ -25,6 +25,10 @@ static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, c
                                  size_t errlen);
 static int keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                   size_t errlen);
+static int keel_option_set_env(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                               size_t errlen);
+static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                 size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
 
@@ -195,6 +199,31 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(server_name),
         .def_doc = "the `Host` without its port",
         .help = "`SERVER_NAME` for PHP, as nginx's `server_name`",
+    },
+    {
+        .name = "--clear-env",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(clear_env),
+        .help = "PHP starts from an empty environment (PHP-FPM's `clear_env = yes`): only `--env` values (and, with "
+                "`--user`, `USER` and `HOME`) reach `getenv()` and `$_SERVER`. Without it keel's environment does, "
+                "as with PHP-FPM's `clear_env = no` and FrankenPHP",
+    },
+    {
+        .name = "--env",
+        .arg = "KEY=VALUE",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_env,
+        .help = "sets KEY in PHP's environment, as PHP-FPM's `env[KEY] = VALUE`; a VALUE of `$NAME` is keel's own "
+                "`NAME` (repeatable)",
+    },
+    {
+        .name = "--param",
+        .arg = "KEY=VALUE",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_param,
+        .help = "adds KEY, with the fixed VALUE, to every request's `$_SERVER`, as nginx's `fastcgi_param` (`HTTPS=on` "
+                "behind a proxy that ends TLS); it replaces a parameter keel sets of the same name, except those that "
+                "name the script and the request (repeatable)",
     },
     {
         .name = "--no-php",
@@ -724,6 +753,53 @@ keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char 
     if (cfg->no_php_count == KEEL_MAX_NO_PHP)
         return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_NO_PHP);
     cfg->no_php[cfg->no_php_count++] = value;
+    return 0;
+}
+
+/* "KEY=VALUE" with a KEY of something and no '=' in it (the first '='
+ * ends it); nothing may hold a NUL, which argv cannot carry anyway. */
+static int
+keel_key_value_ok(const char *value)
+{
+    const char *eq = strchr(value, '=');
+    return eq != NULL && eq != value;
+}
+
+static int
+keel_option_set_env(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!keel_key_value_ok(value))
+        return keel_option_error(err, errlen, "option %s: expected KEY=VALUE, got '%s'", opt->name, value);
+    if (cfg->env_count == KEEL_MAX_ENV)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_ENV);
+    cfg->env[cfg->env_count++] = value;
+    return 0;
+}
+
+/* The parameters that say which script runs and what the request is:
+ * keel's routing and framing depend on them, so --param cannot replace
+ * them (nor request headers, HTTP_*, which come from the client). */
+static const char *const keel_request_params[] = {
+    "SCRIPT_FILENAME", "SCRIPT_NAME",  "PATH_INFO",    "DOCUMENT_ROOT",  "DOCUMENT_URI", "REQUEST_URI",
+    "REQUEST_METHOD",  "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "PHP_SELF",
+};
+
+static int
+keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!keel_key_value_ok(value))
+        return keel_option_error(err, errlen, "option %s: expected KEY=VALUE, got '%s'", opt->name, value);
+    size_t klen = (size_t)(strchr(value, '=') - value);
+    if (klen >= 5 && strncmp(value, "HTTP_", 5) == 0)
+        return keel_option_error(err, errlen, "option %s: %.*s would pose as a request header", opt->name, (int)klen,
+                                 value);
+    for (size_t i = 0; i < sizeof(keel_request_params) / sizeof(keel_request_params[0]); i++)
+        if (strlen(keel_request_params[i]) == klen && strncmp(value, keel_request_params[i], klen) == 0)
+            return keel_option_error(err, errlen, "option %s: %s names the script or the request; keel sets it",
+                                     opt->name, keel_request_params[i]);
+    if (cfg->param_count == KEEL_MAX_PARAMS)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_PARAMS);
+    cfg->params[cfg->param_count++] = value;
     return 0;
 }
 

@@ -20,6 +20,8 @@ typedef struct {
     const char *server_port;
     struct sockaddr_storage listen_addr; /* the listening socket's address (for keel's own requests) */
     socklen_t listen_addr_len;
+    const char *const *extra; /* --param "KEY=VALUE": added, or in place of keel's own of that name */
+    size_t extra_count;
 } keel_params_ctx_t;
 
 /* What a request brings, whoever made it: an HTTP client through h2o

@@ -440,6 +440,8 @@ keel_front_main(int argc, char **argv)
         .fallback_name = s->listen_host,
         .server_addr = wildcard ? NULL : s->listen_host,
         .server_port = s->listen_port_text,
+        .extra = f->cfg.params,
+        .extra_count = f->cfg.param_count,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);
     if (getsockname(s->listen_fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {

@@ -209,6 +209,16 @@ forget_url_rewriters(void)
     forget_url_rewriter(&BG(url_adapt_output_ex));
 }
 
+/* The global $_ENV, or NULL. */
+static zval *
+env_superglobal(void)
+{
+    zval *env = zend_hash_str_find_ind(&EG(symbol_table), ZEND_STRL("_ENV"));
+    if (env != NULL)
+        ZVAL_DEREF(env);
+    return env;
+}
+
 void
 keel_request_state_snapshot(keel_request_state_t *s)
 {
@@ -227,6 +237,14 @@ keel_request_state_snapshot(keel_request_state_t *s)
         zend_hash_add(s->env_keys, name, &setting);
     }
     ZEND_HASH_FOREACH_END();
+    /* $_ENV as booting left it (built now if no code named it yet, so that
+     * a request that names it first cannot keep what it put there). */
+    zend_is_auto_global_str(ZEND_STRL("_ENV"));
+    zval *env = env_superglobal();
+    if (env != NULL)
+        ZVAL_COPY(&s->env_superglobal, env);
+    else
+        ZVAL_UNDEF(&s->env_superglobal);
     /* umask() has no read-only form: read it by setting it back. */
     s->umask = umask(0);
     umask(s->umask);
@@ -369,6 +387,28 @@ restore_env(const keel_request_state_t *s)
     efree(gone);
 }
 
+/* $_ENV goes back to what booting left: FrankenPHP keeps a request's
+ * changes for the next; PHP-FPM starts each request from the process. The
+ * snapshot holds a reference, so any write a request made to the array
+ * separated it, and comparing the arrays finds it. */
+static void
+restore_env_superglobal(const keel_request_state_t *s)
+{
+    if (Z_TYPE(s->env_superglobal) != IS_ARRAY)
+        return;
+    zval *env = env_superglobal();
+    if (env != NULL && Z_TYPE_P(env) == IS_ARRAY && Z_ARR_P(env) == Z_ARR(s->env_superglobal))
+        return;
+    zval copy;
+    ZVAL_COPY(&copy, &s->env_superglobal);
+    if (env != NULL) {
+        zval_ptr_dtor(env);
+        ZVAL_COPY_VALUE(env, &copy);
+    } else {
+        zend_hash_str_update(&EG(symbol_table), ZEND_STRL("_ENV"), &copy);
+    }
+}
+
 static void
 restore_mbstring(const keel_request_state_t *s)
 {
@@ -416,6 +456,7 @@ keel_request_state_restore(keel_request_state_t *s)
     php_clear_stat_cache(0, NULL, 0);
     forget_strtok();
     restore_env(s);
+    restore_env_superglobal(s);
     if (BG(umask) != -1) {
         umask(s->umask);
         BG(umask) = -1;

@@ -27,10 +27,11 @@
 #include <Zend/zend_types.h>
 
 typedef struct {
-    HashTable *env_keys; /* putenv() settings the script made while booting, by name */
-    mode_t umask;        /* the umask when booting ended */
-    char *locale;        /* setlocale(LC_ALL, NULL) when booting ended (malloc'd) */
-    zend_string *ctype;  /* PHP's own note of LC_CTYPE then */
+    HashTable *env_keys;  /* putenv() settings the script made while booting, by name */
+    zval env_superglobal; /* $_ENV when booting ended (held: a request's change separates it) */
+    mode_t umask;         /* the umask when booting ended */
+    char *locale;         /* setlocale(LC_ALL, NULL) when booting ended (malloc'd) */
+    zend_string *ctype;   /* PHP's own note of LC_CTYPE then */
     /* the error and exception handlers then, and how many lay below them */
     zval error_handler;
     int error_handler_reporting;

@@ -170,14 +170,21 @@ keel_sapi_getenv(const char *name, size_t name_len)
     return NULL;
 }
 
+/* PHP's own import of the process environment, kept to chain to. PHP
+ * exposes the hook as a global function pointer; it is set once, in the
+ * zygote, before PHP starts. */
+static void (*process_environment_import)(zval *array);
+
 static void
 keel_sapi_register_variables(zval *track_vars)
 {
     keel_request_t *req = current();
     if (req == NULL)
         return;
-    /* Like PHP-FPM with clear_env: $_SERVER holds what the server passed,
-     * not the process environment (getenv() still sees that). */
+    /* As PHP-FPM builds it: the process environment first (all of keel's
+     * without --clear-env; see worker/process_env.h), then the request's
+     * parameters, which win. */
+    process_environment_import(track_vars);
     for (size_t i = 0; i < req->param_count; i++) {
         const keel_param_t *p = &req->params[i];
         char *val = (char *)p->value;
@@ -197,11 +204,6 @@ keel_sapi_register_variables(zval *track_vars)
         php_register_variable_safe("PHP_SELF", self, self_len, track_vars);
     efree(self);
 }
-
-/* PHP's own import of the process environment, kept to chain to. PHP
- * exposes the hook as a global function pointer; it is set once, in the
- * zygote, before PHP starts. */
-static void (*process_environment_import)(zval *array);
 
 /* getenv() without arguments and $_ENV: the process environment plus the
  * request's parameters, as PHP-FPM gives them. */

@@ -49,6 +49,18 @@ def free_port():
     return port
 
 
+def _base_env():
+    """What both servers are started with: the environment PHP sees through
+    PHP-FPM's `clear_env = no` and keel's default alike."""
+    import pwd
+    me = pwd.getpwuid(os.geteuid())
+    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "USER": me.pw_name, "HOME": me.pw_dir,
+            "KEEL_DIFF_SHELL": "from the shell", "APP_ENV": "prod"}
+
+
+BASE_ENV = _base_env()
+
+
 def _alive(proc):
     return proc is not None and proc.poll() is None
 
@@ -87,7 +99,8 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None):
+    def __init__(self, binary, app, ini, logdir, worker=None, envp=None):
+        self.envp = envp or {}
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
@@ -112,9 +125,15 @@ class Keel:
             args += ["-d", f"{k}={v}"]
         if self.worker:
             args += ["--worker", str(Path(self.app) / self.worker)]
-        # A minimal environment, like php-fpm's clear_env = yes: if keel
-        # leaked its environment into $_SERVER, the key-set tests show it.
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        if self.envp.get("clear"):
+            args.append("--clear-env")
+        for k, v in self.envp.get("env", []):
+            args += ["--env", f"{k}={v}"]
+        for k, v in self.envp.get("params", []):
+            args += ["--param", f"{k}={v}"]
+        # The environment php-fpm gets too: the key-set tests compare what
+        # reaches $_SERVER.
+        env = dict(BASE_ENV)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, start_new_session=True)
         log = open(self.log_path, "w", encoding="utf-8", errors="replace")
@@ -156,7 +175,8 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir):
+    def __init__(self, app, ini, workdir, envp=None):
+        self.envp = envp or {}
         self.app = app
         self.ini = ini
         self.dir = Path(workdir)
@@ -167,6 +187,9 @@ class Reference:
     def _write_configs(self, port):
         d = self.dir
         root_lines = "user = root\ngroup = root\n" if os.geteuid() == 0 else ""
+        env_lines = "clear_env = %s\n" % ("yes" if self.envp.get("clear") else "no")
+        env_lines += "".join(f"env[{k}] = {v}\n" for k, v in self.envp.get("env", []))
+        params = "".join(f"            fastcgi_param {k} {v};\n" for k, v in self.envp.get("params", []))
         (d / "php-fpm.conf").write_text(f"""\
 [global]
 pid = {d}/php-fpm.pid
@@ -178,7 +201,7 @@ daemonize = no
 listen.mode = 0600
 pm = static
 pm.max_children = 2
-""")
+{env_lines}""")
         nginx_user = "user root root;" if os.geteuid() == 0 else ""
         (d / "nginx.conf").write_text(f"""\
 {nginx_user}
@@ -231,7 +254,7 @@ http {{
             fastcgi_param PATH_INFO $path_info;
             fastcgi_index index.php;
             include /etc/nginx/fastcgi.conf;
-            fastcgi_pass unix:{d}/php-fpm.sock;
+{params}            fastcgi_pass unix:{d}/php-fpm.sock;
         }}
     }}
 }}
@@ -251,7 +274,7 @@ http {{
             if self.fpm is None:
                 self.fpm = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                             stdout=open(self.dir / "php-fpm.out", "w"),
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+                                            stderr=subprocess.STDOUT, start_new_session=True, env=dict(BASE_ENV))
                 poll_until(lambda: (self.dir / "php-fpm.sock").exists() or not _alive(self.fpm),
                            START_TIMEOUT, "php-fpm socket")
                 if not _alive(self.fpm):
