@@ -52,7 +52,8 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(root),
         .path_rule = KEEL_PATH_NONEMPTY,
         .def = ".",
-        .help = "document root",
+        .help = "document root, resolved (symlinks followed) by each generation as it starts; keel warns when it "
+                "holds `composer.json`, `vendor/` or `.git`: a project rather than its public folder",
     },
     {
         .name = "--listen",
@@ -142,7 +143,8 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(worker_script),
         .path_rule = KEEL_PATH_NONEMPTY,
         .help = "worker mode: each worker runs SCRIPT once, which boots the application and loops on "
-                "`keel_handle_request()`; it replaces the front controller",
+                "`keel_handle_request()`; it replaces the front controller and the root's `index.php` (FrankenPHP's "
+                "convention: SCRIPT is `public/index.php`)",
     },
     {
         .name = "--classic-workers",

@@ -150,12 +150,33 @@ script_refused(const keel_router_t *r, const char *script, const char *target)
            memcmp(target + n - 4, ".php", 4) != 0;
 }
 
+/* With a worker script, the root's index.php and the front controller are
+ * what it replaces: a request that would run either runs the worker
+ * script (Laravel's and Symfony's public/index.php beside worker.php). */
+static int
+replaced_by_worker(const keel_router_t *r, const char *script, size_t len)
+{
+    static const char index_php[] = "/index.php";
+    if (r->worker_script[0] == '\0')
+        return 0;
+    if (len == sizeof(index_php) - 1 && memcmp(script, index_php, len) == 0)
+        return 1;
+    return r->front_controller[0] != '\0' && strlen(r->front_controller) == len &&
+           memcmp(script, r->front_controller, len) == 0;
+}
+
+static void route_worker(const keel_router_t *r, const char *info, keel_route_t *out);
+
 /* found and target are the script's lookup when the caller already did it
  * (a directory's index.php), so the file is not stat'ed twice. */
 static void
 route_php(const keel_router_t *r, const char *script, size_t script_len, const char *info, lookup_t found,
           const char *target, keel_route_t *out)
 {
+    if (replaced_by_worker(r, script, script_len)) {
+        route_worker(r, info, out);
+        return;
+    }
     if (join(r, script, script_len, out->file) != 0) {
         out->kind = KEEL_ROUTE_NOT_FOUND;
         return;
@@ -203,11 +224,11 @@ static_refused(const char *path, const char *target)
 }
 
 static void
-route_worker(const keel_router_t *r, keel_route_t *out)
+route_worker(const keel_router_t *r, const char *info, keel_route_t *out)
 {
     keel_str_copy(out->file, sizeof(out->file), r->worker_script);
     keel_str_copy(out->script_name, sizeof(out->script_name), r->worker_script_name);
-    out->path_info[0] = '\0';
+    keel_str_copy(out->path_info, sizeof(out->path_info), info);
     out->kind = KEEL_ROUTE_WORKER;
 }
 
@@ -280,7 +301,7 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
         /* With a worker script, it takes what matches nothing else, as
          * FrankenPHP does; otherwise 403 as nginx does. */
         if (r->worker_script[0] != '\0') {
-            route_worker(r, out);
+            route_worker(r, "", out);
             return;
         }
         out->kind = KEEL_ROUTE_FORBIDDEN;
@@ -292,7 +313,7 @@ keel_route(const keel_router_t *r, const char *raw_path, size_t len, keel_route_
 
     /* Anything else: the front controller, or the worker script in its place. */
     if (r->worker_script[0] != '\0') {
-        route_worker(r, out);
+        route_worker(r, "", out);
         return;
     }
     if (r->front_controller[0] == '\0') {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "front/layout.h"
 
 keel_routing_t *
 keel_routing_resolve(const keel_config_t *cfg, keel_routing_t *same, uint32_t id, char *err, size_t errlen)
@@ -28,6 +29,7 @@ keel_routing_resolve(const keel_config_t *cfg, keel_routing_t *same, uint32_t id
     }
     r->id = id;
     r->refs = 1;
+    keel_layout_check(&r->router);
     return r;
 }
 
