@@ -29,6 +29,8 @@ static int keel_option_set_env(const keel_option_t *opt, keel_config_t *cfg, con
                                size_t errlen);
 static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                  size_t errlen);
+static int keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                        size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
 
@@ -430,8 +432,18 @@ const keel_option_t keel_options[] = {
         .name = "--watch",
         .kind = KEEL_OPTION_FLAG,
         KEEL_OPTION_FIELD(watch),
-        .help = "reload when files under the root change (development; in production, reload on deploy: "
-                "`keel reload`)",
+        .help = "reload when files under the root change, but for those under `--watch-ignore`, naming the file in "
+                "the log (development; in production, reload on deploy: `keel reload`)",
+    },
+    {
+        .name = "--watch-ignore",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_watch_ignore,
+        .def_doc = "`storage`, `var`, `cache`, `tmp`, `temp`, `logs`, `log`, `uploads`, `sessions`, `node_modules`",
+        .help = "with `--watch`: a directory not watched, where the application writes (a name, anywhere under the "
+                "root, or a path relative to it with a `/`, as `public/media`); given, it replaces the default list "
+                "(repeatable)",
     },
     {
         .name = "--warmup",
@@ -449,8 +461,9 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_EXPLICIT(admin_explicit),
         .set = keel_option_set_admin,
         .def = KEEL_DEFAULT_ADMIN,
-        .help = "admin listener: `/status`, `/metrics`, `POST /reload`; if the default cannot be bound, keel warns "
-                "and goes on without it",
+        .help = "admin listener: `/status`, `/metrics`, `POST /reload`; one instance, one address: keel refuses to "
+                "start (exit 2) when it cannot bind it, the default included, so that `keel reload` never reaches "
+                "another instance; `off`: none (reload with SIGHUP)",
     },
     {
         .name = "--admin-token",
@@ -758,6 +771,22 @@ keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char 
     return 0;
 }
 
+static int
+keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *p = value;
+    while (*p == '/')
+        p++;
+    if (*p == '\0' || strstr(value, "..") != NULL)
+        return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                 value);
+    if (cfg->watch_ignore_count == KEEL_MAX_WATCH_IGNORE)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name,
+                                 KEEL_MAX_WATCH_IGNORE);
+    cfg->watch_ignore[cfg->watch_ignore_count++] = value;
+    return 0;
+}
+
 /* "KEY=VALUE" with a KEY of something and no '=' in it (the first '='
  * ends it); nothing may hold a NUL, which argv cannot carry anyway. */
 static int
@@ -904,6 +933,12 @@ keel_text_help(keel_text_t *t, const keel_option_t *opt)
     }
 }
 
+/* Under the options, in --help and in README.md alike (backticks are the
+ * README's). */
+const char keel_units_help[] = "SIZE takes `K`, `M` or `G` (`64M`; a bare number is bytes); DURATION takes `ms`, "
+                               "`s`, `m` or `h` (`30s`; a bare number is seconds), on the command line and in a "
+                               "config file alike.";
+
 void
 keel_serve_usage(FILE *out)
 {
@@ -932,9 +967,30 @@ keel_serve_usage(FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "  %-*s%s\n", KEEL_HELP_INDENT - 2, "-h, --help", "show this help");
-    fputs("\n"
-          "SIZE takes K, M or G (e.g. 64M); DURATION takes ms, s, m or h (e.g. 30s).\n",
-          out);
+    /* wrapped as the help column is, from the left margin */
+    fputc('\n', out);
+    size_t col = 0;
+    for (const char *u = keel_units_help; *u;) {
+        const char *end = strchr(u, ' ');
+        size_t n = end ? (size_t)(end - u) : strlen(u), ticks = 0;
+        for (size_t i = 0; i < n; i++)
+            ticks += u[i] == '`';
+        if (col > 0 && col + 1 + n - ticks > KEEL_HELP_WIDTH) {
+            fputc('\n', out);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', out);
+            col++;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (u[i] != '`')
+                fputc(u[i], out);
+        col += n - ticks;
+        u += n;
+        while (*u == ' ')
+            u++;
+    }
+    fputc('\n', out);
 }
 
 void
@@ -965,6 +1021,7 @@ keel_options_markdown(FILE *out)
         keel_text_help(&t, opt);
         fputs(" |\n", out);
     }
+    fprintf(out, "\n%s\n", keel_units_help);
 }
 
 /* --- parsing --- */

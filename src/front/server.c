@@ -104,10 +104,12 @@ close_listener(keel_server_t *s)
 /* --- what the front reports --- */
 
 static void
-on_files_changed(void *owner)
+on_files_changed(void *owner, const char *what)
 {
     keel_server_t *s = owner;
-    keel_front_reload(&s->front, "--watch: files changed", NULL, NULL);
+    char why[PATH_MAX + NAME_MAX + 64];
+    snprintf(why, sizeof(why), "--watch: %s changed", what);
+    keel_front_reload(&s->front, why, NULL, NULL);
 }
 
 static void
@@ -123,6 +125,7 @@ on_first_ready(void *owner)
     keel_admin_accept(&s->admin);
     if (f->cfg.watch)
         keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
+                         f->cfg.watch_ignore_count ? f->cfg.watch_ignore : NULL, f->cfg.watch_ignore_count,
                          on_files_changed, s);
     char workers[96];
     if (f->cfg.worker_script)

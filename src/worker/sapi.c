@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <main/SAPI.h>
 #include <main/php.h>
@@ -221,11 +222,17 @@ keel_import_environment(zval *array)
     }
 }
 
+/* PHP hands its errors here (without an error_log file or syslog) with a
+ * syslog priority: LOG_ERR for fatal errors, LOG_WARNING for warnings,
+ * LOG_NOTICE for notices and error_log(), LOG_INFO for deprecations
+ * (main.c's php_error_cb). keel's log has three levels. */
 static void
 keel_sapi_log_message(const char *message, int syslog_type)
 {
-    (void)syslog_type;
-    keel_info("PHP message: %s", message);
+    keel_log_level_t level = syslog_type <= LOG_ERR       ? KEEL_LOG_ERROR
+                             : syslog_type == LOG_WARNING ? KEEL_LOG_WARN
+                                                          : KEEL_LOG_INFO;
+    keel_log(level, "PHP message: %s", message);
 }
 
 static zend_result
