@@ -20,6 +20,13 @@
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
 
+/* --symlinks: which symlinks under the root are followed (front/route.h) */
+typedef enum {
+    KEEL_SYMLINKS_WITHIN_ROOT, /* those that resolve inside the root */
+    KEEL_SYMLINKS_OWNER,       /* also those leading out, when each link and its target have one owner */
+    KEEL_SYMLINKS_FOLLOW,      /* all */
+} keel_symlinks_t;
+
 typedef struct {
     const char *root;                      /* document root as given */
     const char *listen;                    /* "host:port" */
@@ -69,6 +76,8 @@ typedef struct {
     unsigned max_connections;                        /* client connections open at once; accepting waits beyond */
     uint64_t shutdown_timeout_ms;                    /* grace for in-flight requests on SIGTERM */
     uint64_t spool_max;                              /* bytes one response may buffer in --spool-dir */
+
+    keel_symlinks_t symlinks; /* --symlinks */
 
     /* where no script runs */
     const char *no_php[KEEL_MAX_NO_PHP]; /* --no-php: root-relative directories, as given */

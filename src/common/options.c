@@ -31,6 +31,8 @@ static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, c
                                  size_t errlen);
 static int keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                         size_t errlen);
+static int keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                    size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
 
@@ -236,6 +238,18 @@ const keel_option_t keel_options[] = {
         .set = keel_option_set_no_php,
         .help = "no script runs under DIR (relative to the root, e.g. an uploads folder): its `.php` files get 403, "
                 "and are still never sent as files (repeatable)",
+    },
+    {
+        .name = "--symlinks",
+        .arg = "within-root|owner|follow",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_symlinks,
+        .def = "within-root",
+        .help = "which symlinks under the root are followed, as nginx's `disable_symlinks` and Apache's "
+                "`SymLinksIfOwnerMatch`: `within-root`, those that resolve inside the root; `owner`, also those "
+                "leading out of it when each link has its target's owner (Debian's `phpmyadmin` and `mediawiki`); "
+                "`follow`, all. Dotfiles and PHP source stay refused wherever a link leads; each refusal is logged "
+                "once per path",
     },
     {
         .name = "--front-controller",
@@ -768,6 +782,21 @@ keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char 
     if (cfg->no_php_count == KEEL_MAX_NO_PHP)
         return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_NO_PHP);
     cfg->no_php[cfg->no_php_count++] = value;
+    return 0;
+}
+
+static int
+keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "within-root") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_WITHIN_ROOT;
+    else if (strcmp(value, "owner") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_OWNER;
+    else if (strcmp(value, "follow") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_FOLLOW;
+    else
+        return keel_option_error(err, errlen, "option %s: expected within-root, owner or follow, got '%s'", opt->name,
+                                 value);
     return 0;
 }
 

@@ -9,12 +9,14 @@
 #include "front/http1_parse.h"
 #include "front/params.h"
 #include "front/range_guard.h"
+#include "front/refusal_log.h"
 
 typedef struct {
     h2o_handler_t super;
     h2o_hostconf_t *host; /* h2o names requests without Host after it */
     keel_routing_t *const *routing;
-    h2o_handler_t *files; /* h2o's file handler, at "/": given absolute paths */
+    h2o_handler_t *files;        /* h2o's file handler, at "/": given absolute paths */
+    keel_refusal_log_t refusals; /* symlink refusals logged, once per path */
     keel_php_ctx_t *php;
     const char *listen_host;
     int listen_port;
@@ -178,6 +180,8 @@ answer(http_handler_t *h, h2o_req_t *req)
         return 0;
     }
     case KEEL_ROUTE_FORBIDDEN:
+        if (route.refusal != KEEL_REFUSAL_NONE)
+            keel_refusal_log(&h->refusals, route.path, keel_route_refusal_text(route.refusal), route.target);
         h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
         return 0;
     case KEEL_ROUTE_BAD_REQUEST:
