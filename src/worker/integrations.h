@@ -12,8 +12,9 @@
 #define KEEL_WORKER_INTEGRATIONS_H
 
 /* Makes the classes above load on first use, ahead of the application's
- * autoloaders (which never see a Keel\ class keel has). Does nothing when
- * no integrations folder is found; installing twice changes nothing. */
+ * autoloaders (which never see a Keel\ class keel has), in every worker:
+ * called once PHP has started, in the zygote. Does nothing when no
+ * integrations folder is found; installing twice changes nothing. */
 void keel_integrations_autoload_install(void);
 
 /* The integrations folder in use, or NULL. */

@@ -17,7 +17,6 @@
 #include "common/log.h"
 #include "ipc/message.h"
 #include "worker/intake.h"
-#include "worker/integrations.h"
 #include "worker/opcache_report.h"
 #include "worker/request_ini.h"
 #include "worker/request_state.h"
@@ -460,7 +459,6 @@ keel_worker_mode_run(keel_worker_t *w, const char *script, const char *script_na
         return 1;
     SG(server_context) = &w->boot;
     keel_request_fill_info(&w->boot);
-    keel_integrations_autoload_install();
     if (php_request_startup() == FAILURE) {
         keel_worker_notify(w, KEEL_IPC_BOOT_FAILED, "PHP request startup failed");
         return 1;
