@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Keel\Laravel;
 
+use Carbon\Carbon;
 use Carbon\Laravel\ServiceProvider as CarbonServiceProvider;
 use Illuminate\Container\Container;
 use Illuminate\Contracts\Auth\Access\Gate;
@@ -293,16 +294,28 @@ final class Resets
         }
     }
 
-    /** App::setLocale() in a request: the translator's and Carbon's locale. */
+    /**
+     * App::setLocale() in a request: the translator's and Carbon's locale.
+     * Each is set only when it differs: Carbon reloads its translations on
+     * every setLocale(), which would cost more than the rest of the resets.
+     */
     private function resetLocale(Application $sandbox): void
     {
         $config = $sandbox->make('config');
+        $locale = $config->get('app.locale');
         if ($sandbox->resolved('translator')) {
             $translator = $sandbox->make('translator');
-            $translator->setLocale($config->get('app.locale'));
-            $translator->setFallback($config->get('app.fallback_locale'));
+            if ($translator->getLocale() !== $locale) {
+                $translator->setLocale($locale);
+            }
+            if ($translator->getFallback() !== $config->get('app.fallback_locale')) {
+                $translator->setFallback($config->get('app.fallback_locale'));
+            }
+            $locale = $translator->getLocale();
         }
-        if (class_exists(CarbonServiceProvider::class)) {
+        // Not loaded yet: nothing set its locale.
+        if (class_exists(Carbon::class, false) && Carbon::getLocale() !== $locale
+            && class_exists(CarbonServiceProvider::class)) {
             (new CarbonServiceProvider($sandbox))->updateLocale();
         }
     }
