@@ -271,7 +271,10 @@ verify() {
 
 # ------------------------------------------------------------ measuring --
 
-declare -A RR_RPS RR_P50 RR_P99 RR_CPU R_RPS R_P50 R_P99 R_CPU R_NON2XX R_ERR R_LOAD
+# RR_*: one value per round, keyed "name#round", read by name by
+# bench_take_medians and bench_round_ratios (lib/common.sh)
+declare -A RR_RPS RR_P50 RR_P99 RR_CPU
+declare -A R_RPS R_P50 R_P99 R_CPU R_LOAD
 
 run_wrk() { # SECONDS OUTFILE URL
     timeout "$(($1 + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1"s --latency "$3" >"$2" 2>&1 &
@@ -307,13 +310,14 @@ measure() {
     cpu_after="$(bench_cpu "${SRV_PIDS[@]}")"
     read -r rps p50 p99 req non2xx errs < <("$BENCH_PYTHON" "$BENCH_LIB/wrk_parse.py" "$WORK/$tag.wrk") ||
         bench_die "$name: could not read wrk's output"
-    RR_RPS[$name#$ROUND]="$rps"
-    RR_P50[$name#$ROUND]="$p50"
-    RR_P99[$name#$ROUND]="$p99"
-    ((req > 0)) && RR_CPU[$name#$ROUND]="$(((cpu_after - cpu_before) / req))"
+    # shellcheck disable=SC2034  # read by name in lib/common.sh
+    {
+        RR_RPS[$name#$ROUND]="$rps"
+        RR_P50[$name#$ROUND]="$p50"
+        RR_P99[$name#$ROUND]="$p99"
+        ((req > 0)) && RR_CPU[$name#$ROUND]="$(((cpu_after - cpu_before) / req))"
+    }
     R_RPS[$name]="$rps"
-    R_NON2XX[$name]="$non2xx"
-    R_ERR[$name]="$errs"
     # the same answer after thousands of requests through the same workers
     if [[ "$kind" != fpm ]]; then
         if ! body "$path" "$WORK/after.$tag" || ! cmp -s "$WORK/body.$part.fpm.1" "$WORK/after.$tag"; then
@@ -387,13 +391,18 @@ echo "  $(nproc) CPUs shared with wrk (and with whatever else runs: load average
 for part in "${PARTS[@]}"; do
     echo
     echo "$part: GET $(url_path "$part")"
-    printf '  %-26s %10s %8s %8s %11s %8s %6s\n' server req/s p50_ms p99_ms cpu_us/req vs_fpm load1
+    printf '  %-26s %10s %8s %8s %11s %8s %6s  %s\n' server req/s p50_ms p99_ms cpu_us/req vs_fpm load1 "vs_fpm by round"
     for kind in fpm keel bare; do
         name="$part/$kind"
         [[ -n "${R_RPS[$name]:-}" ]] || continue
-        if [[ "$kind" == fpm ]]; then r="1.00"; else r="$(ratio_of "$part" "$kind")"; fi
-        printf '  %-26s %10s %8s %8s %11s %7sx %6s\n' "$(label "$name")" "${R_RPS[$name]}" "${R_P50[$name]}" \
-            "${R_P99[$name]}" "${R_CPU[$name]}" "$r" "${R_LOAD[$name]}"
+        if [[ "$kind" == fpm ]]; then
+            r="1.00" rounds=""
+        else
+            r="$(ratio_of "$part" "$kind")"
+            rounds="$(bench_round_ratios RR_RPS "$name" "$part/fpm" "$ROUNDS" | xargs printf '%.2f ' 2>/dev/null || true)"
+        fi
+        printf '  %-26s %10s %8s %8s %11s %7sx %6s  %s\n' "$(label "$name")" "${R_RPS[$name]}" "${R_P50[$name]}" \
+            "${R_P99[$name]}" "${R_CPU[$name]}" "$r" "${R_LOAD[$name]}" "$rounds"
     done
     if [[ -n "${R_RPS[$part/keel]:-}" && -n "${R_RPS[$part/bare]:-}" ]]; then
         printf '  the integration keeps %s%% of the no-reset loop'"'"'s req/s\n' \
