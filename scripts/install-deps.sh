@@ -13,7 +13,8 @@ libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
-mediawiki phpmyadmin php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-intl
+php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3
+mediawiki phpmyadmin php8.2-mbstring php8.2-xml php8.2-intl
 "
 
 missing=""

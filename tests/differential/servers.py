@@ -99,12 +99,15 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None, envp=None):
-        self.envp = envp or {}
+    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php", envp=None):
+        self.envp = envp or {}  # diffharness.ENV_PROFILES: --clear-env, --env, --param
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
-        self.worker = worker  # worker mode with this script (its path in app), or None
+        self.worker = worker  # worker mode with this script (its path in app, or absolute), or None
+        self.env = env or {}  # added to keel's minimal environment
+        self.args = list(args)  # more `keel serve` arguments
+        self.ping = ping  # a path answering 200 once the server is ready
         self.logdir = Path(logdir)
         self.proc = None
         self.port = None
@@ -131,9 +134,10 @@ class Keel:
             args += ["--env", f"{k}={v}"]
         for k, v in self.envp.get("params", []):
             args += ["--param", f"{k}={v}"]
-        # The environment php-fpm gets too: the key-set tests compare what
-        # reaches $_SERVER.
-        env = dict(BASE_ENV)
+        args += self.args
+        # The environment php-fpm gets too (the key-set tests compare what
+        # reaches $_SERVER), and what a pair adds for keel.
+        env = {**BASE_ENV, **self.env}
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, start_new_session=True)
         log = open(self.log_path, "w", encoding="utf-8", errors="replace")
@@ -153,7 +157,7 @@ class Keel:
         poll_until(lambda: self._ready.is_set() or not _alive(self.proc), START_TIMEOUT, "keel ready line")
         if not self._ready.is_set():
             raise RuntimeError(f"keel exited before ready: {self.log_tail()}")
-        poll_until(lambda: _http_ready(self.port, "/_ping.php"), START_TIMEOUT, "keel answering /_ping.php")
+        poll_until(lambda: _http_ready(self.port, self.ping), START_TIMEOUT, f"keel answering {self.ping}")
 
     def log_tail(self, n=30):
         try:
@@ -175,10 +179,12 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, envp=None):
-        self.envp = envp or {}
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", envp=None):
+        self.envp = envp or {}  # diffharness.ENV_PROFILES: clear_env, env[], fastcgi_param
         self.app = app
         self.ini = ini
+        self.env = env or {}  # given to PHP through the pool's env[]
+        self.ping = ping
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
@@ -201,7 +207,7 @@ daemonize = no
 listen.mode = 0600
 pm = static
 pm.max_children = 2
-{env_lines}""")
+{env_lines}""" + "".join(f"env[{k}] = {v}\n" for k, v in self.env.items()))
         nginx_user = "user root root;" if os.geteuid() == 0 else ""
         (d / "nginx.conf").write_text(f"""\
 {nginx_user}
@@ -284,8 +290,8 @@ http {{
                 stdin=subprocess.DEVNULL, stdout=open(self.dir / "nginx.out", "w"),
                 stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                poll_until(lambda: _http_ready(port, "/_ping.php") or not _alive(self.nginx),
-                           START_TIMEOUT, "nginx+php-fpm answering /_ping.php")
+                poll_until(lambda: _http_ready(port, self.ping) or not _alive(self.nginx),
+                           START_TIMEOUT, f"nginx+php-fpm answering {self.ping}")
             except RuntimeError as e:
                 last_err = e
             if _alive(self.nginx) and last_err is None:
