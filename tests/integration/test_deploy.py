@@ -242,7 +242,8 @@ def test_reload_keeps_serving_when_the_new_root_is_missing(keel, tmp_path):
 def test_a_request_waiting_across_the_switch_runs_the_new_release(keel, tmp_path):
     """A request routed with release 1 while every worker was busy, still
     waiting when release 2's generation takes over, is routed again: it
-    runs release 2's script, from release 2's paths."""
+    runs release 2's script, from release 2's paths. The request release 1
+    still runs finishes after release 1 was deleted."""
     base = tmp_path / "app"
     base.mkdir()
     for n in (1, 2):
@@ -260,5 +261,10 @@ def test_a_request_waiting_across_the_switch_runs_the_new_release(keel, tmp_path
     assert release_of(s.port, "/")[0] == 2
     body = waiting.read_all().decode().strip()
     assert BODY_RE.match(body) and BODY_RE.match(body).group(1) == "2", body
+    # release 1 goes while its generation still runs the held request:
+    # that request ends as it would have, and release 2 goes on serving
+    shutil.rmtree(base / "releases" / "1")
+    assert release_of(s.port, "/app.css") == 2
     rel.fire()
     assert held.read_all().endswith(b"second\n")
+    assert release_of(s.port, "/")[0] == 2
