@@ -538,11 +538,12 @@ bind_job(keel_pool_t *p, keel_front_worker_t *w, keel_job_t *job, uint32_t strea
     w->deadline_ms = 0;
     if (job == NULL) {
         snprintf(w->last_request, sizeof(w->last_request), "(a request whose client left)");
-        if (stream == w->orphan_stream)
+        if (stream == w->orphan_stream) {
             w->deadline_ms = w->orphan_deadline_ms;
-        else if (p->env->cfg->request_timeout_ms != 0)
+            w->orphan_stream = 0;
+        } else if (p->env->cfg->request_timeout_ms != 0) {
             w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
-        w->orphan_stream = 0;
+        }
         return;
     }
     keel_handoff_forget(job);
@@ -621,12 +622,16 @@ remember_forgotten(keel_pool_t *p, uint32_t stream)
     p->forgotten_next = (p->forgotten_next + 1) % (sizeof(p->forgotten) / sizeof(p->forgotten[0]));
 }
 
+/* Whether stream was forgotten; it is named by one worker once, so its
+ * entry goes (the ring then holds only streams still on their way). */
 static bool
-was_forgotten(const keel_pool_t *p, uint32_t stream)
+take_forgotten(keel_pool_t *p, uint32_t stream)
 {
     for (size_t i = 0; i < sizeof(p->forgotten) / sizeof(p->forgotten[0]); i++)
-        if (p->forgotten[i] == stream)
+        if (p->forgotten[i] == stream) {
+            p->forgotten[i] = 0;
             return true;
+        }
     return false;
 }
 
@@ -637,7 +642,7 @@ on_took(void *owner, keel_front_worker_t *w, uint32_t stream)
     keel_job_t *job = keel_handoff_find(p->handoff, stream);
     /* A stream it cannot have been given (ids cannot be guessed): its
      * frames would answer a request that is not its own. */
-    if (job == NULL && stream != w->orphan_stream && !was_forgotten(p, stream)) {
+    if (job == NULL && stream != w->orphan_stream && !take_forgotten(p, stream)) {
         on_lost(p, w, "a frame for a request it was not given");
         return;
     }
@@ -913,6 +918,10 @@ keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
          * tick binds it as such (see settle), so its timeout still ends it */
         keel_worker_send(w, KEEL_IPC_ABORT, 0, job->stream, NULL, 0, NULL, 0);
         keel_worker_flush(w);
+        /* It may have run an earlier one for nobody already, and the front
+         * not read that yet: its frames stay expected. */
+        if (w->orphan_stream != 0 && w->orphan_stream != job->stream)
+            remember_forgotten(p, w->orphan_stream);
         w->orphan_stream = job->stream;
         w->orphan_deadline_ms =
             p->env->cfg->request_timeout_ms != 0 ? job->queued_ms + p->env->cfg->request_timeout_ms : 0;
