@@ -22,7 +22,8 @@
 typedef enum {
     KEEL_EVENT_RECYCLE,    /* what: the recycle reason (supervisor/recycle.h's names) */
     KEEL_EVENT_CRASH,      /* killed by a signal; what: the signal's name */
-    KEEL_EVENT_EXIT,       /* exited with a status other than 0; what: "status N" */
+    KEEL_EVENT_EXIT,       /* left on its own; what: "status N" (exited so), "closing" (exit() or an error in
+                              worker mode), "boot failed" (before its first request) */
     KEEL_EVENT_TIMEOUT,    /* ended for --request-timeout */
     KEEL_EVENT_POOL,       /* a pool's size changed, or could not; what: "grew", "shrank", "stays" */
     KEEL_EVENT_GENERATION, /* what: "starting", "serving", "draining", "failed", "refused", "died", "gone" */

@@ -530,8 +530,12 @@ step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker
         keel_pool_spawn(p, kind);
     if (a & KEEL_WORKER_DO_REPLACE_CRASHED)
         on_crash(p, kind);
-    if (a & KEEL_WORKER_DO_BOOT_FAILED)
-        on_boot_failure(p, kind, w->boot_error[0] ? w->boot_error : c != NULL && c->why ? c->why : "it exited");
+    if (a & KEEL_WORKER_DO_BOOT_FAILED) {
+        const char *why = w->boot_error[0] ? w->boot_error : c != NULL && c->why ? c->why : "it exited";
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_EXIT, p->generation, (int)w->pid, "boot failed",
+                       "%s worker %u failed before its first request: %s", keel_pool_name(kind), w->id, why);
+        on_boot_failure(p, kind, why);
+    }
     if (a & KEEL_WORKER_DO_SPAWN_FAILED)
         on_spawn_failure(p, kind);
     bool alive = true;
@@ -748,6 +752,14 @@ on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats
         p->events->opcache_reset(p->owner);
     observe_leak(p, w);
     keel_worker_facts_t f = facts_for(p, w);
+    if (flags & KEEL_IPC_FLAG_CLOSING) {
+        char mem[32];
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_EXIT, p->generation, (int)w->pid, "closing",
+                       "worker %u leaves after its request (exit(), or an error such as memory_limit: see the log) "
+                       "after %llu requests, private memory %s",
+                       w->id, (unsigned long long)stats->requests,
+                       keel_format_bytes(mem, sizeof(mem), stats->rss_private));
+    }
     /* CLOSING: it exits now (exit() or an error in worker mode) */
     step(p, w, (flags & KEEL_IPC_FLAG_CLOSING) ? KEEL_WORKER_EV_DONE_CLOSING : KEEL_WORKER_EV_DONE, &f, NULL);
     if (on_idle_list(w->life.state))

@@ -12,7 +12,7 @@ import socket
 
 import pytest
 
-from conftest import EXIT_TIMEOUT, REQ_TIMEOUT, SANITIZED, START_TIMEOUT, app_dir, poll_until
+from conftest import EXIT_TIMEOUT, REPO, REQ_TIMEOUT, SANITIZED, START_TIMEOUT, app_dir, copy_app, poll_until
 
 TOKEN = "dash-b0ard_token.never~logged"
 
@@ -161,6 +161,7 @@ def test_events_as_they_happen(keel):
     recycles = [e for e in ev if e["kind"] == "recycle"]
     assert len(recycles) >= 2 and all(e["what"] == "requests" for e in recycles), recycles
     assert all(e["pid"] and "after 3 requests" in e["text"] for e in recycles), recycles
+    assert not [e for e in ev if e["kind"] == "exit"], ev  # recycled workers did not leave on their own
     crash = [e for e in ev if e["kind"] == "crash"]
     assert len(crash) == 1 and crash[0]["what"] == "SIGKILL", crash
     # the client's path, as text (the page shows it with textContent)
@@ -174,6 +175,51 @@ def test_events_as_they_happen(keel):
     assert [e["seq"] for e in data(s, f"?events_after={mark}")["events"]["items"]] == seqs[-2:]
     d = data(s)
     assert d["recycles"]["requests"] == len(recycles) and d["worker_crashes"] == 1
+
+
+def test_a_worker_that_reaches_memory_limit_is_an_event(keel):
+    """A leaking worker-mode worker that reaches memory_limit leaves on its
+    own after its request: its line ends on the chart, and the events say
+    why it is gone."""
+    leaky = REPO / "examples" / "leaky" / "public"
+    s = start(keel, leaky, "--worker", str(leaky / "worker.php"), "-d", "memory_limit=16M")
+    pid = json.loads(s.get("/").body)["pid"]
+    codes = {s.get("/?bytes=65536").status for _ in range(400)}  # 16 MiB in 256 requests
+    assert 500 in codes, codes
+
+    def left():
+        return [e for e in data(s)["events"]["items"] if e["kind"] == "exit" and e["pid"] == pid]
+
+    ev = poll_until(left, timeout=REQ_TIMEOUT, interval=0.2, what=f"an exit event for worker {pid}")
+    assert len(ev) == 1 and ev[0]["what"] == "closing", ev
+    s.wait_log(r"Allowed memory size of 16777216 bytes exhausted")
+    assert pid not in status_pids(s)
+
+
+def test_failures_are_events(keel, tmp_path):
+    """A worker script that no longer boots: the worker that left, the
+    replacement that failed (with PHP's reason), and a reload whose
+    generation cannot start while the old one serves on."""
+    root = copy_app("worker_restartfail", tmp_path / "root")
+    s = start(keel, root, "--worker", str(root / "worker.php"), "--max-consecutive-failures", "2")
+    (root / "fail-boot.flag").write_text("1")
+    assert s.get("/exit").status == 200
+    status, _, body = admin_request(s, "POST", "/reload", [("Content-Type", "application/json")])
+    assert status == 500, body
+
+    def seen():
+        ev = data(s)["events"]["items"]
+        kinds = {(e["kind"], e["what"]) for e in ev}
+        want = {("exit", "closing"), ("exit", "boot failed"), ("generation", "failed")}
+        return ev if want <= kinds else None
+
+    ev = poll_until(seen, timeout=START_TIMEOUT, interval=0.2, what="the exit, the boot failure and the failed reload")
+    boot = [e for e in ev if e["what"] == "boot failed"]
+    assert all("restart-boot-failure-marker" in e["text"] for e in boot), boot
+    failed = [e for e in ev if e["kind"] == "generation" and e["what"] == "failed"]
+    assert failed[0]["generation"] == 2, failed
+    d = data(s)
+    assert d["generation"] == 1 and d["reloads"]["failed"] == 1
 
 
 def test_the_token_guards_the_data_not_the_page(keel, tmp_path):
