@@ -131,6 +131,20 @@ def series_by_pid(driver):
     return {x["pid"]: x for x in driver.execute_script(MEMORY_SERIES)}
 
 
+def texts(driver, selector):
+    """The text of each element selector matches, read in one go: the page
+    redraws every second, so an element found in one call may be gone by
+    the next."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent)", selector)
+
+
+def attrs(driver, selector, name):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute(arguments[1]))",
+        selector, name)
+
+
 def severe_browser_messages(driver):
     """Errors the page caused: a script error, a CSP violation, a failed load."""
     return [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
@@ -162,8 +176,7 @@ def test_the_page_charts_every_worker_live(keel, browser, artefacts):
                            what=f"a memory series and a legend entry for each of {sorted(pids)}")
         # the same pids as /status, none it does not list
         assert set(first) == pids, (set(first), pids)
-        rows = {int(r.get_attribute("data-pid")) for r in browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")}
-        assert rows == pids
+        assert {int(p) for p in attrs(browser, "#workers tbody tr", "data-pid")} == pids
 
         # the data moves: new samples arrive, and the leaking workers grow
         served = {w["pid"] for w in admin_json(s, "/status")["workers"] if w["mode"] == "worker" and w["requests"] > 0}
@@ -177,10 +190,9 @@ def test_the_page_charts_every_worker_live(keel, browser, artefacts):
             return now if grew and leaked else None
 
         poll_until(moved, timeout=PAGE_TIMEOUT, interval=0.25, what="more points, and more memory for the leaking workers")
-        rps = browser.find_element(By.CSS_SELECTOR, "#rps-chart path.series")
-        poll_until(lambda: float(rps.get_attribute("data-last") or 0) > 0, timeout=PAGE_TIMEOUT, interval=0.25,
-                   what="requests per second above 0 under load")
-        summary = browser.find_element(By.ID, "summary").text
+        poll_until(lambda: float(attrs(browser, "#rps-chart path.series", "data-last")[0] or 0) > 0,
+                   timeout=PAGE_TIMEOUT, interval=0.25, what="requests per second above 0 under load")
+        summary = texts(browser, "#summary")[0]
         assert "generation 1" in summary, summary
         screenshot(browser, artefacts, "dashboard.png")
     assert load.failed == 0, load.failed
@@ -212,34 +224,31 @@ def test_the_token_and_what_clients_write(keel, browser, artefacts, tmp_path):
     browser.get("about:blank")
     browser.get(base + "#token=" + urllib.parse.quote(TOKEN))
     auth = browser.find_element(By.ID, "auth")
-    poll_until(lambda: not auth.is_displayed() and browser.find_elements(By.CSS_SELECTOR, "#events li[data-kind]"),
+    poll_until(lambda: not auth.is_displayed() and texts(browser, "#events li[data-kind]"),
                timeout=PAGE_TIMEOUT, interval=0.25, what="the events, once the token is taken")
     assert "#" not in browser.current_url and TOKEN not in browser.current_url, browser.current_url
 
-    def crash_shown():
-        items = browser.find_elements(By.CSS_SELECTOR, '#events li[data-kind="crash"]')
-        return items[0] if items else None
-
-    item = poll_until(crash_shown, timeout=PAGE_TIMEOUT, interval=0.25, what="the crash in the events")
+    shown = poll_until(lambda: texts(browser, '#events li[data-kind="crash"]'), timeout=PAGE_TIMEOUT, interval=0.25,
+                       what="the crash in the events")
     # shown as the characters it is, not as an element
-    assert marker in item.text, item.text
+    assert marker in shown[0], shown
     assert browser.execute_script("return document.querySelectorAll('main img').length") == 0
     assert browser.title.startswith("keel"), browser.title
 
     def timeline_shows_the_reload():
-        return browser.find_elements(By.CSS_SELECTOR, '#timeline rect[data-generation="2"][data-phase="serving"]') and \
-            browser.find_elements(By.CSS_SELECTOR, '#timeline rect[data-generation="1"]')
+        return texts(browser, '#timeline rect[data-generation="2"][data-phase="serving"]') and \
+            texts(browser, '#timeline rect[data-generation="1"]')
 
     poll_until(timeline_shows_the_reload, timeout=PAGE_TIMEOUT, interval=0.25, what="generations 1 and 2 on the timeline")
-    recycles = browser.find_elements(By.CSS_SELECTOR, '#events li[data-kind="recycle"]')
-    assert len(recycles) >= 2 and all("recycle: requests" in li.text for li in recycles), [li.text for li in recycles]
-    row = browser.find_element(By.CSS_SELECTOR, '#recycles tr[data-what="recycled: requests"]')
-    assert row.text.split()[-2:] == [str(len(recycles))] * 2, row.text
+    recycles = texts(browser, '#events li[data-kind="recycle"]')
+    assert len(recycles) >= 2 and all("recycle: requests" in t for t in recycles), recycles
+    row = texts(browser, '#recycles tr[data-what="recycled: requests"] td')
+    assert row[1:] == [str(len(recycles))] * 2, row
 
     # a reload of the tab keeps the token for this tab only
     browser.refresh()
-    poll_until(lambda: browser.find_elements(By.CSS_SELECTOR, '#events li[data-kind="crash"]'), timeout=PAGE_TIMEOUT,
-               interval=0.25, what="the page again after a reload")
+    poll_until(lambda: texts(browser, '#events li[data-kind="crash"]'), timeout=PAGE_TIMEOUT, interval=0.25,
+               what="the page again after a reload")
     screenshot(browser, artefacts, "dashboard-token.png")
     # the one error: the data refused while the page had no token
     severe = severe_browser_messages(browser)

@@ -113,7 +113,8 @@
   function niceCeilBytes(v) {
     if (v <= 0) return 1;
     const u = Math.pow(1024, Math.max(0, Math.floor(Math.log(v) / Math.log(1024))));
-    return niceCeil(v / u) * u;
+    const n = niceCeil(v / u);
+    return (n >= 1000 ? 1024 : n) * u; // 1000 MiB reads better as 1 GiB
   }
 
   function colorOf(pid) {
