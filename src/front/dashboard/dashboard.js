@@ -109,12 +109,14 @@
     return 10 * p;
   }
 
-  // the same in binary units, so byte axes read 256 MiB, 512 MiB, 1 GiB
+  // the same in binary units: up to 100 of a unit as above (20 MiB, 50 MiB),
+  // past it powers of two, so ticks fall on 512 MiB, 1 GiB, 1.5 GiB rather
+  // than on 1000 MiB, 1.46 GiB
   function niceCeilBytes(v) {
     if (v <= 0) return 1;
     const u = Math.pow(1024, Math.max(0, Math.floor(Math.log(v) / Math.log(1024))));
-    const n = niceCeil(v / u);
-    return (n >= 1000 ? 1024 : n) * u; // 1000 MiB reads better as 1 GiB
+    const n = v / u;
+    return (n > 100 ? Math.pow(2, Math.ceil(Math.log2(n))) : niceCeil(n)) * u;
   }
 
   function colorOf(pid) {
