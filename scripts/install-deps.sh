@@ -11,6 +11,7 @@ libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli libxml2-dev
 libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
+chromium chromium-driver python3-selenium
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3

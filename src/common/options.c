@@ -475,9 +475,9 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_EXPLICIT(admin_explicit),
         .set = keel_option_set_admin,
         .def = KEEL_DEFAULT_ADMIN,
-        .help = "admin listener: `/status`, `/metrics`, `POST /reload`; one instance, one address: keel refuses to "
-                "start (exit 2) when it cannot bind it, the default included, so that `keel reload` never reaches "
-                "another instance; `off`: none (reload with SIGHUP)",
+        .help = "admin listener: a live dashboard at `/`, `/status`, `/metrics`, `POST /reload`; one instance, one "
+                "address: keel refuses to start (exit 2) when it cannot bind it, the default included, so that `keel "
+                "reload` never reaches another instance; `off`: none (reload with SIGHUP)",
     },
     {
         .name = "--admin-token",
@@ -487,7 +487,8 @@ const keel_option_t keel_options[] = {
         .path_rule = KEEL_PATH_NONEMPTY,
         .def_doc = "none",
         .help = "every admin request must send `Authorization: Bearer` and the token in FILE (give `keel reload` "
-                "the same option); required when `--admin` is reachable beyond loopback",
+                "the same option; the dashboard's page takes it as `/#token=...`); required when `--admin` is "
+                "reachable beyond loopback",
     },
     {
         .name = "--max-draining",
