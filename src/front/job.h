@@ -25,10 +25,8 @@ typedef struct keel_front_worker_s keel_front_worker_t;
 typedef struct keel_handoff_s keel_handoff_t;
 
 typedef struct {
-    /* It was sent into a generation's queue: a worker may run it any
-     * moment now (its running time starts). */
-    void (*queued)(keel_job_t *job);
-    /* A worker runs it from now on (its phase is BOUND). */
+    /* A worker runs it from now on (its phase is BOUND): its running time
+     * starts, within a tick of the worker taking it. */
     void (*bound)(keel_job_t *job, keel_front_worker_t *w);
     /* RESP_HEAD, RESP_BODY or RESP_END from its worker. */
     void (*frame)(keel_job_t *job, const keel_ipc_header_t *hdr, const uint8_t *payload);
@@ -51,7 +49,6 @@ struct keel_job_s {
     h2o_iovec_t body;                 /* the whole request body (h2o buffers it before the handler runs) */
     bool body_follows;                /* sent into a queue without its body, which then goes on the worker's socket */
     bool missing;                     /* QUEUED, yet neither in the queue nor claimed at the last look */
-    uint64_t queued_ms;               /* when a worker could first take it: its --request-timeout runs from here */
     keel_front_worker_t *worker;      /* the worker running it, once bound */
     keel_handoff_t *queued_in;        /* QUEUED: the generation queue it was sent into */
     h2o_linklist_t link;              /* WAITING: in the front's queue; QUEUED: in queued_in->queued */

@@ -89,8 +89,9 @@ waiting_for_worker(const keel_php_request_t *pr)
 
 /* --slow-request: ask the worker where it is (it logs a backtrace and
  * carries on). --request-timeout: the same, then the worker is ended and
- * the client gets 504. Both clocks run from the moment a worker may take
- * the request, and wait while it is still waiting for one. */
+ * the client gets 504. Both clocks run from the moment a worker is bound
+ * to the request, as php-fpm's from a child's accept(): waiting for a
+ * worker is not running (a request waits --max-wait at most). */
 static void
 on_slow(h2o_timeout_entry_t *entry)
 {
@@ -399,9 +400,8 @@ on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
 static void job_lost(keel_job_t *job, int status);
 
 static void
-job_queued(keel_job_t *job)
+start_clocks(keel_php_request_t *pr)
 {
-    keel_php_request_t *pr = FROM_JOB(job);
     keel_front_env_t *env = pr->ctx->env;
     if (env->cfg->slow_request_ms && !h2o_timeout_is_linked(&pr->slow_entry)) {
         pr->slow_entry.cb = on_slow;
@@ -420,6 +420,7 @@ job_bound(keel_job_t *job, keel_front_worker_t *w)
     h2o_req_t *req = pr->req;
     if (req == NULL)
         return;
+    start_clocks(pr);
     /* "METHOD /path" for crash logs, on every request: copied, not
      * formatted (snprintf was a percent of the front's time). */
     size_t m = req->method.len < 20 ? req->method.len : 20, n = req->path.len < 100 ? req->path.len : 100;
@@ -555,7 +556,6 @@ job_refused(keel_job_t *job, int status, unsigned retry_after_s)
 }
 
 static const keel_job_ops_t php_job_ops = {
-    .queued = job_queued,
     .bound = job_bound,
     .frame = job_frame,
     .done = job_done,

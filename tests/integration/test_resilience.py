@@ -461,6 +461,24 @@ def test_no_worker_can_be_forked_at_startup_keel_refuses_to_start(tmp_path, pids
         s.stop()
 
 
+def test_request_timeout_counts_from_when_a_worker_takes_the_request(keel, tmp_path):
+    """As php-fpm's request_terminate_timeout: the time a request waits for
+    a worker is not running time. With one worker and a 3 s timeout, a 2 s
+    request queued behind another 2 s one runs to its end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = copy_app("resilience", tmp_path / "app")
+    s = start(keel, root, "--request-timeout", "3s", "--max-wait", "20s", workers=1)
+    busy = lambda: [w for w in admin_get(s, "/status").json()["workers"] if w["state"] == "busy"]
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(requests.get, s.url + "/slow.php?s=2", timeout=20 * SCALE)
+        poll_until(lambda: len(busy()) == 1, REQ_TIMEOUT, what="the worker running the first request")
+        second = requests.get(s.url + "/slow.php?s=2", timeout=20 * SCALE)
+        for r in (first.result(), second):
+            assert r.status_code == 200 and r.text.endswith("end\n"), (r.status_code, r.text[:200], s.log_text())
+    assert "request timeout" not in s.log_text(), s.log_text()
+
+
 def test_request_timeout_still_ends_requests_whose_clients_left(keel, tmp_path):
     """Two clients ask for a 60 s script and hang up: their workers run on
     for nobody, and --request-timeout must still end them, or every other
