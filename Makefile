@@ -2,6 +2,7 @@
 # README's commands work on a fresh Debian bookworm machine.
 #   make        build build/keel
 #   make run    install what is missing, build, serve examples/hello on :8080
+#               (its access log on stdout)
 #   make test   build, then run every test (include-cycle check, unit,
 #               integration, ACME against pebble, differential against
 #               nginx + php-fpm, sanitizer build, fuzz smoke)
@@ -28,7 +29,7 @@ $(BUILD)/keel: $(BUILD)/build.ninja FORCE
 FORCE:
 
 run: $(BUILD)/keel
-	$(BUILD)/keel serve --root examples/hello --listen 127.0.0.1:$(PORT) --workers 4
+	$(BUILD)/keel serve --root examples/hello --listen 127.0.0.1:$(PORT) --workers 4 --access-log -
 
 # No two files, and no two folders, of src/ may include each other in a circle.
 structure:

@@ -15,8 +15,15 @@
  *    application/x-www-form-urlencoded or multipart/form-data, nor none):
  *    a browser sends any other only after a CORS preflight, which keel
  *    never approves.
- *  - The raw path must be exactly /status, /metrics or /reload (a query is
- *    ignored): no dot segments, no percent-encoding, no extra slashes.
+ *  - The raw path must be exactly /status, /metrics, /healthz, /readyz or
+ *    /reload (a query is ignored): no dot segments, no percent-encoding,
+ *    no extra slashes.
+ *  - GET /healthz and /readyz need no token (and no loopback Host): they
+ *    tell whether keel is live and ready, and change nothing.
+ *
+ * The read-only listener (--metrics) answers /metrics, /healthz and
+ * /readyz only, without a token, to whoever reaches it (a Prometheus or
+ * kubelet on the pod network).
  */
 #ifndef KEEL_FRONT_ADMIN_GUARD_H
 #define KEEL_FRONT_ADMIN_GUARD_H
@@ -39,15 +46,21 @@ typedef enum {
     KEEL_ADMIN_STATUS,       /* GET /status */
     KEEL_ADMIN_METRICS,      /* GET /metrics */
     KEEL_ADMIN_RELOAD,       /* POST /reload */
+    KEEL_ADMIN_HEALTHZ,      /* GET /healthz: live */
+    KEEL_ADMIN_READYZ,       /* GET /readyz: ready */
     KEEL_ADMIN_CROSS_SITE,   /* 403: another site's page, or a Host that is not loopback without a token */
     KEEL_ADMIN_UNAUTHORIZED, /* 401: the token is missing or wrong */
-    KEEL_ADMIN_NOT_FOUND,    /* 404: not one of the three paths, as sent */
+    KEEL_ADMIN_NOT_FOUND,    /* 404: not one of its paths, as sent */
     KEEL_ADMIN_BAD_METHOD,   /* 405 */
     KEEL_ADMIN_FORM_POST,    /* 415: POST with a Content-Type a form can send */
 } keel_admin_verdict_t;
 
 /* token: the bearer token (token_len bytes), or NULL when none is set. */
 keel_admin_verdict_t keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len);
+
+/* The read-only listener's rule: /metrics, /healthz, /readyz (GET, HEAD),
+ * no token; cross-site requests are still refused. */
+keel_admin_verdict_t keel_admin_check_read_only(const keel_admin_request_t *r);
 
 /* True when value (a Host header) names loopback: 127.0.0.0/8, [::1] or
  * localhost, with or without a port. */

@@ -87,8 +87,9 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None):
+    def __init__(self, binary, app, ini, logdir, worker=None, extra_args=()):
         self.binary = binary
+        self.extra_args = list(extra_args)  # more `keel serve` options (a custom pair)
         self.app = app
         self.ini = ini  # [(key, value)]
         self.worker = worker  # worker mode with this script (its path in app), or None
@@ -112,6 +113,7 @@ class Keel:
             args += ["-d", f"{k}={v}"]
         if self.worker:
             args += ["--worker", str(Path(self.app) / self.worker)]
+        args += self.extra_args
         # A minimal environment, like php-fpm's clear_env = yes: if keel
         # leaked its environment into $_SERVER, the key-set tests show it.
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -156,9 +158,10 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir):
+    def __init__(self, app, ini, workdir, extra_http=""):
         self.app = app
         self.ini = ini
+        self.extra_http = extra_http  # more directives in nginx's http block (a custom pair)
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
@@ -192,8 +195,9 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log off;
+    {"" if "access_log" in self.extra_http else "access_log off;"}
     sendfile on;
+{self.extra_http}
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
