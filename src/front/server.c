@@ -29,6 +29,7 @@
 #include "front/access_log.h"
 #include "front/accept_gate.h"
 #include "front/admin.h"
+#include "front/compress.h"
 #include "front/body_timer.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
@@ -377,10 +378,16 @@ setup_h2o(keel_server_t *s)
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
     if (f->cfg.health_path != NULL)
         keel_health_path_register(path, f->cfg.health_path, readiness, s);
-    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
-    /* No index files: directories never reach it (routing runs index.php). */
+    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body,
+                       f->cfg.compress);
+    /* No index files: directories never reach it (routing runs index.php).
+     * With --compress, a file's .br or .gz sibling goes in its place to a
+     * client that takes it (nginx's gzip_static). */
     static const char *no_index[] = {NULL};
-    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
+    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL,
+                      f->cfg.compress ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
+    if (f->cfg.compress)
+        keel_compress_register(path);
 
     f->env.loop = h2o_evloop_create();
     if (s->access_log_on)

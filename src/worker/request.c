@@ -34,8 +34,8 @@ keel_request_param(const keel_request_t *req, const char *name)
     return NULL;
 }
 
-/* Copies the REQUEST payload into NUL-terminated strings; the channel's
- * buffer is reused as the body arrives. */
+/* CLOCK_MONOTONIC in nanoseconds: REQ_DONE's times, read by the front on
+ * the same clock. */
 static uint64_t
 monotonic_ns(void)
 {
@@ -45,6 +45,8 @@ monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Copies the REQUEST payload into NUL-terminated strings; the channel's
+ * buffer is reused as the body arrives. */
 int
 keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len)
 {

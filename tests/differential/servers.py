@@ -108,7 +108,10 @@ class Keel:
                 # with a reload; OPcache never restarts itself in place, a
                 # new generation replaces it): compare under the php.ini
                 # php-fpm runs with
-                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5"]
+                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5",
+                # the reference runs without nginx's gzip module: compare
+                # what PHP does, not compression (tests/integration/test_compress.py)
+                "--compress", "off"]
         for k, v in self.ini:
             args += ["-d", f"{k}={v}"]
         if self.worker:
