@@ -4,8 +4,9 @@
 #   make run    install what is missing, build, serve examples/hello on :8080
 #               (its access log on stdout)
 #   make test   build, then run every test (include-cycle check, unit,
-#               integration, ACME against pebble, differential against
-#               nginx + php-fpm, sanitizer build, fuzz smoke)
+#               the systemd unit, integration, ACME against pebble,
+#               differential against nginx + php-fpm, sanitizer build,
+#               fuzz smoke)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -13,7 +14,7 @@ FUZZ_BUILD ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 PORT       ?= 8080
 
-.PHONY: all deps run test structure unit integration acme differential sanitize fuzz format bench clean
+.PHONY: all deps run test structure unit units integration acme differential sanitize fuzz format bench clean
 
 all: $(BUILD)/keel
 
@@ -37,6 +38,10 @@ structure:
 
 unit: $(BUILD)/keel
 	meson test -C $(BUILD) --print-errorlogs
+
+# deploy/keel.service through systemd-analyze verify, as installed.
+units: $(BUILD)/keel
+	scripts/check-units.sh $(BUILD)/keel
 
 integration: $(BUILD)/keel
 	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
@@ -72,7 +77,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
-test: all structure unit integration acme differential sanitize fuzz
+test: all structure unit units integration acme differential sanitize fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

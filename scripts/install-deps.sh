@@ -10,7 +10,8 @@ libjansson-dev libcurl4-openssl-dev pebble
 libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli libxml2-dev
 libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
-python3-pytest python3-requests curl
+python3-pytest python3-requests python3-yaml curl
+systemd
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 "
