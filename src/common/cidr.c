@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/text.h"
+
 static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 int
@@ -70,10 +72,13 @@ keel_cidr_contains(const keel_cidr_t *c, const keel_ip_t *ip)
 size_t
 keel_ip_format(const keel_ip_t *ip, char *buf)
 {
-    const char *r = ip->v4 && memcmp(ip->addr, v4_mapped, sizeof(v4_mapped)) == 0
-                        ? inet_ntop(AF_INET, ip->addr + 12, buf, KEEL_CIDR_TEXT_MAX)
-                        : inet_ntop(AF_INET6, ip->addr, buf, KEEL_CIDR_TEXT_MAX);
-    if (r == NULL) {
+    if (ip->v4) {
+        /* the common case, without inet_ntop's formatting */
+        size_t n = keel_ipv4_format(buf, ip->addr + 12);
+        buf[n] = '\0';
+        return n;
+    }
+    if (inet_ntop(AF_INET6, ip->addr, buf, KEEL_CIDR_TEXT_MAX) == NULL) {
         buf[0] = '\0';
         return 0;
     }

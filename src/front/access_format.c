@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
+
 /* A writer over out[cap] that notes when it ran out of room. */
 typedef struct {
     char *p, *end;
@@ -29,9 +31,8 @@ put_str(out_t *o, const char *s)
 static void
 put_u64(out_t *o, uint64_t v)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-    put(o, buf, (size_t)n);
+    char buf[20];
+    put(o, buf, keel_u64_format(buf, v));
 }
 
 static const char hex_upper[] = "0123456789ABCDEF";

@@ -83,16 +83,27 @@ php_facts(const keel_access_php_t *p, keel_access_entry_t *e)
     }
 }
 
-/* "2026-12-07T17:48:49.052Z" */
+/* "2026-12-07T17:48:49.052Z" into buf[72]; the part up to the second is
+ * formatted once a second. */
 static size_t
-iso_time(const struct timeval *tv, char *buf, size_t cap)
+iso_time(keel_access_log_t *a, const struct timeval *tv, char *buf)
 {
-    struct tm tm;
-    time_t t = tv->tv_sec;
-    gmtime_r(&t, &tm);
-    int n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv->tv_usec / 1000));
-    return n > 0 ? (size_t)n : 0;
+    if (a->iso_prefix[0] == '\0' || tv->tv_sec != a->iso_second) {
+        struct tm tm;
+        time_t t = tv->tv_sec;
+        gmtime_r(&t, &tm);
+        snprintf(a->iso_prefix, sizeof(a->iso_prefix), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        a->iso_second = tv->tv_sec;
+    }
+    size_t n = strlen(a->iso_prefix);
+    memcpy(buf, a->iso_prefix, n);
+    unsigned ms = (unsigned)(tv->tv_usec / 1000);
+    buf[n++] = (char)('0' + ms / 100);
+    buf[n++] = (char)('0' + ms / 10 % 10);
+    buf[n++] = (char)('0' + ms % 10);
+    buf[n++] = 'Z';
+    return n;
 }
 
 static void
@@ -119,9 +130,9 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
     h2o_timestamp_t ts;
     h2o_get_timestamp(req->conn->ctx, &req->pool, &ts);
     e.time_local = text(ts.str->log, strlen(ts.str->log));
-    char iso[40];
+    char iso[72];
     if (a->json)
-        e.time_iso = text(iso, iso_time(&ts.at, iso, sizeof(iso)));
+        e.time_iso = text(iso, iso_time(a, &ts.at, iso));
 
     e.method = text(req->input.method.base, req->input.method.len);
     e.target = text(req->input.path.base, req->input.path.len);

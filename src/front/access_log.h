@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <h2o.h>
 
@@ -35,6 +36,8 @@ typedef struct {
     size_t trusted_count;
     h2o_timeout_t flush_timeout;
     h2o_timeout_entry_t flush_entry;
+    time_t iso_second;   /* the second iso_prefix spells, as gmtime gave it */
+    char iso_prefix[64]; /* "2026-12-07T17:48:49." (room for any int gmtime gives) */
 } keel_access_log_t;
 
 /* Opens --access-log's PATH (or "-": stdout), before anything binds.

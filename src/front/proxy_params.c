@@ -114,9 +114,8 @@ keel_proxy_client_text(h2o_req_t *req, const keel_cidr_t *trusted, size_t truste
     if (len != 0 && trusted_count != 0 && keel_ip_from_sockaddr((struct sockaddr *)&ss, &peer, NULL) == 0 &&
         resolve(req, &peer, trusted, trusted_count, &r) && r.client_known)
         return keel_ip_format(&r.client, buf);
-    size_t n = len != 0 ? h2o_socket_getnumerichost((void *)&ss, len, buf) : SIZE_MAX;
-    if (n == SIZE_MAX)
-        n = 0;
-    buf[n] = '\0';
-    return n;
+    if (len != 0 && keel_ip_from_sockaddr((struct sockaddr *)&ss, &peer, NULL) == 0)
+        return keel_ip_format(&peer, buf);
+    buf[0] = '\0';
+    return 0;
 }
