@@ -14,6 +14,7 @@ python3-pytest python3-requests python3-yaml curl
 systemd
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
+php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3
 "
 
 missing=""
