@@ -22,7 +22,10 @@
 #     out of each ratio).
 #   - CPU per request: user + system time of the server's whole process
 #     tree (keel's writer thread, php-fpm's children included) over the
-#     measured run, divided by the requests served.
+#     measured run, divided by the requests served; and of its front alone
+#     (keel's front process with its writer thread; nginx's master and
+#     worker), where the log and the compressor run: on a busy machine the
+#     steadiest figure of what a feature costs.
 #   - Logs go to files on disk under $TMPDIR (/tmp by default); every
 #     request must be in the log at the end, or the run fails.
 #   - Before the compress part measures, each server must answer gzip (or
@@ -113,8 +116,9 @@ trap 'echo >&2; bench_log "interrupted"; exit 130' INT
 trap 'exit 143' TERM
 
 FAILED=()
-declare -A RR_RPS RR_P50 RR_P99 RR_CPU R_RPS R_P50 R_P99 R_CPU BODY_BYTES
+declare -A RR_RPS RR_P50 RR_P99 RR_CPU RR_FRONT R_RPS R_P50 R_P99 R_CPU R_FRONT BODY_BYTES
 SRV_PIDS=()
+FRONT_CPU=() # cpu.py's arguments for the front alone
 PORT=""
 
 # Each part's app and servers; a server named "X+feature" is measured
@@ -152,6 +156,7 @@ start_server() { # PART NAME: sets PORT and SRV_PIDS (the trees to measure)
             bench_die "$name: keel did not answer 200 on /"
         }
         SRV_PIDS=("$KEEL_PID")
+        FRONT_CPU=(--alone "$KEEL_PID")
         ;;
     nginx*)
         REF_NGINX_ACCESS_LOG=""
@@ -161,6 +166,7 @@ start_server() { # PART NAME: sets PORT and SRV_PIDS (the trees to measure)
         start_reference "$app" "$WORKERS" || bench_die "$name: nginx + php-fpm did not start"
         PORT="$REF_PORT"
         SRV_PIDS=("${REF_PIDS[@]}")
+        FRONT_CPU=("$REF_NGINX_PID")
         ;;
     esac
 }
@@ -202,7 +208,8 @@ run_wrk() { # DURATION OUT [HEADER]
 }
 
 measure() { # PART NAME
-    local part="$1" name="$2" key="$1/$2" tag cpu_before cpu_after rps p50 p99 req non2xx errs hdr="" lines
+    local part="$1" name="$2" key="$1/$2" tag cpu_before cpu_after front_before front_after
+    local rps p50 p99 req non2xx errs hdr="" lines
     tag="$part.${name//+/_}.r$ROUND"
     [[ "$part" == compress ]] && hdr="Accept-Encoding: gzip"
     start_server "$part" "$name"
@@ -211,15 +218,20 @@ measure() { # PART NAME
     run_wrk "$WARMUP" "$WORK/$tag.warmup" "$hdr"
     bench_log "$key: measuring (${DURATION}s, $CONNECTIONS connections)"
     cpu_before="$(bench_cpu "${SRV_PIDS[@]}")"
+    front_before="$(bench_cpu "${FRONT_CPU[@]}")"
     run_wrk "$DURATION" "$WORK/$tag.wrk" "$hdr"
     cpu_after="$(bench_cpu "${SRV_PIDS[@]}")"
+    front_after="$(bench_cpu "${FRONT_CPU[@]}")"
     read -r rps p50 p99 req non2xx errs < <("$BENCH_PYTHON" "$BENCH_LIB/wrk_parse.py" "$WORK/$tag.wrk") ||
         bench_die "$key: could not read wrk's output"
     stop_server
     RR_RPS[$key#$ROUND]="$rps"
     RR_P50[$key#$ROUND]="$p50"
     RR_P99[$key#$ROUND]="$p99"
-    ((req > 0)) && RR_CPU[$key#$ROUND]="$(((cpu_after - cpu_before) / req))"
+    if ((req > 0)); then
+        RR_CPU[$key#$ROUND]="$(((cpu_after - cpu_before) / req))"
+        RR_FRONT[$key#$ROUND]="$(awk -v a="$front_before" -v b="$front_after" -v n="$req" 'BEGIN { printf "%.1f", (b - a) / n }')"
+    fi
     R_RPS[$key]="$rps"
     ((non2xx == 0)) || FAILED+=("$key: $non2xx non-2xx answers")
     ((errs == 0)) || FAILED+=("$key: $errs socket errors")
@@ -246,6 +258,10 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     done
 done
 bench_take_medians "$ROUNDS"
+for key in "${!R_RPS[@]}"; do
+    # shellcheck disable=SC2046 # the values are words
+    R_FRONT[$key]="$(bench_median $(bench_round_values RR_FRONT "$key" "$ROUNDS") || echo "?")"
+done
 
 echo
 echo "$WORKERS PHP workers each, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s x $ROUNDS rounds," \
@@ -257,8 +273,8 @@ for part in "${PARTS[@]}"; do
     else
         echo "compression: GET / of bench/compress-app ($(wc -c <"$WORK/page") bytes of HTML), Accept-Encoding: gzip"
     fi
-    printf '%-15s %10s %8s %8s %11s %11s  %s\n' server req/s "p50 ms" "p99 ms" "CPU us/req" "body bytes" \
-        "req/s with the feature / without (per round)"
+    printf '%-15s %9s %7s %7s %10s %10s %10s  %s\n' server req/s "p50 ms" "p99 ms" "CPU us/req" "front us" \
+        "body bytes" "req/s with the feature / without (per round); front CPU/req likewise"
     for v in $(part_variants "$part"); do
         key="$part/$v"
         ratio="-"
@@ -266,9 +282,12 @@ for part in "${PARTS[@]}"; do
             ratios="$(bench_round_ratios RR_RPS "$key" "$part/${v%%+*}" "$ROUNDS")"
             # shellcheck disable=SC2086 # the ratios are words
             ratio="$(awk -v r="$(bench_median $ratios)" 'BEGIN { printf "%.3f (%+.1f%%)", r, (r - 1) * 100 }') ($ratios)"
+            fratios="$(bench_round_ratios RR_FRONT "$key" "$part/${v%%+*}" "$ROUNDS")"
+            # shellcheck disable=SC2086 # the ratios are words
+            ratio+="; $(awk -v r="$(bench_median $fratios)" 'BEGIN { printf "%.3f", r }') ($fratios)"
         fi
-        printf '%-15s %10s %8s %8s %11s %11s  %s\n' "$v" "${R_RPS[$key]}" "${R_P50[$key]}" "${R_P99[$key]}" \
-            "${R_CPU[$key]}" "${BODY_BYTES[$key]:--}" "$ratio"
+        printf '%-15s %9s %7s %7s %10s %10s %10s  %s\n' "$v" "${R_RPS[$key]}" "${R_P50[$key]}" "${R_P99[$key]}" \
+            "${R_CPU[$key]}" "${R_FRONT[$key]}" "${BODY_BYTES[$key]:--}" "$ratio"
     done
 done
 
