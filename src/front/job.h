@@ -17,6 +17,7 @@
 #include <h2o.h>
 
 #include "ipc/frame.h"
+#include "ipc/message.h"
 #include "supervisor/pool_policy.h"
 #include "supervisor/request_phase.h"
 
@@ -40,6 +41,18 @@ typedef struct {
     void (*refused)(keel_job_t *job, int status, unsigned retry_after_s);
 } keel_job_ops_t;
 
+/* How a job ran, for the access log: filled by the pools when someone
+ * asks (keel_job_t.report). */
+typedef struct {
+    uint64_t submitted_ns; /* CLOCK_MONOTONIC when the front had the request */
+    int pid;               /* the worker that ran it, 0: none did */
+    uint32_t generation;
+    bool done; /* its REQ_DONE came: stats below */
+    keel_ipc_stats_t stats;
+    bool private_before_known; /* the worker had reported a request before this one */
+    uint64_t private_before;   /* its private memory then */
+} keel_job_report_t;
+
 struct keel_job_s {
     const keel_job_ops_t *ops;
     uint32_t stream; /* unique in this front's life */
@@ -54,6 +67,7 @@ struct keel_job_s {
     h2o_linklist_t link;              /* WAITING: in the front's queue; QUEUED: in queued_in->queued */
     h2o_timeout_entry_t wait_entry;   /* --max-wait, until bound */
     struct keel_dispatch_s *waits_in; /* whose queues it waits in, for the wait timer */
+    keel_job_report_t *report;        /* NULL: nobody asks how it ran */
 };
 
 /* Moves job's phase by ev (supervisor/request_phase.h). A transition the

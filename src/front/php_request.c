@@ -4,7 +4,9 @@
 
 #include "common/log.h"
 #include "front/params.h"
+#include "front/access_log.h"
 #include "front/pool.h"
+#include "front/proxy_params.h"
 #include "front/reason.h"
 
 /* Response bytes buffered per request before the worker's socket stops
@@ -418,6 +420,10 @@ job_bound(keel_job_t *job, keel_front_worker_t *w)
 {
     keel_php_request_t *pr = FROM_JOB(job);
     h2o_req_t *req = pr->req;
+    if (job->report != NULL) {
+        job->report->pid = w->pid;
+        job->report->generation = w->generation;
+    }
     if (req == NULL)
         return;
     start_clocks(pr);
@@ -577,6 +583,7 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
     struct sockaddr_storage peer, local;
     keel_params_request_t in;
     keel_params_from_h2o(req, ctx->env->params, &in, &peer, &local);
+    keel_proxy_params_apply(req, ctx->env->params, &in, &peer);
     pr->job = (keel_job_t){
         .ops = &php_job_ops,
         .stream = keel_env_new_stream(ctx->env),
@@ -585,6 +592,8 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
         .params = keel_params_build(&req->pool, &in, ctx->env->params, route),
         .body = req->entity.base != NULL ? req->entity : h2o_iovec_init(NULL, 0),
     };
+    if (ctx->access_log)
+        pr->job.report = &keel_access_log_php(req, pr->job.kind)->report;
     /* The pool holds the only reference: on_dispose runs when h2o is done
      * with the request, whether the response completed or the client left. */
     pr->counted = true;

@@ -742,6 +742,15 @@ on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats
         on_lost(p, w, "impossible figures in REQ_DONE");
         return;
     }
+    if (w->job != NULL && w->job->report != NULL) {
+        keel_job_report_t *r = w->job->report;
+        r->pid = w->pid;
+        r->generation = w->generation;
+        r->done = true;
+        r->stats = *stats;
+        r->private_before_known = w->stats.requests != 0;
+        r->private_before = w->stats.rss_private;
+    }
     w->stats = *stats;
     if (stats->requests == 1)
         w->private_first = stats->rss_private;
