@@ -12,6 +12,8 @@ libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
 chromium chromium-driver python3-selenium
+python3-pytest python3-requests python3-yaml curl
+systemd
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3

@@ -9,13 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEEL_MAX_INI_ENTRIES  256
-#define KEEL_MAX_WORKERS      1024
-#define KEEL_DEFAULT_ADMIN    "127.0.0.1:9180"
-#define KEEL_MAX_NO_PHP       64
-#define KEEL_MAX_ENV          128 /* --env entries */
-#define KEEL_MAX_PARAMS       64  /* --param entries */
-#define KEEL_MAX_WATCH_IGNORE 64  /* --watch-ignore entries */
+#include "common/cidr.h"
+
+#define KEEL_MAX_INI_ENTRIES     256
+#define KEEL_MAX_WORKERS         1024
+#define KEEL_DEFAULT_ADMIN       "127.0.0.1:9180"
+#define KEEL_MAX_NO_PHP          64
+#define KEEL_MAX_TRUSTED_PROXIES 64
+#define KEEL_MAX_ENV             128 /* --env entries */
+#define KEEL_MAX_PARAMS          64  /* --param entries */
+#define KEEL_MAX_WATCH_IGNORE    64  /* --watch-ignore entries */
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
@@ -96,6 +99,16 @@ typedef struct {
     unsigned max_draining;        /* generations that may drain at once; a reload past it is refused */
     const char *user;             /* --user: who PHP runs as (name or uid), NULL: keel's own user */
     const char *group;            /* --group: its group, NULL: the user's */
+
+    /* operating it: access log, proxies, probes, compression */
+    const char *access_log;                                /* a file, "-" for stdout, NULL: off */
+    int access_log_json;                                   /* --access-log-format json, else nginx's combined */
+    keel_cidr_t trusted_proxies[KEEL_MAX_TRUSTED_PROXIES]; /* --trusted-proxy */
+    size_t trusted_proxy_count;
+    const char *health_path; /* --health-path: readiness on the public listener, NULL: none */
+    uint64_t drain_delay_ms; /* --drain-delay: serving on after SIGTERM, not ready */
+    int compress;            /* --compress on (gzip) */
+    const char *metrics;     /* --metrics: read-only listener "host:port", NULL: off */
 } keel_config_t;
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "front/compress.h"
 #include "front/etag_match.h"
 #include "front/http1_parse.h"
 #include "front/params.h"
@@ -21,6 +22,7 @@ typedef struct {
     const char *listen_host;
     int listen_port;
     uint64_t max_body;
+    bool precompressed; /* --compress: h2o's file handler serves .gz and .br siblings */
 } http_handler_t;
 
 /* h2o_filecache_get_etag's format */
@@ -158,6 +160,8 @@ answer(http_handler_t *h, h2o_req_t *req)
             match_conditionals(req, &st);
             guard_range(req, &st);
         }
+        if (h->precompressed)
+            keel_compress_check_siblings(req, &(*h->routing)->router, &route);
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
@@ -206,7 +210,7 @@ on_reroute(void *owner, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *const *routing, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port, uint64_t max_body)
+                   const char *listen_host, int listen_port, uint64_t max_body, bool precompressed)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -216,12 +220,16 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *c
     h->listen_host = listen_host;
     h->listen_port = listen_port;
     h->max_body = max_body;
+    h->precompressed = precompressed;
     /* Reached only through on_req above, which returns -1 (on to it) for
      * nothing but a checked static file: no index files, since
-     * directories never reach it (routing runs index.php). */
+     * directories never reach it (routing runs index.php). With
+     * precompressed, a file's .br or .gz sibling goes in its place to a
+     * client that takes it (nginx's gzip_static). */
     static const char *no_index[] = {NULL};
     /* (its handler is the first member of h2o's opaque file handler) */
-    h->files = (h2o_handler_t *)h2o_file_register(path, "/", no_index, NULL, 0);
+    h->files = (h2o_handler_t *)h2o_file_register(path, "/", no_index, NULL,
+                                                  precompressed ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
     php->reroute = on_reroute;
     php->reroute_owner = h;
 }

@@ -9,6 +9,8 @@
 #ifndef KEEL_FRONT_HTTP_H
 #define KEEL_FRONT_HTTP_H
 
+#include <stdbool.h>
+
 #include <h2o.h>
 
 #include "front/php_request.h"
@@ -20,8 +22,10 @@
  * the listener, for redirects of requests without a Host. max_body is
  * --max-body: libh2o is told one byte more (see server.c), and a body past
  * max_body gets 413 here. php->reroute is set: a PHP request routed with
- * paths that no longer serve comes back here. */
+ * paths that no longer serve comes back here. precompressed: the file
+ * handler serves .gz and .br siblings (compress.h), which are checked as
+ * the file itself is. */
 void keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *const *routing, keel_php_ctx_t *php,
-                        const char *listen_host, int listen_port, uint64_t max_body);
+                        const char *listen_host, int listen_port, uint64_t max_body, bool precompressed);
 
 #endif

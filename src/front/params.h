@@ -10,6 +10,7 @@
 
 #include <h2o.h>
 
+#include "common/cidr.h"
 #include "front/route.h"
 
 /* What the front knows about itself, the same for every request. */
@@ -22,6 +23,8 @@ typedef struct {
     socklen_t listen_addr_len;
     const char *const *extra; /* --param "KEY=VALUE": added, or in place of keel's own of that name */
     size_t extra_count;
+    const keel_cidr_t *trusted; /* --trusted-proxy (front/proxy_params.h) */
+    size_t trusted_count;
 } keel_params_ctx_t;
 
 /* What a request brings, whoever made it: an HTTP client through h2o
@@ -40,6 +43,10 @@ typedef struct {
     socklen_t local_len;
     bool has_body;
     size_t body_len;
+    /* what a trusted proxy said (front/proxy_params.h) */
+    bool peer_port_unknown;     /* REMOTE_PORT is empty: the forwarded address came without one */
+    h2o_iovec_t forwarded_host; /* SERVER_NAME, unless --server-name; base NULL: none */
+    const char *forwarded_port; /* SERVER_PORT; NULL: none */
 } keel_params_request_t;
 
 /* Fills in from an h2o request; peer and local point into the storage

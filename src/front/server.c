@@ -1,9 +1,11 @@
 /*
  * `keel serve`: the front process around front.c. It validates the
- * options, binds, sets up h2o and the signals, starts the first
+ * options, binds, sets up h2o and the signals, accepts from then on (the
+ * probes answer while the first generation boots), starts the first
  * generation, serves, and on SIGTERM/SIGINT drains and stops in order:
- * STARTING -> SERVING -> DRAINING (no new connections, in-flight requests
- * finish) -> STOPPING (generations told to go) -> DONE.
+ * STARTING -> SERVING -> (SIGTERM: not ready, --drain-delay serving on)
+ * -> DRAINING (no new connections, in-flight requests finish) ->
+ * STOPPING (generations told to go) -> DONE.
  */
 #include "front/server.h"
 
@@ -24,11 +26,14 @@
 #include "common/identity.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "front/access_log.h"
 #include "front/accept_gate.h"
 #include "front/admin.h"
+#include "front/compress.h"
 #include "front/body_timer.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
+#include "front/health_path.h"
 #include "front/http.h"
 #include "front/listener.h"
 #include "front/parser_hooks.h"
@@ -63,12 +68,17 @@ typedef struct {
     h2o_buffer_mmap_settings_t spool_mmap;
     h2o_timeout_t tick_timeout; /* periodic memory and age checks */
     h2o_timeout_t stop_timeout; /* --shutdown-timeout, then the zygotes' grace */
-    h2o_timeout_entry_t tick_entry, stop_entry;
+    h2o_timeout_t drain_delay;  /* --drain-delay */
+    h2o_timeout_entry_t tick_entry, stop_entry, drain_delay_entry;
     keel_admin_t admin;
+    keel_admin_t metrics; /* --metrics: read-only */
+    keel_access_log_t access_log;
+    bool access_log_on;
     keel_watch_t watch;
 } keel_server_t;
 
 static void begin_stop(keel_server_t *s);
+static void begin_drain(keel_server_t *s, const char *signame);
 
 /* --- accepting --- */
 
@@ -120,13 +130,7 @@ on_first_ready(void *owner)
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
-    keel_accept_gate_listen(&s->gate, s->listener, on_accept);
     h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
-    keel_admin_accept(&s->admin);
-    if (f->cfg.watch)
-        keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
-                         f->cfg.watch_ignore_count ? f->cfg.watch_ignore : NULL, f->cfg.watch_ignore_count,
-                         on_files_changed, s);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
@@ -190,10 +194,18 @@ admin_forget_reload(void *owner, void *data)
     keel_front_forget_reload_waiter(&s->front, data);
 }
 
+static void
+readiness(void *owner, keel_readiness_t *out)
+{
+    keel_server_t *s = owner;
+    keel_front_readiness(&s->front, out);
+}
+
 static const keel_admin_ops_t admin_ops = {
     .snapshot = admin_snapshot,
     .reload = admin_reload,
     .forget_reload = admin_forget_reload,
+    .readiness = readiness,
 };
 
 /* --- lifecycle --- */
@@ -240,6 +252,8 @@ begin_stop(keel_server_t *s)
         h2o_timeout_unlink(&s->tick_entry);
     if (h2o_timeout_is_linked(&s->stop_entry))
         h2o_timeout_unlink(&s->stop_entry);
+    if (h2o_timeout_is_linked(&s->drain_delay_entry))
+        h2o_timeout_unlink(&s->drain_delay_entry);
     keel_front_stop(f);
     if (f->state == KEEL_FRONT_DONE)
         return;
@@ -255,6 +269,9 @@ begin_drain(keel_server_t *s, const char *signame)
     keel_front_t *f = &s->front;
     if (f->state >= KEEL_FRONT_DRAINING)
         return;
+    f->stop_requested = true;
+    if (h2o_timeout_is_linked(&s->drain_delay_entry))
+        h2o_timeout_unlink(&s->drain_delay_entry);
     keel_info("%s: stopping; %zu requests in flight", signame, f->php.in_flight);
     close_listener(s);
     /* Keep-alive connections close after their current request. */
@@ -269,6 +286,31 @@ begin_drain(keel_server_t *s, const char *signame)
 }
 
 static void
+on_drain_delay(h2o_timeout_entry_t *entry)
+{
+    keel_server_t *s = H2O_STRUCT_FROM_MEMBER(keel_server_t, drain_delay_entry, entry);
+    begin_drain(s, "--drain-delay over");
+}
+
+/* SIGTERM: not ready at once; with --drain-delay, serving goes on that
+ * long so that load balancers see it and stop sending, then the drain.
+ * A second SIGTERM, or SIGINT, drains at once. */
+static void
+on_sigterm(keel_server_t *s)
+{
+    keel_front_t *f = &s->front;
+    if (f->stop_requested || f->cfg.drain_delay_ms == 0 || f->state != KEEL_FRONT_SERVING) {
+        begin_drain(s, "SIGTERM");
+        return;
+    }
+    f->stop_requested = true;
+    keel_info("SIGTERM: not ready; serving on for --drain-delay (%.1fs), then stopping",
+              (double)f->cfg.drain_delay_ms / 1000.0);
+    s->drain_delay_entry.cb = on_drain_delay;
+    h2o_timeout_link(f->env.loop, &s->drain_delay, &s->drain_delay_entry);
+}
+
+static void
 on_signal(h2o_socket_t *sock, const char *err)
 {
     keel_server_t *s = sock->data;
@@ -277,13 +319,20 @@ on_signal(h2o_socket_t *sock, const char *err)
     while (read(s->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         switch (si.ssi_signo) {
         case SIGTERM:
-            begin_drain(s, "SIGTERM");
+            on_sigterm(s);
             break;
         case SIGINT:
             begin_drain(s, "SIGINT");
             break;
         case SIGHUP:
             keel_front_reload(&s->front, "SIGHUP", NULL, NULL);
+            break;
+        case SIGUSR1:
+            /* logrotate moved the access log */
+            if (s->access_log_on) {
+                keel_info("SIGUSR1: reopening the access log %s", s->front.cfg.access_log);
+                keel_access_log_reopen(&s->access_log);
+            }
             break;
         case SIGCHLD: {
             int status;
@@ -307,6 +356,7 @@ setup_signals(keel_server_t *s)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGCHLD);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGUSR1);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
         return -1;
     if ((s->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
@@ -328,9 +378,19 @@ setup_h2o(keel_server_t *s)
     s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
-    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listen_host, s->listen_port, f->cfg.max_body);
+    if (f->cfg.health_path != NULL)
+        keel_health_path_register(path, f->cfg.health_path, readiness, s);
+    /* keel's handler routes each request with the serving generation's
+     * paths and hands checked static files to h2o's file handler (which it
+     * registers) by absolute path. */
+    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listen_host, s->listen_port, f->cfg.max_body,
+                       f->cfg.compress);
+    if (f->cfg.compress)
+        keel_compress_register(path);
 
     f->env.loop = h2o_evloop_create();
+    if (s->access_log_on)
+        keel_access_log_register(&s->access_log, path, f->env.loop);
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
     /* Limits on what a client may send and hold (docs/security.md,
      * "Clients"). */
@@ -340,6 +400,7 @@ setup_h2o(keel_server_t *s)
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);
+    h2o_timeout_init(f->env.loop, &s->drain_delay, f->cfg.drain_delay_ms);
     h2o_timeout_init(f->env.loop, &s->tick_timeout, TICK_MS);
     s->tick_entry.cb = on_tick;
     keel_front_init(f, &front_hooks, s);
@@ -430,6 +491,15 @@ keel_front_main(int argc, char **argv)
     bool php_as_root;
     if (check_php_user(&f->cfg, &php_as_root) != 0 || take_front_priority(f) != 0)
         return 2;
+    if (f->cfg.access_log != NULL) {
+        if (keel_access_log_open(&s->access_log, f->cfg.access_log, f->cfg.access_log_json, f->cfg.trusted_proxies,
+                                 f->cfg.trusted_proxy_count, err, sizeof(err)) != 0) {
+            fprintf(stderr, "keel: --access-log %s\n", err);
+            return 2;
+        }
+        s->access_log_on = true;
+        f->php.access_log = true;
+    }
     s->listen_fd =
         keel_listen(f->cfg.listen, s->listen_host, sizeof(s->listen_host), &s->listen_port, err, sizeof(err));
     if (s->listen_fd < 0) {
@@ -445,6 +515,8 @@ keel_front_main(int argc, char **argv)
         .server_port = s->listen_port_text,
         .extra = f->cfg.params,
         .extra_count = f->cfg.param_count,
+        .trusted = f->cfg.trusted_proxies,
+        .trusted_count = f->cfg.trusted_proxy_count,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);
     if (getsockname(s->listen_fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {
@@ -475,9 +547,17 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: signals: %s\n", strerror(errno));
         return 1;
     }
+    if (s->access_log_on && keel_access_log_start(&s->access_log, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: --access-log: %s\n", err);
+        return 1;
+    }
     setup_h2o(s);
     if (keel_admin_start(&s->admin, f->env.loop, &f->cfg, &admin_ops, s, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: --admin: %s\n", err);
+        return 2;
+    }
+    if (keel_admin_start_metrics(&s->metrics, f->env.loop, &f->cfg, &admin_ops, s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: --metrics: %s\n", err);
         return 2;
     }
     s->listener = h2o_evloop_socket_create(f->env.loop, s->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -492,12 +572,26 @@ keel_front_main(int argc, char **argv)
         keel_warn("running as root without --user: PHP runs as root too, and any script can stop keel; "
                   "--user USER runs it as USER (--user root: root is meant)");
     f->state = KEEL_FRONT_STARTING;
+    /* Live from here: the probes answer (not ready) while the first
+     * generation boots or keeps failing, and PHP requests wait in the
+     * front (--max-wait) for it. */
+    keel_accept_gate_listen(&s->gate, s->listener, on_accept);
+    keel_admin_accept(&s->admin);
+    keel_admin_accept(&s->metrics);
+    if (f->cfg.watch)
+        keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
+                         f->cfg.watch_ignore_count ? f->cfg.watch_ignore : NULL, f->cfg.watch_ignore_count,
+                         on_files_changed, s);
+    keel_info("listening: http://%s%s%s:%d; ready once a generation serves", strchr(s->listen_host, ':') ? "[" : "",
+              s->listen_host, strchr(s->listen_host, ':') ? "]" : "", s->listen_port);
     if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 1;
     }
     while (f->state != KEEL_FRONT_DONE)
         h2o_evloop_run(f->env.loop, INT32_MAX);
+    if (s->access_log_on)
+        keel_access_log_close(&s->access_log);
     if (f->exit_code == 0)
         keel_info("stopped");
     return f->exit_code;

@@ -123,7 +123,10 @@ class Keel:
                 # with a reload; OPcache never restarts itself in place, a
                 # new generation replaces it): compare under the php.ini
                 # php-fpm runs with
-                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5"]
+                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5",
+                # the reference runs without nginx's gzip module: compare
+                # what PHP does, not compression (tests/integration/test_compress.py)
+                "--compress", "off"]
         for k, v in self.ini:
             args += ["-d", f"{k}={v}"]
         if self.worker:
@@ -179,12 +182,13 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", envp=None):
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", extra_http="", envp=None):
         self.envp = envp or {}  # diffharness.ENV_PROFILES: clear_env, env[], fastcgi_param
         self.app = app
         self.ini = ini
         self.env = env or {}  # given to PHP through the pool's env[]
         self.ping = ping
+        self.extra_http = extra_http  # more directives in nginx's http block (a custom pair)
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
@@ -221,8 +225,9 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log off;
+    {"" if "access_log" in self.extra_http else "access_log off;"}
     sendfile on;
+{self.extra_http}
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
