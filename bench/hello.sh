@@ -174,7 +174,7 @@ start_keel() {
     KEEL_PORT="$(bench_free_port)"
     # -d opcache.enable=1 mirrors what php-fpm is given. Both load their
     # SAPI's distro php.ini and conf.d, where OPcache is enabled anyway.
-    "$KEEL" serve --root "$APP" --listen "127.0.0.1:$KEEL_PORT" --workers "$WORKERS" \
+    "$KEEL" serve --root "$APP" --listen "127.0.0.1:$KEEL_PORT" --admin off --workers "$WORKERS" \
         -d opcache.enable=1 >"$WORK/keel.out" 2>"$WORK/keel.err" &
     KEEL_PID=$!
     if bench_wait_http "http://127.0.0.1:$KEEL_PORT/" "$KEEL_PID" 150; then

@@ -252,7 +252,7 @@ start_server() {
     KEEL_LOG="$WORK/keel.${part}.${kind}.$((++KEEL_STARTS))"
     # -d opcache.enable=1 mirrors what php-fpm is given (both have it on
     # in the distro conf.d anyway).
-    "$KEEL" serve --root "$root" --listen "127.0.0.1:$SRV_PORT" --workers "$WORKERS" "${args[@]}" \
+    "$KEEL" serve --root "$root" --listen "127.0.0.1:$SRV_PORT" --admin off --workers "$WORKERS" "${args[@]}" \
         -d opcache.enable=1 >"$KEEL_LOG.out" 2>"$KEEL_LOG.err" &
     KEEL_PID=$!
     SRV_PIDS=("$KEEL_PID")

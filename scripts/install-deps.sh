@@ -17,6 +17,7 @@ systemd
 nginx php8.2-fpm wrk
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3
+mediawiki phpmyadmin php8.2-mbstring php8.2-xml php8.2-intl
 "
 
 missing=""

@@ -24,7 +24,8 @@ static const char usage[] = "Usage: keel <command> [options]\n"
                             "  version    print keel's version\n"
                             "\n"
                             "Options:\n"
-                            "  -h, --help   show this help\n";
+                            "  -h, --help     show this help\n"
+                            "  --version      print keel's version, as `keel version` does\n";
 
 int
 main(int argc, char **argv)

@@ -30,9 +30,9 @@ class Runtime extends SymfonyRuntime
     public function __construct(array $options = [])
     {
         // SymfonyRuntime reads the environment's APP_ENV and APP_DEBUG from
-        // $_SERVER or $_ENV. Until keel passes its environment to $_SERVER,
-        // a value that only the process environment holds (getenv(), with
-        // variables_order lacking E) is taken from there.
+        // $_SERVER or $_ENV. keel puts its environment in $_SERVER; a value
+        // that only the process environment holds (getenv(): a server that
+        // does not, with variables_order lacking E) is taken from there.
         foreach ([$options['env_var_name'] ?? 'APP_ENV', $options['debug_var_name'] ?? 'APP_DEBUG'] as $name) {
             if (!isset($_SERVER[$name]) && !isset($_ENV[$name]) && false !== ($value = getenv($name))) {
                 $_SERVER[$name] = $value;

@@ -18,7 +18,9 @@ static const char usage[] = "Usage: keel reload [--admin HOST:PORT] [--admin-tok
                             "or keel refuses the reload (too many old generations still draining), the old\n"
                             "generation keeps serving and the reason is printed (exit status 1).\n"
                             "\n"
-                            "  --admin HOST:PORT    the server's admin listener (default: " KEEL_DEFAULT_ADMIN ")\n"
+                            "  --admin HOST:PORT    the server's admin listener (default: " KEEL_DEFAULT_ADMIN "; an\n"
+                            "                       address names one keel: a second instance cannot start with\n"
+                            "                       the same)\n"
                             "  --admin-token FILE   the token file the server was given with --admin-token\n";
 
 static int

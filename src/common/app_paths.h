@@ -22,6 +22,7 @@ typedef struct {
      * given; the front's router sets and reads them (front/route.h) */
     const char *const *no_php;
     size_t no_php_count;
+    int symlinks; /* --symlinks (keel_symlinks_t); the front's router sets and reads it */
 } keel_app_paths_t;
 
 /* Resolves root (and the worker script, when not NULL) and fills p.

@@ -16,9 +16,19 @@
 #define KEEL_DEFAULT_ADMIN       "127.0.0.1:9180"
 #define KEEL_MAX_NO_PHP          64
 #define KEEL_MAX_TRUSTED_PROXIES 64
+#define KEEL_MAX_ENV             128 /* --env entries */
+#define KEEL_MAX_PARAMS          64  /* --param entries */
+#define KEEL_MAX_WATCH_IGNORE    64  /* --watch-ignore entries */
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
+
+/* --symlinks: which symlinks under the root are followed (front/route.h) */
+typedef enum {
+    KEEL_SYMLINKS_WITHIN_ROOT, /* those that resolve inside the root */
+    KEEL_SYMLINKS_OWNER,       /* also those leading out, when each link and its target have one owner */
+    KEEL_SYMLINKS_FOLLOW,      /* all */
+} keel_symlinks_t;
 
 typedef struct {
     const char *root;                      /* document root as given */
@@ -47,30 +57,42 @@ typedef struct {
     uint64_t max_worker_memory_hard; /* bytes of private memory: kill */
     uint64_t ttl_ms;
     uint64_t idle_ttl_ms;
-    const char *server_name;      /* --server-name: SERVER_NAME, else from Host */
-    uint64_t request_timeout_ms;  /* end a request's worker past this: 504 (0: off) */
-    uint64_t slow_request_ms;     /* log a backtrace of requests past this (0: off) */
-    int spool_dir_explicit;       /* --spool-dir was given: failing to use it is an error */
-    const char *spool_dir;        /* where responses beyond 1 MiB are buffered; NULL: in memory only */
-    const char *warmup;           /* --warmup PATH: a request a new generation must answer before it serves */
-    int watch;                    /* --watch: reload when files under the root change */
-    int retry_idempotent;         /* retry once a request whose worker died before answering */
-    const char *core_dir;         /* where workers may dump core; NULL: no core dumps */
-    const char *admin;            /* admin listener "host:port", or NULL when off */
-    int admin_explicit;           /* --admin was given: failing to bind it is an error */
-    uint64_t max_queue;           /* requests waiting for a worker */
-    uint64_t max_wait_ms;         /* how long one may wait */
-    uint64_t max_body;            /* bytes of request body accepted */
-    uint64_t max_header_size;     /* bytes of a request head (line and headers) */
-    uint64_t body_timeout_ms;     /* a request body's time, before --min-body-rate extends it */
-    uint64_t min_body_rate;       /* bytes per second that extend body_timeout_ms; 0: a total */
-    unsigned max_connections;     /* client connections open at once; accepting waits beyond */
-    uint64_t shutdown_timeout_ms; /* grace for in-flight requests on SIGTERM */
-    uint64_t spool_max;           /* bytes one response may buffer in --spool-dir */
+    const char *server_name;     /* --server-name: SERVER_NAME, else from Host */
+    uint64_t request_timeout_ms; /* end a request's worker past this: 504 (0: off) */
+    uint64_t slow_request_ms;    /* log a backtrace of requests past this (0: off) */
+    int spool_dir_explicit;      /* --spool-dir was given: failing to use it is an error */
+    const char *spool_dir;       /* where responses beyond 1 MiB are buffered; NULL: in memory only */
+    const char *warmup;          /* --warmup PATH: a request a new generation must answer before it serves */
+    int watch;                   /* --watch: reload when files under the root change */
+    const char *watch_ignore[KEEL_MAX_WATCH_IGNORE]; /* --watch-ignore: directories not watched (names or paths) */
+    size_t watch_ignore_count;                       /* 0: the defaults (front/watch.h) */
+    int retry_idempotent;                            /* retry once a request whose worker died before answering */
+    const char *core_dir;                            /* where workers may dump core; NULL: no core dumps */
+    const char *admin;                               /* admin listener "host:port", or NULL when off */
+    int admin_explicit;                              /* --admin was given: failing to bind it is an error */
+    uint64_t max_queue;                              /* requests waiting for a worker */
+    uint64_t max_wait_ms;                            /* how long one may wait */
+    uint64_t max_body;                               /* bytes of request body accepted */
+    uint64_t max_header_size;                        /* bytes of a request head (line and headers) */
+    uint64_t body_timeout_ms;                        /* a request body's time, before --min-body-rate extends it */
+    uint64_t min_body_rate;                          /* bytes per second that extend body_timeout_ms; 0: a total */
+    unsigned max_connections;                        /* client connections open at once; accepting waits beyond */
+    uint64_t shutdown_timeout_ms;                    /* grace for in-flight requests on SIGTERM */
+    uint64_t spool_max;                              /* bytes one response may buffer in --spool-dir */
+
+    keel_symlinks_t symlinks; /* --symlinks */
 
     /* where no script runs */
     const char *no_php[KEEL_MAX_NO_PHP]; /* --no-php: root-relative directories, as given */
     size_t no_php_count;
+
+    /* PHP's environment and parameters (as PHP-FPM's clear_env and env[],
+     * nginx's fastcgi_param) */
+    int clear_env;                 /* --clear-env: PHP starts from an empty environment */
+    const char *env[KEEL_MAX_ENV]; /* --env: "KEY=VALUE" for PHP's environment, in order */
+    size_t env_count;
+    const char *params[KEEL_MAX_PARAMS]; /* --param: "KEY=VALUE" added to every request's $_SERVER */
+    size_t param_count;
 
     /* the admin listener */
     const char *admin_token_file; /* --admin-token: the bearer token's file, or NULL */

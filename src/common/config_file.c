@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/options.h"
 
@@ -16,6 +17,51 @@ trim(char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         s[--n] = '\0';
     return s;
+}
+
+/*
+ * A value as written after '=': surrounding whitespace dropped, then either
+ * a quoted string ("..." or '...', the quotes removed, nothing inside
+ * special; only whitespace or a comment may follow), or the text up to a
+ * comment ('#' after whitespace). NULL: a quote that does not end, or
+ * text after the closing quote.
+ */
+static const char *
+strip_value(char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v == '"' || *v == '\'') {
+        char *close = strchr(v + 1, *v);
+        if (close == NULL)
+            return NULL;
+        const char *rest = close + 1;
+        while (*rest == ' ' || *rest == '\t' || *rest == '\r')
+            rest++;
+        if (*rest != '\0' && *rest != '#')
+            return NULL;
+        *close = '\0';
+        return v + 1;
+    }
+    for (char *h = v; (h = strchr(h, '#')) != NULL; h++)
+        if (h == v || h[-1] == ' ' || h[-1] == '\t') {
+            *h = '\0';
+            break;
+        }
+    return trim(v);
+}
+
+int
+keel_parse_bool(const char *value)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(value, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(value, no[i]) == 0)
+            return 0;
+    }
+    return -1;
 }
 
 void
@@ -46,6 +92,9 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
     }
     char *store = out->storage;
     size_t start = 0, lineno = 0;
+    /* where each value is tried (static: the struct is large, and the
+     * parsing is done once per process) */
+    static keel_config_t scratch;
     while (start <= len) {
         size_t end = start;
         while (end < len && text[end] != '\n')
@@ -64,13 +113,15 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
             snprintf(err, errlen, "line %zu: a NUL byte", lineno);
             goto Fail;
         }
-        /* comments: '#' at the start or after whitespace */
-        for (char *h = line; (h = strchr(h, '#')) != NULL; h++)
+        /* comments: '#' at the start or after whitespace, outside quotes
+         * (strip_value below) */
+        char *eq = strchr(line, '=');
+        for (char *h = line; (h = strchr(h, '#')) != NULL && (eq == NULL || h < eq); h++)
             if (h == line || h[-1] == ' ' || h[-1] == '\t') {
                 *h = '\0';
+                eq = NULL;
                 break;
             }
-        char *eq = strchr(line, '=');
         const char *whole = trim(line);
         if (*whole == '\0')
             continue;
@@ -80,7 +131,11 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
         }
         *eq = '\0';
         char *name = (char *)trim(line);
-        const char *value = trim(eq + 1);
+        const char *value = strip_value(eq + 1);
+        if (value == NULL) {
+            snprintf(err, errlen, "line %zu: a quote that does not end, or text after the closing quote", lineno);
+            goto Fail;
+        }
         for (char *c = name; *c; c++)
             if (*c == '_')
                 *c = '-';
@@ -99,14 +154,25 @@ keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, 
             goto Fail;
         }
         if (opt->kind == KEEL_OPTION_FLAG) {
-            if (strcmp(value, "true") == 0) {
-                out->argv[out->argc++] = store;
-                store += sprintf(store, "%s", opt->name) + 1;
-            } else if (strcmp(value, "false") != 0) {
-                snprintf(err, errlen, "line %zu: %s takes true or false", lineno, name);
+            int on = keel_parse_bool(value);
+            if (on < 0) {
+                keel_option_error(err, errlen, "line %zu: %s takes true or false (yes/no, on/off, 1/0), got '%s'",
+                                  lineno, name, value);
                 goto Fail;
             }
+            if (on) {
+                out->argv[out->argc++] = store;
+                store += sprintf(store, "%s", opt->name) + 1;
+            }
             continue;
+        }
+        /* A value that does not parse is refused here too, where its line
+         * is known (the command line's come after, and are checked there). */
+        char why[256];
+        keel_config_defaults(&scratch);
+        if (keel_option_set(opt, &scratch, value, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "line %zu: %s", lineno, why);
+            goto Fail;
         }
         out->argv[out->argc++] = store;
         store += sprintf(store, "%s", opt->name) + 1;

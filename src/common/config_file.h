@@ -7,10 +7,13 @@
  *     workers = 8
  *     max-worker-memory = 256M
  *     d = memory_limit=256M        # repeatable, as -d
- *     retry-idempotent = true      # a flag: true or false
+ *     retry-idempotent = true      # a flag: true/false, yes/no, on/off, 1/0
+ *     server-name = "example.com"  # a value may be quoted ("..." or '...')
  *
- * Underscores may stand for dashes (max_worker_memory). Options given on
- * the command line come after the file's, so they win.
+ * Underscores may stand for dashes (max_worker_memory). A line that names
+ * no option, or whose value the option refuses, is an error naming the
+ * line. Options given on the command line come after the file's, so they
+ * win.
  */
 #ifndef KEEL_COMMON_CONFIG_FILE_H
 #define KEEL_COMMON_CONFIG_FILE_H
@@ -33,6 +36,10 @@ typedef struct {
 int keel_config_file_to_args(const char *text, size_t len, keel_config_args_t *out, char *err, size_t errlen);
 
 void keel_config_args_free(keel_config_args_t *args);
+
+/* A flag's value in the config file: 1 for true, yes, on or 1, 0 for
+ * false, no, off or 0 (any case), -1 for anything else. */
+int keel_parse_bool(const char *value);
 
 /*
  * Parses `keel serve` options, reading the file named by --config (if

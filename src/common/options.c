@@ -25,6 +25,14 @@ static int keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, c
                                  size_t errlen);
 static int keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                   size_t errlen);
+static int keel_option_set_env(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                               size_t errlen);
+static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                 size_t errlen);
+static int keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                        size_t errlen);
+static int keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                    size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
 static int keel_option_set_access_log(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
@@ -58,7 +66,8 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(root),
         .path_rule = KEEL_PATH_NONEMPTY,
         .def = ".",
-        .help = "document root",
+        .help = "document root, resolved (symlinks followed) by each generation as it starts; keel warns when it "
+                "holds `composer.json`, `vendor/` or `.git`: a project rather than its public folder",
     },
     {
         .name = "--listen",
@@ -148,7 +157,8 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(worker_script),
         .path_rule = KEEL_PATH_NONEMPTY,
         .help = "worker mode: each worker runs SCRIPT once, which boots the application and loops on "
-                "`keel_handle_request()`; it replaces the front controller",
+                "`keel_handle_request()`; it replaces the front controller and the root's `index.php` (FrankenPHP's "
+                "convention: SCRIPT is `public/index.php`)",
     },
     {
         .name = "--classic-workers",
@@ -207,12 +217,49 @@ const keel_option_t keel_options[] = {
         .help = "`SERVER_NAME` for PHP, as nginx's `server_name`",
     },
     {
+        .name = "--clear-env",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(clear_env),
+        .help = "PHP starts from an empty environment (PHP-FPM's `clear_env = yes`): only `--env` values (and, with "
+                "`--user`, `USER` and `HOME`) reach `getenv()` and `$_SERVER`. Without it keel's environment does, "
+                "as with PHP-FPM's `clear_env = no` and FrankenPHP",
+    },
+    {
+        .name = "--env",
+        .arg = "KEY=VALUE",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_env,
+        .help = "sets KEY in PHP's environment, as PHP-FPM's `env[KEY] = VALUE`; a VALUE of `$NAME` is keel's own "
+                "`NAME` (repeatable)",
+    },
+    {
+        .name = "--param",
+        .arg = "KEY=VALUE",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_param,
+        .help = "adds KEY, with the fixed VALUE, to every request's `$_SERVER`, as nginx's `fastcgi_param` (`HTTPS=on` "
+                "behind a proxy that ends TLS); it replaces a parameter keel sets of the same name, except those that "
+                "name the script and the request (repeatable)",
+    },
+    {
         .name = "--no-php",
         .arg = "DIR",
         .kind = KEEL_OPTION_SPECIAL,
         .set = keel_option_set_no_php,
         .help = "no script runs under DIR (relative to the root, e.g. an uploads folder): its `.php` files get 403, "
                 "and are still never sent as files (repeatable)",
+    },
+    {
+        .name = "--symlinks",
+        .arg = "within-root|owner|follow",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_symlinks,
+        .def = "within-root",
+        .help = "which symlinks under the root are followed, as nginx's `disable_symlinks` and Apache's "
+                "`SymLinksIfOwnerMatch`: `within-root`, those that resolve inside the root; `owner`, also those "
+                "leading out of it when each link has its target's owner (Debian's `phpmyadmin` and `mediawiki`); "
+                "`follow`, all. Dotfiles and PHP source stay refused wherever a link leads; each refusal is logged "
+                "once per path",
     },
     {
         .name = "--front-controller",
@@ -409,8 +456,18 @@ const keel_option_t keel_options[] = {
         .name = "--watch",
         .kind = KEEL_OPTION_FLAG,
         KEEL_OPTION_FIELD(watch),
-        .help = "reload when files under the root change (development; in production, reload on deploy: "
-                "`keel reload`)",
+        .help = "reload when files under the root change, but for those under `--watch-ignore`, naming the file in "
+                "the log (development; in production, reload on deploy: `keel reload`)",
+    },
+    {
+        .name = "--watch-ignore",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_watch_ignore,
+        .def_doc = "`storage`, `var`, `cache`, `tmp`, `temp`, `logs`, `log`, `uploads`, `sessions`, `node_modules`",
+        .help = "with `--watch`: a directory not watched, where the application writes (a name, anywhere under the "
+                "root, or a path relative to it with a `/`, as `public/media`); given, it replaces the default list "
+                "(repeatable)",
     },
     {
         .name = "--warmup",
@@ -428,8 +485,9 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_EXPLICIT(admin_explicit),
         .set = keel_option_set_admin,
         .def = KEEL_DEFAULT_ADMIN,
-        .help = "admin listener: a live dashboard at `/`, `/status`, `/metrics`, `POST /reload`; if the default "
-                "cannot be bound, keel warns and goes on without it",
+        .help = "admin listener: a live dashboard at `/`, `/status`, `/metrics`, `POST /reload`; one instance, one "
+                "address: keel refuses to start (exit 2) when it cannot bind it, the default included, so that `keel "
+                "reload` never reaches another instance; `off`: none (reload with SIGHUP)",
     },
     {
         .name = "--admin-token",
@@ -806,6 +864,84 @@ keel_option_set_no_php(const keel_option_t *opt, keel_config_t *cfg, const char 
     return 0;
 }
 
+static int
+keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "within-root") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_WITHIN_ROOT;
+    else if (strcmp(value, "owner") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_OWNER;
+    else if (strcmp(value, "follow") == 0)
+        cfg->symlinks = KEEL_SYMLINKS_FOLLOW;
+    else
+        return keel_option_error(err, errlen, "option %s: expected within-root, owner or follow, got '%s'", opt->name,
+                                 value);
+    return 0;
+}
+
+static int
+keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *p = value;
+    while (*p == '/')
+        p++;
+    if (*p == '\0' || strstr(value, "..") != NULL)
+        return keel_option_error(err, errlen, "option %s: expected a directory under the root, got '%s'", opt->name,
+                                 value);
+    if (cfg->watch_ignore_count == KEEL_MAX_WATCH_IGNORE)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name,
+                                 KEEL_MAX_WATCH_IGNORE);
+    cfg->watch_ignore[cfg->watch_ignore_count++] = value;
+    return 0;
+}
+
+/* "KEY=VALUE" with a KEY of something and no '=' in it (the first '='
+ * ends it); nothing may hold a NUL, which argv cannot carry anyway. */
+static int
+keel_key_value_ok(const char *value)
+{
+    const char *eq = strchr(value, '=');
+    return eq != NULL && eq != value;
+}
+
+static int
+keel_option_set_env(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!keel_key_value_ok(value))
+        return keel_option_error(err, errlen, "option %s: expected KEY=VALUE, got '%s'", opt->name, value);
+    if (cfg->env_count == KEEL_MAX_ENV)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_ENV);
+    cfg->env[cfg->env_count++] = value;
+    return 0;
+}
+
+/* The parameters that say which script runs and what the request is:
+ * keel's routing and framing depend on them, so --param cannot replace
+ * them (nor request headers, HTTP_*, which come from the client). */
+static const char *const keel_request_params[] = {
+    "SCRIPT_FILENAME", "SCRIPT_NAME",  "PATH_INFO",    "DOCUMENT_ROOT",  "DOCUMENT_URI", "REQUEST_URI",
+    "REQUEST_METHOD",  "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "PHP_SELF",
+};
+
+static int
+keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!keel_key_value_ok(value))
+        return keel_option_error(err, errlen, "option %s: expected KEY=VALUE, got '%s'", opt->name, value);
+    size_t klen = (size_t)(strchr(value, '=') - value);
+    if (klen >= 5 && strncmp(value, "HTTP_", 5) == 0)
+        return keel_option_error(err, errlen, "option %s: %.*s would pose as a request header", opt->name, (int)klen,
+                                 value);
+    for (size_t i = 0; i < sizeof(keel_request_params) / sizeof(keel_request_params[0]); i++)
+        if (strlen(keel_request_params[i]) == klen && strncmp(value, keel_request_params[i], klen) == 0)
+            return keel_option_error(err, errlen, "option %s: %s names the script or the request; keel sets it",
+                                     opt->name, keel_request_params[i]);
+    if (cfg->param_count == KEEL_MAX_PARAMS)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name, KEEL_MAX_PARAMS);
+    cfg->params[cfg->param_count++] = value;
+    return 0;
+}
+
 /* A size, within what libh2o can parse (KEEL_MAX_HEADER_SIZE_LIMIT). */
 static int
 keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
@@ -964,6 +1100,12 @@ keel_text_help(keel_text_t *t, const keel_option_t *opt)
     }
 }
 
+/* Under the options, in --help and in README.md alike (backticks are the
+ * README's). */
+const char keel_units_help[] = "SIZE takes `K`, `M` or `G` (`64M`; a bare number is bytes); DURATION takes `ms`, "
+                               "`s`, `m` or `h` (`30s`; a bare number is seconds), on the command line and in a "
+                               "config file alike.";
+
 void
 keel_serve_usage(FILE *out)
 {
@@ -992,9 +1134,30 @@ keel_serve_usage(FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "  %-*s%s\n", KEEL_HELP_INDENT - 2, "-h, --help", "show this help");
-    fputs("\n"
-          "SIZE takes K, M or G (e.g. 64M); DURATION takes ms, s, m or h (e.g. 30s).\n",
-          out);
+    /* wrapped as the help column is, from the left margin */
+    fputc('\n', out);
+    size_t col = 0;
+    for (const char *u = keel_units_help; *u;) {
+        const char *end = strchr(u, ' ');
+        size_t n = end ? (size_t)(end - u) : strlen(u), ticks = 0;
+        for (size_t i = 0; i < n; i++)
+            ticks += u[i] == '`';
+        if (col > 0 && col + 1 + n - ticks > KEEL_HELP_WIDTH) {
+            fputc('\n', out);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', out);
+            col++;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (u[i] != '`')
+                fputc(u[i], out);
+        col += n - ticks;
+        u += n;
+        while (*u == ' ')
+            u++;
+    }
+    fputc('\n', out);
 }
 
 void
@@ -1025,6 +1188,7 @@ keel_options_markdown(FILE *out)
         keel_text_help(&t, opt);
         fputs(" |\n", out);
     }
+    fprintf(out, "\n%s\n", keel_units_help);
 }
 
 /* --- parsing --- */

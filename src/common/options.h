@@ -96,10 +96,14 @@ int keel_option_set(const keel_option_t *opt, keel_config_t *cfg, const char *va
  */
 int keel_option_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* What SIZE and DURATION take, under the options of --help and README.md. */
+extern const char keel_units_help[];
+
 /* The text of `keel serve --help`. */
 void keel_serve_usage(FILE *out);
 
-/* README.md's option table (Markdown), one row per option. */
+/* README.md's option table (Markdown), one row per option, and the units
+ * line under it. */
 void keel_options_markdown(FILE *out);
 
 /* --- parsing `keel serve`'s options into a keel_config_t --- */

@@ -630,10 +630,18 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     int port;
     int fd = keel_listen(cfg->admin, host, sizeof(host), &port, err, errlen);
     if (fd < 0) {
-        if (cfg->admin_explicit)
-            return -1;
-        keel_warn("admin listener off: %s (use --admin to choose another address)", err);
-        return 0;
+        /* The default taken is most often another keel: `keel reload`
+         * without --admin would reload that one (docs/decisions.md, "One
+         * instance, one admin address"). */
+        if (!cfg->admin_explicit) {
+            char why[256];
+            snprintf(why, sizeof(why), "%s", err);
+            snprintf(err, errlen,
+                     "%s (the default; another keel may hold it, and `keel reload` would reach that one): give this "
+                     "instance its own --admin HOST:PORT, or --admin off",
+                     why);
+        }
+        return -1;
     }
     /* Beyond loopback anyone who reaches the port could reload or read
      * /status: only with a token, and said loudly. */

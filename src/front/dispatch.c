@@ -86,6 +86,14 @@ wait_in_front(keel_dispatch_t *d, keel_job_t *job)
 static keel_handoff_push_t
 push(keel_dispatch_t *d, keel_generation_t *g, keel_job_t *job)
 {
+    /* Its script was found under another generation's root: routed again
+     * against the paths in force (it is answered from there, as FAILED
+     * jobs are: the caller forgets it). */
+    if (job->routing_id != 0 && job->routing_id != g->routing->id) {
+        unqueue(d, job);
+        job->ops->rerouted(job);
+        return KEEL_HANDOFF_FAILED;
+    }
     keel_handoff_push_t r = keel_handoff_push(&g->handoff, job);
     if (r == KEEL_HANDOFF_SENT) {
         keel_job_move(job, KEEL_REQ_EV_PUSH);

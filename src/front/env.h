@@ -49,7 +49,6 @@ typedef struct {
     h2o_loop_t *loop;
     int argc; /* the serve options, passed on to each zygote */
     char **argv;
-    const keel_router_t *router;
     const keel_params_ctx_t *params;
     const keel_priority_t *priority; /* the front's; a zygote starts at the workers' */
     h2o_timeout_t zero_timeout;      /* "soon": work deferred to the loop */

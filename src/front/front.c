@@ -34,7 +34,6 @@ keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_ow
     keel_front_env_t *env = &f->env;
     h2o_loop_t *loop = env->loop;
     env->cfg = &f->cfg;
-    env->router = &f->router;
     env->params = &f->params;
     env->priority = &f->priority;
     env->stream_key = keel_stream_key();
@@ -70,10 +69,26 @@ all_gone(keel_front_t *f)
 
 /* --- generations --- */
 
+int
+keel_front_resolve_paths(keel_front_t *f, char *err, size_t errlen)
+{
+    f->routing = keel_routing_resolve(&f->cfg, NULL, ++f->last_routing_id, err, errlen);
+    return f->routing != NULL ? 0 : -1;
+}
+
+/* Each generation resolves the root and the worker script afresh, so a
+ * deploy that moved a symlink reaches the new generation and only it. */
 static keel_generation_t *
 start_generation(keel_front_t *f, char *err, size_t errlen)
 {
-    keel_generation_t *g = keel_generation_start(&f->env, ++f->last_generation, &generation_events, f, err, errlen);
+    keel_routing_t *routing = keel_routing_resolve(&f->cfg, f->routing, f->last_routing_id + 1, err, errlen);
+    if (routing == NULL)
+        return NULL;
+    if (routing != f->routing)
+        f->last_routing_id++;
+    keel_generation_t *g =
+        keel_generation_start(&f->env, ++f->last_generation, routing, &generation_events, f, err, errlen);
+    keel_routing_release(routing); /* the generation holds it */
     if (g != NULL)
         h2o_linklist_insert(&f->generations, &g->link);
     return g;
@@ -303,6 +318,11 @@ on_generation_ready(void *owner, keel_generation_t *g)
     keel_generation_t *old = f->active;
     keel_generation_activate(g);
     f->active = g;
+    if (g->routing != f->routing) {
+        keel_info("generation %u serves from %s (was %s)", g->number, g->routing->router.root, f->routing->router.root);
+        keel_routing_release(f->routing);
+        f->routing = keel_routing_hold(g->routing);
+    }
     if (f->incoming == g)
         f->incoming = NULL;
     keel_dispatch_set_target(&f->dispatch, g);

@@ -35,7 +35,7 @@
 #include "front/params.h"
 #include "front/php_request.h"
 #include "front/priority.h"
-#include "front/route.h"
+#include "front/routing.h"
 #include "supervisor/readiness.h"
 
 typedef enum {
@@ -69,7 +69,8 @@ typedef struct keel_front_s {
     keel_front_env_t env; /* lent to everything below; env.cfg is &cfg */
     keel_front_state_t state;
     int exit_code;
-    keel_router_t router;
+    keel_routing_t *routing; /* what new requests are routed with: the serving generation's paths (held) */
+    uint32_t last_routing_id;
     keel_params_ctx_t params;
     keel_priority_t priority;
     keel_dispatch_t dispatch;
@@ -92,7 +93,12 @@ typedef struct keel_front_s {
     void *hooks_owner;
 } keel_front_t;
 
-/* Wires f's parts together once cfg, router, params and priority are
+/* Resolves the root and the worker script as they are now, into
+ * f->routing: what requests are routed with until a generation serves.
+ * Returns 0, or -1 with a message naming the option in err. */
+int keel_front_resolve_paths(keel_front_t *f, char *err, size_t errlen);
+
+/* Wires f's parts together once cfg, routing, params and priority are
  * filled and env.loop exists (the timeouts are initialised here). */
 void keel_front_init(keel_front_t *f, const keel_front_hooks_t *hooks, void *hooks_owner);
 

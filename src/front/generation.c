@@ -44,7 +44,7 @@ fail(keel_generation_t *g, const char *why)
 
 /* The child side of the fork: becomes the zygote. Never returns. */
 static void
-exec_zygote(keel_front_env_t *env, uint32_t number, int ctl, const int child_fds[3], pid_t front)
+exec_zygote(keel_front_env_t *env, const keel_generation_t *g, int ctl, const int child_fds[3], pid_t front)
 {
     /* Die with the front, even when it is SIGKILLed: no orphans. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != front)
@@ -75,23 +75,34 @@ exec_zygote(keel_front_env_t *env, uint32_t number, int ctl, const int child_fds
         _exit(1);
     }
     char gen[16];
-    snprintf(gen, sizeof(gen), "%u", number);
-    char **argv = calloc((size_t)env->argc + 4, sizeof(char *));
+    snprintf(gen, sizeof(gen), "%u", g->number);
+    char **argv = calloc((size_t)env->argc + 8, sizeof(char *));
     if (argv == NULL)
         _exit(1);
-    argv[0] = "keel";
-    argv[1] = "zygote";
-    argv[2] = gen;
+    int n = 0;
+    argv[n++] = "keel";
+    argv[n++] = "zygote";
+    argv[n++] = gen;
     for (int i = 0; i < env->argc; i++)
-        argv[3 + i] = env->argv[i];
+        argv[n++] = env->argv[i];
+    /* The paths this generation resolved, last so that they win: the
+     * zygote boots the same release the front routes to, even when a
+     * symlink moved in between. */
+    char *root = (char *)(g->routing->router.root_len ? g->routing->router.root : "/");
+    argv[n++] = "--root";
+    argv[n++] = root;
+    if (g->routing->router.worker_script[0] != '\0') {
+        argv[n++] = "--worker";
+        argv[n++] = (char *)g->routing->router.worker_script;
+    }
     execv("/proc/self/exe", argv);
     fprintf(stderr, "keel: cannot start the zygote: exec /proc/self/exe: %s\n", strerror(errno));
     _exit(127);
 }
 
 keel_generation_t *
-keel_generation_start(keel_front_env_t *env, uint32_t number, const keel_generation_events_t *events, void *owner,
-                      char *err, size_t errlen)
+keel_generation_start(keel_front_env_t *env, uint32_t number, keel_routing_t *routing,
+                      const keel_generation_events_t *events, void *owner, char *err, size_t errlen)
 {
     keel_generation_t *g = calloc(1, sizeof(*g));
     if (g == NULL) {
@@ -113,12 +124,14 @@ keel_generation_start(keel_front_env_t *env, uint32_t number, const keel_generat
     }
     g->env = env;
     g->number = number;
+    g->routing = keel_routing_hold(routing);
     g->state = KEEL_GEN_STARTING;
     g->started_ms = keel_now_ms();
     g->events = events;
     g->owner = owner;
     g->zygote.fd = -1;
     keel_pool_init(&g->pool, env, number, &g->zygote, &g->handoff, &pool_events, g);
+    g->pool.worker_script = routing->router.worker_script;
 
     pid_t front = getpid();
     pid_t pid = fork();
@@ -128,11 +141,12 @@ keel_generation_start(keel_front_env_t *env, uint32_t number, const keel_generat
         close(sv[1]);
         close(child_fds[2]);
         keel_handoff_close(&g->handoff);
+        keel_routing_release(g->routing);
         free(g);
         return NULL;
     }
     if (pid == 0)
-        exec_zygote(env, number, sv[1], child_fds, front);
+        exec_zygote(env, g, sv[1], child_fds, front);
     close(sv[1]);
     if (close(child_fds[2]) != 0) /* mapped: the descriptor is not needed */
         keel_warn("closing the claim slots' descriptor: %s", strerror(errno));
@@ -237,7 +251,8 @@ on_worker_ready(void *owner)
     for (int k = 0; k < KEEL_POOL_KINDS; k++)
         if (keel_pool_ready(&g->pool, (keel_pool_kind_t)k) < keel_pool_target(g->env->cfg, (keel_pool_kind_t)k))
             return;
-    if (g->env->cfg->warmup != NULL && keel_warmup_start(&g->warmup, g->env, &g->pool, on_warmup_done, g))
+    if (g->env->cfg->warmup != NULL &&
+        keel_warmup_start(&g->warmup, g->env, &g->routing->router, &g->pool, on_warmup_done, g))
         return;
     g->events->ready(g->owner, g);
 }
@@ -394,6 +409,7 @@ keel_generation_reaped(keel_generation_t *g, int status)
     keel_pool_dispose(&g->pool);
     g->events->gone(g->owner, g, !expected);
     keel_handoff_close(&g->handoff);
+    keel_routing_release(g->routing);
     free(g);
 }
 

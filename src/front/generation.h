@@ -26,6 +26,7 @@
 #include "front/env.h"
 #include "front/handoff.h"
 #include "front/pool.h"
+#include "front/routing.h"
 #include "front/warmup.h"
 #include "front/zygote_link.h"
 #include "supervisor/opcache_policy.h"
@@ -67,6 +68,7 @@ typedef struct {
 struct keel_generation_s {
     keel_front_env_t *env;
     uint32_t number;
+    keel_routing_t *routing; /* where it serves from, resolved when it started (held) */
     keel_gen_state_t state;
     pid_t zygote_pid; /* 0 once reaped */
     bool opcache;     /* OPcache is on in it */
@@ -85,10 +87,11 @@ struct keel_generation_s {
     void *owner;
 };
 
-/* Starts generation `number`: its queues, and its zygote (fork + exec).
- * Returns it, or NULL with a message in err. */
-keel_generation_t *keel_generation_start(keel_front_env_t *env, uint32_t number, const keel_generation_events_t *events,
-                                         void *owner, char *err, size_t errlen);
+/* Starts generation `number` serving from `routing` (it takes a
+ * reference): its queues, and its zygote (fork + exec), which is given the
+ * same resolved paths. Returns it, or NULL with a message in err. */
+keel_generation_t *keel_generation_start(keel_front_env_t *env, uint32_t number, keel_routing_t *routing,
+                                         const keel_generation_events_t *events, void *owner, char *err, size_t errlen);
 
 /* It serves new requests from now on. */
 void keel_generation_activate(keel_generation_t *g);

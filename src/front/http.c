@@ -10,11 +10,14 @@
 #include "front/http1_parse.h"
 #include "front/params.h"
 #include "front/range_guard.h"
+#include "front/refusal_log.h"
 
 typedef struct {
     h2o_handler_t super;
     h2o_hostconf_t *host; /* h2o names requests without Host after it */
-    const keel_router_t *router;
+    keel_routing_t *const *routing;
+    h2o_handler_t *files;        /* h2o's file handler, at "/": given absolute paths */
+    keel_refusal_log_t refusals; /* symlink refusals logged, once per path */
     keel_php_ctx_t *php;
     const char *listen_host;
     int listen_port;
@@ -109,6 +112,8 @@ parser_verdict(h2o_req_t *req)
     return 1;
 }
 
+static int answer(http_handler_t *h, h2o_req_t *req);
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -131,26 +136,36 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
         /* HTTP/1.0 without Host: no HTTP_HOST, as nginx passes none. */
         req->authority = h2o_iovec_init("", 0);
     }
+    return answer(h, req);
+}
+
+/* Routes req with the paths in force and answers it; -1: a static file,
+ * for h2o's file handler. */
+static int
+answer(http_handler_t *h, h2o_req_t *req)
+{
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     keel_route_t route;
-    keel_route(h->router, req->path.base, plen, &route);
+    keel_route(&(*h->routing)->router, req->path.base, plen, &route);
     switch (route.kind) {
     case KEEL_ROUTE_STATIC:
         /* h2o's file handler, next on this path, serves it with
-         * Content-Type, ETag/Last-Modified/304, Range and HEAD. It maps
-         * path_normalized under the root: give it the checked path. */
-        req->path_normalized = h2o_strdup(&req->pool, route.path, SIZE_MAX);
+         * Content-Type, ETag/Last-Modified/304, Range and HEAD. It sits at
+         * the file system's root and maps path_normalized under it: give
+         * it the checked file under this generation's resolved root, so
+         * the file comes from the release that routed it. */
+        req->path_normalized = h2o_strdup(&req->pool, route.file, SIZE_MAX);
         struct stat st;
         if (stat(route.file, &st) == 0) {
             match_conditionals(req, &st);
             guard_range(req, &st);
         }
         if (h->precompressed)
-            keel_compress_check_siblings(req, h->router, &route);
+            keel_compress_check_siblings(req, &(*h->routing)->router, &route);
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
-        return keel_php_handle(h->php, req, &route);
+        return keel_php_handle(h->php, req, &route, (*h->routing)->id);
     case KEEL_ROUTE_REDIRECT_SLASH: {
         h2o_iovec_t query = req->query_at == SIZE_MAX
                                 ? h2o_iovec_init("", 0)
@@ -169,6 +184,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     case KEEL_ROUTE_FORBIDDEN:
+        if (route.refusal != KEEL_REFUSAL_NONE)
+            keel_refusal_log(&h->refusals, route.path, keel_route_refusal_text(route.refusal), route.target);
         h2o_send_error_403(req, "Forbidden", "Forbidden\n", 0);
         return 0;
     case KEEL_ROUTE_BAD_REQUEST:
@@ -181,17 +198,38 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
     }
 }
 
+/* A PHP request routed with paths that no longer serve (php_request.h):
+ * routed again, and answered as if it had just arrived. */
+static void
+on_reroute(void *owner, h2o_req_t *req)
+{
+    http_handler_t *h = owner;
+    if (answer(h, req) != 0 && h->files->on_req(h->files, req) != 0)
+        h2o_send_error_404(req, "Not Found", "Not Found\n", 0);
+}
+
 void
-keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
+keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *const *routing, keel_php_ctx_t *php,
                    const char *listen_host, int listen_port, uint64_t max_body, bool precompressed)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
     h->host = host;
-    h->router = router;
+    h->routing = routing;
     h->php = php;
     h->listen_host = listen_host;
     h->listen_port = listen_port;
     h->max_body = max_body;
     h->precompressed = precompressed;
+    /* Reached only through on_req above, which returns -1 (on to it) for
+     * nothing but a checked static file: no index files, since
+     * directories never reach it (routing runs index.php). With
+     * precompressed, a file's .br or .gz sibling goes in its place to a
+     * client that takes it (nginx's gzip_static). */
+    static const char *no_index[] = {NULL};
+    /* (its handler is the first member of h2o's opaque file handler) */
+    h->files = (h2o_handler_t *)h2o_file_register(path, "/", no_index, NULL,
+                                                  precompressed ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
+    php->reroute = on_reroute;
+    php->reroute_owner = h;
 }

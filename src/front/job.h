@@ -39,6 +39,11 @@ typedef struct {
     /* No worker will run it (queue full, waited too long, given up):
      * answer `status`, with Retry-After when retry_after_s is not 0. */
     void (*refused)(keel_job_t *job, int status, unsigned retry_after_s);
+    /* It was routed with paths (routing_id) other than those of the
+     * generation about to take it (a deploy moved the root): it leaves
+     * the queues, and is routed again as it would be now. NULL for jobs
+     * whose routing_id is 0. */
+    void (*rerouted)(keel_job_t *job);
 } keel_job_ops_t;
 
 /* How a job ran, for the access log: filled by the pools when someone
@@ -57,6 +62,7 @@ struct keel_job_s {
     const keel_job_ops_t *ops;
     uint32_t stream; /* unique in this front's life */
     keel_pool_kind_t kind;
+    uint32_t routing_id;              /* the paths it was routed with (front/routing.h); 0: any generation's */
     keel_req_phase_t phase;           /* moved only by keel_job_move() */
     h2o_iovec_t params;               /* the encoded REQUEST payload */
     h2o_iovec_t body;                 /* the whole request body (h2o buffers it before the handler runs) */

@@ -109,9 +109,9 @@ h2o_iovec_t
 keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const keel_params_ctx_t *ctx,
                   const keel_route_t *route)
 {
-    const keel_router_t *router = ctx->router;
+    const keel_router_t *router = route->router; /* the generation's paths */
     const char *server_name = ctx->server_name, *fallback_name = ctx->fallback_name;
-    param_list_t l = {.cap = MAX_PARAMS + req->headers->size, .pool = pool};
+    param_list_t l = {.cap = MAX_PARAMS + ctx->extra_count + req->headers->size, .pool = pool};
     l.items = h2o_mem_alloc_pool(pool, l.cap * sizeof(*l.items));
 
     /* request line */
@@ -188,6 +188,20 @@ keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const 
         ADD_VEC(&l, "CONTENT_TYPE", req->headers->entries[ct].value);
     else
         ADD_LIT(&l, "CONTENT_TYPE", "");
+
+    /* --param, as nginx's fastcgi_param: a name keel sets already gets
+     * the configured value (PHP-FPM would keep the last of the two). */
+    for (size_t i = 0; i < ctx->extra_count; i++) {
+        const char *kv = ctx->extra[i], *eq = strchr(kv, '=');
+        size_t klen = (size_t)(eq - kv), j;
+        for (j = 0; j < l.count; j++)
+            if (h2o_memis(l.items[j].name.base, l.items[j].name.len, kv, klen))
+                break;
+        if (j < l.count)
+            l.items[j].value = h2o_iovec_init(eq + 1, strlen(eq + 1));
+        else
+            add(&l, kv, klen, eq + 1, strlen(eq + 1));
+    }
 
     /* HTTP_* for every request header; repeats are joined with ", "
      * (cookies with "; "), so no value is lost. */

@@ -15,13 +15,14 @@
 
 /* What the front knows about itself, the same for every request. */
 typedef struct {
-    const keel_router_t *router;
     const char *server_name;   /* --server-name, or NULL: the request's Host without its port */
     const char *fallback_name; /* SERVER_NAME without a Host (HTTP/1.0) */
     const char *server_addr;   /* the listening address when it is one address, else NULL: asked per connection */
     const char *server_port;
     struct sockaddr_storage listen_addr; /* the listening socket's address (for keel's own requests) */
     socklen_t listen_addr_len;
+    const char *const *extra; /* --param "KEY=VALUE": added, or in place of keel's own of that name */
+    size_t extra_count;
     const keel_cidr_t *trusted; /* --trusted-proxy (front/proxy_params.h) */
     size_t trusted_count;
 } keel_params_ctx_t;

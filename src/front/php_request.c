@@ -43,6 +43,7 @@ typedef struct {
     bool excess;          /* PHP sent more than it announced: the rest was dropped */
     bool short_body;      /* PHP ended before its announced length: the response ends in error */
     h2o_timeout_entry_t slow_entry, timeout_entry;
+    h2o_timeout_entry_t reroute_entry; /* handed back to be routed afresh, on the next loop turn */
 } keel_php_request_t;
 
 #define FROM_JOB(j) H2O_STRUCT_FROM_MEMBER(keel_php_request_t, job, j)
@@ -136,6 +137,8 @@ stop_timers(keel_php_request_t *pr)
         h2o_timeout_unlink(&pr->slow_entry);
     if (h2o_timeout_is_linked(&pr->timeout_entry))
         h2o_timeout_unlink(&pr->timeout_entry);
+    if (h2o_timeout_is_linked(&pr->reroute_entry))
+        h2o_timeout_unlink(&pr->reroute_entry);
 }
 
 static int
@@ -561,16 +564,40 @@ job_refused(keel_job_t *job, int status, unsigned retry_after_s)
                            H2O_SEND_ERROR_KEEP_HEADERS);
 }
 
+static void
+on_reroute(h2o_timeout_entry_t *entry)
+{
+    keel_php_request_t *pr = H2O_STRUCT_FROM_MEMBER(keel_php_request_t, reroute_entry, entry);
+    if (pr->req != NULL)
+        pr->ctx->reroute(pr->ctx->reroute_owner, pr->req);
+}
+
+/* Its paths no longer serve (a deploy moved the root while it waited):
+ * this job ends without an answer of its own, and the request is routed
+ * again from the top once the dispatcher is done with its queues. */
+static void
+job_rerouted(keel_job_t *job)
+{
+    keel_php_request_t *pr = FROM_JOB(job);
+    stop_timers(pr);
+    if (pr->req == NULL || job->phase == KEEL_REQ_FINISHED)
+        return;
+    keel_job_move(job, KEEL_REQ_EV_ANSWER);
+    pr->reroute_entry.cb = on_reroute;
+    h2o_timeout_link(pr->ctx->env->loop, &pr->ctx->env->zero_timeout, &pr->reroute_entry);
+}
+
 static const keel_job_ops_t php_job_ops = {
     .bound = job_bound,
     .frame = job_frame,
     .done = job_done,
     .lost = job_lost,
     .refused = job_refused,
+    .rerouted = job_rerouted,
 };
 
 int
-keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
+keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route, uint32_t routing_id)
 {
     keel_php_request_t *pr = h2o_mem_alloc_shared(&req->pool, sizeof(*pr), on_dispose);
     memset(pr, 0, sizeof(*pr));
@@ -588,6 +615,7 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
         .ops = &php_job_ops,
         .stream = keel_env_new_stream(ctx->env),
         .kind = route->kind == KEEL_ROUTE_WORKER ? KEEL_POOL_WORKER : KEEL_POOL_CLASSIC,
+        .routing_id = routing_id,
         .phase = KEEL_REQ_NEW,
         .params = keel_params_build(&req->pool, &in, ctx->env->params, route),
         .body = req->entity.base != NULL ? req->entity : h2o_iovec_init(NULL, 0),

@@ -26,10 +26,16 @@ typedef struct {
     /* in_flight dropped to 0 */
     void (*idle)(void *owner);
     void *owner;
+    /* A request routed with paths other than those of the generation
+     * about to run it: it was let go here, and is handed back to be
+     * routed and answered afresh (by the handler that made it). */
+    void (*reroute)(void *reroute_owner, h2o_req_t *req);
+    void *reroute_owner;
 } keel_php_ctx_t;
 
-/* Runs req (routed to `route`, a PHP script or the worker script) on a
- * worker. Returns 0: the request is answered, now or later. */
-int keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route);
+/* Runs req (routed to `route`, a PHP script or the worker script, with
+ * the paths numbered routing_id) on a worker. Returns 0: the request is
+ * answered, now or later. */
+int keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route, uint32_t routing_id);
 
 #endif

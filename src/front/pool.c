@@ -228,7 +228,7 @@ act_on(keel_pool_t *p, keel_pool_kind_t kind, keel_pool_decision_t d, const char
         char msg[1024];
         if (kind == KEEL_POOL_WORKER)
             snprintf(msg, sizeof(msg), "the worker script %.256s failed to boot %u times in a row (last: %.400s)",
-                     p->env->router->worker_script, d.count, why);
+                     p->worker_script, d.count, why);
         else
             snprintf(msg, sizeof(msg), "PHP workers failed to start %u times in a row (last: %.400s)", d.count, why);
         if (d.verdict == KEEL_POOL_FAIL_GENERATION) {
@@ -731,7 +731,7 @@ observe_leak(keel_pool_t *p, keel_front_worker_t *w)
               "script %s)",
               w->id, (int)w->pid, e.bytes_per_request, (unsigned long long)e.since_request, e.samples,
               w->kind == KEEL_POOL_WORKER ? "worker" : "classic",
-              w->kind == KEEL_POOL_WORKER ? p->env->router->worker_script : "per request");
+              w->kind == KEEL_POOL_WORKER ? p->worker_script : "per request");
 }
 
 static void

@@ -66,6 +66,7 @@ typedef struct {
 
 struct keel_pool_s {
     keel_front_env_t *env;
+    const char *worker_script;  /* its generation's, resolved (for the log); "" without --worker */
     keel_zygote_link_t *zygote; /* its generation's, lent */
     keel_handoff_t *handoff;    /* its generation's, lent */
     uint32_t generation;

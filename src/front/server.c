@@ -114,10 +114,12 @@ close_listener(keel_server_t *s)
 /* --- what the front reports --- */
 
 static void
-on_files_changed(void *owner)
+on_files_changed(void *owner, const char *what)
 {
     keel_server_t *s = owner;
-    keel_front_reload(&s->front, "--watch: files changed", NULL, NULL);
+    char why[PATH_MAX + NAME_MAX + 64];
+    snprintf(why, sizeof(why), "--watch: %s changed", what);
+    keel_front_reload(&s->front, why, NULL, NULL);
 }
 
 static void
@@ -378,14 +380,11 @@ setup_h2o(keel_server_t *s)
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
     if (f->cfg.health_path != NULL)
         keel_health_path_register(path, f->cfg.health_path, readiness, s);
-    keel_http_register(s->hostconf, path, &f->router, &f->php, s->listen_host, s->listen_port, f->cfg.max_body,
+    /* keel's handler routes each request with the serving generation's
+     * paths and hands checked static files to h2o's file handler (which it
+     * registers) by absolute path. */
+    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listen_host, s->listen_port, f->cfg.max_body,
                        f->cfg.compress);
-    /* No index files: directories never reach it (routing runs index.php).
-     * With --compress, a file's .br or .gz sibling goes in its place to a
-     * client that takes it (nginx's gzip_static). */
-    static const char *no_index[] = {NULL};
-    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL,
-                      f->cfg.compress ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
     if (f->cfg.compress)
         keel_compress_register(path);
 
@@ -485,8 +484,7 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: --core-dir %s: %s\n", f->cfg.core_dir, strerror(errno));
         return 2;
     }
-    if (keel_router_init(&f->router, f->cfg.root, f->cfg.front_controller, f->cfg.worker_script, f->cfg.no_php,
-                         f->cfg.no_php_count, err, sizeof(err)) != 0) {
+    if (keel_front_resolve_paths(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
@@ -511,11 +509,12 @@ keel_front_main(int argc, char **argv)
     snprintf(s->listen_port_text, sizeof(s->listen_port_text), "%d", s->listen_port);
     bool wildcard = strcmp(s->listen_host, "0.0.0.0") == 0 || strcmp(s->listen_host, "::") == 0;
     f->params = (keel_params_ctx_t){
-        .router = &f->router,
         .server_name = f->cfg.server_name,
         .fallback_name = s->listen_host,
         .server_addr = wildcard ? NULL : s->listen_host,
         .server_port = s->listen_port_text,
+        .extra = f->cfg.params,
+        .extra_count = f->cfg.param_count,
         .trusted = f->cfg.trusted_proxies,
         .trusted_count = f->cfg.trusted_proxy_count,
     };
@@ -580,7 +579,9 @@ keel_front_main(int argc, char **argv)
     keel_admin_accept(&s->admin);
     keel_admin_accept(&s->metrics);
     if (f->cfg.watch)
-        keel_watch_start(&s->watch, f->env.loop, f->router.root_len ? f->router.root : "/", on_files_changed, s);
+        keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
+                         f->cfg.watch_ignore_count ? f->cfg.watch_ignore : NULL, f->cfg.watch_ignore_count,
+                         on_files_changed, s);
     keel_info("listening: http://%s%s%s:%d; ready once a generation serves", strchr(s->listen_host, ':') ? "[" : "",
               s->listen_host, strchr(s->listen_host, ':') ? "]" : "", s->listen_port);
     if (keel_front_start(f, err, sizeof(err)) != 0) {

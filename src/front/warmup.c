@@ -61,14 +61,14 @@ static const keel_job_ops_t warmup_ops = {
     .bound = on_bound, .frame = on_frame, .done = on_done, .lost = on_lost, .refused = on_refused};
 
 bool
-keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, keel_pool_t *pool,
+keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, const keel_router_t *router, keel_pool_t *pool,
                   void (*done)(void *owner, unsigned status), void *owner)
 {
     const char *path = env->cfg->warmup;
     const char *q = strchr(path, '?');
     size_t plen = q ? (size_t)(q - path) : strlen(path);
     keel_route_t route;
-    keel_route(env->router, path, plen, &route);
+    keel_route(router, path, plen, &route);
     if (route.kind != KEEL_ROUTE_PHP && route.kind != KEEL_ROUTE_WORKER)
         return false;
     memset(wu, 0, sizeof(*wu));

@@ -26,10 +26,11 @@ typedef struct {
     void *owner;
 } keel_warmup_t;
 
-/* Sends GET --warmup to a free worker of pool. Returns true when it is on
- * its way (the outcome comes to done), false when there is nothing to warm
- * up: the path routes to no PHP, or no worker of its pool is free. */
-bool keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, keel_pool_t *pool,
+/* Sends GET --warmup, routed with router (its generation's paths), to a
+ * free worker of pool. Returns true when it is on its way (the outcome
+ * comes to done), false when there is nothing to warm up: the path routes
+ * to no PHP, or no worker of its pool is free. */
+bool keel_warmup_start(keel_warmup_t *wu, keel_front_env_t *env, const keel_router_t *router, keel_pool_t *pool,
                        void (*done)(void *owner, unsigned status), void *owner);
 
 /* Lets go of it (its generation is going): its outcome no longer matters. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <main/SAPI.h>
 #include <main/php.h>
@@ -170,14 +171,21 @@ keel_sapi_getenv(const char *name, size_t name_len)
     return NULL;
 }
 
+/* PHP's own import of the process environment, kept to chain to. PHP
+ * exposes the hook as a global function pointer; it is set once, in the
+ * zygote, before PHP starts. */
+static void (*process_environment_import)(zval *array);
+
 static void
 keel_sapi_register_variables(zval *track_vars)
 {
     keel_request_t *req = current();
     if (req == NULL)
         return;
-    /* Like PHP-FPM with clear_env: $_SERVER holds what the server passed,
-     * not the process environment (getenv() still sees that). */
+    /* As PHP-FPM builds it: the process environment first (all of keel's
+     * without --clear-env; see worker/process_env.h), then the request's
+     * parameters, which win. */
+    process_environment_import(track_vars);
     for (size_t i = 0; i < req->param_count; i++) {
         const keel_param_t *p = &req->params[i];
         char *val = (char *)p->value;
@@ -198,11 +206,6 @@ keel_sapi_register_variables(zval *track_vars)
     efree(self);
 }
 
-/* PHP's own import of the process environment, kept to chain to. PHP
- * exposes the hook as a global function pointer; it is set once, in the
- * zygote, before PHP starts. */
-static void (*process_environment_import)(zval *array);
-
 /* getenv() without arguments and $_ENV: the process environment plus the
  * request's parameters, as PHP-FPM gives them. */
 static void
@@ -219,11 +222,17 @@ keel_import_environment(zval *array)
     }
 }
 
+/* PHP hands its errors here (without an error_log file or syslog) with a
+ * syslog priority: LOG_ERR for fatal errors, LOG_WARNING for warnings,
+ * LOG_NOTICE for notices and error_log(), LOG_INFO for deprecations
+ * (main.c's php_error_cb). keel's log has three levels. */
 static void
 keel_sapi_log_message(const char *message, int syslog_type)
 {
-    (void)syslog_type;
-    keel_info("PHP message: %s", message);
+    keel_log_level_t level = syslog_type <= LOG_ERR       ? KEEL_LOG_ERROR
+                             : syslog_type == LOG_WARNING ? KEEL_LOG_WARN
+                                                          : KEEL_LOG_INFO;
+    keel_log(level, "PHP message: %s", message);
 }
 
 static zend_result

@@ -36,6 +36,7 @@
 #include "worker/integrations.h"
 #include "worker/opcache_report.h"
 #include "worker/output_capture.h"
+#include "worker/process_env.h"
 #include "worker/request.h"
 #include "worker/sapi.h"
 #include "worker/worker_mode.h"
@@ -577,13 +578,16 @@ take_descriptors(void)
     return keel_fds_null_stdin();
 }
 
-/* Becomes the PHP user (--user, --group), for this process and every
+/* Sets PHP's environment (--clear-env, --env; worker/process_env.h) and
+ * becomes the PHP user (--user, --group), for this process and every
  * worker it forks. Returns 0, or -1 with one line in err. */
 static int
 become_php_user(const zygote_t *z, pid_t front, char *err, size_t errlen)
 {
     keel_identity_t id;
-    if (keel_identity_resolve(&id, &z->cfg, err, errlen) != 0 || keel_identity_assume(&id, err, errlen) != 0)
+    if (keel_identity_resolve(&id, &z->cfg, err, errlen) != 0 ||
+        keel_process_env_apply(&z->cfg, id.given ? id.user : NULL, err, errlen) != 0 ||
+        keel_identity_assume(&id, err, errlen) != 0)
         return -1;
     if (!id.change)
         return 0;

@@ -319,6 +319,11 @@ case("ini_disabled_call_display", "/disabled.php?call=1", profile="display")
 case("ini_limits", "/limits.php", profile="overrides")
 case("ini_limits_display", "/limits.php", profile="display")
 case("ini_env_overrides", "/env.php", profile="overrides")
+# PHP-FPM's clear_env and env[], nginx's fastcgi_param: keel's --clear-env,
+# --env and --param (diffharness.ENV_PROFILES)
+for prof in ("env", "envclear"):
+    case(f"envprofile_{prof}_server", "/dump.php", profile=prof)
+    case(f"envprofile_{prof}_functions", "/env.php", profile=prof)
 
 # ------------------------------------------------------------ static files and routing
 case("static_css", "/style.css", static=True)

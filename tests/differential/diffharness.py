@@ -33,6 +33,22 @@ PROFILES = {
                   ("memory_limit", "16M"), ("max_execution_time", "1")],
 }
 
+# PHP's environment per profile: PHP-FPM's clear_env and env[] against
+# keel's --clear-env and --env, nginx's fastcgi_param against --param.
+# Without an entry: clear_env = no, nothing set. Both servers start from
+# servers.BASE_ENV, so what reaches PHP can be compared exactly.
+ENV_PROFILES = {
+    "env": {"clear": False,
+            "env": [("KEEL_DIFF_SET", "set by the pool"), ("KEEL_DIFF_COPIED", "$KEEL_DIFF_SHELL"),
+                    ("APP_DEBUG", "0")],
+            "params": [("HTTPS", "on"), ("APP_ENV", "from-param")]},
+    "envclear": {"clear": True,
+                 "env": [("KEEL_DIFF_SET", "set by the pool"), ("KEEL_DIFF_COPIED", "$KEEL_DIFF_SHELL")],
+                 "params": []},
+}
+for _p in ENV_PROFILES:
+    PROFILES[_p] = []
+
 
 # The applications of tests/integration/apps that run under both servers:
 # how to prepare a copy, keel's worker script and environment, a path that
@@ -76,8 +92,9 @@ class Servers:
                 ini = self._ini(profile)
                 logdir = self.work / f"keel-{profile}"
                 logdir.mkdir()
-                keel = servers.Keel(KEEL_BIN, self.app, ini, logdir)
-                ref = servers.Reference(self.app, ini, self.work / f"ref-{profile}")
+                envp = ENV_PROFILES.get(profile)
+                keel = servers.Keel(KEEL_BIN, self.app, ini, logdir, envp=envp)
+                ref = servers.Reference(self.app, ini, self.work / f"ref-{profile}", envp=envp)
                 self.all += [keel, ref]
                 errs = []
 

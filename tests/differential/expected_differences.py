@@ -139,3 +139,8 @@ EXPECTED = {
     "route_php_source_phtml": {"differs": ["status", "header:accept-ranges", "header:content-type", "header:etag",
                                "header:last-modified", "body"], "why": _PHP_SOURCE},
 }
+
+# The environment profiles run env.php too: the same SAPI differences, and
+# nothing else (getenv()'s keys and $_ENV are compared).
+for _case in ("envprofile_env_functions", "envprofile_envclear_functions"):
+    EXPECTED[_case] = EXPECTED["env_functions"]

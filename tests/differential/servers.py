@@ -49,6 +49,18 @@ def free_port():
     return port
 
 
+def _base_env():
+    """What both servers are started with: the environment PHP sees through
+    PHP-FPM's `clear_env = no` and keel's default alike."""
+    import pwd
+    me = pwd.getpwuid(os.geteuid())
+    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "USER": me.pw_name, "HOME": me.pw_dir,
+            "KEEL_DIFF_SHELL": "from the shell", "APP_ENV": "prod"}
+
+
+BASE_ENV = _base_env()
+
+
 def _alive(proc):
     return proc is not None and proc.poll() is None
 
@@ -87,7 +99,8 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php"):
+    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php", envp=None):
+        self.envp = envp or {}  # diffharness.ENV_PROFILES: --clear-env, --env, --param
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
@@ -118,10 +131,16 @@ class Keel:
             args += ["-d", f"{k}={v}"]
         if self.worker:
             args += ["--worker", str(Path(self.app) / self.worker)]
+        if self.envp.get("clear"):
+            args.append("--clear-env")
+        for k, v in self.envp.get("env", []):
+            args += ["--env", f"{k}={v}"]
+        for k, v in self.envp.get("params", []):
+            args += ["--param", f"{k}={v}"]
         args += self.args
-        # A minimal environment, like php-fpm's clear_env = yes: if keel
-        # leaked its environment into $_SERVER, the key-set tests show it.
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **self.env}
+        # The environment php-fpm gets too (the key-set tests compare what
+        # reaches $_SERVER), and what a pair adds for keel.
+        env = {**BASE_ENV, **self.env}
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, start_new_session=True)
         log = open(self.log_path, "w", encoding="utf-8", errors="replace")
@@ -163,10 +182,11 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", extra_http=""):
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", extra_http="", envp=None):
+        self.envp = envp or {}  # diffharness.ENV_PROFILES: clear_env, env[], fastcgi_param
         self.app = app
         self.ini = ini
-        self.env = env or {}  # given to PHP through the pool's env[] (clear_env stays on)
+        self.env = env or {}  # given to PHP through the pool's env[]
         self.ping = ping
         self.extra_http = extra_http  # more directives in nginx's http block (a custom pair)
         self.dir = Path(workdir)
@@ -177,6 +197,9 @@ class Reference:
     def _write_configs(self, port):
         d = self.dir
         root_lines = "user = root\ngroup = root\n" if os.geteuid() == 0 else ""
+        env_lines = "clear_env = %s\n" % ("yes" if self.envp.get("clear") else "no")
+        env_lines += "".join(f"env[{k}] = {v}\n" for k, v in self.envp.get("env", []))
+        params = "".join(f"            fastcgi_param {k} {v};\n" for k, v in self.envp.get("params", []))
         (d / "php-fpm.conf").write_text(f"""\
 [global]
 pid = {d}/php-fpm.pid
@@ -188,7 +211,7 @@ daemonize = no
 listen.mode = 0600
 pm = static
 pm.max_children = 2
-""" + "".join(f"env[{k}] = {v}\n" for k, v in self.env.items()))
+{env_lines}""" + "".join(f"env[{k}] = {v}\n" for k, v in self.env.items()))
         nginx_user = "user root root;" if os.geteuid() == 0 else ""
         (d / "nginx.conf").write_text(f"""\
 {nginx_user}
@@ -242,7 +265,7 @@ http {{
             fastcgi_param PATH_INFO $path_info;
             fastcgi_index index.php;
             include /etc/nginx/fastcgi.conf;
-            fastcgi_pass unix:{d}/php-fpm.sock;
+{params}            fastcgi_pass unix:{d}/php-fpm.sock;
         }}
     }}
 }}
@@ -262,7 +285,7 @@ http {{
             if self.fpm is None:
                 self.fpm = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                             stdout=open(self.dir / "php-fpm.out", "w"),
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+                                            stderr=subprocess.STDOUT, start_new_session=True, env=dict(BASE_ENV))
                 poll_until(lambda: (self.dir / "php-fpm.sock").exists() or not _alive(self.fpm),
                            START_TIMEOUT, "php-fpm socket")
                 if not _alive(self.fpm):

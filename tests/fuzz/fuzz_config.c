@@ -151,6 +151,24 @@ check_config(char *const *argv, int argc)
         CHECK(eq != NULL && eq != e);
         CHECK(strpbrk(e, "\r\n") == NULL);
     }
+    /* --env and --param: KEY=VALUE with a key, from argv; --param never
+     * names the script, the request or a header */
+    CHECK(cfg.env_count <= KEEL_MAX_ENV && cfg.param_count <= KEEL_MAX_PARAMS);
+    for (size_t i = 0; i < cfg.env_count; i++) {
+        const char *eq = strchr(cfg.env[i], '=');
+        CHECK(points_into(cfg.env[i], argv, argc) && eq != NULL && eq != cfg.env[i]);
+    }
+    for (size_t i = 0; i < cfg.param_count; i++) {
+        const char *p = cfg.params[i], *eq = strchr(p, '=');
+        CHECK(points_into(p, argv, argc) && eq != NULL && eq != p);
+        CHECK(strncmp(p, "HTTP_", 5) != 0 && strncmp(p, "SCRIPT_FILENAME=", 16) != 0 &&
+              strncmp(p, "REQUEST_URI=", 12) != 0 && strncmp(p, "DOCUMENT_ROOT=", 14) != 0);
+    }
+    CHECK(cfg.symlinks == KEEL_SYMLINKS_WITHIN_ROOT || cfg.symlinks == KEEL_SYMLINKS_OWNER ||
+          cfg.symlinks == KEEL_SYMLINKS_FOLLOW);
+    CHECK(cfg.watch_ignore_count <= KEEL_MAX_WATCH_IGNORE);
+    for (size_t i = 0; i < cfg.watch_ignore_count; i++)
+        CHECK(points_into(cfg.watch_ignore[i], argv, argc) && strstr(cfg.watch_ignore[i], "..") == NULL);
     /* Accepted entries become exactly one php.ini line each. */
     char *text = keel_ini_entries_build(cfg.ini, cfg.ini_count);
     CHECK(text != NULL);

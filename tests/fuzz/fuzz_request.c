@@ -46,9 +46,8 @@ static void
 check_params(h2o_mem_pool_t *pool, h2o_req_t *req)
 {
     static keel_router_t router = {.root = "/srv/app", .root_len = 8, .front_controller = "/index.php"};
-    keel_params_ctx_t ctx = {
-        .router = &router, .fallback_name = "127.0.0.1", .server_addr = "127.0.0.1", .server_port = "8080"};
-    keel_route_t route = {.kind = KEEL_ROUTE_PHP};
+    keel_params_ctx_t ctx = {.fallback_name = "127.0.0.1", .server_addr = "127.0.0.1", .server_port = "8080"};
+    keel_route_t route = {.kind = KEEL_ROUTE_PHP, .router = &router};
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     char *decoded = h2o_mem_alloc_pool(pool, plen + 1);
     size_t dlen = 0;

@@ -401,6 +401,10 @@ class KeelServer:
     def __init__(self, root, args=(), workers=2, listen="127.0.0.1:0", env=None):
         self.root = str(root)
         self.env = env  # variables added to keel's environment, or None
+        # keel refuses to start when its admin address is taken, the default
+        # included, and tests run beside each other: none unless asked for
+        if not any(str(a) == "--admin" or str(a).startswith("--admin=") for a in args):
+            args = ("--admin", "off", *args)
         self.args = [
             KEEL_BIN,
             "serve",

@@ -261,8 +261,6 @@ def test_thousands_of_requests_keep_memory_flat(laravel):
     assert grown < 64 * 1024, f"the worker's heap grew by {grown} bytes over 2000 requests"
 
 
-@pytest.mark.xfail(strict=True, reason="the front controller of a root whose --worker script lies outside it runs "
-                                       "classic: routing is the deploy/configuration issue's")
 def test_home_page_reaches_the_worker(laravel):
     """GET / of a standard Laravel app resolves to public/index.php; with
     the integration's worker script outside the root, it must still be

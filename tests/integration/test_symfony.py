@@ -10,10 +10,9 @@ every request; a request PHP cannot take whole is a 400, not a dead
 worker; APP_ENV and APP_DEBUG come from the environment; runtime options
 are honoured; classic mode runs the same application unchanged.
 
-Until keel passes its environment to $_SERVER, APP_RUNTIME reaches
-Symfony's autoload_runtime.php through $_ENV: these servers run with
-variables_order=EGPCS (custom.php, which names its runtime itself, runs
-without it).
+APP_RUNTIME reaches Symfony's autoload_runtime.php through $_SERVER, where
+keel puts its environment (PHP-FPM's clear_env = no), with PHP's
+variables_order as configured (no variables_order=EGPCS needed).
 """
 
 
@@ -29,7 +28,7 @@ RUNTIME_ENV = {"APP_RUNTIME": "Keel\\Symfony\\Runtime", "APP_ENV": "prod", "APP_
 
 def start_symfony(factory, root, *args, worker="index.php", env=None, workers=1):
     mode = ["--worker", str(root / "public" / worker)] if worker else []
-    return factory(root / "public", *mode, "--classic-workers", "1", "-d", "variables_order=EGPCS", *args,
+    return factory(root / "public", *mode, "--classic-workers", "1", *args,
                    workers=workers, env={**RUNTIME_ENV, **(env or {})})
 
 

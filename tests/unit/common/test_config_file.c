@@ -52,8 +52,37 @@ test_flags(void **state)
     (void)state;
     const char *const want[] = {"--watch"};
     expect_args("watch = true\nretry-idempotent = false\n", want, 1);
-    assert_int_equal(convert("allow-overcommit = yes\n"), -1);
+    /* the usual spellings of a boolean, in any case */
+    expect_args("watch = yes\nretry-idempotent = Off\n", want, 1);
+    expect_args("watch = ON\nretry-idempotent = 0\n", want, 1);
+    expect_args("watch = 1\nallow-overcommit = no\n", want, 1);
+    assert_int_equal(convert("watch = \"true\"\n"), 0);
+    assert_int_equal(convert("allow-overcommit = maybe\n"), -1);
     assert_non_null(strstr(err, "line 1"));
+}
+
+static void
+test_quoted_values(void **state)
+{
+    (void)state;
+    const char *const want[] = {"--root", "/srv/my app #1", "--server-name", "example.com", "-d", "error_log=x # y"};
+    expect_args("root = \"/srv/my app #1\"   # the root\n"
+                "server-name='example.com'\n"
+                "d = \"error_log=x # y\"\n",
+                want, 6);
+    assert_int_equal(convert("root = \"/srv\n"), -1);
+    assert_string_equal(err, "line 1: a quote that does not end, or text after the closing quote");
+    assert_int_equal(convert("root = \"/srv\" x\n"), -1);
+}
+
+static void
+test_bad_values_name_the_line(void **state)
+{
+    (void)state;
+    assert_int_equal(convert("root = /srv\n\nworkers = many\n"), -1);
+    assert_string_equal(err, "line 3: option --workers: expected auto or a number from 1 to 1024, got 'many'");
+    assert_int_equal(convert("max-wait = soon\n"), -1);
+    assert_non_null(strstr(err, "line 1: option --max-wait: expected a duration"));
 }
 
 static void
@@ -62,9 +91,9 @@ test_flags_of_the_table(void **state)
     (void)state;
     const char *const want[] = {"--allow-overcommit", "--retry-idempotent", "--watch"};
     expect_args("allow_overcommit = true\nretry-idempotent = true\nwatch = true\n", want, 3);
-    /* a flag's value is true or false, nothing else */
-    assert_int_equal(convert("watch = 1\n"), -1);
-    assert_string_equal(err, "line 1: watch takes true or false");
+    /* a flag's value is a boolean, nothing else */
+    assert_int_equal(convert("watch = 2\n"), -1);
+    assert_string_equal(err, "line 1: watch takes true or false (yes/no, on/off, 1/0), got '2'");
 }
 
 static void
@@ -162,10 +191,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lines_become_options),           cmocka_unit_test(test_flags),
-        cmocka_unit_test(test_values_keep_hashes_inside),      cmocka_unit_test(test_errors_name_the_line),
-        cmocka_unit_test(test_load_lets_the_command_line_win), cmocka_unit_test(test_flags_of_the_table),
-        cmocka_unit_test(test_unknown_names_name_the_line),    cmocka_unit_test(test_load_refuses_an_unknown_name),
+        cmocka_unit_test(test_lines_become_options),
+        cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_quoted_values),
+        cmocka_unit_test(test_bad_values_name_the_line),
+        cmocka_unit_test(test_values_keep_hashes_inside),
+        cmocka_unit_test(test_errors_name_the_line),
+        cmocka_unit_test(test_load_lets_the_command_line_win),
+        cmocka_unit_test(test_flags_of_the_table),
+        cmocka_unit_test(test_unknown_names_name_the_line),
+        cmocka_unit_test(test_load_refuses_an_unknown_name),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -528,7 +528,9 @@ test_markdown_has_a_row_per_option(void **state)
     char *md = render(keel_options_markdown);
     static const char head[] = "| option | default | meaning |\n|---|---|---|\n";
     assert_true(strncmp(md, head, sizeof(head) - 1) == 0);
-    assert_int_equal(count_of(md, "\n"), keel_options_count + 2);
+    /* the header's two lines, a row per option, then a blank line and the units */
+    assert_int_equal(count_of(md, "\n"), keel_options_count + 4);
+    assert_non_null(strstr(md, "|\n\nSIZE takes `K`, `M` or `G`"));
     for (size_t i = 0; i < keel_options_count; i++) {
         char start[64];
         snprintf(start, sizeof(start), "\n| `%s", keel_options[i].name);
