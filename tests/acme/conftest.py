@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -69,6 +70,25 @@ def wait_port(port, timeout, proc=None, what="port"):
             raise AssertionError(f"{proc.name} exited with {proc.proc.returncode}:\n{proc.text()}")
         if time.monotonic() >= end:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} {port}")
+        time.sleep(0.05)
+
+
+def wait_directory(url, ca_file, timeout, proc):
+    """Waits for an ACME directory at url served with a certificate ca_file
+    signed, while proc lives."""
+    context = ssl.create_default_context(cafile=str(ca_file))
+    end = deadline_after(timeout)
+    while True:
+        if proc.proc.poll() is not None:
+            raise AssertionError(f"{proc.name} exited with {proc.proc.returncode}:\n{proc.text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2, context=context) as r:
+                if r.status == 200 and "newOrder" in json.loads(r.read()):
+                    return
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() >= end:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for the ACME directory {url}")
         time.sleep(0.05)
 
 
@@ -278,6 +298,12 @@ class Pebble:
             try:
                 wait_port(self.dns_mgmt_port, START_TIMEOUT, self.challtestsrv, "pebble-challtestsrv management")
                 wait_port(self.acme_port, START_TIMEOUT, self.pebble, "pebble's ACME listener")
+                # Another program may have taken a port between free_port()
+                # and pebble's bind (pebble then exits): only pebble's own
+                # directory, over its certificate, says it is pebble there.
+                wait_directory(f"https://127.0.0.1:{self.acme_port}/dir", self.ca_root, START_TIMEOUT, self.pebble)
+                if self.challtestsrv.proc.poll() is not None:
+                    raise AssertionError(f"pebble-challtestsrv exited:\n{self.challtestsrv.text()}")
                 break
             except AssertionError:
                 self.stop()
