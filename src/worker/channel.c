@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,12 +27,35 @@ grow(uint8_t **buf, size_t *cap, size_t need)
     return 0;
 }
 
+/* How many fork()s made this process, counted in each child by
+ * pthread_atfork: process-wide by nature (a fork copies the process), and
+ * what tells a child PHP forked from its worker without getpid(), a
+ * system call glibc no longer caches and the guard below makes a dozen
+ * times a request. */
+static volatile sig_atomic_t forks;
+static pthread_once_t count_forks_once = PTHREAD_ONCE_INIT;
+
+static void
+on_fork_child(void)
+{
+    forks++;
+}
+
+static void
+count_forks(void)
+{
+    /* (without it, only the getpid() at each request's start guards) */
+    (void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
 int
 keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation)
 {
     memset(ch, 0, sizeof(*ch));
     ch->fd = fd;
     ch->owner = getpid();
+    pthread_once(&count_forks_once, count_forks);
+    ch->forks = forks;
     ch->generation = generation;
     if (grow(&ch->in, &ch->in_cap, CHANNEL_INITIAL) != 0 || grow(&ch->out, &ch->out_cap, CHANNEL_INITIAL) != 0) {
         keel_channel_dispose(ch);
@@ -50,7 +75,15 @@ keel_channel_dispose(keel_channel_t *ch)
 void
 keel_channel_guard(const keel_channel_t *ch)
 {
-    /* getpid() is not cached by glibc: a forked child sees its own pid */
+    if (forks != ch->forks)
+        _exit(0);
+}
+
+void
+keel_channel_guard_pid(const keel_channel_t *ch)
+{
+    /* getpid() is not cached by glibc: a child made without fork() (a raw
+     * clone() in an extension) sees its own pid too */
     if (getpid() != ch->owner)
         _exit(0);
 }

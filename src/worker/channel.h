@@ -16,6 +16,7 @@
 typedef struct {
     int fd;
     pid_t owner; /* the worker: a process PHP forked from it never touches fd */
+    int forks;   /* the process's fork count when the worker opened it (see channel.c) */
     uint32_t generation;
     uint8_t *in; /* received bytes; frames are decoded from in + in_pos */
     size_t in_pos, in_len, in_cap;
@@ -33,6 +34,9 @@ int keel_channel_init(keel_channel_t *ch, int fd, uint32_t generation);
  * function below calls it before it reads or writes; the worker's other
  * entry points that reach keel's descriptors call it too. */
 void keel_channel_guard(const keel_channel_t *ch);
+/* The same by pid, a system call: once a request, where the worker waits
+ * for the next one. */
+void keel_channel_guard_pid(const keel_channel_t *ch);
 void keel_channel_dispose(keel_channel_t *ch);
 
 /*

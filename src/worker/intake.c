@@ -129,7 +129,7 @@ wait_for_request(keel_worker_t *w, keel_ipc_msg_t *msg)
     keel_channel_t *ch = &w->ch;
     for (;;) {
         /* A process PHP forked does not get here alive. */
-        keel_channel_guard(ch);
+        keel_channel_guard_pid(ch);
         /* Frames already read from its own socket: a direct REQUEST, or
          * late news (ABORT) about a finished request. */
         while (keel_channel_has_frame(ch)) {
