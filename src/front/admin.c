@@ -571,7 +571,10 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     }
     char host[64];
     int port;
-    int fd = keel_listen(cfg->admin, host, sizeof(host), &port, err, errlen);
+    keel_listen_addr_t addr; /* checked when the option was parsed */
+    if (keel_listen_addr_parse(cfg->admin, strlen(cfg->admin), 0, "--admin", &addr, err, errlen) != 0)
+        return -1;
+    int fd = keel_listen(&addr, "--admin", host, sizeof(host), &port, err, errlen);
     if (fd < 0) {
         if (cfg->admin_explicit)
             return -1;

@@ -18,6 +18,7 @@ typedef struct {
     const char *listen_host;
     int listen_port;
     uint64_t max_body;
+    const keel_http_tls_t *tls;
 } http_handler_t;
 
 /* h2o_filecache_get_etag's format */
@@ -113,6 +114,9 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
     http_handler_t *h = (http_handler_t *)self;
     if (parser_verdict(req))
         return 0;
+    /* HTTP-01 answers and --redirect-https, before routing */
+    if (keel_tls_http_handle(h->tls, req, h->listen_host))
+        return 0;
     /* libh2o lets a body one byte past --max-body through (server.c) */
     if (req->entity.base != NULL && req->entity.len > h->max_body) {
         h2o_send_error_generic(req, 413, "Request Entity Too Large", "request entity is too large",
@@ -179,7 +183,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port, uint64_t max_body)
+                   const char *listen_host, int listen_port, uint64_t max_body, const keel_http_tls_t *tls)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -189,4 +193,6 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router
     h->listen_host = listen_host;
     h->listen_port = listen_port;
     h->max_body = max_body;
+    h->tls = tls;
+    keel_tls_http_register(path, tls);
 }
