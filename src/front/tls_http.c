@@ -15,7 +15,7 @@ typedef struct {
 static int
 is_https(const h2o_req_t *req)
 {
-    return req->scheme == &H2O_URL_SCHEME_HTTPS;
+    return keel_params_conn_is_tls(req->conn);
 }
 
 static int
