@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <h2o/http1.h>
 #include <h2o/http2.h>
@@ -106,6 +107,14 @@ names_of(tls_cert_t *c, X509 *leaf)
             add_name(c, cn, (size_t)n);
     }
 }
+
+typedef struct {
+    h2o_timeout_entry_t timeout;
+    h2o_socket_t *sock;
+    h2o_accept_ctx_t *actx;
+    struct timeval connected_at;
+    int refused_name; /* the handshake was refused for want of a certificate */
+} handshake_t;
 
 static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned inlen,
                    void *arg);
@@ -339,6 +348,12 @@ on_server_name(SSL *ssl, int *alert, void *arg)
                       "with unrecognized_name",
                       name != NULL ? name : "clients that name no server");
         }
+        /* libh2o gives its socket as the BIO's data, and ends a failed
+         * handshake without sending what OpenSSL wrote: the accept path
+         * sends the alert itself */
+        h2o_socket_t *sock = BIO_get_data(SSL_get_rbio(ssl));
+        if (sock != NULL && sock->data != NULL)
+            ((handshake_t *)sock->data)->refused_name = 1;
         *alert = SSL_AD_UNRECOGNIZED_NAME;
         return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
@@ -420,13 +435,6 @@ on_rotate(h2o_timeout_entry_t *entry)
 
 /* --- the accept path --- */
 
-typedef struct {
-    h2o_timeout_entry_t timeout;
-    h2o_socket_t *sock;
-    h2o_accept_ctx_t *actx;
-    struct timeval connected_at;
-} handshake_t;
-
 static void
 on_handshake_timeout(h2o_timeout_entry_t *entry)
 {
@@ -437,6 +445,18 @@ on_handshake_timeout(h2o_timeout_entry_t *entry)
     h2o_socket_close(sock);
 }
 
+/* The fatal alert a client without a certificate to get is owed (RFC
+ * 8446 6: a plaintext record before the ServerHello), so it can say
+ * "unrecognized name" rather than "connection closed". Best effort: the
+ * socket is closed next whatever this write does. */
+static void
+send_unrecognized_name(h2o_socket_t *sock)
+{
+    static const uint8_t alert[] = {21 /* alert */, 3, 3, 0, 2, 2 /* fatal */, SSL_AD_UNRECOGNIZED_NAME};
+    ssize_t n = write(h2o_socket_get_fd(sock), alert, sizeof(alert));
+    (void)n; /* a full or reset socket: the client sees the close instead */
+}
+
 static void
 on_handshake(h2o_socket_t *sock, const char *err)
 {
@@ -445,8 +465,11 @@ on_handshake(h2o_socket_t *sock, const char *err)
     h2o_timeout_unlink(&h->timeout);
     h2o_accept_ctx_t *actx = h->actx;
     struct timeval connected_at = h->connected_at;
+    int refused_name = h->refused_name;
     free(h);
     if (err != NULL) {
+        if (refused_name)
+            send_unrecognized_name(sock);
         h2o_socket_close(sock);
         return;
     }
