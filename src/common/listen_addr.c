@@ -62,6 +62,8 @@ parse_tcp(const char *text, size_t len, const char *p, size_t n, const char *opt
         host_len = (size_t)(close - host);
         if (host_len == 0)
             return refuse(err, errlen, option, text, len, "empty IPv6 address");
+        if (memchr(host, ':', host_len) == NULL)
+            return refuse(err, errlen, option, text, len, "brackets hold an IPv6 address");
         colon = close + 1;
         if (colon == p + n || *colon != ':')
             return refuse(err, errlen, option, text, len, "expected :PORT after ']'");
