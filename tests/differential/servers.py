@@ -27,6 +27,7 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 FPM_PHP_INI = "/etc/php/8.2/fpm/php.ini"
 READY_RE = re.compile(r"ready: http://127\.0\.0\.1:(\d+)")
+TLS_READY_RE = re.compile(r"ready: .*https://127\.0\.0\.1:(\d+)")
 
 
 def poll_until(pred, timeout, what, interval=0.02):
@@ -87,7 +88,9 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None):
+    def __init__(self, binary, app, ini, logdir, worker=None, tls=None):
+        self.tls = tls  # (certificate chain, key): an https:// listener beside the cleartext one
+        self.tls_port = None
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
@@ -112,6 +115,9 @@ class Keel:
             args += ["-d", f"{k}={v}"]
         if self.worker:
             args += ["--worker", str(Path(self.app) / self.worker)]
+        if self.tls:
+            args += ["--listen", "127.0.0.1:0", "--listen", "https://127.0.0.1:0", "--tls-cert", str(self.tls[0]),
+                     "--tls-key", str(self.tls[1])]
         # A minimal environment, like php-fpm's clear_env = yes: if keel
         # leaked its environment into $_SERVER, the key-set tests show it.
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -127,6 +133,8 @@ class Keel:
                 m = READY_RE.search(line)
                 if m and not self._ready.is_set():
                     self.port = int(m.group(1))
+                    t = TLS_READY_RE.search(line)
+                    self.tls_port = int(t.group(1)) if t else None
                     self._ready.set()
             log.close()
 
@@ -156,16 +164,29 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir):
+    def __init__(self, app, ini, workdir, tls=None):
         self.app = app
         self.ini = ini
+        self.tls = tls  # (certificate chain, key): a listen ... ssl beside the cleartext one
+        self.tls_port = None
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
         self.port = None
 
-    def _write_configs(self, port):
+    def _write_configs(self, port, tls_port=None):
         d = self.dir
+        tls_lines = tls_params = ""
+        if self.tls:
+            # as a TLS site is set up with nginx; mod_ssl's two variables,
+            # which keel passes too, go in the PHP location (a location
+            # with fastcgi_params of its own inherits none from the server)
+            tls_lines = f"""listen 127.0.0.1:{tls_port} ssl http2;
+        ssl_certificate {self.tls[0]};
+        ssl_certificate_key {self.tls[1]};
+        ssl_protocols TLSv1.2 TLSv1.3;"""
+            tls_params = """fastcgi_param SSL_PROTOCOL $ssl_protocol if_not_empty;
+            fastcgi_param SSL_CIPHER $ssl_cipher if_not_empty;"""
         root_lines = "user = root\ngroup = root\n" if os.geteuid() == 0 else ""
         (d / "php-fpm.conf").write_text(f"""\
 [global]
@@ -210,6 +231,7 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
+        {tls_lines}
         # SERVER_NAME: keel derives it from the Host header (port
         # stripped); nginx passes its configured $server_name. The harness
         # sends "Host: localhost" (or localhost:PORT) and names this server
@@ -231,6 +253,7 @@ http {{
             fastcgi_param PATH_INFO $path_info;
             fastcgi_index index.php;
             include /etc/nginx/fastcgi.conf;
+            {tls_params}
             fastcgi_pass unix:{d}/php-fpm.sock;
         }}
     }}
@@ -247,7 +270,8 @@ http {{
         last_err = None
         for _attempt in range(3):  # the free port may be taken in between
             port = free_port()
-            self._write_configs(port)
+            tls_port = free_port() if self.tls else None
+            self._write_configs(port, tls_port)
             if self.fpm is None:
                 self.fpm = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                             stdout=open(self.dir / "php-fpm.out", "w"),
@@ -267,6 +291,7 @@ http {{
                 last_err = e
             if _alive(self.nginx) and last_err is None:
                 self.port = port
+                self.tls_port = tls_port
                 return
             _stop_proc(self.nginx)
             self.nginx = None
