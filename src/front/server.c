@@ -308,6 +308,7 @@ begin_stop(keel_server_t *s)
     f->state = KEEL_FRONT_STOPPING;
     close_listener(s);
     stop_acme_watch(s);
+    keel_tls_stop(s->tls);
     if (h2o_timeout_is_linked(&s->tick_entry))
         h2o_timeout_unlink(&s->tick_entry);
     if (h2o_timeout_is_linked(&s->stop_entry))

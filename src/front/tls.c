@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "front/ocsp.h"
 #include "front/ticket_keys.h"
 #include "front/tls_names.h"
 
@@ -30,7 +31,8 @@ typedef struct {
     SSL_CTX *ctx;
     char *names[MAX_NAMES];
     size_t n_names;
-    char *label; /* for the log: the file, or the first name */
+    char *label;       /* for the log: the file, or the first name */
+    keel_ocsp_t *ocsp; /* stapling, when the leaf names a responder */
 } tls_cert_t;
 
 struct keel_tls_s {
@@ -49,6 +51,7 @@ struct keel_tls_s {
     h2o_timeout_t rotate_timeout;
     h2o_timeout_entry_t rotate_entry;
     uint64_t no_cert_said_at;
+    keel_ocsp_fetcher_t *ocsp; /* made for the first certificate with a responder */
 };
 
 /* --- the log --- */
@@ -68,6 +71,7 @@ ssl_reason(const char *fallback)
 static void
 cert_free(tls_cert_t *c)
 {
+    keel_ocsp_destroy(c->ocsp);
     SSL_CTX_free(c->ctx); /* connections still open hold their own reference */
     for (size_t i = 0; i < c->n_names; i++)
         free(c->names[i]);
@@ -148,14 +152,39 @@ new_ctx(keel_tls_t *t)
     return ctx;
 }
 
+/* OCSP stapling for c when its leaf names a responder and the chain has
+ * its issuer. */
+static void
+staple(keel_tls_t *t, tls_cert_t *c, X509 *leaf, STACK_OF(X509) * chain, const char *label)
+{
+    if (!keel_ocsp_has_responder(leaf))
+        return;
+    if (sk_X509_num(chain) == 0) {
+        keel_warn("ocsp: %s: the chain has no issuer to check responses with; no stapling", label);
+        return;
+    }
+    char err[256];
+    if (t->ocsp == NULL && (t->ocsp = keel_ocsp_fetcher_create(err, sizeof(err))) == NULL) {
+        keel_warn("%s; no stapling", err);
+        return;
+    }
+    if (t->loop != NULL && keel_ocsp_fetcher_running(t->ocsp) == 0 && keel_ocsp_fetcher_start(t->ocsp, t->loop) != 0)
+        keel_warn("ocsp: cannot watch the fetcher: %s", strerror(errno));
+    if ((c->ocsp = keel_ocsp_create(t->ocsp, leaf, sk_X509_value(chain, 0), label)) == NULL)
+        return;
+    SSL_CTX_set_tlsext_status_cb(c->ctx, keel_ocsp_status_cb);
+    SSL_CTX_set_tlsext_status_arg(c->ctx, c->ocsp);
+}
+
 static int
-cert_ctx(keel_tls_t *t, tls_cert_t *c, X509 *leaf, STACK_OF(X509) * chain, EVP_PKEY *key)
+cert_ctx(keel_tls_t *t, tls_cert_t *c, X509 *leaf, STACK_OF(X509) * chain, EVP_PKEY *key, const char *label)
 {
     if ((c->ctx = new_ctx(t)) == NULL)
         return -1;
     if (SSL_CTX_use_cert_and_key(c->ctx, leaf, key, chain, 1) != 1)
         return -1;
     names_of(c, leaf);
+    staple(t, c, leaf, chain, label);
     return 0;
 }
 
@@ -225,7 +254,7 @@ load_pair(keel_tls_t *t, tls_cert_t *c, const char *cert_path, const char *key_p
         snprintf(err, errlen, "--tls-key %s does not match the certificate in --tls-cert %s", key_path, cert_path);
         goto Exit;
     }
-    if (cert_ctx(t, c, leaf, chain, key) != 0) {
+    if (cert_ctx(t, c, leaf, chain, key, cert_path) != 0) {
         snprintf(err, errlen, "--tls-cert %s: %s", cert_path, ssl_reason("cannot be used"));
         cert_free(c);
         goto Exit;
@@ -549,6 +578,18 @@ keel_tls_start(keel_tls_t *t, h2o_loop_t *loop)
     h2o_timeout_init(loop, &t->rotate_timeout, KEEL_TICKET_PERIOD_MS / 10);
     t->rotate_entry.cb = on_rotate;
     h2o_timeout_link(loop, &t->rotate_timeout, &t->rotate_entry);
+    if (t->ocsp != NULL && keel_ocsp_fetcher_start(t->ocsp, loop) != 0)
+        keel_warn("ocsp: cannot watch the fetcher: %s; no stapling", strerror(errno));
+}
+
+void
+keel_tls_stop(keel_tls_t *t)
+{
+    if (t == NULL)
+        return;
+    keel_ocsp_fetcher_stop(t->ocsp);
+    if (h2o_timeout_is_linked(&t->rotate_entry))
+        h2o_timeout_unlink(&t->rotate_entry);
 }
 
 void
@@ -575,7 +616,7 @@ keel_tls_install(keel_tls_t *t, const keel_acme_certificate_t *c)
 {
     tls_cert_t fresh;
     memset(&fresh, 0, sizeof(fresh));
-    if (cert_ctx(t, &fresh, c->leaf, c->issuers, c->key) != 0) {
+    if (cert_ctx(t, &fresh, c->leaf, c->issuers, c->key, c->names[0]) != 0) {
         keel_error("acme: %s: the certificate cannot be used: %s", c->names[0], ssl_reason("unknown"));
         cert_free(&fresh);
         return;
@@ -620,6 +661,7 @@ keel_tls_destroy(keel_tls_t *t)
     for (size_t i = 0; i < t->n_acme_names; i++)
         free(t->acme_names[i]);
     SSL_CTX_free(t->accept_ctx);
+    keel_ocsp_fetcher_destroy(t->ocsp);
     OPENSSL_cleanse(&t->tickets, sizeof(t->tickets));
     free(t);
 }

@@ -58,6 +58,10 @@ void keel_tls_install(keel_tls_t *t, const keel_acme_certificate_t *c);
  * challenge certificate and the end). */
 void keel_tls_accept(keel_tls_t *t, h2o_accept_ctx_t *actx, h2o_socket_t *sock);
 
+/* Stops its timers and descriptors on the loop (from inside the loop, as
+ * keel stops). */
+void keel_tls_stop(keel_tls_t *t);
+
 /* Frees what is not held by a connection still open. */
 void keel_tls_destroy(keel_tls_t *t);
 

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from conftest import EXIT_TIMEOUT, KEEL_BIN, REQ_TIMEOUT, SANITIZED, app_dir, poll_until
-from tlscerts import Pki
+from tlscerts import Pki, ocsp_index_line
 
 HTTPS_RE = re.compile(r"ready: .*https://127\.0\.0\.1:(\d+)")
 
@@ -228,6 +228,53 @@ def test_sessions_resume_with_a_ticket(keel, pki, tmp_path):
         assert "Reused," in again, again
 
 
+# ---------------------------------------------------------------- OCSP stapling
+
+
+def free_port():
+    with socket.socket() as p:
+        p.bind(("127.0.0.1", 0))
+        return p.getsockname()[1]
+
+
+def test_ocsp_response_is_fetched_and_stapled(keel, pki, tmp_path):
+    """The leaf names a responder (openssl ocsp, run here as a real OCSP
+    responder signing with the issuer's key): keel fetches, checks and
+    staples its answer."""
+    port = free_port()
+    chain, key = pki.leaf("localhost", ocsp_url=f"http://127.0.0.1:{port}")
+    index = tmp_path / "index.txt"
+    index.write_text(ocsp_index_line(chain))
+    responder = subprocess.Popen(["openssl", "ocsp", "-index", str(index), "-port", str(port), "-rsigner",
+                                  str(pki.dir / "inter.pem"), "-rkey", str(pki.dir / "inter.key"), "-CA",
+                                  str(pki.dir / "inter.pem"), "-ndays", "1"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # it says ACCEPT once it listens (a probe connection would hang it:
+        # it serves one connection at a time)
+        first = responder.stdout.readline().decode(errors="replace")
+        assert first.startswith("ACCEPT"), first + responder.stdout.read().decode(errors="replace")
+        s = start_tls(keel, pki, pairs=[(chain, key)])
+        s.wait_log(rf"ocsp: {re.escape(str(chain))}: stapling the response of http://127\.0\.0\.1:{port}")
+        out = s_client(s.tls_port, "-status", "-CAfile", str(pki.root))
+        assert "OCSP Response Status: successful" in out, out
+        assert "Cert Status: good" in out, out
+        # a client that does not ask gets none
+        assert "OCSP response" not in s_client(s.tls_port)
+    finally:
+        responder.terminate()
+        responder.wait(EXIT_TIMEOUT)
+
+
+def test_an_unreachable_responder_is_logged_and_nothing_is_stapled(keel, pki):
+    port = free_port()  # nothing listens there
+    chain, key = pki.leaf("localhost", ocsp_url=f"http://127.0.0.1:{port}")
+    s = start_tls(keel, pki, pairs=[(chain, key)])
+    s.wait_log(rf"ocsp: {re.escape(str(chain))}: http://127\.0\.0\.1:{port}: .*no response is stapled, asking again in 60 s")
+    out = s_client(s.tls_port, "-status")
+    assert handshake_ok(out) and "OCSP response: no response sent" in out, out
+
+
 # ---------------------------------------------------------------- redirect, HSTS
 
 
@@ -365,7 +412,11 @@ def test_tls_paths_free_what_they_allocate(keel, pki, monkeypatch, tmp_path):
     that leaves mid-handshake), a certificate reload, then a clean stop
     with LeakSanitizer on."""
     monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-    s = start_tls(keel, pki, "--admin", "127.0.0.1:0", "--hsts", "1m", "--redirect-https")
+    # a second certificate whose OCSP responder does not answer: the
+    # fetcher runs and fails
+    stapled = pki.leaf("b.test", ocsp_url=f"http://127.0.0.1:{free_port()}")
+    s = start_tls(keel, pki, "--admin", "127.0.0.1:0", "--hsts", "1m", "--redirect-https", pairs=[pki.a, stapled])
+    s.wait_log(r"ocsp: .*no response is stapled")
     assert curl(f"https://localhost:{s.tls_port}/env.php", "--http2", cacert=pki.root).returncode == 0
     assert curl(f"https://localhost:{s.tls_port}/style.css", "--http1.1", cacert=pki.root).returncode == 0
     sess = tmp_path / "s.pem"
