@@ -12,6 +12,7 @@ libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
 nginx php8.2-fpm wrk
+testssl.sh nghttp2-client
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 "
 
