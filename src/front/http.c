@@ -108,6 +108,18 @@ parser_verdict(h2o_req_t *req)
     return 1;
 }
 
+/* The port the request's connection came in on (keel may listen on
+ * several), or fallback when it has none (a Unix socket). */
+static int
+connection_port(h2o_req_t *req, int fallback)
+{
+    struct sockaddr_storage ss;
+    if (req->conn->callbacks->get_sockname(req->conn, (void *)&ss) == 0)
+        return fallback;
+    int32_t p = h2o_socket_getport((void *)&ss);
+    return p > 0 ? p : fallback;
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -160,11 +172,13 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_iovec_t host = keel_host_without_port(
             req->authority.len ? req->authority : h2o_iovec_init(h->listen_host, strlen(h->listen_host)));
         char port[16] = "";
-        if (h->listen_port != 80)
-            snprintf(port, sizeof(port), ":%d", h->listen_port);
-        h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
-                                     h2o_iovec_init(port, strlen(port)), h2o_iovec_init(req->path.base, plen),
-                                     h2o_iovec_init(H2O_STRLIT("/")), query);
+        int tls = keel_params_conn_is_tls(req->conn), listening = connection_port(req, h->listen_port);
+        if (listening > 0 && listening != (tls ? 443 : 80))
+            snprintf(port, sizeof(port), ":%d", listening);
+        h2o_iovec_t scheme = tls ? h2o_iovec_init(H2O_STRLIT("https")) : h2o_iovec_init(H2O_STRLIT("http"));
+        h2o_iovec_t url =
+            h2o_concat(&req->pool, scheme, h2o_iovec_init(H2O_STRLIT("://")), host, h2o_iovec_init(port, strlen(port)),
+                       h2o_iovec_init(req->path.base, plen), h2o_iovec_init(H2O_STRLIT("/")), query);
         h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
         return 0;
     }

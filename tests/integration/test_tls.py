@@ -139,6 +139,15 @@ def test_http2_is_negotiated_by_alpn(keel, pki):
     assert handshake_ok(out) and "No ALPN negotiated" in out
 
 
+def test_a_directory_redirect_names_the_scheme_and_port_it_came_in_on(keel, pki):
+    s = start_tls(keel, pki)
+    head, _, _ = tls_get(s.tls_port, "/sub?x=1")
+    assert head.startswith("HTTP/1.1 301"), head
+    assert f"location: https://localhost:{s.tls_port}/sub/?x=1" in head.lower(), head
+    r = s.get("/sub", headers={"Host": "localhost"})
+    assert r.status == 301 and r.headers["location"] == f"http://localhost:{s.port}/sub/"
+
+
 def test_http2_scheme_is_the_connections_not_the_clients(keel, pki):
     """Over cleartext h2c a client may send :scheme https; PHP must not
     believe it (nginx's $https is the connection's)."""
