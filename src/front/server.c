@@ -235,6 +235,7 @@ reload_certificates(keel_server_t *s, const char *why, char *err, size_t errlen)
     if (s->tls == NULL || s->front.cfg.tls_cert_count == 0)
         return 0;
     if (keel_tls_reload(s->tls, err, errlen) != 0) {
+        s->front.env.counters.reloads_failed++;
         keel_error("reload (%s) refused: %s; the certificates in use stay", why, err);
         return -1;
     }
