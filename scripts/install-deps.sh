@@ -14,6 +14,7 @@ python3-pytest python3-requests curl
 nginx php8.2-fpm wrk
 testssl.sh nghttp2-client
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
+php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3
 "
 
 missing=""

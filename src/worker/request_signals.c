@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <main/php.h>
 #include <Zend/zend_exceptions.h>
@@ -52,12 +53,44 @@ static PHP_FUNCTION(keel_pcntl_signal)
     pcntl_signal_original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
+/* pcntl_alarm() and pcntl_sigprocmask() change the process, not PHP: a
+ * pending alarm raises SIGALRM (whose default ends the worker) in whichever
+ * later request it falls, and a blocked SIGTERM leaves the worker deaf to
+ * keel. They are wrapped so that a request that called them is noticed,
+ * and only then is anything put back: most requests call neither. */
+static zif_handler pcntl_alarm_original, pcntl_sigprocmask_original;
+static bool alarm_set, mask_changed;
+static sigset_t boot_mask; /* the signal mask when booting ended */
+
+static PHP_FUNCTION(keel_pcntl_alarm)
+{
+    alarm_set = true;
+    pcntl_alarm_original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+static PHP_FUNCTION(keel_pcntl_sigprocmask)
+{
+    mask_changed = true;
+    pcntl_sigprocmask_original(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
 void
 keel_request_signals_watch(void)
 {
     zend_function *fn = keel_php_function("pcntl_signal");
     if (fn != NULL)
         keel_php_wrap(fn, zif_keel_pcntl_signal, &pcntl_signal_original);
+    fn = keel_php_function("pcntl_alarm");
+    if (fn != NULL)
+        keel_php_wrap(fn, zif_keel_pcntl_alarm, &pcntl_alarm_original);
+    fn = keel_php_function("pcntl_sigprocmask");
+    if (fn != NULL) {
+        if (sigprocmask(SIG_SETMASK, NULL, &boot_mask) == 0)
+            keel_php_wrap(fn, zif_keel_pcntl_sigprocmask, &pcntl_sigprocmask_original);
+        else
+            keel_warn("cannot read the signal mask: %s; requests may change it for the next ones", strerror(errno));
+    }
+    alarm_set = mask_changed = false;
 }
 
 static void
@@ -87,6 +120,13 @@ put_back(int sig)
 void
 keel_request_signals_restore(void)
 {
+    /* Cancelled before its handler goes: a SIGALRM cannot then arrive
+     * between the two. An alarm the worker script set while booting was
+     * replaced by the request's anyway. */
+    if (alarm_set) {
+        alarm_set = false;
+        alarm(0);
+    }
     restoring = true;
     while (changed != 0) {
         int sig = __builtin_ctzll(changed) + 1;
@@ -94,4 +134,12 @@ keel_request_signals_restore(void)
         put_back(sig);
     }
     restoring = false;
+    /* Last, so that a signal the request kept blocked and that arrived
+     * meanwhile is delivered to the worker script's handler, not the
+     * request's. */
+    if (mask_changed) {
+        mask_changed = false;
+        if (sigprocmask(SIG_SETMASK, &boot_mask, NULL) != 0)
+            keel_warn("cannot put back the signal mask: %s", strerror(errno));
+    }
 }

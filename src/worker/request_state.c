@@ -25,6 +25,7 @@
 
 #include "common/log.h"
 #include "worker/php_call.h"
+#include "worker/request_callbacks.h"
 #include "worker/request_signals.h"
 
 /* An extension's globals: PHP does not export them by name, but the module
@@ -112,6 +113,11 @@ restore_libxml(keel_request_state_t *s)
  * time. */
 static zif_handler mb_regex_encoding_handler, mb_ereg_search_init_handler;
 static bool mb_regex_encoding_set, mb_ereg_search_used;
+/* mb_regex_set_options() too. PHP-FPM keeps those from one request of a
+ * child to the next (mbstring never resets them); they are still a
+ * request's choice, not the worker script's. */
+static zif_handler mb_regex_set_options_handler;
+static bool mb_regex_options_set;
 
 static PHP_FUNCTION(keel_mb_regex_encoding)
 {
@@ -124,6 +130,32 @@ static PHP_FUNCTION(keel_mb_ereg_search_init)
 {
     mb_ereg_search_used = true;
     mb_ereg_search_init_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+static PHP_FUNCTION(keel_mb_regex_set_options)
+{
+    if (ZEND_NUM_ARGS() > 0)
+        mb_regex_options_set = true;
+    mb_regex_set_options_handler(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+/* Installs its wrapper; returns the options in force (as the function
+ * gives them, malloc'd), or NULL. */
+static char *
+hook_mb_regex_options(void)
+{
+    zend_function *fn = keel_php_function("mb_regex_set_options");
+    if (fn == NULL)
+        return NULL;
+    zval ret;
+    keel_php_call("mb_regex_set_options", 0, NULL, &ret);
+    char *options = Z_TYPE(ret) == IS_STRING ? strdup(Z_STRVAL(ret)) : NULL;
+    zval_ptr_dtor(&ret);
+    if (options == NULL)
+        return NULL;
+    keel_php_wrap(fn, zif_keel_mb_regex_set_options, &mb_regex_set_options_handler);
+    mb_regex_options_set = false;
+    return options;
 }
 
 /* Installs the wrappers; returns the regex encoding in force (malloc'd),
@@ -145,6 +177,21 @@ hook_mb_regex(void)
     keel_php_wrap(init, zif_keel_mb_ereg_search_init, &mb_ereg_search_init_handler);
     mb_regex_encoding_set = mb_ereg_search_used = false;
     return name;
+}
+
+static void
+restore_mb_regex_options(const char *options)
+{
+    if (!mb_regex_options_set)
+        return;
+    mb_regex_options_set = false;
+    zval arg, ret;
+    ZVAL_STRING(&arg, options);
+    keel_php_call("mb_regex_set_options", 1, &arg, &ret);
+    if (Z_TYPE(ret) != IS_STRING)
+        keel_warn("cannot set mb_regex_set_options() back to %s", options);
+    zval_ptr_dtor(&ret);
+    zval_ptr_dtor(&arg);
 }
 
 static void
@@ -179,6 +226,7 @@ snapshot_mbstring(keel_request_state_t *s)
         keel_warn("out of memory noting mb_detect_order(); requests may change it for the next ones");
     }
     s->mb_regex_encoding = hook_mb_regex();
+    s->mb_regex_options = hook_mb_regex_options();
 }
 
 /* output_add_rewrite_var() and the session's transparent ids keep their
@@ -207,6 +255,41 @@ forget_url_rewriters(void)
 {
     forget_url_rewriter(&BG(url_adapt_session_ex));
     forget_url_rewriter(&BG(url_adapt_output_ex));
+}
+
+/* $_ENV as the worker script left it. PHP builds it afresh for every
+ * PHP-FPM request; in worker mode it is built once, so what a request
+ * wrote there (Dotenv run per request, an app's own cache of a user's
+ * data) would reach every later request. It is built now if no code has
+ * named it yet (auto_globals_jit), so that there is a worker script's
+ * version to go back to. */
+static void
+snapshot_env_array(keel_request_state_t *s)
+{
+    ZVAL_UNDEF(&s->env_array);
+    zend_is_auto_global(ZSTR_KNOWN(ZEND_STR_AUTOGLOBAL_ENV));
+    zval *env = zend_hash_find(&EG(symbol_table), ZSTR_KNOWN(ZEND_STR_AUTOGLOBAL_ENV));
+    if (env != NULL) {
+        ZVAL_DEREF(env);
+        if (Z_TYPE_P(env) == IS_ARRAY)
+            ZVAL_COPY(&s->env_array, env);
+    }
+}
+
+/* The array is shared with the snapshot, so a request that wrote to
+ * $_ENV has a copy of its own: the same array means nothing changed (the
+ * common case, a pointer comparison). Replacing the variable also undoes
+ * a reference a request made to it. */
+static void
+restore_env_array(keel_request_state_t *s)
+{
+    if (Z_TYPE(s->env_array) != IS_ARRAY)
+        return;
+    zval *env = zend_hash_find(&EG(symbol_table), ZSTR_KNOWN(ZEND_STR_AUTOGLOBAL_ENV));
+    if (env != NULL && Z_TYPE_P(env) == IS_ARRAY && Z_ARR_P(env) == Z_ARR(s->env_array))
+        return;
+    Z_ADDREF(s->env_array);
+    zend_hash_update(&EG(symbol_table), ZSTR_KNOWN(ZEND_STR_AUTOGLOBAL_ENV), &s->env_array);
 }
 
 void
@@ -262,6 +345,8 @@ keel_request_state_snapshot(keel_request_state_t *s)
     /* Rewrite variables are a request's: none carries over from booting,
      * so the first request starts as every later one does. */
     forget_url_rewriters();
+    snapshot_env_array(s);
+    keel_request_callbacks_snapshot();
     keel_request_signals_watch();
 }
 
@@ -392,6 +477,8 @@ restore_mbstring(const keel_request_state_t *s)
     }
     if (s->mb_regex_encoding != NULL)
         restore_mb_regex(s->mb_regex_encoding);
+    if (s->mb_regex_options != NULL)
+        restore_mb_regex_options(s->mb_regex_options);
 }
 
 /* strtok() keeps the string it tokenizes between calls: a request's
@@ -416,6 +503,8 @@ keel_request_state_restore(keel_request_state_t *s)
     php_clear_stat_cache(0, NULL, 0);
     forget_strtok();
     restore_env(s);
+    restore_env_array(s);
+    keel_request_callbacks_restore();
     if (BG(umask) != -1) {
         umask(s->umask);
         BG(umask) = -1;

@@ -9,14 +9,17 @@
  * So do the zone set with date_default_timezone_set() (a user's time
  * zone set per request would reach the next user's request) and mbstring's
  * mb_internal_encoding(), mb_http_output(), mb_substitute_character(),
- * mb_detect_order() and mb_regex_encoding(), and libxml's
+ * mb_detect_order(), mb_regex_encoding() and mb_regex_set_options(), the
+ * $_ENV array (built once in worker mode, once per request under
+ * PHP-FPM), and libxml's
  * libxml_use_internal_errors(), libxml_set_external_entity_loader() and
  * libxml_set_streams_context(); the strings a request gave strtok() and
  * mb_ereg_search_init(), the XML errors it collected and the variables it
  * gave output_add_rewrite_var() are dropped.
  * Error and exception handlers a request installed (set_error_handler(),
  * set_exception_handler()) go too, as the engine drops them after each
- * PHP-FPM request.
+ * PHP-FPM request, and so do the callables of request_callbacks.h and the
+ * signal state of request_signals.h.
  */
 #ifndef KEEL_WORKER_REQUEST_STATE_H
 #define KEEL_WORKER_REQUEST_STATE_H
@@ -48,6 +51,8 @@ typedef struct {
     const void **mb_detect_order;             /* mb_detect_order(): a copy (malloc'd) */
     size_t mb_detect_order_size;
     char *mb_regex_encoding; /* mb_regex_encoding() (malloc'd), or NULL without it */
+    char *mb_regex_options;  /* mb_regex_set_options() (malloc'd), or NULL without it */
+    zval env_array;          /* $_ENV when booting ended (shared, not copied) */
     char *timezone;          /* date_default_timezone_set() while booting, or NULL (emalloc'd) */
 } keel_request_state_t;
 

@@ -126,11 +126,18 @@ request_startup(void)
  * While it runs, PHP must see a request starting, not a script running
  * keel_handle_request(): an error here (a body over post_max_size, too
  * many uploads) then reads "PHP Request Startup: ..." in Unknown on line
- * 0 and is displayed per display_startup_errors, as under PHP-FPM. */
+ * 0 and is displayed per display_startup_errors, as under PHP-FPM. There
+ * no script has set an error handler yet, so the worker script's is put
+ * aside meanwhile: PHP logs the error, and the request finds it in
+ * error_get_last() (a framework's handler would throw it, with no frame
+ * to throw from, and fail the request). */
 static void
 request_startup_guarded(void)
 {
     zend_execute_data *running = EG(current_execute_data);
+    zval handler;
+    ZVAL_COPY_VALUE(&handler, &EG(user_error_handler));
+    ZVAL_UNDEF(&EG(user_error_handler));
     EG(current_execute_data) = NULL;
     PG(during_request_startup) = 1;
     zend_try
@@ -140,6 +147,7 @@ request_startup_guarded(void)
     zend_end_try();
     PG(during_request_startup) = 0;
     EG(current_execute_data) = running;
+    ZVAL_COPY_VALUE(&EG(user_error_handler), &handler);
 }
 
 /* An open session is written and closed (the session module's own

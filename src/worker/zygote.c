@@ -33,6 +33,7 @@
 #include "worker/classic.h"
 #include "worker/crash.h"
 #include "worker/intake.h"
+#include "worker/integrations.h"
 #include "worker/opcache_report.h"
 #include "worker/output_capture.h"
 #include "worker/request.h"
@@ -679,6 +680,7 @@ keel_zygote_main(int argc, char **argv)
         return 1;
     }
     keel_opcache_hook_reset();
+    keel_integrations_autoload_install();
     send_php_info(&z);
     uint8_t p[KEEL_IPC_ZYGOTE_READY_SIZE];
     keel_ipc_zygote_ready_put(

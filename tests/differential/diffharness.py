@@ -34,6 +34,29 @@ PROFILES = {
 }
 
 
+# The applications of tests/integration/apps that run under both servers:
+# how to prepare a copy, keel's worker script and environment, a path that
+# answers 200 once a server is up.
+INTEGRATION_APPS = REPO / "tests" / "integration" / "apps"
+FRAMEWORKS = {
+    "laravel": {
+        "setup": ["bin/setup.php"],
+        "worker": lambda app: REPO / "integrations" / "laravel" / "worker.php",
+        "env": {},
+        "ping": "/api/rows",
+    },
+    "symfony": {
+        "worker": lambda app: "index.php",
+        # Until keel passes its environment to $_SERVER, APP_RUNTIME
+        # reaches Symfony's autoload_runtime.php through $_ENV.
+        "env": {"APP_RUNTIME": "Keel\\Symfony\\Runtime", "APP_ENV": "prod", "APP_DEBUG": "0"},
+        "ref_env": {"APP_ENV": "prod", "APP_DEBUG": "0"},
+        "keel_args": ["-d", "variables_order=EGPCS"],
+        "ping": "/hello/ping",
+    },
+}
+
+
 class Servers:
     def __init__(self):
         self.work = Path(tempfile.mkdtemp(prefix="keel-diff-", dir="/tmp"))
@@ -115,6 +138,49 @@ class Servers:
                 except Exception as e:
                     pytest.fail(f"profile {profile}, worker mode: could not start: {e}\n{keel.log_tail()}")
                 self.pairs[key] = servers.Pair(profile, keel, ref)
+            return self.pairs[key]
+
+    def framework_pair(self, name):
+        """The framework application apps/<name> of the integration tests
+        (laravel, symfony): nginx + php-fpm running it classic, keel in
+        worker mode through keel's integration. Each server has its own
+        copy, since the frameworks write caches there."""
+        key = ("framework", name)
+        with self.lock:
+            if key not in self.pairs:
+                fw = FRAMEWORKS[name]
+                apps = {}
+                for side in ("ref", "keel"):
+                    apps[side] = self.work / f"{name}-{side}"
+                    shutil.copytree(INTEGRATION_APPS / name, apps[side], symlinks=True)
+                    # the probe the harness sends after each case on the same connection
+                    shutil.copy(HERE / "app" / "_ping.php", apps[side] / "public" / "_ping.php")
+                    if fw.get("setup"):
+                        subprocess.run(["php", *fw["setup"]], cwd=apps[side], check=True, timeout=120)
+                logdir = self.work / f"keel-{name}"
+                logdir.mkdir()
+                keel = servers.Keel(KEEL_BIN, apps["keel"] / "public", [], logdir,
+                                    worker=fw["worker"](apps["keel"]), env=fw["env"], args=fw.get("keel_args", ()),
+                                    ping=fw["ping"])
+                ref = servers.Reference(apps["ref"] / "public", [], self.work / f"ref-{name}",
+                                        env=fw.get("ref_env", fw["env"]), ping=fw["ping"])
+                self.all += [keel, ref]
+                errs = []
+
+                def start(s):
+                    try:
+                        s.start()
+                    except Exception as e:  # reported below
+                        errs.append(f"{s.name}: {e}")
+
+                ts = [threading.Thread(target=start, args=(s,)) for s in (keel, ref)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join(servers.START_TIMEOUT * 3)
+                if errs:
+                    pytest.fail(f"{name}: could not start: {errs}\n{keel.log_tail()}\n{ref.log_tail()}")
+                self.pairs[key] = servers.Pair(name, keel, ref)
             return self.pairs[key]
 
     def stop(self):

@@ -88,13 +88,16 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None, tls=None):
+    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php", tls=None):
         self.tls = tls  # (certificate chain, key): an https:// listener beside the cleartext one
         self.tls_port = None
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
-        self.worker = worker  # worker mode with this script (its path in app), or None
+        self.worker = worker  # worker mode with this script (its path in app, or absolute), or None
+        self.env = env or {}  # added to keel's minimal environment
+        self.args = list(args)  # more `keel serve` arguments
+        self.ping = ping  # a path answering 200 once the server is ready
         self.logdir = Path(logdir)
         self.proc = None
         self.port = None
@@ -115,12 +118,13 @@ class Keel:
             args += ["-d", f"{k}={v}"]
         if self.worker:
             args += ["--worker", str(Path(self.app) / self.worker)]
+        args += self.args
         if self.tls:
             args += ["--listen", "127.0.0.1:0", "--listen", "https://127.0.0.1:0", "--tls-cert", str(self.tls[0]),
                      "--tls-key", str(self.tls[1])]
         # A minimal environment, like php-fpm's clear_env = yes: if keel
         # leaked its environment into $_SERVER, the key-set tests show it.
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **self.env}
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, start_new_session=True)
         log = open(self.log_path, "w", encoding="utf-8", errors="replace")
@@ -142,7 +146,7 @@ class Keel:
         poll_until(lambda: self._ready.is_set() or not _alive(self.proc), START_TIMEOUT, "keel ready line")
         if not self._ready.is_set():
             raise RuntimeError(f"keel exited before ready: {self.log_tail()}")
-        poll_until(lambda: _http_ready(self.port, "/_ping.php"), START_TIMEOUT, "keel answering /_ping.php")
+        poll_until(lambda: _http_ready(self.port, self.ping), START_TIMEOUT, f"keel answering {self.ping}")
 
     def log_tail(self, n=30):
         try:
@@ -164,9 +168,11 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, tls=None):
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", tls=None):
         self.app = app
         self.ini = ini
+        self.env = env or {}  # given to PHP through the pool's env[] (clear_env stays on)
+        self.ping = ping
         self.tls = tls  # (certificate chain, key): a listen ... ssl beside the cleartext one
         self.tls_port = None
         self.dir = Path(workdir)
@@ -199,7 +205,7 @@ daemonize = no
 listen.mode = 0600
 pm = static
 pm.max_children = 2
-""")
+""" + "".join(f"env[{k}] = {v}\n" for k, v in self.env.items()))
         nginx_user = "user root root;" if os.geteuid() == 0 else ""
         (d / "nginx.conf").write_text(f"""\
 {nginx_user}
@@ -285,8 +291,8 @@ http {{
                 stdin=subprocess.DEVNULL, stdout=open(self.dir / "nginx.out", "w"),
                 stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                poll_until(lambda: _http_ready(port, "/_ping.php") or not _alive(self.nginx),
-                           START_TIMEOUT, "nginx+php-fpm answering /_ping.php")
+                poll_until(lambda: _http_ready(port, self.ping) or not _alive(self.nginx),
+                           START_TIMEOUT, f"nginx+php-fpm answering {self.ping}")
             except RuntimeError as e:
                 last_err = e
             if _alive(self.nginx) and last_err is None:

@@ -77,3 +77,39 @@ def test_worker_mode_covers_each_script():
     per_script = {s: sum(1 for c in WORKER_CASES if script_of(c) == s) for s in WORKER_SCRIPTS.values()}
     assert per_script["dump.php"] >= 100 and per_script["out.php"] >= 60 and per_script["flush.php"] >= 2, per_script
     assert per_script["error.php"] >= 30, per_script
+
+
+# The framework applications of the integration tests, classic under
+# nginx + php-fpm, in worker mode under keel through keel's integrations:
+# the requests whose answers are deterministic (no session, no CSRF token,
+# no random cookie), each sent twice in a row so the second reaches a
+# worker that already served one.
+FRAMEWORK_CASES = [
+    ("laravel", "rows-json", "GET", "/api/rows", b""),
+    ("laravel", "rows-json-query", "GET", "/api/rows?page=2&x[]=1", b""),
+    ("laravel", "rows-json-head", "HEAD", "/api/rows", b""),
+    ("laravel", "not-found", "GET", "/api/nothing-here", b""),
+    ("laravel", "method-not-allowed", "POST", "/api/rows", b"a=1"),
+    ("symfony", "hello", "GET", "/hello/alice", b""),
+    ("symfony", "hello-query", "GET", "/hello/bob?x=1&y[]=2", b""),
+    ("symfony", "hello-encoded", "GET", "/hello/a%20b", b""),
+    ("symfony", "hello-head", "HEAD", "/hello/x", b""),
+    ("symfony", "hello-post", "POST", "/hello/x", b"a=1"),
+    ("symfony", "not-found", "GET", "/nothing-here", b""),
+    ("symfony", "env", "GET", "/env", b""),
+]
+
+
+@pytest.mark.parametrize("fw,name,method,target,body", FRAMEWORK_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in FRAMEWORK_CASES])
+def test_framework_case_in_worker_mode(srv, fw, name, method, target, body):
+    pair = srv.framework_pair(fw)
+    headers = [("Content-Type", "application/x-www-form-urlencoded")] if body else []
+    c = {"method": method, "target": target, "headers": headers, "body": body}
+    for attempt in ("first", "again"):
+        ref, keel = both(pair, lambda s: send_case(s, c))
+        diffs, errors = compare.diff_responses(ref, keel, pair.ref.port, pair.keel.port)
+        a, b = getattr(ref, "next_request", "closed"), getattr(keel, "next_request", "closed")
+        if a.startswith("broken") or b.startswith("broken"):
+            diffs.append(("next_request_on_connection", a, b))
+        assert_same(f"{fw}-{name}-{attempt}", diffs, errors)

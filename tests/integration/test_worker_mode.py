@@ -476,6 +476,66 @@ def test_rewrite_vars_end_with_their_request(keel):
                                           [(f"/rewrite-add?who={who}", form("who", who)) for who in ("alice", "bob")])
 
 
+def test_assert_callback_a_request_sets_ends_with_it(keel):
+    """assert_options(ASSERT_CALLBACK) in a request lasts that request, as
+    under PHP-FPM: the next request's failed assertions do not run a
+    closure over another client's data; the worker script's stays."""
+    assert_changes_end_with_their_request(keel, "/assert-get", "boot\n",
+                                          [(f"/assert-set?who={who}", f"{who}\n") for who in ("alice", "bob")])
+
+
+def test_tick_functions_a_request_registers_end_with_it(keel):
+    """register_tick_function() in a request lasts that request, as under
+    PHP-FPM; the worker script's tick function goes on ticking."""
+    assert_changes_end_with_their_request(keel, "/ticks-get", "boot []\n",
+                                          [(f"/ticks-set?who={who}", f"{who}\n") for who in ("alice", "bob")])
+
+
+def test_mb_regex_options_a_request_sets_end_with_it(keel):
+    """mb_regex_set_options() in a request lasts that request; the worker
+    script's options stay. (PHP-FPM itself keeps them for the child's next
+    request; they are still the request's, not the worker's.)"""
+    assert_changes_end_with_their_request(keel, "/mb-options-get", "mr\n", [("/mb-options-set", "ixr\n")] * 2)
+
+
+def test_env_array_a_request_changes_is_put_back(keel):
+    """$_ENV is rebuilt for every PHP-FPM request: what a request writes
+    there (another client's data) is gone for the next, and what the worker
+    script put there while booting is back."""
+    assert_changes_end_with_their_request(keel, "/env-get", '[null,"boot"]\n',
+                                          [(f"/env-set?who={who}", f"{who}\n") for who in ("alice", "bob")])
+
+
+def test_alarm_a_request_leaves_pending_is_cancelled(keel):
+    """A pcntl_alarm() still pending when its request ends is cancelled:
+    its SIGALRM would end the worker during some later client's request."""
+    assert_changes_end_with_their_request(keel, "/alarm-get", "none\n", [("/alarm-set", "alarm\n")] * 2)
+
+
+def test_signal_mask_a_request_changes_is_put_back(keel):
+    """Signals a request blocks with pcntl_sigprocmask() (SIGTERM: the
+    worker would no longer stop when told) are unblocked after it, and a
+    signal the worker script blocked while booting is blocked again."""
+    assert_changes_end_with_their_request(keel, "/mask-get", "SIGTERM:open SIGUSR2:open SIGWINCH:blocked\n",
+                                          [("/mask-set", "blocked\n")] * 2)
+
+
+def test_request_startup_errors_bypass_the_worker_scripts_error_handler(keel):
+    """A body PHP cannot take whole (over post_max_size) is reported while
+    the request starts. Under PHP-FPM no script handler exists yet: PHP
+    logs the warning and the script runs, finding it in error_get_last().
+    In worker mode the worker script's handler must not get it either (a
+    framework's throws, which failed the request)."""
+    s = start_worker_mode(keel, app_dir("worker"), "-d", "post_max_size=1K", script="handlers.php")
+    with requests.Session() as sess:
+        pid = fetch(s, "/pid", session=sess).text
+        r = sess.post(s.url + "/startup-error", data={"big": "x" * 3000}, timeout=REQ_TIMEOUT)
+        assert r.status_code == 200, (r.status_code, r.text)
+        assert r.text == "PHP Request Startup: POST Content-Length of 3004 bytes exceeds the limit of 1024 bytes\n", r.text
+        s.wait_log(r"PHP Warning:  PHP Request Startup: POST Content-Length of 3004 bytes")
+        assert fetch(s, "/pid", session=sess).text == pid
+
+
 def test_status_headers_and_cookies_reset(wserver):
     pid = fetch_json(wserver, "/state")["pid"]
     a = fetch(wserver, "/status404")

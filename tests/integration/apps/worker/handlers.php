@@ -59,6 +59,27 @@ $bootSignal = static function (int $signo): void {
 };
 pcntl_signal(SIGUSR1, $bootSignal);
 
+// An assertion callback, a tick function, regex options, an $_ENV entry
+// and a blocked signal, all set while booting: each must stay.
+$bootAssert = static function (): void {
+};
+assert_options(ASSERT_CALLBACK, $bootAssert);
+$bootTicks = 0;
+register_tick_function(static function () use (&$bootTicks): void {
+    $bootTicks++;
+});
+$requestTicks = [];
+mb_regex_set_options('m');
+$_ENV['FROM_BOOT'] = 'boot';
+pcntl_sigprocmask(SIG_BLOCK, [SIGWINCH]);
+
+/** Whether signal $signo is blocked for this process. */
+function signal_blocked(int $signo): bool
+{
+    preg_match('/^SigBlk:\s*([0-9a-f]+)$/m', file_get_contents('/proc/self/status'), $m);
+    return (hexdec(substr($m[1], -8)) >> ($signo - 1) & 1) === 1;
+}
+
 /** Whether the kernel ignores signal $signo for this process. */
 function signal_ignored(int $signo): bool
 {
@@ -74,7 +95,7 @@ register_shutdown_function(function () {
     }
 });
 
-$handler = function () use ($bootDate, $bootLoader, $bootSignal) {
+$handler = function () use ($bootDate, $bootLoader, $bootSignal, $bootAssert, &$bootTicks, &$requestTicks) {
     switch (parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH)) {
         case '/install':
             set_error_handler(function (int $no, string $msg): bool {
@@ -185,9 +206,77 @@ $handler = function () use ($bootDate, $bootLoader, $bootSignal) {
             echo $usr1 === $bootSignal ? 'boot' : 'other', " ", var_export(pcntl_signal_get_handler(SIGUSR2), true),
                 " ", signal_ignored(SIGPIPE) ? 'ignored' : 'default', "\n";
             break;
+        case '/assert-set':
+            // a callback over this request's data, left in place
+            $who = $_GET['who'];
+            assert_options(ASSERT_CALLBACK, static function () use ($who): void {
+                echo "assert callback of ", $who, "\n";
+            });
+            echo $who, "\n";
+            break;
+        case '/assert-get':
+            $cb = assert_options(ASSERT_CALLBACK);
+            echo $cb === $bootAssert ? 'boot' : ($cb === null ? 'none' : 'other'), "\n";
+            break;
+        case '/ticks-set':
+            $who = $_GET['who'];
+            register_tick_function(static function () use ($who, &$requestTicks): void {
+                $requestTicks[$who] = true;
+            });
+            echo $who, "\n";
+            break;
+        case '/ticks-get':
+            // which tick functions run for code declared with ticks
+            $bootTicks = 0;
+            $requestTicks = [];
+            declare(ticks=1) {
+                $a = 1;
+                $b = 2;
+            }
+            echo $bootTicks > 0 ? 'boot' : 'no boot', " [", implode(',', array_keys($requestTicks)), "]\n";
+            break;
+        case '/mb-options-set':
+            mb_regex_set_options('ix');
+            echo mb_regex_set_options(), "\n";
+            break;
+        case '/mb-options-get':
+            echo mb_regex_set_options(), "\n";
+            break;
+        case '/env-set':
+            // this request's data in $_ENV, and the worker script's entry gone
+            $_ENV['WHO'] = $_GET['who'];
+            unset($_ENV['FROM_BOOT']);
+            echo $_ENV['WHO'], "\n";
+            break;
+        case '/env-get':
+            echo json_encode([$_ENV['WHO'] ?? null, $_ENV['FROM_BOOT'] ?? null]), "\n";
+            break;
+        case '/alarm-set':
+            // an alarm whose SIGALRM, with no handler, would end the worker
+            // in the middle of a later client's request
+            pcntl_alarm(300);
+            echo "alarm\n";
+            break;
+        case '/alarm-get':
+            // pcntl_alarm(0) cancels a pending alarm and gives its seconds
+            echo pcntl_alarm(0) > 0 ? "pending\n" : "none\n";
+            break;
+        case '/mask-set':
+            // SIGTERM blocked: keel could no longer stop the worker
+            pcntl_sigprocmask(SIG_BLOCK, [SIGTERM, SIGUSR2]);
+            pcntl_sigprocmask(SIG_UNBLOCK, [SIGWINCH]);
+            echo "blocked\n";
+            break;
+        case '/mask-get':
+            echo implode(' ', array_map(static fn (string $name): string =>
+                $name . ':' . (signal_blocked(constant($name)) ? 'blocked' : 'open'), ['SIGTERM', 'SIGUSR2', 'SIGWINCH'])), "\n";
+            break;
         case '/mb-get':
             echo mb_internal_encoding(), " ", mb_substitute_character(), " ",
                 implode(',', mb_detect_order()), " ", mb_regex_encoding(), "\n";
+            break;
+        case '/startup-error':
+            echo error_get_last()['message'] ?? 'none', "\n";
             break;
         case '/pid':
             echo "pid:", getmypid(), "\n";

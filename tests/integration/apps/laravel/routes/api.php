@@ -1,0 +1,6 @@
+<?php
+
+use App\Http\Controllers\PageController;
+use Illuminate\Support\Facades\Route;
+
+Route::get('/rows', [PageController::class, 'rowsJson']);
