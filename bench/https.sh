@@ -18,6 +18,10 @@
 # nginx runs one worker process against keel's single-threaded front.
 # Load generators run on the same machine and share its CPUs with the
 # servers, both sides alike: compare the ratios, not the absolute figures.
+# CPU per request (HTTP/1.1) and per new connection (handshake plus one
+# request) is user + system time of each server's whole process tree over
+# the run (lib/cpu.py): the work each side does, whatever the scheduler
+# made of the shared CPUs.
 #
 # Exit status: 0 when both served every request without error; 1 otherwise;
 # 2 for usage errors.
@@ -131,16 +135,19 @@ start_keel() {
 
 declare -A RR  # "metric|server#round" -> value
 measure() {
-    local name="$1" port="$2" tag="$1.r$ROUND" rps p50 p99 req non2xx errs
+    local name="$1" port="$2" tag="$1.r$ROUND" rps p50 p99 req non2xx errs cpu0 cpu1
     shift 2
     local url="https://127.0.0.1:$port/"
 
     bench_log "$name: wrk, HTTP/1.1 keep-alive (${DURATION}s, $CONNECTIONS connections)"
     timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null 2>&1 || true
+    cpu0="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION"s --latency "$url" >"$WORK/$tag.wrk" 2>&1 ||
         bench_die "$name: wrk failed: $(cat "$WORK/$tag.wrk")"
+    cpu1="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     read -r rps p50 p99 req non2xx errs < <("$BENCH_PYTHON" "$BENCH_LIB/wrk_parse.py" "$WORK/$tag.wrk")
     RR["h1|$name#$ROUND"]="$rps"
+    ((req > 0)) && RR["h1cpu|$name#$ROUND"]="$(((cpu1 - cpu0) / req))"
     RR["h1p99|$name#$ROUND"]="$p99"
     ((non2xx == 0 && errs == 0)) || FAILED+=("$name, wrk: $non2xx non-2xx answers, $errs socket errors")
 
@@ -155,12 +162,14 @@ measure() {
 
     bench_log "$name: openssl s_time -new, new connections (${DURATION}s, $HANDSHAKERS clients)"
     local i total=0 pids=()
+    cpu0="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     for ((i = 0; i < HANDSHAKERS; i++)); do
         timeout $((DURATION + 30)) openssl s_time -connect "127.0.0.1:$port" -new -time "$DURATION" -www / \
             >"$WORK/$tag.stime.$i" 2>&1 &
         pids+=($!)
     done
     for i in "${pids[@]}"; do wait "$i" || true; done
+    cpu1="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     for ((i = 0; i < HANDSHAKERS; i++)); do
         local n
         n="$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$WORK/$tag.stime.$i" | head -1)"
@@ -168,6 +177,7 @@ measure() {
         total=$((total + n))
     done
     RR["conn|$name#$ROUND"]="$(awk -v t="$total" -v d="$DURATION" 'BEGIN { printf "%.0f", t / d }')"
+    ((total > 0)) && RR["conncpu|$name#$ROUND"]="$(((cpu1 - cpu0) / total))"
 
     if ((VERBOSE)); then
         cat "$WORK/$tag.wrk" "$WORK/$tag.h2" "$WORK/$tag".stime.*
@@ -206,12 +216,14 @@ echo "  servers one at a time, $ROUNDS rounds in turns; $(nproc) CPUs shared wit
     "load average before the run: $LOADAVG"
 printf '%-28s %14s %14s %10s   %s\n' measure "$REF" keel keel/ref "per round"
 # shellcheck disable=SC2046
-for m in h1 h2 conn h1p99; do
+for m in h1 h2 conn h1p99 h1cpu conncpu; do
     case "$m" in
     h1) label="HTTP/1.1 keep-alive req/s" ;;
     h2) label="HTTP/2 req/s" ;;
     conn) label="new TLS connections/s" ;;
     h1p99) label="HTTP/1.1 p99 latency ms" ;;
+    h1cpu) label="CPU us per HTTP/1.1 request" ;;
+    conncpu) label="CPU us per new connection" ;;
     esac
     r="$(ratios "$m")"
     printf '%-28s %14s %14s %9sx   %s\n' "$label" "$(bench_median $(values "$m" "$REF"))" \

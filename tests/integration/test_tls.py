@@ -11,6 +11,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -366,6 +367,9 @@ def test_reload_swaps_certificates_and_keeps_open_connections(keel, pki, tmp_pat
     s.wait_log(r"reload \(SIGHUP\) refused: --tls-key .* does not match")
     _, _, der4 = tls_get(s.tls_port, "/")
     assert serial_of(der4) == serial_of(der2)
+    # both refusals count as failed reloads, as a refused code reload does
+    with urllib.request.urlopen(f"http://127.0.0.1:{s.admin_port()}/status", timeout=REQ_TIMEOUT) as r:
+        assert json.load(r)["reloads"] == {"ok": 1, "failed": 2}
 
 
 # ---------------------------------------------------------------- refusals at startup
