@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front/https_redirect.h"
 #include "front/params.h"
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
@@ -54,17 +55,15 @@ keel_tls_http_handle(const keel_http_tls_t *t, h2o_req_t *req, const char *fallb
                                                                           : sizeof(CHALLENGE_PREFIX) - 1,
                   H2O_STRLIT(CHALLENGE_PREFIX)))
         return 0;
-    h2o_iovec_t host = keel_host_without_port(req->authority);
-    if (host.len == 0)
-        host = h2o_iovec_init(fallback_host, strlen(fallback_host));
-    char port[16] = "";
-    if (t->https_port != 443)
-        snprintf(port, sizeof(port), ":%d", t->https_port);
-    h2o_iovec_t url = h2o_concat(&req->pool, h2o_iovec_init(H2O_STRLIT("https://")), host,
-                                 h2o_iovec_init(port, strlen(port)), req->path);
+    size_t size = req->authority.len + strlen(fallback_host) + req->path.len + KEEL_HTTPS_LOCATION_EXTRA;
+    char *url = h2o_mem_alloc_pool(&req->pool, size);
+    size_t len = keel_https_location(req->authority.base, req->authority.len, fallback_host, t->https_port,
+                                     req->path.base, req->path.len, url, size);
+    if (len == 0)
+        return 0;
     /* 308 keeps the method and body, where 301 lets clients turn a POST
      * into a GET */
-    h2o_send_redirect(req, 308, "Permanent Redirect", url.base, url.len);
+    h2o_send_redirect(req, 308, "Permanent Redirect", url, len);
     return 1;
 }
 

@@ -1,13 +1,15 @@
 /* Fuzzes what keel parses of its listeners and of TLS clients' names: the
  * --listen/--admin address parser (a refusal is one line, a success
  * formats back to an address that parses the same), the LISTEN_PID and
- * LISTEN_FDS values of socket activation, and SNI name matching. The first
- * byte picks the parser. */
+ * LISTEN_FDS values of socket activation, SNI name matching, and the
+ * --redirect-https location built from a client's Host. The first byte
+ * picks the parser. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/listen_addr.h"
 #include "common/socket_activation.h"
+#include "front/https_redirect.h"
 #include "front/tls_names.h"
 #include "fuzz_check.h"
 
@@ -75,11 +77,50 @@ fuzz_names(const uint8_t *data, size_t size)
     free(name);
 }
 
+/* Host NUL path: the location is "https://", a prefix of the host (its
+ * port dropped) or the fallback, the port unless 443, then the path. */
+static void
+fuzz_redirect(const uint8_t *data, size_t size)
+{
+    if (size < 3)
+        return;
+    const uint8_t *nul = memchr(data + 1, '\0', size - 1); /* data[0] is the port */
+    if (nul == NULL)
+        return;
+    int port = data[0] == 0 ? 443 : data[0] * 257;
+    const char *host = (const char *)data + 1;
+    size_t host_len = (size_t)(nul - data) - 1;
+    const char *path = (const char *)nul + 1;
+    size_t path_len = size - (size_t)(nul - data) - 1;
+    size_t cap = (host_len > 6 ? host_len : 6) + path_len + KEEL_HTTPS_LOCATION_EXTRA; /* 6: the fallback */
+    char *out = malloc(cap);
+    CHECK(out != NULL);
+    size_t n = keel_https_location(host, host_len, "f.test", port, path, path_len, out, cap);
+    CHECK(n > 8 && n < cap && out[n] == '\0' && memcmp(out, "https://", 8) == 0);
+    CHECK(memcmp(out + n - path_len, path, path_len) == 0);
+    char port_text[8] = "";
+    if (port != 443)
+        snprintf(port_text, sizeof(port_text), ":%d", port);
+    size_t hl = n - 8 - strlen(port_text) - path_len;
+    CHECK(memcmp(out + 8 + hl, port_text, strlen(port_text)) == 0);
+    if (hl != 6 || memcmp(out + 8, "f.test", 6) != 0)
+        CHECK(hl <= host_len && memcmp(out + 8, host, hl) == 0);
+    /* a byte less than the host it used, the path and the extra: nothing */
+    CHECK(keel_https_location(host, host_len, "f.test", port, path, path_len, out,
+                              hl + path_len + KEEL_HTTPS_LOCATION_EXTRA - 1) == 0);
+    free(out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
+    /* 0xff: a later parser, so the seeds' first bytes keep their meaning */
+    if (data[0] == 0xff) {
+        fuzz_redirect(data + 1, size - 1);
+        return 0;
+    }
     switch (data[0] % 5) {
     case 0:
         fuzz_addr(data + 1, size - 1, KEEL_LISTEN_ALLOW_SCHEME | KEEL_LISTEN_ALLOW_UNIX);
