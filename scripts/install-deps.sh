@@ -11,6 +11,7 @@ libphp8.2-embed php8.2-dev php8.2-opcache php8.2-cli libxml2-dev
 libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
+chromium chromium-driver python3-selenium
 nginx php8.2-fpm wrk
 testssl.sh nghttp2-client
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml

@@ -504,8 +504,8 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_EXPLICIT(admin_explicit),
         .set = keel_option_set_admin,
         .def = KEEL_DEFAULT_ADMIN,
-        .help = "admin listener: `/status`, `/metrics`, `POST /reload`; if the default cannot be bound, keel warns "
-                "and goes on without it",
+        .help = "admin listener: a live dashboard at `/`, `/status`, `/metrics`, `POST /reload`; if the default "
+                "cannot be bound, keel warns and goes on without it",
     },
     {
         .name = "--admin-token",
@@ -515,7 +515,8 @@ const keel_option_t keel_options[] = {
         .path_rule = KEEL_PATH_NONEMPTY,
         .def_doc = "none",
         .help = "every admin request must send `Authorization: Bearer` and the token in FILE (give `keel reload` "
-                "the same option); required when `--admin` is reachable beyond loopback",
+                "the same option; the dashboard's page takes it as `/#token=...`); required when `--admin` is "
+                "reachable beyond loopback",
     },
     {
         .name = "--max-draining",

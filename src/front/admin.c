@@ -479,6 +479,12 @@ on_admin_req(h2o_handler_t *self, h2o_req_t *req)
         render_metrics(&snap, &t);
         send_text(req, 200, "OK", "text/plain; version=0.0.4", &t);
         break;
+    case KEEL_ADMIN_PAGE:
+        keel_dashboard_page(&a->dashboard, req);
+        break;
+    case KEEL_ADMIN_DASHBOARD:
+        keel_dashboard_data(&a->dashboard, req);
+        break;
     case KEEL_ADMIN_RELOAD: {
         reload_wait_t *rw = h2o_mem_alloc_shared(&req->pool, sizeof(*rw), on_reload_wait_dispose);
         rw->admin = a;
@@ -513,7 +519,8 @@ on_admin_req(h2o_handler_t *self, h2o_req_t *req)
         break;
     case KEEL_ADMIN_NOT_FOUND:
     default:
-        h2o_send_error_404(req, "Not Found", "Not Found: try GET /status, GET /metrics or POST /reload\n", 0);
+        h2o_send_error_404(req, "Not Found",
+                           "Not Found: try GET / (the dashboard), GET /status, GET /metrics or POST /reload\n", 0);
         break;
     }
     return 0;
@@ -607,14 +614,18 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     a->accept_ctx.hosts = a->conf.hosts;
     a->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     a->listener->data = a;
-    keel_info("admin: http://%s%s%s:%d (/status, /metrics, POST /reload%s)", strchr(host, ':') ? "[" : "", host,
-              strchr(host, ':') ? "]" : "", port, a->token_len ? "; bearer token required" : "");
+    keel_dashboard_init(&a->dashboard, loop, ops->snapshot, owner);
+    keel_info("admin: http://%s%s%s:%d (dashboard at /, /status, /metrics, POST /reload%s)",
+              strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
+              a->token_len ? "; bearer token required" : "");
     return 0;
 }
 
 void
 keel_admin_accept(keel_admin_t *a)
 {
-    if (a->listener != NULL)
+    if (a->listener != NULL) {
         h2o_socket_read_start(a->listener, on_admin_accept);
+        keel_dashboard_start(&a->dashboard);
+    }
 }

@@ -1,6 +1,7 @@
 /*
  * The admin listener: a separate HTTP listener (loopback by default) with
- * GET /status (JSON), GET /metrics (Prometheus text) and POST /reload. It
+ * GET /status (JSON), GET /metrics (Prometheus text), POST /reload and a
+ * dashboard at GET / (admin_dashboard.h). It
  * shares the front's event loop but not its routes, so nothing on the
  * public listener can reach it. Both pages render one snapshot of the
  * front (snapshot.h); what it needs of the front comes through
@@ -18,6 +19,7 @@
 
 #include "common/config.h"
 #include "common/token_file.h"
+#include "front/admin_dashboard.h"
 #include "front/snapshot.h"
 
 /* A reload's outcome: the new generation's number, or 0 and why not. */
@@ -43,6 +45,7 @@ typedef struct {
     char token[KEEL_TOKEN_MAX + 1]; /* --admin-token's token */
     size_t token_len;               /* 0: none */
     uint64_t refused;               /* requests refused by admin_guard.h */
+    keel_dashboard_t dashboard;
 } keel_admin_t;
 
 /* Binds cfg->admin on loop. Returns 0 (also when off or when the default

@@ -138,6 +138,26 @@ form_content_type(keel_admin_text_t ct)
            is_nocase(p, n, "multipart/form-data");
 }
 
+/* The dashboard's page, "/", and its files, "/assets/NAME" with NAME of
+ * lowercase letters, digits, '.' and '-', not starting with '.'. */
+static int
+page_path(keel_admin_text_t path)
+{
+    static const char prefix[] = "/assets/";
+    size_t p = sizeof(prefix) - 1;
+    if (is(path, "/"))
+        return 1;
+    if (path.base == NULL || path.len <= p || path.len > p + 64 || memcmp(path.base, prefix, p) != 0 ||
+        path.base[p] == '.')
+        return 0;
+    for (size_t i = p; i < path.len; i++) {
+        char c = path.base[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 keel_admin_verdict_t
 keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len)
 {
@@ -145,20 +165,27 @@ keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_
         return KEEL_ADMIN_CROSS_SITE;
     if (r->sec_fetch_site.base != NULL && !is(r->sec_fetch_site, "same-origin") && !is(r->sec_fetch_site, "none"))
         return KEEL_ADMIN_CROSS_SITE;
-    if (token == NULL) {
-        if (r->host.base != NULL && !keel_admin_host_is_loopback(r->host.base, r->host.len))
-            return KEEL_ADMIN_CROSS_SITE;
-    } else if (!bearer_matches(r->authorization, token, token_len)) {
-        return KEEL_ADMIN_UNAUTHORIZED;
-    }
-
     keel_admin_text_t path = r->target;
     const char *q = path.base != NULL ? memchr(path.base, '?', path.len) : NULL;
     if (q != NULL)
         path.len = (size_t)(q - path.base);
+    /* the page holds no data: a browser that navigates to it cannot send
+     * a bearer token, its script then sends one for the data */
+    int page = page_path(path);
+    if (token == NULL) {
+        if (r->host.base != NULL && !keel_admin_host_is_loopback(r->host.base, r->host.len))
+            return KEEL_ADMIN_CROSS_SITE;
+    } else if (!page && !bearer_matches(r->authorization, token, token_len)) {
+        return KEEL_ADMIN_UNAUTHORIZED;
+    }
+
     keel_admin_verdict_t what;
     int get = 1;
-    if (is(path, "/status"))
+    if (page)
+        what = KEEL_ADMIN_PAGE;
+    else if (is(path, "/dashboard.json"))
+        what = KEEL_ADMIN_DASHBOARD;
+    else if (is(path, "/status"))
         what = KEEL_ADMIN_STATUS;
     else if (is(path, "/metrics"))
         what = KEEL_ADMIN_METRICS;

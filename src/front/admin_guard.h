@@ -5,7 +5,9 @@
  * cross-site POST, or DNS rebinding to a name that resolves to 127.0.0.1),
  * and anyone who can reach a listener bound beyond loopback.
  *
- *  - With a token, every request needs `Authorization: Bearer TOKEN`.
+ *  - With a token, every request needs `Authorization: Bearer TOKEN`,
+ *    but for the dashboard's page and files (they hold no data; the page's
+ *    script sends the token for /dashboard.json).
  *    Without one (the listener is then loopback only), Host must name
  *    loopback (127.x.x.x, [::1], localhost) or be absent, which a page
  *    reached through DNS rebinding cannot send.
@@ -15,8 +17,9 @@
  *    application/x-www-form-urlencoded or multipart/form-data, nor none):
  *    a browser sends any other only after a CORS preflight, which keel
  *    never approves.
- *  - The raw path must be exactly /status, /metrics or /reload (a query is
- *    ignored): no dot segments, no percent-encoding, no extra slashes.
+ *  - The raw path must be exactly /status, /metrics, /reload, /,
+ *    /dashboard.json or /assets/NAME (a query is ignored): no dot segments,
+ *    no percent-encoding, no extra slashes.
  */
 #ifndef KEEL_FRONT_ADMIN_GUARD_H
 #define KEEL_FRONT_ADMIN_GUARD_H
@@ -39,9 +42,11 @@ typedef enum {
     KEEL_ADMIN_STATUS,       /* GET /status */
     KEEL_ADMIN_METRICS,      /* GET /metrics */
     KEEL_ADMIN_RELOAD,       /* POST /reload */
+    KEEL_ADMIN_PAGE,         /* GET / or /assets/NAME: the dashboard's page and files */
+    KEEL_ADMIN_DASHBOARD,    /* GET /dashboard.json: the dashboard's data */
     KEEL_ADMIN_CROSS_SITE,   /* 403: another site's page, or a Host that is not loopback without a token */
     KEEL_ADMIN_UNAUTHORIZED, /* 401: the token is missing or wrong */
-    KEEL_ADMIN_NOT_FOUND,    /* 404: not one of the three paths, as sent */
+    KEEL_ADMIN_NOT_FOUND,    /* 404: not one of its paths, as sent */
     KEEL_ADMIN_BAD_METHOD,   /* 405 */
     KEEL_ADMIN_FORM_POST,    /* 415: POST with a Content-Type a form can send */
 } keel_admin_verdict_t;

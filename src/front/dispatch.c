@@ -4,11 +4,18 @@
 #include "common/log.h"
 #include "supervisor/admission.h"
 
+static void
+on_drain_soon(h2o_timeout_entry_t *entry)
+{
+    keel_dispatch_drain(H2O_STRUCT_FROM_MEMBER(keel_dispatch_t, drain_soon, entry));
+}
+
 void
 keel_dispatch_init(keel_dispatch_t *d, keel_front_env_t *env)
 {
     d->env = env;
     d->target = NULL;
+    d->drain_soon = (h2o_timeout_entry_t){.cb = on_drain_soon};
     for (int k = 0; k < KEEL_POOL_KINDS; k++) {
         h2o_linklist_init_anchor(&d->queues[k].waiting);
         d->queues[k].len = 0;
@@ -55,9 +62,12 @@ on_wait_timeout(h2o_timeout_entry_t *entry)
             return;
         case KEEL_POOL_WAIT_LOST:
             refuse(d, job, 502, 0);
+            keel_dispatch_drain(d); /* the room it held */
             return;
         case KEEL_POOL_WAIT_TAKEN_BACK:
-            break;
+            refuse(d, job, 503, 1);
+            keel_dispatch_drain(d);
+            return;
         }
     }
     refuse(d, job, 503, 1);
@@ -191,8 +201,16 @@ keel_dispatch_refuse_waiting(keel_dispatch_t *d, keel_pool_kind_t kind, int stat
 void
 keel_dispatch_abandon(keel_dispatch_t *d, keel_job_t *job)
 {
-    if (job->phase == KEEL_REQ_QUEUED && job->queued_in != NULL)
+    if (job->phase == KEEL_REQ_QUEUED && job->queued_in != NULL) {
         keel_pool_abandon(&keel_generation_of_queue(job->queued_in)->pool, job);
+        /* (not from here: h2o is disposing of a request, and a drain
+         * answers others) */
+        bool waiting = false;
+        for (int k = 0; k < KEEL_POOL_KINDS; k++)
+            waiting |= d->queues[k].len != 0;
+        if (waiting && !h2o_timeout_is_linked(&d->drain_soon))
+            h2o_timeout_link(d->env->loop, &d->env->zero_timeout, &d->drain_soon);
+    }
     unqueue(d, job);
 }
 

@@ -27,6 +27,10 @@ typedef struct keel_dispatch_s {
         h2o_linklist_t waiting; /* keel_job_t by job->link, oldest first */
         size_t len;
     } queues[KEEL_POOL_KINDS];
+    /* A drain due from the loop: a request whose client left took its
+     * room in a queue with it, and nothing else may free a worker soon
+     * (the pool may be idle) to let the front's waiting requests on. */
+    h2o_timeout_entry_t drain_soon;
 } keel_dispatch_t;
 
 void keel_dispatch_init(keel_dispatch_t *d, keel_front_env_t *env);
@@ -56,7 +60,9 @@ void keel_dispatch_requeue(keel_dispatch_t *d, keel_pool_kind_t kind, h2o_linkli
 void keel_dispatch_refuse_waiting(keel_dispatch_t *d, keel_pool_kind_t kind, int status, unsigned retry_after_s);
 
 /* The job's client left before a worker was bound to it: it waits no more
- * (a worker that took it already runs it for nobody, bound). */
+ * (a worker that took it already runs it for nobody, bound). Room it
+ * leaves in a generation's queue goes to the requests waiting in the
+ * front, from the loop. */
 void keel_dispatch_abandon(keel_dispatch_t *d, keel_job_t *job);
 
 /* The worker running job, bound or (now bound) claimed; NULL when none

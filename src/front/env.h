@@ -13,6 +13,7 @@
 #include <h2o.h>
 
 #include "common/config.h"
+#include "front/event_log.h"
 #include "front/params.h"
 #include "front/priority.h"
 #include "front/route.h"
@@ -66,6 +67,7 @@ typedef struct {
     uint32_t streams_issued; /* requests so far, warm-ups included (see keel_env_new_stream) */
     uint64_t stream_key;     /* secret of the stream id permutation, drawn at start */
     keel_front_counters_t counters;
+    keel_event_log_t events; /* what happened lately, beside the counters (the dashboard shows it) */
     keel_memory_now_t memory_now;
 } keel_front_env_t;
 

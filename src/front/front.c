@@ -16,6 +16,10 @@
 
 static const keel_generation_events_t generation_events;
 
+/* A generation's step, for the dashboard's timeline (event_log.h). */
+#define GENERATION_EVENT(f, number, pid, what, ...)                                                                    \
+    keel_event_add(&(f)->env.events, keel_now_ms(), KEEL_EVENT_GENERATION, (number), (pid), (what), __VA_ARGS__)
+
 static void
 on_php_idle(void *owner)
 {
@@ -77,6 +81,8 @@ start_generation(keel_front_t *f, char *err, size_t errlen)
 int
 keel_front_start(keel_front_t *f, char *err, size_t errlen)
 {
+    GENERATION_EVENT(f, f->last_generation + 1, 0, "starting", "generation %u starting: keel starts",
+                     f->last_generation + 1);
     f->incoming = start_generation(f, err, errlen);
     return f->incoming != NULL ? 0 : -1;
 }
@@ -128,14 +134,18 @@ keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *dat
                  draining, draining == 1 ? "" : "s", draining == 1 ? "es its" : " their", f->cfg.max_draining,
                  draining == 1 ? "it is" : "one is");
         keel_warn("reload (%s) refused: %s", why, err);
+        GENERATION_EVENT(f, f->last_generation + 1, 0, "refused", "reload (%s) refused: %s", why, err);
         if (cb)
             cb(data, 0, err);
         return;
     }
     keel_info("reload (%s): starting generation %u", why, f->last_generation + 1);
+    GENERATION_EVENT(f, f->last_generation + 1, 0, "starting", "generation %u starting: %s", f->last_generation + 1,
+                     why);
     keel_generation_t *g = start_generation(f, err, sizeof(err));
     if (g == NULL) {
         f->env.counters.reloads_failed++;
+        GENERATION_EVENT(f, f->last_generation, 0, "failed", "generation %u failed: %s", f->last_generation, err);
         keel_error("reload failed: %s", err);
         if (cb)
             cb(data, 0, err);
@@ -225,12 +235,16 @@ on_generation_ready(void *owner, keel_generation_t *g)
     if (f->incoming == g)
         f->incoming = NULL;
     keel_dispatch_set_target(&f->dispatch, g);
+    GENERATION_EVENT(f, g->number, (int)g->zygote_pid, "serving", "generation %u serving (%.1fs to start)", g->number,
+                     (double)(keel_now_ms() - g->started_ms) / 1000.0);
     if (old == NULL) {
         f->hooks->first_ready(f->hooks_owner);
     } else {
         f->env.counters.reloads_ok++;
         keel_info("generation %u is serving (%.1fs to start); generation %u drains", g->number,
                   (double)(keel_now_ms() - g->started_ms) / 1000.0, old->number);
+        GENERATION_EVENT(f, old->number, (int)old->zygote_pid, "draining",
+                         "generation %u draining: its workers finish their requests", old->number);
         keel_generation_drain(old);
         notify_reload(f, g->number, NULL);
     }
@@ -243,6 +257,7 @@ on_start_failed(void *owner, keel_generation_t *g)
     keel_front_t *f = owner;
     if (f->incoming == g)
         f->incoming = NULL;
+    GENERATION_EVENT(f, g->number, (int)g->zygote_pid, "failed", "generation %u failed: %s", g->number, g->failure);
     if (f->active == NULL) {
         if (f->exit_code == 0)
             f->exit_code = 1;
@@ -259,6 +274,9 @@ on_gone(void *owner, keel_generation_t *g, bool unexpected)
 {
     (void)unexpected;
     keel_front_t *f = owner;
+    GENERATION_EVENT(f, g->number, 0, f->active == g ? "died" : "gone",
+                     f->active == g ? "generation %u died while serving" : "generation %u gone: its zygote exited",
+                     g->number);
     if (f->active == g) {
         /* The serving generation is gone: start another at once. */
         f->active = NULL;

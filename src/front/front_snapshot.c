@@ -80,6 +80,7 @@ keel_front_snapshot(keel_front_t *f, h2o_mem_pool_t *pool, keel_front_snapshot_t
     s->generation = f->active ? f->active->number : 0;
     s->in_flight = f->php.in_flight;
     s->counters = f->env.counters;
+    s->events = &f->env.events;
     size_t gens = 0, workers = 0;
     for (h2o_linklist_t *gl = f->generations.next; gl != &f->generations; gl = gl->next) {
         keel_generation_t *g = H2O_STRUCT_FROM_MEMBER(keel_generation_t, link, gl);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "front/generation.h"
 #include "supervisor/budget.h"
@@ -215,11 +216,18 @@ look(keel_memory_guard_t *g)
         g->env->counters.oom_kills += st.new_oom_kills;
         char figures[256];
         describe(g, figures, sizeof(figures));
+        keel_event_add(&g->env->events, keel_now_ms(), KEEL_EVENT_OOM, 0, 0, NULL,
+                       "the OOM killer killed %llu process%s in keel's cgroup (%s)",
+                       (unsigned long long)st.new_oom_kills, st.new_oom_kills == 1 ? "" : "es", figures);
         keel_error("the kernel's OOM killer killed %llu process%s in keel's memory cgroup %s (%s)",
                    (unsigned long long)st.new_oom_kills, st.new_oom_kills == 1 ? "" : "es", g->cgroup->dir, figures);
     }
     g->env->memory_now.level = st.level;
     if (st.level != st.was) {
+        char figures[256];
+        describe(g, figures, sizeof(figures));
+        keel_event_add(&g->env->events, keel_now_ms(), KEEL_EVENT_PRESSURE, 0, 0, keel_pressure_level_name(st.level),
+                       "memory pressure %s: %s", st.level > st.was ? "rose" : "eased", figures);
         log_level(g, &st);
         if (st.level == KEEL_PRESSURE_NONE)
             g->nothing_said = false;

@@ -337,7 +337,12 @@ report_exit(keel_pool_t *p, keel_front_worker_t *w, int status)
 {
     if (WIFSIGNALED(status)) {
         p->env->counters.worker_crashes++;
-        char mem[32];
+        char mem[32], sig[16];
+        snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_CRASH, p->generation, (int)w->pid, sig,
+                       "worker %u killed by signal %d (%s)%s%s%s after %llu requests", w->id, WTERMSIG(status),
+                       strsignal(WTERMSIG(status)), w->last_request[0] ? " during \"" : "", w->last_request,
+                       w->last_request[0] ? "\"" : "", (unsigned long long)w->stats.requests);
         keel_warn("worker %u (pid %d) killed by signal %d (%s)%s%s%s after %llu requests, age %.1fs, private memory "
                   "%s",
                   w->id, (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
@@ -346,6 +351,11 @@ report_exit(keel_pool_t *p, keel_front_worker_t *w, int status)
                   w->started_ms ? (double)(keel_now_ms() - w->started_ms) / 1000.0 : 0.0,
                   keel_format_bytes(mem, sizeof(mem), w->stats.rss_private));
     } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        char what[16];
+        snprintf(what, sizeof(what), "status %d", WEXITSTATUS(status));
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_EXIT, p->generation, (int)w->pid, what,
+                       "worker %u exited with status %d after %llu requests", w->id, WEXITSTATUS(status),
+                       (unsigned long long)w->stats.requests);
         keel_warn("worker %u (pid %d) exited with status %d", w->id, (int)w->pid, WEXITSTATUS(status));
     }
 }
@@ -355,6 +365,11 @@ report_recycle(keel_pool_t *p, keel_front_worker_t *w, keel_recycle_reason_t rea
 {
     char mem[32];
     p->env->counters.recycles[reason]++;
+    uint64_t bytes = reason == KEEL_RECYCLE_MEMORY_HARD && private_now != 0 ? private_now : w->stats.rss_private;
+    keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_RECYCLE, p->generation, (int)w->pid,
+                   keel_recycle_reason_name(reason), "worker %u recycled (%s) after %llu requests, private memory %s",
+                   w->id, keel_recycle_reason_name(reason), (unsigned long long)w->stats.requests,
+                   keel_format_bytes(mem, sizeof(mem), bytes));
     if (reason == KEEL_RECYCLE_MEMORY_HARD && private_now != 0) {
         char limit[32];
         keel_error("worker %u (pid %d) killed: private memory %s (%llu bytes) is past --max-worker-memory-hard %s "
@@ -385,6 +400,10 @@ note_change(keel_pool_t *p, keel_pool_kind_t kind, const char *fmt, ...)
     vsnprintf(p->change[kind].why, sizeof(p->change[kind].why), fmt, ap);
     va_end(ap);
     p->change[kind].at_ms = keel_now_ms();
+    char what[16];
+    snprintf(what, sizeof(what), "%.*s", (int)strcspn(p->change[kind].why, " "), p->change[kind].why);
+    keel_event_add(&p->env->events, p->change[kind].at_ms, KEEL_EVENT_POOL, p->generation, 0, what, "%s workers %s",
+                   keel_pool_name(kind), p->change[kind].why);
     keel_info("pool: %s workers of generation %u %s", keel_pool_name(kind), p->generation, p->change[kind].why);
 }
 
@@ -511,8 +530,12 @@ step(keel_pool_t *p, keel_front_worker_t *w, keel_worker_event_t ev, keel_worker
         keel_pool_spawn(p, kind);
     if (a & KEEL_WORKER_DO_REPLACE_CRASHED)
         on_crash(p, kind);
-    if (a & KEEL_WORKER_DO_BOOT_FAILED)
-        on_boot_failure(p, kind, w->boot_error[0] ? w->boot_error : c != NULL && c->why ? c->why : "it exited");
+    if (a & KEEL_WORKER_DO_BOOT_FAILED) {
+        const char *why = w->boot_error[0] ? w->boot_error : c != NULL && c->why ? c->why : "it exited";
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_EXIT, p->generation, (int)w->pid, "boot failed",
+                       "%s worker %u failed before its first request: %s", keel_pool_name(kind), w->id, why);
+        on_boot_failure(p, kind, why);
+    }
     if (a & KEEL_WORKER_DO_SPAWN_FAILED)
         on_spawn_failure(p, kind);
     bool alive = true;
@@ -538,11 +561,12 @@ bind_job(keel_pool_t *p, keel_front_worker_t *w, keel_job_t *job, uint32_t strea
     w->deadline_ms = 0;
     if (job == NULL) {
         snprintf(w->last_request, sizeof(w->last_request), "(a request whose client left)");
-        if (stream == w->orphan_stream)
+        if (stream == w->orphan_stream) {
             w->deadline_ms = w->orphan_deadline_ms;
-        else if (p->env->cfg->request_timeout_ms != 0)
+            w->orphan_stream = 0;
+        } else if (p->env->cfg->request_timeout_ms != 0) {
             w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
-        w->orphan_stream = 0;
+        }
         return;
     }
     keel_handoff_forget(job);
@@ -621,12 +645,16 @@ remember_forgotten(keel_pool_t *p, uint32_t stream)
     p->forgotten_next = (p->forgotten_next + 1) % (sizeof(p->forgotten) / sizeof(p->forgotten[0]));
 }
 
+/* Whether stream was forgotten; it is named by one worker once, so its
+ * entry goes (the ring then holds only streams still on their way). */
 static bool
-was_forgotten(const keel_pool_t *p, uint32_t stream)
+take_forgotten(keel_pool_t *p, uint32_t stream)
 {
     for (size_t i = 0; i < sizeof(p->forgotten) / sizeof(p->forgotten[0]); i++)
-        if (p->forgotten[i] == stream)
+        if (p->forgotten[i] == stream) {
+            p->forgotten[i] = 0;
             return true;
+        }
     return false;
 }
 
@@ -637,7 +665,7 @@ on_took(void *owner, keel_front_worker_t *w, uint32_t stream)
     keel_job_t *job = keel_handoff_find(p->handoff, stream);
     /* A stream it cannot have been given (ids cannot be guessed): its
      * frames would answer a request that is not its own. */
-    if (job == NULL && stream != w->orphan_stream && !was_forgotten(p, stream)) {
+    if (job == NULL && stream != w->orphan_stream && !take_forgotten(p, stream)) {
         on_lost(p, w, "a frame for a request it was not given");
         return;
     }
@@ -729,6 +757,14 @@ on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats
         p->events->opcache_reset(p->owner);
     observe_leak(p, w);
     keel_worker_facts_t f = facts_for(p, w);
+    if (flags & KEEL_IPC_FLAG_CLOSING) {
+        char mem[32];
+        keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_EXIT, p->generation, (int)w->pid, "closing",
+                       "worker %u leaves after its request (exit(), or an error such as memory_limit: see the log) "
+                       "after %llu requests, private memory %s",
+                       w->id, (unsigned long long)stats->requests,
+                       keel_format_bytes(mem, sizeof(mem), stats->rss_private));
+    }
     /* CLOSING: it exits now (exit() or an error in worker mode) */
     step(p, w, (flags & KEEL_IPC_FLAG_CLOSING) ? KEEL_WORKER_EV_DONE_CLOSING : KEEL_WORKER_EV_DONE, &f, NULL);
     if (on_idle_list(w->life.state))
@@ -913,6 +949,10 @@ keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
          * tick binds it as such (see settle), so its timeout still ends it */
         keel_worker_send(w, KEEL_IPC_ABORT, 0, job->stream, NULL, 0, NULL, 0);
         keel_worker_flush(w);
+        /* It may have run an earlier one for nobody already, and the front
+         * not read that yet: its frames stay expected. */
+        if (w->orphan_stream != 0 && w->orphan_stream != job->stream)
+            remember_forgotten(p, w->orphan_stream);
         w->orphan_stream = job->stream;
         w->orphan_deadline_ms =
             p->env->cfg->request_timeout_ms != 0 ? job->queued_ms + p->env->cfg->request_timeout_ms : 0;
@@ -978,6 +1018,8 @@ keel_pool_timeout(keel_pool_t *p, keel_front_worker_t *w)
 {
     if (w->pid <= 0 || h2o_timeout_is_linked(&w->kill_entry))
         return;
+    keel_event_add(&p->env->events, keel_now_ms(), KEEL_EVENT_TIMEOUT, p->generation, (int)w->pid, NULL,
+                   "worker %u ended past --request-timeout during \"%s\"", w->id, w->last_request);
     keel_worker_facts_t f = facts_for(p, w);
     step(p, w, KEEL_WORKER_EV_TIMEOUT, &f, NULL);
 }

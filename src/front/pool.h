@@ -83,10 +83,15 @@ struct keel_pool_s {
         keel_pool_size_why_t held; /* why growth is held back now (STEADY: it is not) */
         char why[200];             /* what happened, for /status */
     } change[KEEL_POOL_KINDS];
-    /* Requests forgotten while a worker may be taking them (their clients
-     * left): a worker's frames for one of these are run for nobody; for
-     * any other stream the front does not know, they are a violation. */
-    uint32_t forgotten[16];
+    /* Requests forgotten while a worker may be taking them, or taken by a
+     * worker that had another one whose client left still unread (their
+     * clients left): a worker's frames for one of these are run for
+     * nobody; for any other stream the front does not know, they are a
+     * violation. Each stays until a worker names it, so the ring holds
+     * those taken whose frames the front has not read yet: a few per
+     * worker, but every client of a load generator leaving at once can
+     * make it dozens while the front is busy with their sockets. */
+    uint32_t forgotten[4096];
     unsigned forgotten_next;
     const keel_pool_events_t *events;
     void *owner;

@@ -115,6 +115,7 @@ typedef struct {
     keel_leak_snapshot_t leak[KEEL_POOL_KINDS]; /* the serving generation's, across recycling */
     keel_worker_snapshot_t *workers;            /* with a process, oldest generation first */
     size_t worker_count;
+    const keel_event_log_t *events; /* the front's own, read where the snapshot is rendered */
 } keel_front_snapshot_t;
 
 #endif

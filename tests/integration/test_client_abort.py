@@ -101,3 +101,54 @@ def test_a_script_sees_the_client_leave(abort_server, tmp_path, protocol, method
             sock.close()
     assert "shutdown aborted=1" in text, text[-300:]
     assert "\nend\n" not in text, "the script ran to its end after the client left"
+
+
+def pids_answering(server, target, threads=8, rounds=4):
+    """The worker pids that answer target to a few concurrent clients."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_):
+        r = server.get(target + "?ms=20")
+        assert r.status == 200, r.status
+        return int(r.body.split()[0])
+
+    with ThreadPoolExecutor(threads) as pool:
+        return set(pool.map(one, range(threads * rounds)))
+
+
+@pytest.mark.parametrize("mode", ["classic", "worker"])
+def test_clients_leaving_together_cost_no_worker(keel, mode):
+    """Many clients dropping their requests at once (as a load generator
+    does when it stops): a worker may finish one abandoned request and take
+    the next abandoned one before the front has read its socket. Its frames
+    for each belong to a request it was given, so no worker is taken for a
+    forger and killed. And the room the abandoned requests leave in the
+    queue goes to those waiting in the front, though no worker is busy to
+    free any: every worker answers again at once, not after --max-wait."""
+    args = ["--admin", "off"]
+    target = "/pid.php"
+    if mode == "worker":
+        args += ["--worker", str(APP / "worker.php")]
+        target = "/any"
+    s = keel(APP, *args, workers=4)
+    before = poll_until(lambda: (lambda p: p if len(p) == 4 else None)(pids_answering(s, target)), REQ_TIMEOUT,
+                        what="four workers to answer")
+    linger_rst = struct.pack("ii", 1, 0)
+    for _ in range(150):
+        socks = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(32)]
+        for sock in socks:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        for sock in socks:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_rst)
+            sock.close()
+    # Each worker's frames arrive in order: once a worker answers a new
+    # request, what it wrote for the abandoned ones has been read.
+    seen = set()
+
+    def all_answered():
+        assert "not given" not in s.log_text(), s.log_text()[-2000:]
+        seen.update(pids_answering(s, target, rounds=1))
+        return before <= seen
+
+    poll_until(all_answered, REQ_TIMEOUT, what="every worker to answer again")
+    assert " lost: " not in s.log_text(), s.log_text()[-2000:]

@@ -235,6 +235,59 @@ test_token(void **state)
                      KEEL_ADMIN_UNAUTHORIZED);
 }
 
+static void
+test_dashboard(void **state)
+{
+    (void)state;
+    const char *token = "s3cret-Token_1";
+    /* the page and its files need no token: a browser cannot send one
+     * when it navigates; they hold no data */
+    static const char *const page[] = {"/", "/?x=1", "/assets/dashboard.js", "/assets/favicon.svg",
+                                       "/assets/no-such-file.css"};
+    for (size_t i = 0; i < COUNT(page); i++) {
+        if (check((req_t){.method = "GET", .target = page[i], .host = "10.0.0.5:9180"}, token) != KEEL_ADMIN_PAGE)
+            fail_msg("%s should be the page, without a token", page[i]);
+        if (check((req_t){.method = "HEAD", .target = page[i], .host = "127.0.0.1:9180"}, NULL) != KEEL_ADMIN_PAGE)
+            fail_msg("%s should be the page", page[i]);
+    }
+    /* the data does */
+    assert_int_equal(check((req_t){.method = "GET", .target = "/dashboard.json", .host = "10.0.0.5:9180"}, token),
+                     KEEL_ADMIN_UNAUTHORIZED);
+    assert_int_equal(check((req_t){.method = "GET",
+                                   .target = "/dashboard.json?samples_after=3",
+                                   .host = "10.0.0.5:9180",
+                                   .auth = "Bearer s3cret-Token_1"},
+                           token),
+                     KEEL_ADMIN_DASHBOARD);
+    assert_int_equal(check((req_t){.method = "GET", .target = "/dashboard.json", .host = "127.0.0.1:9180"}, NULL),
+                     KEEL_ADMIN_DASHBOARD);
+    /* the other rules still hold for the page */
+    assert_int_equal(
+        check((req_t){.method = "GET", .target = "/", .host = "127.0.0.1:9180", .site = "cross-site"}, token),
+        KEEL_ADMIN_CROSS_SITE);
+    assert_int_equal(check((req_t){.method = "GET", .target = "/", .host = "rebound.example:9180"}, NULL),
+                     KEEL_ADMIN_CROSS_SITE);
+    assert_int_equal(
+        check((req_t){.method = "POST", .target = "/", .host = "127.0.0.1", .type = "application/json"}, NULL),
+        KEEL_ADMIN_BAD_METHOD);
+    assert_int_equal(
+        check((req_t){.method = "POST", .target = "/dashboard.json", .host = "127.0.0.1", .type = "application/json"},
+              NULL),
+        KEEL_ADMIN_BAD_METHOD);
+    /* only plain names under /assets/, as sent: anything else needs the
+     * token, and is not found with it */
+    static const char *const not_assets[] = {
+        "/assets/", "/assets/../status", "/assets/.hidden",  "/assets/a/b.js",  "/assets/A.js", "/assets/%61.js",
+        "//",       "/assets",           "/dashboard.json/", "/Dashboard.json", "/./"};
+    for (size_t i = 0; i < COUNT(not_assets); i++) {
+        if (check((req_t){.method = "GET", .target = not_assets[i], .host = "127.0.0.1"}, token) !=
+            KEEL_ADMIN_UNAUTHORIZED)
+            fail_msg("%s should need the token", not_assets[i]);
+        if (check((req_t){.method = "GET", .target = not_assets[i], .host = "127.0.0.1"}, NULL) != KEEL_ADMIN_NOT_FOUND)
+            fail_msg("%s should not be found", not_assets[i]);
+    }
+}
+
 int
 main(void)
 {
@@ -246,6 +299,7 @@ main(void)
         cmocka_unit_test(test_cross_site_requests),
         cmocka_unit_test(test_loopback_hosts),
         cmocka_unit_test(test_token),
+        cmocka_unit_test(test_dashboard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
