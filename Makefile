@@ -2,9 +2,11 @@
 # README's commands work on a fresh Debian bookworm machine.
 #   make        build build/keel
 #   make run    install what is missing, build, serve examples/hello on :8080
+#               (its access log on stdout)
 #   make test   build, then run every test (include-cycle check, unit,
-#               integration, ACME against pebble, differential against
-#               nginx + php-fpm, sanitizer build, fuzz smoke)
+#               the systemd unit, integration, ACME against pebble,
+#               differential against nginx + php-fpm, sanitizer build,
+#               fuzz smoke)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +14,7 @@ FUZZ_BUILD ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 PORT       ?= 8080
 
-.PHONY: all deps run test structure unit integration acme differential sanitize fuzz format bench clean
+.PHONY: all deps run test structure unit units integration acme differential sanitize fuzz format bench clean
 
 all: $(BUILD)/keel
 
@@ -28,7 +30,7 @@ $(BUILD)/keel: $(BUILD)/build.ninja FORCE
 FORCE:
 
 run: $(BUILD)/keel
-	$(BUILD)/keel serve --root examples/hello --listen 127.0.0.1:$(PORT) --workers 4
+	$(BUILD)/keel serve --root examples/hello --listen 127.0.0.1:$(PORT) --workers 4 --access-log -
 
 # No two files, and no two folders, of src/ may include each other in a circle.
 structure:
@@ -36,6 +38,10 @@ structure:
 
 unit: $(BUILD)/keel
 	meson test -C $(BUILD) --print-errorlogs
+
+# deploy/keel.service through systemd-analyze verify, as installed.
+units: $(BUILD)/keel
+	scripts/check-units.sh $(BUILD)/keel
 
 integration: $(BUILD)/keel
 	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
@@ -74,7 +80,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
-test: all structure unit integration acme differential sanitize fuzz
+test: all structure unit units integration acme differential sanitize fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

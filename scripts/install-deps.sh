@@ -12,6 +12,8 @@ libcmocka-dev
 libjansson-dev libcurl4-openssl-dev
 python3-pytest python3-requests curl
 chromium chromium-driver python3-selenium
+python3-pytest python3-requests python3-yaml curl
+systemd
 nginx php8.2-fpm wrk
 testssl.sh nghttp2-client
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml

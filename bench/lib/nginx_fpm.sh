@@ -21,7 +21,7 @@
 #     a fixed number of workers), a unix socket, OPcache on.
 #   - nginx: worker_processes 1, the counterpart of keel's single-threaded
 #     front; client keep-alive on; the usual try_files front-controller
-#     block; no access log.
+#     block; no access log and no gzip (unless told, below).
 #   - nginx opens a new unix-socket connection to php-fpm per request (no
 #     upstream keepalive). That is the stock setup, and with php-fpm it is
 #     also the safe one: a php-fpm child serves one connection at a time,
@@ -45,6 +45,11 @@
 #     "pm = static" with WORKERS children, one setting per line (e.g.
 #     $'pm = dynamic\npm.max_children = 16\npm.start_servers = 2\n...'),
 #     for the benchmarks of pools that grow. Empty by default.
+#   REF_NGINX_ACCESS_LOG: a file for nginx's access log in its `combined`
+#     format. Unset by default: no access log.
+#   REF_NGINX_GZIP: set (to anything) for gzip on, at keel's settings
+#     (level 1, from 512 bytes, the usual text types, Vary). Unset by
+#     default: no gzip.
 
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -57,6 +62,8 @@ REF_NGINX_PRIORITY="${REF_NGINX_PRIORITY:-}"
 REF_TLS_CERT="${REF_TLS_CERT:-}"
 REF_TLS_KEY="${REF_TLS_KEY:-}"
 REF_TLS_PORT=""
+REF_NGINX_ACCESS_LOG="${REF_NGINX_ACCESS_LOG:-}"
+REF_NGINX_GZIP="${REF_NGINX_GZIP:-}"
 REF_DIR=""
 REF_PORT=""
 REF_PIDS=()
@@ -93,6 +100,12 @@ stop_reference() {
 # Writes the php-fpm and nginx configurations into $REF_DIR.
 _reference_write_configs() {
     local app="$1" workers="$2" port="$3" user_lines="" nginx_user="" env_lines="" kv tls_lines=""
+    local access_log="off" gzip_lines=""
+    [[ -n "$REF_NGINX_ACCESS_LOG" ]] && access_log="$REF_NGINX_ACCESS_LOG combined"
+    if [[ -n "$REF_NGINX_GZIP" ]]; then
+        gzip_lines="gzip on; gzip_comp_level 1; gzip_min_length 512; gzip_vary on; gzip_proxied any;
+    gzip_types text/css text/plain text/xml application/json application/javascript application/xml image/svg+xml;"
+    fi
     if [[ -n "$REF_TLS_PORT" ]]; then
         tls_lines="listen 127.0.0.1:$REF_TLS_PORT ssl http2;
         ssl_certificate $REF_TLS_CERT;
@@ -157,7 +170,8 @@ events {
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log off;
+    access_log $access_log;
+    $gzip_lines
     sendfile on;
     # Debian's build points these at /var/lib/nginx; keep them private.
     client_body_temp_path $REF_DIR/client_body;

@@ -9,17 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/cidr.h"
 #include "common/listen_addr.h"
 
-#define KEEL_MAX_INI_ENTRIES   256
-#define KEEL_MAX_WORKERS       1024
-#define KEEL_DEFAULT_ADMIN     "127.0.0.1:9180"
-#define KEEL_MAX_NO_PHP        64
-#define KEEL_DEFAULT_LISTEN    "127.0.0.1:8080"
-#define KEEL_MAX_LISTEN        16 /* --listen */
-#define KEEL_MAX_TLS_PAIRS     16 /* --tls-cert/--tls-key */
-#define KEEL_MAX_ACME_DOMAINS  16 /* --acme-domain */
-#define KEEL_DEFAULT_STATE_DIR "/var/lib/keel"
+#define KEEL_MAX_INI_ENTRIES     256
+#define KEEL_MAX_WORKERS         1024
+#define KEEL_DEFAULT_ADMIN       "127.0.0.1:9180"
+#define KEEL_MAX_NO_PHP          64
+#define KEEL_MAX_TRUSTED_PROXIES 64
+#define KEEL_DEFAULT_LISTEN      "127.0.0.1:8080"
+#define KEEL_MAX_LISTEN          16 /* --listen */
+#define KEEL_MAX_TLS_PAIRS       16 /* --tls-cert/--tls-key */
+#define KEEL_MAX_ACME_DOMAINS    16 /* --acme-domain */
+#define KEEL_DEFAULT_STATE_DIR   "/var/lib/keel"
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
@@ -99,6 +101,16 @@ typedef struct {
     const char *acme_email;
     const char *acme_ca_root;
     const char *state_dir;
+
+    /* operating it: access log, proxies, probes, compression */
+    const char *access_log;                                /* a file, "-" for stdout, NULL: off */
+    int access_log_json;                                   /* --access-log-format json, else nginx's combined */
+    keel_cidr_t trusted_proxies[KEEL_MAX_TRUSTED_PROXIES]; /* --trusted-proxy */
+    size_t trusted_proxy_count;
+    const char *health_path; /* --health-path: readiness on the public listener, NULL: none */
+    uint64_t drain_delay_ms; /* --drain-delay: serving on after SIGTERM, not ready */
+    int compress;            /* --compress on (gzip) */
+    const char *metrics;     /* --metrics: read-only listener "host:port", NULL: off */
 } keel_config_t;
 
 /* Whether any listener is https://. */

@@ -31,6 +31,16 @@ static int keel_option_set_repeated(const keel_option_t *opt, keel_config_t *cfg
                                     size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
+static int keel_option_set_access_log(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                      size_t errlen);
+static int keel_option_set_access_log_format(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                             size_t errlen);
+static int keel_option_set_trusted_proxy(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                         size_t errlen);
+static int keel_option_set_compress(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                    size_t errlen);
+static int keel_option_set_metrics(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                   size_t errlen);
 
 #define KEEL_OPTION_FIELD(member)                                                                                      \
     .field = offsetof(keel_config_t, member), .field_size = sizeof(((keel_config_t *)0)->member)
@@ -539,6 +549,74 @@ const keel_option_t keel_options[] = {
         .help = "how long in-flight requests may finish on SIGTERM/SIGINT before workers are stopped",
     },
     {
+        .name = "--drain-delay",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(drain_delay_ms),
+        .example = "5s",
+        .def = "0",
+        .help = "on SIGTERM, readiness goes false at once and keel keeps serving this long (so a load balancer "
+                "notices), then stops as `--shutdown-timeout` says",
+    },
+    {
+        .name = "--health-path",
+        .arg = "PATH",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(health_path),
+        .path_rule = KEEL_PATH_URL,
+        .def_doc = "none",
+        .help = "`GET PATH` on the public listeners answers readiness without PHP: 200 when a generation serves, 503 "
+                "while starting, failing or stopping (as `/readyz` on the admin listener)",
+    },
+    {
+        .name = "--metrics",
+        .arg = "HOST:PORT|off",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(metrics),
+        .set = keel_option_set_metrics,
+        .def = "off",
+        .help = "a read-only listener with `GET /metrics`, `/healthz` and `/readyz` only, no token, for Prometheus "
+                "and probes on a pod network; the admin listener stays on loopback",
+    },
+    {
+        .name = "--access-log",
+        .arg = "PATH|-|off",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(access_log),
+        .set = keel_option_set_access_log,
+        .def = "off",
+        .help = "log every request on the public listeners to PATH (`-`: stdout), written without blocking the "
+                "server; reopened on SIGUSR1 (logrotate)",
+    },
+    {
+        .name = "--access-log-format",
+        .arg = "combined|json",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_access_log_format,
+        .def = "combined",
+        .help = "`combined`: nginx's; `json`: one object per line, with the worker, its generation, the pool, the "
+                "time waiting for a worker and in PHP, the Zend peak and the change of the worker's private memory",
+    },
+    {
+        .name = "--trusted-proxy",
+        .arg = "CIDR",
+        .kind = KEEL_OPTION_SPECIAL,
+        .set = keel_option_set_trusted_proxy,
+        .help = "from these addresses (IPv4 or IPv6, repeatable), `X-Forwarded-For` or `Forwarded` names the client "
+                "(`REMOTE_ADDR`, the access log) and `X-Forwarded-Proto`, `-Host`, `-Port` set `HTTPS`, "
+                "`SERVER_NAME`, `SERVER_PORT`",
+    },
+    {
+        .name = "--compress",
+        .arg = "on|off",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(compress),
+        .set = keel_option_set_compress,
+        .def = "on",
+        .help = "gzip responses of compressible types of 512 bytes or more for clients that accept it (static "
+                "files and PHP), and serve a static file's `.gz` or `.br` sibling when there is one",
+    },
+    {
         .name = "--user",
         .arg = "USER",
         .kind = KEEL_OPTION_STRING,
@@ -861,6 +939,73 @@ keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, co
     if (keel_parse_size(value, &n) != 0 || n < KEEL_MIN_HEADER_SIZE_LIMIT || n > KEEL_MAX_HEADER_SIZE_LIMIT)
         return keel_option_error(err, errlen, "option %s: expected a size from 1K to 408K, got '%s'", opt->name, value);
     cfg->max_header_size = n;
+    return 0;
+}
+
+static int
+keel_option_set_access_log(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (*value == '\0')
+        return keel_option_error(err, errlen, "option %s: expected a file, - or off", opt->name);
+    cfg->access_log = strcmp(value, "off") == 0 ? NULL : value;
+    return 0;
+}
+
+static int
+keel_option_set_access_log_format(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                  size_t errlen)
+{
+    if (strcmp(value, "combined") == 0)
+        cfg->access_log_json = 0;
+    else if (strcmp(value, "json") == 0)
+        cfg->access_log_json = 1;
+    else
+        return keel_option_error(err, errlen, "option %s: expected combined or json, got '%s'", opt->name, value);
+    return 0;
+}
+
+static int
+keel_option_set_trusted_proxy(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    keel_cidr_t c;
+    if (keel_cidr_parse(value, strlen(value), &c) != 0)
+        return keel_option_error(err, errlen,
+                                 "option %s: expected an address or a range like 10.0.0.0/8 or fd00::/8 (no bits set "
+                                 "past the prefix), got '%s'",
+                                 opt->name, value);
+    if (cfg->trusted_proxy_count == KEEL_MAX_TRUSTED_PROXIES)
+        return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name,
+                                 KEEL_MAX_TRUSTED_PROXIES);
+    cfg->trusted_proxies[cfg->trusted_proxy_count++] = c;
+    return 0;
+}
+
+static int
+keel_option_set_compress(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "on") == 0)
+        cfg->compress = 1;
+    else if (strcmp(value, "off") == 0)
+        cfg->compress = 0;
+    else
+        return keel_option_error(err, errlen, "option %s: expected on or off, got '%s'", opt->name, value);
+    return 0;
+}
+
+static int
+keel_option_set_metrics(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (*value == '\0')
+        return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
+    if (strcmp(value, "off") == 0) {
+        cfg->metrics = NULL;
+        return 0;
+    }
+    /* as --admin: HOST:PORT only, the port in range, refused before anything binds */
+    keel_listen_addr_t addr;
+    if (keel_listen_addr_parse(value, strlen(value), 0, opt->name, &addr, err, errlen) != 0)
+        return -1; /* err is written */
+    cfg->metrics = value;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "front/admin_guard.h"
+#include "front/health_path.h"
 #include "front/listener.h"
 
 typedef struct {
@@ -468,7 +469,27 @@ on_admin_req(h2o_handler_t *self, h2o_req_t *req)
         in.host = (keel_admin_text_t){req->authority.base, req->authority.len};
     text_t t = {.pool = &req->pool, .buf = h2o_mem_alloc_pool(&req->pool, 4096), .cap = 4096};
     keel_front_snapshot_t snap;
-    switch (keel_admin_check(&in, a->token_len ? a->token : NULL, a->token_len)) {
+    keel_admin_verdict_t verdict = a->read_only ? keel_admin_check_read_only(&in)
+                                                : keel_admin_check(&in, a->token_len ? a->token : NULL, a->token_len);
+    switch (verdict) {
+    case KEEL_ADMIN_HEALTHZ: {
+        /* answered at all: the loop runs */
+        static const char live[] = "live\n";
+        req->res.status = 200;
+        req->res.reason = "OK";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("text/plain; charset=utf-8"));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+        req->res.content_length = sizeof(live) - 1;
+        h2o_send_inline(req, live, sizeof(live) - 1);
+        break;
+    }
+    case KEEL_ADMIN_READYZ: {
+        keel_readiness_t r;
+        a->ops->readiness(a->owner, &r);
+        keel_health_answer(req, &r);
+        break;
+    }
     case KEEL_ADMIN_STATUS:
         a->ops->snapshot(a->owner, &req->pool, &snap);
         render_status(&snap, &t);
@@ -507,7 +528,9 @@ on_admin_req(h2o_handler_t *self, h2o_req_t *req)
         int reload = h2o_memis(req->path.base, req->path.len < 7 ? req->path.len : 7, H2O_STRLIT("/reload"));
         h2o_iovec_t allow = reload ? h2o_iovec_init(H2O_STRLIT("POST")) : h2o_iovec_init(H2O_STRLIT("GET, HEAD"));
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
-        refuse(a, req, 405, "Method Not Allowed", "Method Not Allowed: GET /status, GET /metrics or POST /reload\n",
+        refuse(a, req, 405, "Method Not Allowed",
+               a->read_only ? "Method Not Allowed: GET /metrics, /healthz or /readyz\n"
+                            : "Method Not Allowed: GET /status, /metrics, /healthz, /readyz or POST /reload\n",
                NULL);
         break;
     }
@@ -520,7 +543,10 @@ on_admin_req(h2o_handler_t *self, h2o_req_t *req)
     case KEEL_ADMIN_NOT_FOUND:
     default:
         h2o_send_error_404(req, "Not Found",
-                           "Not Found: try GET / (the dashboard), GET /status, GET /metrics or POST /reload\n", 0);
+                           a->read_only ? "Not Found: try GET /metrics, /healthz or /readyz\n"
+                                        : "Not Found: try GET / (the dashboard), GET /status, /metrics, /healthz, "
+                                          "/readyz or POST /reload\n",
+                           0);
         break;
     }
     return 0;
@@ -555,15 +581,39 @@ bound_to_loopback(int fd)
     return false;
 }
 
-int
-keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops, void *owner,
-                 char *err, size_t errlen)
+/* Its own h2o configuration on fd, so its paths exist only there. */
+static void
+serve_on(keel_admin_t *a, h2o_loop_t *loop, int fd)
+{
+    h2o_config_init(&a->conf);
+    a->host = h2o_config_register_host(&a->conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(a->host, "/", 0);
+    admin_handler_t *h = (void *)h2o_create_handler(pc, sizeof(*h));
+    h->super.on_req = on_admin_req;
+    h->admin = a;
+    h2o_context_init(&a->ctx, loop, &a->conf);
+    a->accept_ctx.ctx = &a->ctx;
+    a->accept_ctx.hosts = a->conf.hosts;
+    a->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    a->listener->data = a;
+}
+
+static void
+init(keel_admin_t *a, const keel_admin_ops_t *ops, void *owner)
 {
     a->ops = ops;
     a->owner = owner;
     a->listener = NULL;
     a->token_len = 0;
     a->refused = 0;
+    a->read_only = false;
+}
+
+int
+keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops, void *owner,
+                 char *err, size_t errlen)
+{
+    init(a, ops, owner);
     if (cfg->admin == NULL)
         return 0;
     if (cfg->admin_token_file != NULL) {
@@ -602,22 +652,33 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
                   "--admin-token, which plain HTTP carries in clear; keep the port on a private network",
                   cfg->admin);
     }
-    /* its own h2o configuration, so its paths exist only here */
-    h2o_config_init(&a->conf);
-    a->host = h2o_config_register_host(&a->conf, h2o_iovec_init(H2O_STRLIT("admin")), 65535);
-    h2o_pathconf_t *pc = h2o_config_register_path(a->host, "/", 0);
-    admin_handler_t *h = (void *)h2o_create_handler(pc, sizeof(*h));
-    h->super.on_req = on_admin_req;
-    h->admin = a;
-    h2o_context_init(&a->ctx, loop, &a->conf);
-    a->accept_ctx.ctx = &a->ctx;
-    a->accept_ctx.hosts = a->conf.hosts;
-    a->listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    a->listener->data = a;
+    serve_on(a, loop, fd);
     keel_dashboard_init(&a->dashboard, loop, ops->snapshot, owner);
-    keel_info("admin: http://%s%s%s:%d (dashboard at /, /status, /metrics, POST /reload%s)",
+    keel_info("admin: http://%s%s%s:%d (dashboard at /, /status, /metrics, /healthz, /readyz, POST /reload%s)",
               strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
-              a->token_len ? "; bearer token required" : "");
+              a->token_len ? "; bearer token required but for probes and the page" : "");
+    return 0;
+}
+
+int
+keel_admin_start_metrics(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops,
+                         void *owner, char *err, size_t errlen)
+{
+    init(a, ops, owner);
+    a->read_only = true;
+    if (cfg->metrics == NULL)
+        return 0;
+    char host[64];
+    int port;
+    keel_listen_addr_t addr; /* checked when the option was parsed */
+    if (keel_listen_addr_parse(cfg->metrics, strlen(cfg->metrics), 0, "--metrics", &addr, err, errlen) != 0)
+        return -1;
+    int fd = keel_listen(&addr, "--metrics", host, sizeof(host), &port, err, errlen);
+    if (fd < 0)
+        return -1;
+    serve_on(a, loop, fd);
+    keel_info("metrics: http://%s%s%s:%d (/metrics, /healthz, /readyz; read-only, no token)",
+              strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
     return 0;
 }
 
@@ -626,6 +687,7 @@ keel_admin_accept(keel_admin_t *a)
 {
     if (a->listener != NULL) {
         h2o_socket_read_start(a->listener, on_admin_accept);
-        keel_dashboard_start(&a->dashboard);
+        if (!a->read_only)
+            keel_dashboard_start(&a->dashboard);
     }
 }

@@ -1,7 +1,8 @@
 /*
  * The admin listener: a separate HTTP listener (loopback by default) with
- * GET /status (JSON), GET /metrics (Prometheus text), POST /reload and a
- * dashboard at GET / (admin_dashboard.h). It
+ * GET /status (JSON), GET /metrics (Prometheus text), GET /healthz and
+ * /readyz (probes), POST /reload and a dashboard at GET /
+ * (admin_dashboard.h). It
  * shares the front's event loop but not its routes, so nothing on the
  * public listener can reach it. Both pages render one snapshot of the
  * front (snapshot.h); what it needs of the front comes through
@@ -12,6 +13,7 @@
 #ifndef KEEL_FRONT_ADMIN_H
 #define KEEL_FRONT_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +23,7 @@
 #include "common/token_file.h"
 #include "front/admin_dashboard.h"
 #include "front/snapshot.h"
+#include "supervisor/readiness.h"
 
 /* A reload's outcome: the new generation's number, or 0 and why not. */
 typedef void (*keel_admin_reload_done)(void *data, uint32_t generation, const char *error);
@@ -32,6 +35,8 @@ typedef struct {
     void (*reload)(void *owner, keel_admin_reload_done done, void *data);
     /* The one waiting with data went away before the outcome. */
     void (*forget_reload)(void *owner, void *data);
+    /* Whether keel is ready (GET /readyz). */
+    void (*readiness)(void *owner, keel_readiness_t *out);
 } keel_admin_ops_t;
 
 typedef struct {
@@ -46,6 +51,7 @@ typedef struct {
     size_t token_len;               /* 0: none */
     uint64_t refused;               /* requests refused by admin_guard.h */
     keel_dashboard_t dashboard;
+    bool read_only; /* the --metrics listener: /metrics, /healthz, /readyz */
 } keel_admin_t;
 
 /* Binds cfg->admin on loop. Returns 0 (also when off or when the default
@@ -55,7 +61,14 @@ typedef struct {
 int keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops,
                      void *owner, char *err, size_t errlen);
 
-/* Starts serving it (once the front serves). */
+/* The read-only listener on cfg->metrics (--metrics): /metrics, /healthz
+ * and /readyz, no token. Returns 0 (also when off), or -1 with a message
+ * in err when the address cannot be used. */
+int keel_admin_start_metrics(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, const keel_admin_ops_t *ops,
+                             void *owner, char *err, size_t errlen);
+
+/* Starts serving it (from the start: /healthz answers while the first
+ * generation boots). */
 void keel_admin_accept(keel_admin_t *a);
 
 #endif

@@ -158,44 +158,86 @@ page_path(keel_admin_text_t path)
     return 1;
 }
 
-keel_admin_verdict_t
-keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len)
+/* The path as sent, without its query: which page, and whether it is read (GET, HEAD). */
+static keel_admin_verdict_t
+page(keel_admin_text_t path, int *get)
 {
-    if (r->origin.base != NULL && !same_origin(r->origin, r->host))
-        return KEEL_ADMIN_CROSS_SITE;
-    if (r->sec_fetch_site.base != NULL && !is(r->sec_fetch_site, "same-origin") && !is(r->sec_fetch_site, "none"))
-        return KEEL_ADMIN_CROSS_SITE;
-    keel_admin_text_t path = r->target;
     const char *q = path.base != NULL ? memchr(path.base, '?', path.len) : NULL;
     if (q != NULL)
         path.len = (size_t)(q - path.base);
-    /* the page holds no data: a browser that navigates to it cannot send
-     * a bearer token, its script then sends one for the data */
-    int page = page_path(path);
-    if (token == NULL) {
-        if (r->host.base != NULL && !keel_admin_host_is_loopback(r->host.base, r->host.len))
-            return KEEL_ADMIN_CROSS_SITE;
-    } else if (!page && !bearer_matches(r->authorization, token, token_len)) {
-        return KEEL_ADMIN_UNAUTHORIZED;
+    *get = 1;
+    if (page_path(path))
+        return KEEL_ADMIN_PAGE;
+    if (is(path, "/dashboard.json"))
+        return KEEL_ADMIN_DASHBOARD;
+    if (is(path, "/status"))
+        return KEEL_ADMIN_STATUS;
+    if (is(path, "/metrics"))
+        return KEEL_ADMIN_METRICS;
+    if (is(path, "/healthz"))
+        return KEEL_ADMIN_HEALTHZ;
+    if (is(path, "/readyz"))
+        return KEEL_ADMIN_READYZ;
+    if (is(path, "/reload")) {
+        *get = 0;
+        return KEEL_ADMIN_RELOAD;
     }
+    return KEEL_ADMIN_NOT_FOUND;
+}
 
-    keel_admin_verdict_t what;
-    int get = 1;
-    if (page)
-        what = KEEL_ADMIN_PAGE;
-    else if (is(path, "/dashboard.json"))
-        what = KEEL_ADMIN_DASHBOARD;
-    else if (is(path, "/status"))
-        what = KEEL_ADMIN_STATUS;
-    else if (is(path, "/metrics"))
-        what = KEEL_ADMIN_METRICS;
-    else if (is(path, "/reload"))
-        what = KEEL_ADMIN_RELOAD, get = 0;
-    else
-        return KEEL_ADMIN_NOT_FOUND;
+static int
+cross_site(const keel_admin_request_t *r)
+{
+    if (r->origin.base != NULL && !same_origin(r->origin, r->host))
+        return 1;
+    return r->sec_fetch_site.base != NULL && !is(r->sec_fetch_site, "same-origin") && !is(r->sec_fetch_site, "none");
+}
+
+static int
+is_probe(keel_admin_verdict_t v)
+{
+    return v == KEEL_ADMIN_HEALTHZ || v == KEEL_ADMIN_READYZ;
+}
+
+keel_admin_verdict_t
+keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len)
+{
+    if (cross_site(r))
+        return KEEL_ADMIN_CROSS_SITE;
+    int get;
+    keel_admin_verdict_t what = page(r->target, &get);
+    /* Probes tell one bit and change nothing: no token, so that Docker's
+     * HEALTHCHECK or a service manager's script can ask. */
+    if (!(is_probe(what) && (is(r->method, "GET") || is(r->method, "HEAD")))) {
+        if (token == NULL) {
+            if (r->host.base != NULL && !keel_admin_host_is_loopback(r->host.base, r->host.len))
+                return KEEL_ADMIN_CROSS_SITE;
+        } else if (what != KEEL_ADMIN_PAGE && !bearer_matches(r->authorization, token, token_len)) {
+            /* the page holds no data: a browser that navigates to it
+             * cannot send a bearer token, its script then sends one for
+             * the data */
+            return KEEL_ADMIN_UNAUTHORIZED;
+        }
+    }
+    if (what == KEEL_ADMIN_NOT_FOUND)
+        return what;
     if (get ? !(is(r->method, "GET") || is(r->method, "HEAD")) : !is(r->method, "POST"))
         return KEEL_ADMIN_BAD_METHOD;
     if (!get && form_content_type(r->content_type))
         return KEEL_ADMIN_FORM_POST;
+    return what;
+}
+
+keel_admin_verdict_t
+keel_admin_check_read_only(const keel_admin_request_t *r)
+{
+    if (cross_site(r))
+        return KEEL_ADMIN_CROSS_SITE;
+    int get;
+    keel_admin_verdict_t what = page(r->target, &get);
+    if (what != KEEL_ADMIN_METRICS && !is_probe(what))
+        return KEEL_ADMIN_NOT_FOUND;
+    if (!(is(r->method, "GET") || is(r->method, "HEAD")))
+        return KEEL_ADMIN_BAD_METHOD;
     return what;
 }

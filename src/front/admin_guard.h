@@ -17,9 +17,16 @@
  *    application/x-www-form-urlencoded or multipart/form-data, nor none):
  *    a browser sends any other only after a CORS preflight, which keel
  *    never approves.
- *  - The raw path must be exactly /status, /metrics, /reload, /,
- *    /dashboard.json or /assets/NAME (a query is ignored): no dot segments,
- *    no percent-encoding, no extra slashes.
+ *  - The raw path must be exactly /status, /metrics, /healthz, /readyz,
+ *    /reload, /, /dashboard.json or /assets/NAME (a query is ignored): no
+ *    dot segments, no percent-encoding, no extra slashes.
+ *  - GET /healthz and /readyz need no token (and no loopback Host): they
+ *    tell whether keel is live and ready, and change nothing. Nor do the
+ *    dashboard's page and files, which hold no data.
+ *
+ * The read-only listener (--metrics) answers /metrics, /healthz and
+ * /readyz only, without a token, to whoever reaches it (a Prometheus or
+ * kubelet on the pod network).
  */
 #ifndef KEEL_FRONT_ADMIN_GUARD_H
 #define KEEL_FRONT_ADMIN_GUARD_H
@@ -44,6 +51,8 @@ typedef enum {
     KEEL_ADMIN_RELOAD,       /* POST /reload */
     KEEL_ADMIN_PAGE,         /* GET / or /assets/NAME: the dashboard's page and files */
     KEEL_ADMIN_DASHBOARD,    /* GET /dashboard.json: the dashboard's data */
+    KEEL_ADMIN_HEALTHZ,      /* GET /healthz: live */
+    KEEL_ADMIN_READYZ,       /* GET /readyz: ready */
     KEEL_ADMIN_CROSS_SITE,   /* 403: another site's page, or a Host that is not loopback without a token */
     KEEL_ADMIN_UNAUTHORIZED, /* 401: the token is missing or wrong */
     KEEL_ADMIN_NOT_FOUND,    /* 404: not one of its paths, as sent */
@@ -53,6 +62,10 @@ typedef enum {
 
 /* token: the bearer token (token_len bytes), or NULL when none is set. */
 keel_admin_verdict_t keel_admin_check(const keel_admin_request_t *r, const char *token, size_t token_len);
+
+/* The read-only listener's rule: /metrics, /healthz, /readyz (GET, HEAD),
+ * no token; cross-site requests are still refused. */
+keel_admin_verdict_t keel_admin_check_read_only(const keel_admin_request_t *r);
 
 /* True when value (a Host header) names loopback: 127.0.0.0/8, [::1] or
  * localhost, with or without a port. */

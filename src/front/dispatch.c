@@ -1,6 +1,5 @@
 #include "front/dispatch.h"
 
-#include "common/clock.h"
 #include "common/log.h"
 #include "supervisor/admission.h"
 
@@ -89,10 +88,7 @@ push(keel_dispatch_t *d, keel_generation_t *g, keel_job_t *job)
 {
     keel_handoff_push_t r = keel_handoff_push(&g->handoff, job);
     if (r == KEEL_HANDOFF_SENT) {
-        if (job->queued_ms == 0)
-            job->queued_ms = keel_now_ms();
         keel_job_move(job, KEEL_REQ_EV_PUSH);
-        job->ops->queued(job);
     } else if (r == KEEL_HANDOFF_FAILED) {
         refuse(d, job, 502, 0);
     }

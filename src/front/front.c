@@ -15,6 +15,7 @@
 #define KILL_GRACE_MS 200
 
 static const keel_generation_events_t generation_events;
+static void start_now(keel_front_t *f, const char *why);
 
 /* A generation's step, for the dashboard's timeline (event_log.h). */
 #define GENERATION_EVENT(f, number, pid, what, ...)                                                                    \
@@ -101,9 +102,9 @@ notify_reload(keel_front_t *f, uint32_t generation, const char *error)
 void
 keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data)
 {
-    if (f->state != KEEL_FRONT_SERVING) {
+    if (f->state != KEEL_FRONT_SERVING && f->state != KEEL_FRONT_STARTING) {
         if (cb)
-            cb(data, 0, "keel is not serving (starting or stopping)");
+            cb(data, 0, "keel is stopping");
         return;
     }
     if (f->incoming != NULL) {
@@ -139,6 +140,11 @@ keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *dat
             cb(data, 0, err);
         return;
     }
+    if (f->retry_at_ms != 0) {
+        /* none serves: the retry starts now instead of later */
+        h2o_timeout_unlink(&f->retry_entry);
+        f->retry_at_ms = 0;
+    }
     keel_info("reload (%s): starting generation %u", why, f->last_generation + 1);
     GENERATION_EVENT(f, f->last_generation + 1, 0, "starting", "generation %u starting: %s", f->last_generation + 1,
                      why);
@@ -149,11 +155,72 @@ keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *dat
         keel_error("reload failed: %s", err);
         if (cb)
             cb(data, 0, err);
+        if (f->active == NULL)
+            start_now(f, "after a failed reload");
         return;
     }
     f->incoming = g;
     f->reload_cb = cb;
     f->reload_data = data;
+}
+
+/* --- while no generation serves --- */
+
+static void
+on_retry(h2o_timeout_entry_t *entry)
+{
+    keel_front_t *f = H2O_STRUCT_FROM_MEMBER(keel_front_t, retry_entry, entry);
+    f->retry_at_ms = 0;
+    start_now(f, "trying again");
+}
+
+/* None serves and none starts: the next start after the pool's backoff.
+ * What waits in the front would wait for it: answered 503 now, with the
+ * delay as Retry-After. */
+static void
+schedule_retry(keel_front_t *f)
+{
+    if (f->state >= KEEL_FRONT_DRAINING || f->active != NULL || f->incoming != NULL || f->retry_at_ms != 0)
+        return;
+    f->failed_starts++;
+    uint64_t delay = keel_readiness_retry_delay_ms(f->failed_starts);
+    f->retry_at_ms = keel_now_ms() + delay;
+    f->retry_entry.cb = on_retry;
+    h2o_timeout_link(f->env.loop, keel_env_timeout_for(&f->env, delay), &f->retry_entry);
+    keel_warn("no generation serves (%u failed to start in a row): generation %u starts in %llu ms; not ready "
+              "until one serves",
+              f->failed_starts, f->last_generation + 1, (unsigned long long)delay);
+    unsigned retry_after_s = (unsigned)((delay + 999) / 1000);
+    for (int k = 0; k < KEEL_POOL_KINDS; k++)
+        keel_dispatch_refuse_waiting(&f->dispatch, (keel_pool_kind_t)k, 503, retry_after_s);
+}
+
+static void
+start_now(keel_front_t *f, const char *why)
+{
+    if (f->state >= KEEL_FRONT_DRAINING || f->active != NULL || f->incoming != NULL)
+        return;
+    char err[256];
+    keel_info("starting generation %u (%s)", f->last_generation + 1, why);
+    f->incoming = start_generation(f, err, sizeof(err));
+    if (f->incoming == NULL) {
+        keel_error("generation %u could not start: %s", f->last_generation, err);
+        schedule_retry(f);
+    }
+}
+
+void
+keel_front_readiness(const keel_front_t *f, keel_readiness_t *out)
+{
+    uint64_t now = keel_now_ms();
+    keel_readiness_facts_t facts = {
+        .stopping = f->stop_requested || f->state >= KEEL_FRONT_DRAINING,
+        .serving = f->active != NULL ? f->active->number : 0,
+        .starting = f->incoming != NULL ? f->incoming->number : 0,
+        .failed_starts = f->failed_starts,
+        .retry_in_ms = f->retry_at_ms > now ? f->retry_at_ms - now : 0,
+    };
+    keel_readiness_decide(&facts, out);
 }
 
 void
@@ -168,6 +235,10 @@ keel_front_forget_reload_waiter(keel_front_t *f, void *data)
 void
 keel_front_stop(keel_front_t *f)
 {
+    if (f->retry_at_ms != 0) {
+        h2o_timeout_unlink(&f->retry_entry);
+        f->retry_at_ms = 0;
+    }
     for (int k = 0; k < KEEL_POOL_KINDS; k++)
         keel_dispatch_refuse_waiting(&f->dispatch, (keel_pool_kind_t)k, 503, 1);
     f->active = f->incoming = NULL;
@@ -237,8 +308,10 @@ on_generation_ready(void *owner, keel_generation_t *g)
     keel_dispatch_set_target(&f->dispatch, g);
     GENERATION_EVENT(f, g->number, (int)g->zygote_pid, "serving", "generation %u serving (%.1fs to start)", g->number,
                      (double)(keel_now_ms() - g->started_ms) / 1000.0);
+    f->failed_starts = 0;
     if (old == NULL) {
         f->hooks->first_ready(f->hooks_owner);
+        notify_reload(f, g->number, NULL);
     } else {
         f->env.counters.reloads_ok++;
         keel_info("generation %u is serving (%.1fs to start); generation %u drains", g->number,
@@ -259,9 +332,16 @@ on_start_failed(void *owner, keel_generation_t *g)
         f->incoming = NULL;
     GENERATION_EVENT(f, g->number, (int)g->zygote_pid, "failed", "generation %u failed: %s", g->number, g->failure);
     if (f->active == NULL) {
-        if (f->exit_code == 0)
-            f->exit_code = 1;
-        f->hooks->startup_failed(f->hooks_owner);
+        if (f->exit_code != 0) {
+            /* the configuration cannot work (the memory budget) */
+            f->hooks->startup_failed(f->hooks_owner);
+            return;
+        }
+        /* keel stays up, live and not ready, and tries again */
+        if (f->reload_cb != NULL)
+            f->env.counters.reloads_failed++;
+        notify_reload(f, 0, g->failure);
+        schedule_retry(f);
         return;
     }
     f->env.counters.reloads_failed++;

@@ -36,9 +36,10 @@
 #include "front/php_request.h"
 #include "front/priority.h"
 #include "front/route.h"
+#include "supervisor/readiness.h"
 
 typedef enum {
-    KEEL_FRONT_STARTING, /* the first generation boots; nothing is accepted yet */
+    KEEL_FRONT_STARTING, /* no generation has served yet: the first boots, or keeps failing and is retried */
     KEEL_FRONT_SERVING,
     KEEL_FRONT_DRAINING, /* SIGTERM: no new connections, in-flight requests finish */
     KEEL_FRONT_STOPPING, /* generations told to go; waiting for their zygotes to exit */
@@ -53,7 +54,9 @@ typedef void (*keel_reload_cb)(void *data, uint32_t generation, const char *erro
 typedef struct {
     /* The first generation serves: start accepting. */
     void (*first_ready)(void *owner);
-    /* The first generation could not start (logged): stop, exit_code set. */
+    /* keel cannot serve with this configuration (the memory budget does
+     * not fit; logged): stop, exit_code set. A generation that merely
+     * fails to start is retried instead, and keel stays up, not ready. */
     void (*startup_failed)(void *owner);
     /* While stopping, the last generation is gone. */
     void (*all_gone)(void *owner);
@@ -77,6 +80,12 @@ typedef struct keel_front_s {
     keel_generation_t *active;   /* serves new requests */
     keel_generation_t *incoming; /* starting, to replace active */
     uint32_t last_generation;
+    /* No generation serves and the last start failed: the next start is
+     * due at retry_at_ms (the pool's backoff over failed_starts). */
+    unsigned failed_starts;
+    uint64_t retry_at_ms; /* 0: none pending */
+    h2o_timeout_entry_t retry_entry;
+    bool stop_requested;      /* SIGTERM or SIGINT arrived: not ready from then on */
     keel_reload_cb reload_cb; /* who waits for the reload under way */
     void *reload_data;
     const keel_front_hooks_t *hooks;
@@ -93,7 +102,8 @@ int keel_front_start(keel_front_t *f, char *err, size_t errlen);
 /* Starts generation N+1 (SIGHUP, admin, --watch, OPcache); cb (if any)
  * hears the outcome. One at a time: a second request while one is under
  * way waits for the same one. Refused, with the reason, while
- * --max-draining old generations still drain. */
+ * --max-draining old generations still drain. While no generation serves
+ * and a retry is pending, it starts one now. */
 void keel_front_reload(keel_front_t *f, const char *why, keel_reload_cb cb, void *data);
 /* The one waiting with data left (its client went away). */
 void keel_front_forget_reload_waiter(keel_front_t *f, void *data);
@@ -104,6 +114,9 @@ void keel_front_stop(keel_front_t *f);
 
 /* A child exited (SIGCHLD): returns true when it was one of the zygotes. */
 bool keel_front_reaped(keel_front_t *f, pid_t pid, int status);
+
+/* Whether f is ready to take traffic, and why (supervisor/readiness.h). */
+void keel_front_readiness(const keel_front_t *f, keel_readiness_t *out);
 
 /* Periodic: workers' age, idle time and hard memory limit; memory figures. */
 void keel_front_tick(keel_front_t *f);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "front/compress.h"
 #include "front/etag_match.h"
 #include "front/http1_parse.h"
 #include "front/params.h"
@@ -19,6 +20,7 @@ typedef struct {
     int listen_port;
     uint64_t max_body;
     const keel_http_tls_t *tls;
+    bool precompressed; /* --compress: h2o's file handler serves .gz and .br siblings */
 } http_handler_t;
 
 /* h2o_filecache_get_etag's format */
@@ -159,6 +161,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
             match_conditionals(req, &st);
             guard_range(req, &st);
         }
+        if (h->precompressed)
+            keel_compress_check_siblings(req, h->router, &route);
         return -1;
     case KEEL_ROUTE_PHP:
     case KEEL_ROUTE_WORKER:
@@ -197,7 +201,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router_t *router, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port, uint64_t max_body, const keel_http_tls_t *tls)
+                   const char *listen_host, int listen_port, uint64_t max_body, bool precompressed,
+                   const keel_http_tls_t *tls)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -207,6 +212,7 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, const keel_router
     h->listen_host = listen_host;
     h->listen_port = listen_port;
     h->max_body = max_body;
+    h->precompressed = precompressed;
     h->tls = tls;
     keel_tls_http_register(path, tls);
 }

@@ -175,18 +175,25 @@ keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const 
     ADD_LIT(&l, "PATH_INFO", h2o_strdup(pool, route->path_info, SIZE_MAX).base);
 
     /* connection */
-    if (req->peer != NULL)
+    if (req->peer != NULL) {
         add_address(&l, "REMOTE_ADDR", "REMOTE_PORT", req->peer, req->peer_len);
+        if (req->peer_port_unknown)
+            l.items[l.count - 1].value.len = 0;
+    }
+    size_t before = l.count;
     if (ctx->server_addr != NULL) {
         ADD_LIT(&l, "SERVER_ADDR", ctx->server_addr);
         ADD_LIT(&l, "SERVER_PORT", ctx->server_port);
     } else if (req->local != NULL) {
         add_address(&l, "SERVER_ADDR", "SERVER_PORT", req->local, req->local_len);
     }
+    if (req->forwarded_port != NULL && l.count == before + 2) /* SERVER_PORT is the last */
+        l.items[l.count - 1].value = h2o_iovec_init(req->forwarded_port, strlen(req->forwarded_port));
     /* SERVER_NAME: the configured name, else the host the client asked
      * for without its port (or the listening address without a Host). */
-    h2o_iovec_t host =
-        server_name != NULL ? h2o_iovec_init(server_name, strlen(server_name)) : keel_host_without_port(req->authority);
+    h2o_iovec_t host = server_name != NULL        ? h2o_iovec_init(server_name, strlen(server_name))
+                       : req->forwarded_host.base ? req->forwarded_host
+                                                  : keel_host_without_port(req->authority);
     if (host.len == 0 && fallback_name != NULL)
         host = h2o_iovec_init(fallback_name, strlen(fallback_name));
     ADD_VEC(&l, "SERVER_NAME", host);

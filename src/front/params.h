@@ -10,6 +10,7 @@
 
 #include <h2o.h>
 
+#include "common/cidr.h"
 #include "front/route.h"
 
 /* What the front knows about itself, the same for every request. */
@@ -21,6 +22,8 @@ typedef struct {
     const char *server_port;
     struct sockaddr_storage listen_addr; /* the listening socket's address (for keel's own requests) */
     socklen_t listen_addr_len;
+    const keel_cidr_t *trusted; /* --trusted-proxy (front/proxy_params.h) */
+    size_t trusted_count;
 } keel_params_ctx_t;
 
 /* What a request brings, whoever made it: an HTTP client through h2o
@@ -41,6 +44,10 @@ typedef struct {
     socklen_t local_len;
     bool has_body;
     size_t body_len;
+    /* what a trusted proxy said (front/proxy_params.h) */
+    bool peer_port_unknown;     /* REMOTE_PORT is empty: the forwarded address came without one */
+    h2o_iovec_t forwarded_host; /* SERVER_NAME, unless --server-name; base NULL: none */
+    const char *forwarded_port; /* SERVER_PORT; NULL: none */
 } keel_params_request_t;
 
 /* Fills in from an h2o request; peer and local point into the storage

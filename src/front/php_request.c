@@ -4,7 +4,9 @@
 
 #include "common/log.h"
 #include "front/params.h"
+#include "front/access_log.h"
 #include "front/pool.h"
+#include "front/proxy_params.h"
 #include "front/reason.h"
 
 /* Response bytes buffered per request before the worker's socket stops
@@ -89,8 +91,9 @@ waiting_for_worker(const keel_php_request_t *pr)
 
 /* --slow-request: ask the worker where it is (it logs a backtrace and
  * carries on). --request-timeout: the same, then the worker is ended and
- * the client gets 504. Both clocks run from the moment a worker may take
- * the request, and wait while it is still waiting for one. */
+ * the client gets 504. Both clocks run from the moment a worker is bound
+ * to the request, as php-fpm's from a child's accept(): waiting for a
+ * worker is not running (a request waits --max-wait at most). */
 static void
 on_slow(h2o_timeout_entry_t *entry)
 {
@@ -399,9 +402,8 @@ on_resp_head(keel_php_request_t *pr, const uint8_t *payload, size_t len)
 static void job_lost(keel_job_t *job, int status);
 
 static void
-job_queued(keel_job_t *job)
+start_clocks(keel_php_request_t *pr)
 {
-    keel_php_request_t *pr = FROM_JOB(job);
     keel_front_env_t *env = pr->ctx->env;
     if (env->cfg->slow_request_ms && !h2o_timeout_is_linked(&pr->slow_entry)) {
         pr->slow_entry.cb = on_slow;
@@ -418,8 +420,13 @@ job_bound(keel_job_t *job, keel_front_worker_t *w)
 {
     keel_php_request_t *pr = FROM_JOB(job);
     h2o_req_t *req = pr->req;
+    if (job->report != NULL) {
+        job->report->pid = w->pid;
+        job->report->generation = w->generation;
+    }
     if (req == NULL)
         return;
+    start_clocks(pr);
     /* "METHOD /path" for crash logs, on every request: copied, not
      * formatted (snprintf was a percent of the front's time). */
     size_t m = req->method.len < 20 ? req->method.len : 20, n = req->path.len < 100 ? req->path.len : 100;
@@ -555,7 +562,6 @@ job_refused(keel_job_t *job, int status, unsigned retry_after_s)
 }
 
 static const keel_job_ops_t php_job_ops = {
-    .queued = job_queued,
     .bound = job_bound,
     .frame = job_frame,
     .done = job_done,
@@ -577,6 +583,7 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
     struct sockaddr_storage peer, local;
     keel_params_request_t in;
     keel_params_from_h2o(req, ctx->env->params, &in, &peer, &local);
+    keel_proxy_params_apply(req, ctx->env->params, &in, &peer);
     pr->job = (keel_job_t){
         .ops = &php_job_ops,
         .stream = keel_env_new_stream(ctx->env),
@@ -585,6 +592,8 @@ keel_php_handle(keel_php_ctx_t *ctx, h2o_req_t *req, const keel_route_t *route)
         .params = keel_params_build(&req->pool, &in, ctx->env->params, route),
         .body = req->entity.base != NULL ? req->entity : h2o_iovec_init(NULL, 0),
     };
+    if (ctx->access_log)
+        pr->job.report = &keel_access_log_php(req, pr->job.kind)->report;
     /* The pool holds the only reference: on_dispose runs when h2o is done
      * with the request, whether the response completed or the client left. */
     pr->counted = true;

@@ -22,6 +22,7 @@ typedef struct {
     keel_dispatch_t *dispatch;
     h2o_buffer_prototype_t *spool; /* response buffers: memory, then (with a spool directory) a file */
     size_t in_flight;              /* requests accepted and not yet disposed */
+    bool access_log;               /* --access-log: record how each request ran (access_log.h) */
     /* in_flight dropped to 0 */
     void (*idle)(void *owner);
     void *owner;

@@ -573,12 +573,12 @@ bind_job(keel_pool_t *p, keel_front_worker_t *w, keel_job_t *job, uint32_t strea
     if (h2o_timeout_is_linked(&job->wait_entry))
         h2o_timeout_unlink(&job->wait_entry);
     job->worker = w;
-    if (job->queued_ms == 0)
-        job->queued_ms = keel_now_ms();
-    /* The request timeout stays with the worker: it still ends a request
-     * whose client has left (the request's own timer goes with it). */
+    /* The request timeout runs from here, as php-fpm's from a child's
+     * accept(): time spent waiting for a worker is not running time (the
+     * front sees a worker's take within a tick). It stays with the worker:
+     * it still ends a request whose client has left. */
     if (p->env->cfg->request_timeout_ms != 0)
-        w->deadline_ms = job->queued_ms + p->env->cfg->request_timeout_ms;
+        w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
     keel_job_move(job, KEEL_REQ_EV_BIND);
     job->ops->bound(job, w);
 }
@@ -741,6 +741,15 @@ on_done(void *owner, keel_front_worker_t *w, uint8_t flags, const keel_ipc_stats
     if (!keel_report_stats_plausible(&w->stats, stats, p->env->memory_bound)) {
         on_lost(p, w, "impossible figures in REQ_DONE");
         return;
+    }
+    if (w->job != NULL && w->job->report != NULL) {
+        keel_job_report_t *r = w->job->report;
+        r->pid = w->pid;
+        r->generation = w->generation;
+        r->done = true;
+        r->stats = *stats;
+        r->private_before_known = w->stats.requests != 0;
+        r->private_before = w->stats.rss_private;
     }
     w->stats = *stats;
     if (stats->requests == 1)
@@ -954,8 +963,9 @@ keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
         if (w->orphan_stream != 0 && w->orphan_stream != job->stream)
             remember_forgotten(p, w->orphan_stream);
         w->orphan_stream = job->stream;
+        /* (it took it since the last tick, which would have bound it) */
         w->orphan_deadline_ms =
-            p->env->cfg->request_timeout_ms != 0 ? job->queued_ms + p->env->cfg->request_timeout_ms : 0;
+            p->env->cfg->request_timeout_ms != 0 ? keel_now_ms() + p->env->cfg->request_timeout_ms : 0;
         keel_handoff_forget(job);
         return;
     }

@@ -1,9 +1,11 @@
 /*
  * `keel serve`: the front process around front.c. It validates the
- * options, binds, sets up h2o and the signals, starts the first
+ * options, binds, sets up h2o and the signals, accepts from then on (the
+ * probes answer while the first generation boots), starts the first
  * generation, serves, and on SIGTERM/SIGINT drains and stops in order:
- * STARTING -> SERVING -> DRAINING (no new connections, in-flight requests
- * finish) -> STOPPING (generations told to go) -> DONE.
+ * STARTING -> SERVING -> (SIGTERM: not ready, --drain-delay serving on)
+ * -> DRAINING (no new connections, in-flight requests finish) ->
+ * STOPPING (generations told to go) -> DONE.
  */
 #include "front/server.h"
 
@@ -26,11 +28,14 @@
 #include "common/identity.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "front/access_log.h"
 #include "front/accept_gate.h"
 #include "front/admin.h"
+#include "front/compress.h"
 #include "front/body_timer.h"
 #include "front/front.h"
 #include "front/front_snapshot.h"
+#include "front/health_path.h"
 #include "front/http.h"
 #include "common/socket_activation.h"
 #include "front/listener.h"
@@ -81,12 +86,17 @@ struct keel_server_s {
     h2o_buffer_mmap_settings_t spool_mmap;
     h2o_timeout_t tick_timeout; /* periodic memory and age checks */
     h2o_timeout_t stop_timeout; /* --shutdown-timeout, then the zygotes' grace */
-    h2o_timeout_entry_t tick_entry, stop_entry;
+    h2o_timeout_t drain_delay;  /* --drain-delay */
+    h2o_timeout_entry_t tick_entry, stop_entry, drain_delay_entry;
     keel_admin_t admin;
+    keel_admin_t metrics; /* --metrics: read-only */
+    keel_access_log_t access_log;
+    bool access_log_on;
     keel_watch_t watch;
 };
 
 static void begin_stop(keel_server_t *s);
+static void begin_drain(keel_server_t *s, const char *signame);
 
 /* Inside the loop, so h2o frees the socket before the loop ends. */
 static void
@@ -142,6 +152,23 @@ close_listener(keel_server_t *s)
     }
 }
 
+/* The listeners as URLs, for the log: "http://127.0.0.1:8080 unix:/run/keel.sock". */
+static void
+listener_urls(const keel_server_t *s, char *urls, size_t size)
+{
+    urls[0] = '\0';
+    for (size_t i = 0, n = 0; i < s->n_listeners && n < size; i++) {
+        char one[160];
+        const keel_listener_t *l = &s->listeners[i];
+        if (l->addr->family == KEEL_LISTEN_UNIX)
+            snprintf(one, sizeof(one), "unix:%s", l->addr->path);
+        else
+            snprintf(one, sizeof(one), "%s://%s%s%s:%d", l->addr->tls ? "https" : "http",
+                     strchr(l->host, ':') ? "[" : "", l->host, strchr(l->host, ':') ? "]" : "", l->port);
+        n += (size_t)snprintf(urls + n, size - n, "%s%s", i ? " " : "", one);
+    }
+}
+
 /* --- what the front reports --- */
 
 static void
@@ -159,32 +186,15 @@ on_first_ready(void *owner)
     if (f->state != KEEL_FRONT_STARTING)
         return;
     f->state = KEEL_FRONT_SERVING;
-    for (size_t i = 0; i < s->n_listeners; i++)
-        keel_accept_gate_listen(&s->gate, s->listeners[i].sock, on_accept);
-    /* the challenges can be answered from now on */
-    if (s->acme != NULL)
-        keel_acme_start(s->acme);
     h2o_timeout_link(f->env.loop, &s->tick_timeout, &s->tick_entry);
-    keel_admin_accept(&s->admin);
-    if (f->cfg.watch)
-        keel_watch_start(&s->watch, f->env.loop, f->router.root_len ? f->router.root : "/", on_files_changed, s);
     char workers[96];
     if (f->cfg.worker_script)
         snprintf(workers, sizeof(workers), "%u worker-mode + %u classic workers", f->cfg.workers,
                  f->cfg.classic_workers);
     else
         snprintf(workers, sizeof(workers), "%u worker%s", f->cfg.workers, f->cfg.workers == 1 ? "" : "s");
-    char urls[KEEL_MAX_LISTEN * 80] = "";
-    for (size_t i = 0, n = 0; i < s->n_listeners && n < sizeof(urls); i++) {
-        char one[160];
-        keel_listener_t *l = &s->listeners[i];
-        if (l->addr->family == KEEL_LISTEN_UNIX)
-            snprintf(one, sizeof(one), "unix:%s", l->addr->path);
-        else
-            snprintf(one, sizeof(one), "%s://%s%s%s:%d", l->addr->tls ? "https" : "http",
-                     strchr(l->host, ':') ? "[" : "", l->host, strchr(l->host, ':') ? "]" : "", l->port);
-        n += (size_t)snprintf(urls + n, sizeof(urls) - n, "%s%s", i ? " " : "", one);
-    }
+    char urls[KEEL_MAX_LISTEN * 80];
+    listener_urls(s, urls, sizeof(urls));
     keel_info("ready: %s (%s, generation %u, opcache %s)", urls, workers, f->active->number,
               f->active->opcache ? "on" : "off");
 }
@@ -262,10 +272,18 @@ admin_forget_reload(void *owner, void *data)
     keel_front_forget_reload_waiter(&s->front, data);
 }
 
+static void
+readiness(void *owner, keel_readiness_t *out)
+{
+    keel_server_t *s = owner;
+    keel_front_readiness(&s->front, out);
+}
+
 static const keel_admin_ops_t admin_ops = {
     .snapshot = admin_snapshot,
     .reload = admin_reload,
     .forget_reload = admin_forget_reload,
+    .readiness = readiness,
 };
 
 /* --- lifecycle --- */
@@ -314,6 +332,8 @@ begin_stop(keel_server_t *s)
         h2o_timeout_unlink(&s->tick_entry);
     if (h2o_timeout_is_linked(&s->stop_entry))
         h2o_timeout_unlink(&s->stop_entry);
+    if (h2o_timeout_is_linked(&s->drain_delay_entry))
+        h2o_timeout_unlink(&s->drain_delay_entry);
     keel_front_stop(f);
     if (f->state == KEEL_FRONT_DONE)
         return;
@@ -329,6 +349,9 @@ begin_drain(keel_server_t *s, const char *signame)
     keel_front_t *f = &s->front;
     if (f->state >= KEEL_FRONT_DRAINING)
         return;
+    f->stop_requested = true;
+    if (h2o_timeout_is_linked(&s->drain_delay_entry))
+        h2o_timeout_unlink(&s->drain_delay_entry);
     keel_info("%s: stopping; %zu requests in flight", signame, f->php.in_flight);
     close_listener(s);
     /* Keep-alive connections close after their current request. */
@@ -343,6 +366,31 @@ begin_drain(keel_server_t *s, const char *signame)
 }
 
 static void
+on_drain_delay(h2o_timeout_entry_t *entry)
+{
+    keel_server_t *s = H2O_STRUCT_FROM_MEMBER(keel_server_t, drain_delay_entry, entry);
+    begin_drain(s, "--drain-delay over");
+}
+
+/* SIGTERM: not ready at once; with --drain-delay, serving goes on that
+ * long so that load balancers see it and stop sending, then the drain.
+ * A second SIGTERM, or SIGINT, drains at once. */
+static void
+on_sigterm(keel_server_t *s)
+{
+    keel_front_t *f = &s->front;
+    if (f->stop_requested || f->cfg.drain_delay_ms == 0 || f->state != KEEL_FRONT_SERVING) {
+        begin_drain(s, "SIGTERM");
+        return;
+    }
+    f->stop_requested = true;
+    keel_info("SIGTERM: not ready; serving on for --drain-delay (%.1fs), then stopping",
+              (double)f->cfg.drain_delay_ms / 1000.0);
+    s->drain_delay_entry.cb = on_drain_delay;
+    h2o_timeout_link(f->env.loop, &s->drain_delay, &s->drain_delay_entry);
+}
+
+static void
 on_signal(h2o_socket_t *sock, const char *err)
 {
     keel_server_t *s = sock->data;
@@ -351,7 +399,7 @@ on_signal(h2o_socket_t *sock, const char *err)
     while (read(s->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         switch (si.ssi_signo) {
         case SIGTERM:
-            begin_drain(s, "SIGTERM");
+            on_sigterm(s);
             break;
         case SIGINT:
             begin_drain(s, "SIGINT");
@@ -362,6 +410,13 @@ on_signal(h2o_socket_t *sock, const char *err)
                 keel_front_reload(&s->front, "SIGHUP", NULL, NULL);
             break;
         }
+        case SIGUSR1:
+            /* logrotate moved the access log */
+            if (s->access_log_on) {
+                keel_info("SIGUSR1: reopening the access log %s", s->front.cfg.access_log);
+                keel_access_log_reopen(&s->access_log);
+            }
+            break;
         case SIGCHLD: {
             int status;
             pid_t pid;
@@ -384,6 +439,7 @@ setup_signals(keel_server_t *s)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGCHLD);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGUSR1);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
         return -1;
     if ((s->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
@@ -405,13 +461,22 @@ setup_h2o(keel_server_t *s)
     s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("keel"));
     s->hostconf = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(s->hostconf, "/", 0);
+    if (f->cfg.health_path != NULL)
+        keel_health_path_register(path, f->cfg.health_path, readiness, s);
     keel_http_register(s->hostconf, path, &f->router, &f->php, s->listeners[0].host, s->listeners[0].port,
-                       f->cfg.max_body, &s->http_tls);
-    /* No index files: directories never reach it (routing runs index.php). */
+                       f->cfg.max_body, f->cfg.compress, &s->http_tls);
+    /* No index files: directories never reach it (routing runs index.php).
+     * With --compress, a file's .br or .gz sibling goes in its place to a
+     * client that takes it (nginx's gzip_static). */
     static const char *no_index[] = {NULL};
-    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL, 0);
+    h2o_file_register(path, f->router.root_len ? f->router.root : "/", no_index, NULL,
+                      f->cfg.compress ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
+    if (f->cfg.compress)
+        keel_compress_register(path);
 
     f->env.loop = h2o_evloop_create();
+    if (s->access_log_on)
+        keel_access_log_register(&s->access_log, path, f->env.loop);
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
     if (s->tls != NULL)
         keel_tls_start(s->tls, f->env.loop);
@@ -423,6 +488,7 @@ setup_h2o(keel_server_t *s)
     s->accept_ctx.ctx = &s->ctx;
     s->accept_ctx.hosts = s->h2o.hosts;
     h2o_timeout_init(f->env.loop, &s->stop_timeout, f->cfg.shutdown_timeout_ms);
+    h2o_timeout_init(f->env.loop, &s->drain_delay, f->cfg.drain_delay_ms);
     h2o_timeout_init(f->env.loop, &s->tick_timeout, TICK_MS);
     s->tick_entry.cb = on_tick;
     keel_front_init(f, &front_hooks, s);
@@ -657,6 +723,15 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
+    if (f->cfg.access_log != NULL) {
+        if (keel_access_log_open(&s->access_log, f->cfg.access_log, f->cfg.access_log_json, f->cfg.trusted_proxies,
+                                 f->cfg.trusted_proxy_count, err, sizeof(err)) != 0) {
+            fprintf(stderr, "keel: --access-log %s\n", err);
+            return 2;
+        }
+        s->access_log_on = true;
+        f->php.access_log = true;
+    }
     if (bind_listeners(s, passed, (size_t)n_passed, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
@@ -673,6 +748,8 @@ keel_front_main(int argc, char **argv)
         .fallback_name = first->host[0] ? first->host : "localhost",
         .server_addr = fixed ? first->host : NULL,
         .server_port = first->port_text,
+        .trusted = f->cfg.trusted_proxies,
+        .trusted_count = f->cfg.trusted_proxy_count,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);
     if (getsockname(first->fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {
@@ -703,9 +780,17 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: signals: %s\n", strerror(errno));
         return 1;
     }
+    if (s->access_log_on && keel_access_log_start(&s->access_log, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: --access-log: %s\n", err);
+        return 1;
+    }
     setup_h2o(s);
     if (keel_admin_start(&s->admin, f->env.loop, &f->cfg, &admin_ops, s, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: --admin: %s\n", err);
+        return 2;
+    }
+    if (keel_admin_start_metrics(&s->metrics, f->env.loop, &f->cfg, &admin_ops, s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: --metrics: %s\n", err);
         return 2;
     }
     for (size_t i = 0; i < s->n_listeners; i++) {
@@ -727,12 +812,30 @@ keel_front_main(int argc, char **argv)
         keel_warn("running as root without --user: PHP runs as root too, and any script can stop keel; "
                   "--user USER runs it as USER (--user root: root is meant)");
     f->state = KEEL_FRONT_STARTING;
+    /* Live from here: the probes answer (not ready) while the first
+     * generation boots or keeps failing, and PHP requests wait in the
+     * front (--max-wait) for it. */
+    for (size_t i = 0; i < s->n_listeners; i++)
+        keel_accept_gate_listen(&s->gate, s->listeners[i].sock, on_accept);
+    keel_admin_accept(&s->admin);
+    keel_admin_accept(&s->metrics);
+    /* the listeners answer the challenges from now on (front/tls_http.h),
+     * PHP or not: the certificate comes while the first generation boots */
+    if (s->acme != NULL)
+        keel_acme_start(s->acme);
+    if (f->cfg.watch)
+        keel_watch_start(&s->watch, f->env.loop, f->router.root_len ? f->router.root : "/", on_files_changed, s);
+    char urls[KEEL_MAX_LISTEN * 80];
+    listener_urls(s, urls, sizeof(urls));
+    keel_info("listening: %s; ready once a generation serves", urls);
     if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 1;
     }
     while (f->state != KEEL_FRONT_DONE)
         h2o_evloop_run(f->env.loop, INT32_MAX);
+    if (s->access_log_on)
+        keel_access_log_close(&s->access_log);
     stop_tls(s);
     if (f->exit_code == 0)
         keel_info("stopped");

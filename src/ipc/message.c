@@ -65,6 +65,8 @@ keel_ipc_stats_put(uint8_t out[KEEL_IPC_STATS_SIZE], const keel_ipc_stats_t *s)
     keel_put_u64(out + 24, s->zend_real_peak);
     keel_put_u64(out + 32, s->rss_private);
     keel_put_u64(out + 40, s->requests);
+    keel_put_u64(out + 48, s->taken_ns);
+    keel_put_u64(out + 56, s->php_ns);
 }
 
 keel_ipc_result_t
@@ -78,6 +80,8 @@ keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ipc_stats_t *s)
     s->zend_real_peak = keel_get_u64(payload + 24);
     s->rss_private = keel_get_u64(payload + 32);
     s->requests = keel_get_u64(payload + 40);
+    s->taken_ns = keel_get_u64(payload + 48);
+    s->php_ns = keel_get_u64(payload + 56);
     return KEEL_IPC_OK;
 }
 

@@ -47,7 +47,8 @@ void keel_ipc_resp_head_put(uint8_t out[KEEL_IPC_RESP_HEAD_FIXED], unsigned stat
 keel_ipc_result_t keel_ipc_resp_head_get(const uint8_t *payload, size_t len, unsigned *status,
                                          keel_ipc_kv_reader_t *headers);
 
-/* REQ_DONE: the worker's memory figures after the request, all u64. */
+/* REQ_DONE: the worker's memory figures after the request, and when it
+ * ran it, all u64. */
 typedef struct {
     uint64_t zend_usage;      /* memory_get_usage() */
     uint64_t zend_peak;       /* memory_get_peak_usage() */
@@ -55,9 +56,11 @@ typedef struct {
     uint64_t zend_real_peak;  /* memory_get_peak_usage(true) */
     uint64_t rss_private;     /* resident anonymous memory of the process, bytes */
     uint64_t requests;        /* requests this worker has served, this one included */
+    uint64_t taken_ns;        /* CLOCK_MONOTONIC when the worker took the request (the front's clock too) */
+    uint64_t php_ns;          /* from then until this REQ_DONE */
 } keel_ipc_stats_t;
 
-#define KEEL_IPC_STATS_SIZE 48
+#define KEEL_IPC_STATS_SIZE 64
 void keel_ipc_stats_put(uint8_t out[KEEL_IPC_STATS_SIZE], const keel_ipc_stats_t *s);
 keel_ipc_result_t keel_ipc_stats_get(const uint8_t *payload, size_t len, keel_ipc_stats_t *s);
 

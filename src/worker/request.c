@@ -34,11 +34,23 @@ keel_request_param(const keel_request_t *req, const char *name)
     return NULL;
 }
 
+/* CLOCK_MONOTONIC in nanoseconds: REQ_DONE's times, read by the front on
+ * the same clock. */
+static uint64_t
+monotonic_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Copies the REQUEST payload into NUL-terminated strings; the channel's
  * buffer is reused as the body arrives. */
 int
 keel_request_load(keel_request_t *req, const uint8_t *payload, size_t len)
 {
+    req->taken_ns = monotonic_ns();
     keel_ipc_kv_reader_t r = {payload, payload + len};
     const char *n, *v;
     size_t nl, vl, count = 0, bytes = 0;
@@ -337,6 +349,7 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     }
     w->requests++;
     stats->requests = w->requests;
+    stats->taken_ns = req->taken_ns;
     stats->rss_private = private_rss(w, stats);
     if (!req->response_ended && keel_channel_put(&w->ch, KEEL_IPC_RESP_END, 0, req->stream, NULL, 0, NULL, 0) != 0)
         return -1;
@@ -346,6 +359,8 @@ keel_request_complete(keel_worker_t *w, keel_request_t *req, keel_ipc_stats_t *s
     uint8_t *p = keel_channel_put_reserve(&w->ch, KEEL_IPC_REQ_DONE, flags, req->stream, KEEL_IPC_STATS_SIZE);
     if (p == NULL)
         return -1;
+    uint64_t now = monotonic_ns();
+    stats->php_ns = now > req->taken_ns ? now - req->taken_ns : 0;
     keel_ipc_stats_put(p, stats);
     return keel_channel_flush(&w->ch);
 }

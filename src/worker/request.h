@@ -29,6 +29,7 @@ typedef struct {
     keel_param_t *params;
     size_t param_count;
     double start_time;
+    uint64_t taken_ns; /* CLOCK_MONOTONIC when it was taken: REQ_DONE reports it */
     /* request body: frames are pulled from the channel as PHP reads */
     const uint8_t *body_pos;
     size_t body_left;

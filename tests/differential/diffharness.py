@@ -140,6 +140,34 @@ class Servers:
                 self.pairs[key] = servers.Pair(profile, keel, ref)
             return self.pairs[key]
 
+    def custom_pair(self, name, keel_args, nginx_http):
+        """A pair of its own (default ini) with more keel options and more
+        nginx http-block directives, started once per session."""
+        with self.lock:
+            if ("custom", name) not in self.pairs:
+                logdir = self.work / f"keel-{name}"
+                logdir.mkdir()
+                keel = servers.Keel(KEEL_BIN, self.app, [], logdir, args=keel_args)
+                ref = servers.Reference(self.app, [], self.work / f"ref-{name}", extra_http=nginx_http)
+                self.all += [keel, ref]
+                errs = []
+
+                def start(s):
+                    try:
+                        s.start()
+                    except Exception as e:  # reported below
+                        errs.append(f"{s.name}: {e}")
+
+                ts = [threading.Thread(target=start, args=(s,)) for s in (keel, ref)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join(servers.START_TIMEOUT * 3)
+                if errs:
+                    pytest.fail(f"pair {name}: could not start: {errs}\n{keel.log_tail()}\n{ref.log_tail()}")
+                self.pairs[("custom", name)] = servers.Pair(name, keel, ref)
+            return self.pairs[("custom", name)]
+
     def framework_pair(self, name):
         """The framework application apps/<name> of the integration tests
         (laravel, symfony): nginx + php-fpm running it classic, keel in

@@ -113,7 +113,10 @@ class Keel:
                 # with a reload; OPcache never restarts itself in place, a
                 # new generation replaces it): compare under the php.ini
                 # php-fpm runs with
-                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5"]
+                "-d", "opcache.validate_timestamps=1", "-d", "opcache.max_wasted_percentage=5",
+                # the reference runs without nginx's gzip module: compare
+                # what PHP does, not compression (tests/integration/test_compress.py)
+                "--compress", "off"]
         for k, v in self.ini:
             args += ["-d", f"{k}={v}"]
         if self.worker:
@@ -168,13 +171,14 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", tls=None):
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", tls=None, extra_http=""):
         self.app = app
         self.ini = ini
         self.env = env or {}  # given to PHP through the pool's env[] (clear_env stays on)
         self.ping = ping
         self.tls = tls  # (certificate chain, key): a listen ... ssl beside the cleartext one
         self.tls_port = None
+        self.extra_http = extra_http  # more directives in nginx's http block (a custom pair)
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
@@ -219,8 +223,9 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log off;
+    {"" if "access_log" in self.extra_http else "access_log off;"}
     sendfile on;
+{self.extra_http}
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;

@@ -36,6 +36,8 @@ EXIT_TIMEOUT = 10.0 * SCALE  # a process leaving after it was told to
 HOLD_MAX = 20.0 * SCALE  # how long a held PHP script waits for its release file
 
 READY_RE = re.compile(r"ready: http://127\.0\.0\.1:(\d+)")
+# Logged once keel accepts, before any generation serves.
+LISTENING_RE = re.compile(r"listening: http://127\.0\.0\.1:(\d+)")
 
 
 def deadline_after(seconds):
@@ -422,7 +424,10 @@ class KeelServer:
 
     # -- lifecycle
 
-    def start(self, timeout=START_TIMEOUT):
+    def start(self, timeout=START_TIMEOUT, until_ready=True):
+        """Starts keel and waits for its ready line, or (until_ready False)
+        only until it accepts: a generation may still boot or be failing."""
+        line_re = READY_RE if until_ready else LISTENING_RE
         if not os.path.exists(KEEL_BIN):
             pytest.fail(f"keel binary not found at {KEEL_BIN} (set KEEL_BIN)")
         _ALL_SERVERS.append(self)
@@ -443,7 +448,7 @@ class KeelServer:
         with self._cond:
             while True:
                 for line in self.log_lines:
-                    m = READY_RE.search(line)
+                    m = line_re.search(line)
                     if m:
                         self.port = int(m.group(1))
                         self.url = f"http://127.0.0.1:{self.port}"

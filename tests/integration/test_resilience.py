@@ -37,7 +37,6 @@ from conftest import (
     SCALE,
     START_TIMEOUT,
     KeelServer,
-    KeelStartError,
     copy_app,
     pid_alive,
     poll_until,
@@ -444,21 +443,47 @@ def test_a_worker_that_cannot_be_forked_is_asked_for_again(tmp_path, pids_cgroup
         s.stop()
 
 
-def test_no_worker_can_be_forked_at_startup_keel_refuses_to_start(tmp_path, pids_cgroup):
-    # room for the front and the zygote only
+def test_no_worker_can_be_forked_at_startup_keel_waits_until_it_can(tmp_path, pids_cgroup):
+    """Room for the front and the zygote only: generation 1 gives up on its
+    workers, keel stays up and not ready, and serves once processes can be
+    forked again (a later try, with the pool's backoff)."""
     (pids_cgroup / "pids.max").write_text("2")
     s = in_cgroup(KeelServer(copy_app("resilience", tmp_path / "app"),
-                             ("--admin", "off", "--max-consecutive-failures", "3"), workers=2), pids_cgroup)
+                             ("--admin", "127.0.0.1:0", "--max-consecutive-failures", "3"), workers=2), pids_cgroup)
     try:
-        with pytest.raises(KeelStartError):
-            s.start()
-        assert s.proc.returncode != 0
+        s.start(until_ready=False)
+        s.wait_log(r"failed to start: PHP workers failed to start 3 times in a row "
+                   r"\(last: the zygote could not start a worker process\)", timeout=START_TIMEOUT)
+        s.wait_log(r"no generation serves \(1 failed to start in a row\)")
         text = s.log_text()
         assert re.search(r"cannot start worker \d+: fork: Resource temporarily unavailable", text), text
-        assert re.search(r"failed to start: PHP workers failed to start 3 times in a row "
-                         r"\(last: the zygote could not start a worker process\)", text), text
+        assert s.proc.poll() is None
+        admin = f"http://127.0.0.1:{s.admin_port()}"
+        assert requests.get(admin + "/readyz", timeout=REQ_TIMEOUT).status_code == 503
+        (pids_cgroup / "pids.max").write_text("max")
+        poll_until(lambda: requests.get(admin + "/readyz", timeout=REQ_TIMEOUT).status_code == 200,
+                   START_TIMEOUT, what="ready once workers can be forked")
+        assert requests.get(s.url + "/pid.php", timeout=REQ_TIMEOUT).status_code == 200
     finally:
         s.stop()
+
+
+def test_request_timeout_counts_from_when_a_worker_takes_the_request(keel, tmp_path):
+    """As php-fpm's request_terminate_timeout: the time a request waits for
+    a worker is not running time. With one worker and a 3 s timeout, a 2 s
+    request queued behind another 2 s one runs to its end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = copy_app("resilience", tmp_path / "app")
+    s = start(keel, root, "--request-timeout", "3s", "--max-wait", "20s", workers=1)
+    busy = lambda: [w for w in admin_get(s, "/status").json()["workers"] if w["state"] == "busy"]
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(requests.get, s.url + "/slow.php?s=2", timeout=20 * SCALE)
+        poll_until(lambda: len(busy()) == 1, REQ_TIMEOUT, what="the worker running the first request")
+        second = requests.get(s.url + "/slow.php?s=2", timeout=20 * SCALE)
+        for r in (first.result(), second):
+            assert r.status_code == 200 and r.text.endswith("end\n"), (r.status_code, r.text[:200], s.log_text())
+    assert "request timeout" not in s.log_text(), s.log_text()
 
 
 def test_request_timeout_still_ends_requests_whose_clients_left(keel, tmp_path):

@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+import h2raw
 from conftest import EXIT_TIMEOUT, KEEL_BIN, REQ_TIMEOUT, SANITIZED, app_dir, poll_until
 from tlscerts import Pki, ocsp_index_line
 
@@ -149,14 +150,37 @@ def test_a_directory_redirect_names_the_scheme_and_port_it_came_in_on(keel, pki)
     assert r.status == 301 and r.headers["location"] == f"http://localhost:{s.port}/sub/"
 
 
-def test_http2_scheme_is_the_connections_not_the_clients(keel, pki):
+def h2c_env(port, scheme, extra=()):
+    """env.php over cleartext HTTP/2 with the :scheme given."""
+    c = h2raw.H2Conn(port, timeout=REQ_TIMEOUT)
+    try:
+        c.headers(1, [(":method", "GET"), (":scheme", scheme), (":path", "/env.php"),
+                      (":authority", f"127.0.0.1:{port}")] + list(extra))
+        assert c.response(1) == 200
+        return json.loads(c.body(1))
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("trust", [None, "192.0.2.1", "127.0.0.1"])
+def test_http2_scheme_is_the_connections_not_the_clients(keel, pki, trust):
     """Over cleartext h2c a client may send :scheme https; PHP must not
-    believe it (nginx's $https is the connection's)."""
-    s = start_tls(keel, pki)
-    r = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", f"http://127.0.0.1:{s.port}/env.php"],
-                       capture_output=True, text=True, timeout=REQ_TIMEOUT)
+    believe it (nginx's $https is the connection's), with --trusted-proxy
+    or without, trusting the client or not: only a trusted proxy's header
+    says otherwise."""
+    s = start_tls(keel, pki, *(["--trusted-proxy", trust] if trust else []))
+    env = h2c_env(s.port, "https")
+    assert (env["HTTPS"], env["REQUEST_SCHEME"], env["SERVER_PORT"]) == (None, "http", str(s.port))
+    if trust == "127.0.0.1":
+        env = h2c_env(s.port, "http", [("x-forwarded-proto", "https")])
+        assert (env["HTTPS"], env["REQUEST_SCHEME"], env["SERVER_PORT"]) == ("on", "https", "443")
+    else:
+        env = h2c_env(s.port, "https", [("x-forwarded-proto", "https")])
+        assert (env["HTTPS"], env["REQUEST_SCHEME"]) == (None, "http")
+    # the TLS connection is HTTPS whatever the client names
+    r = curl(f"https://localhost:{s.tls_port}/env.php", "--http2", cacert=pki.root)
     env = json.loads(r.stdout)
-    assert env["HTTPS"] is None and env["REQUEST_SCHEME"] == "http"
+    assert (env["HTTPS"], env["REQUEST_SCHEME"], env["SERVER_PORT"]) == ("on", "https", str(s.tls_port))
 
 
 # ---------------------------------------------------------------- protocol checks
@@ -288,8 +312,8 @@ def test_an_unreachable_responder_is_logged_and_nothing_is_stapled(keel, pki):
 # ---------------------------------------------------------------- redirect, HSTS
 
 
-def test_redirect_https_answers_308_except_acme_challenges(keel, pki):
-    s = start_tls(keel, pki, "--redirect-https")
+def test_redirect_https_answers_308_except_acme_challenges_and_the_probe(keel, pki):
+    s = start_tls(keel, pki, "--redirect-https", "--health-path", "/_ready")
     r = s.get("/page.php?x=1", headers={"Host": "example.test:8080"})
     assert r.status == 308
     assert r.headers["location"] == f"https://example.test:{s.tls_port}/page.php?x=1"
@@ -297,6 +321,9 @@ def test_redirect_https_answers_308_except_acme_challenges(keel, pki):
                            f"http://127.0.0.1:{s.port}/"], capture_output=True, text=True, timeout=REQ_TIMEOUT)
     assert post.stdout == "308"
     assert s.get("/.well-known/acme-challenge/abc").status != 308
+    # a load balancer's probe over cleartext is answered, not sent away
+    r = s.get("/_ready")
+    assert r.status == 200 and r.body.startswith(b"ready"), r.body
     # HTTPS itself is served
     head, body, _ = tls_get(s.tls_port, "/")
     assert head.startswith("HTTP/1.1 200") and body == b"hello over https\n"

@@ -140,6 +140,13 @@ test_listen(void **state)
     assert_int_equal(PARSE("--admin", "127.0.0.1:70000"), KEEL_CONFIG_ERROR);
     assert_non_null(strstr(err, "--admin 127.0.0.1:70000"));
     assert_int_equal(PARSE("--admin", "https://127.0.0.1:9180"), KEEL_CONFIG_ERROR);
+    /* --metrics by the same parser: HOST:PORT only, the port in range */
+    assert_int_equal(PARSE("--metrics", "127.0.0.1:70000"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "--metrics 127.0.0.1:70000"));
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(PARSE("--metrics", "https://127.0.0.1:9181"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--metrics", "unix:/run/keel-metrics.sock"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--metrics", "[::1]:9181"), KEEL_CONFIG_OK);
 }
 
 /* Parses, then checks the TLS options against the listeners. */

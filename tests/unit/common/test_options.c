@@ -389,6 +389,52 @@ test_special_options(void **state)
     assert_int_equal(parse_one("--max-header-size", "409K"), KEEL_CONFIG_ERROR);
     assert_int_equal(parse_one("--max-header-size", "big"), KEEL_CONFIG_ERROR);
 
+    /* operating it */
+    assert_null(cfg.access_log);
+    assert_int_equal(parse_one("--access-log", "-"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.access_log, "-");
+    assert_int_equal(parse_one("--access-log", "/var/log/keel/access.log"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.access_log, "/var/log/keel/access.log");
+    assert_int_equal(parse_one("--access-log", "off"), KEEL_CONFIG_OK);
+    assert_null(cfg.access_log);
+    assert_int_equal(parse_one("--access-log", ""), KEEL_CONFIG_ERROR);
+    assert_string_equal(errbuf, "option --access-log: expected a file, - or off");
+    assert_int_equal(parse_one("--access-log-format", "json"), KEEL_CONFIG_OK);
+    assert_true(cfg.access_log_json);
+    assert_int_equal(parse_one("--access-log-format", "combined"), KEEL_CONFIG_OK);
+    assert_false(cfg.access_log_json);
+    assert_int_equal(parse_one("--access-log-format", "common"), KEEL_CONFIG_ERROR);
+    assert_string_equal(errbuf, "option --access-log-format: expected combined or json, got 'common'");
+    assert_true(cfg.compress);
+    assert_int_equal(parse_one("--compress", "off"), KEEL_CONFIG_OK);
+    assert_false(cfg.compress);
+    assert_int_equal(parse_one("--compress", "yes"), KEEL_CONFIG_ERROR);
+    assert_string_equal(errbuf, "option --compress: expected on or off, got 'yes'");
+    assert_int_equal(parse_one("--metrics", "0.0.0.0:9181"), KEEL_CONFIG_OK);
+    assert_string_equal(cfg.metrics, "0.0.0.0:9181");
+    assert_int_equal(parse_one("--metrics", "off"), KEEL_CONFIG_OK);
+    assert_null(cfg.metrics);
+    {
+        /* --trusted-proxy: repeatable, IPv4 and IPv6, parsed at once */
+        char *argv[] = {"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy=fd00::/8", "--trusted-proxy", "192.0.2.1"};
+        assert_int_equal(parse(5, argv), KEEL_CONFIG_OK);
+        assert_int_equal(cfg.trusted_proxy_count, 3);
+        assert_int_equal(cfg.trusted_proxies[0].prefix, 96 + 8);
+        assert_int_equal(cfg.trusted_proxies[1].prefix, 8);
+        assert_int_equal(cfg.trusted_proxies[2].prefix, 128);
+        assert_int_equal(parse_one("--trusted-proxy", "10.0.0.1/8"), KEEL_CONFIG_ERROR);
+        assert_string_equal(errbuf, "option --trusted-proxy: expected an address or a range like 10.0.0.0/8 or "
+                                    "fd00::/8 (no bits set past the prefix), got '10.0.0.1/8'");
+        char *many[2 * KEEL_MAX_TRUSTED_PROXIES + 2];
+        for (size_t i = 0; i < KEEL_MAX_TRUSTED_PROXIES + 1; i++) {
+            many[2 * i] = "--trusted-proxy";
+            many[2 * i + 1] = "10.0.0.0/8";
+        }
+        assert_int_equal(parse(2 * KEEL_MAX_TRUSTED_PROXIES, many), KEEL_CONFIG_OK);
+        assert_int_equal(parse(2 * KEEL_MAX_TRUSTED_PROXIES + 2, many), KEEL_CONFIG_ERROR);
+        assert_non_null(strstr(errbuf, "too many entries"));
+    }
+
     /* --config is read by keel_config_load; here it only takes its value */
     keel_config_t before;
     keel_config_defaults(&before);

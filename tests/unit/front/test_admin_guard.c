@@ -288,6 +288,70 @@ test_dashboard(void **state)
     }
 }
 
+static void
+test_probes_need_no_token(void **state)
+{
+    (void)state;
+    const char *token = "s3cret-Token_1";
+    assert_int_equal(check((req_t){.method = "GET", .target = "/healthz", .host = "10.0.0.5:9180"}, token),
+                     KEEL_ADMIN_HEALTHZ);
+    assert_int_equal(check((req_t){.method = "HEAD", .target = "/readyz?verbose", .host = NULL}, token),
+                     KEEL_ADMIN_READYZ);
+    /* without a token, not even a loopback Host is needed */
+    assert_int_equal(check((req_t){.method = "GET", .target = "/readyz", .host = "pod.example"}, NULL),
+                     KEEL_ADMIN_READYZ);
+    /* another method still needs the token, and is refused with it */
+    assert_int_equal(check((req_t){.method = "POST", .target = "/readyz", .host = "127.0.0.1"}, token),
+                     KEEL_ADMIN_UNAUTHORIZED);
+    assert_int_equal(
+        check((req_t){.method = "POST", .target = "/readyz", .host = "127.0.0.1", .auth = "Bearer s3cret-Token_1"},
+              token),
+        KEEL_ADMIN_BAD_METHOD);
+    /* a page of another site still cannot ask */
+    assert_int_equal(
+        check((req_t){.method = "GET", .target = "/healthz", .host = "127.0.0.1", .site = "cross-site"}, token),
+        KEEL_ADMIN_CROSS_SITE);
+    /* only the canonical paths */
+    assert_int_equal(check((req_t){.method = "GET", .target = "/healthz/", .host = "127.0.0.1"}, token),
+                     KEEL_ADMIN_UNAUTHORIZED);
+    assert_int_equal(check((req_t){.method = "GET", .target = "/%68ealthz", .host = "127.0.0.1"}, NULL),
+                     KEEL_ADMIN_NOT_FOUND);
+}
+
+static keel_admin_verdict_t
+check_read_only(req_t q)
+{
+    keel_admin_request_t r = {
+        .method = text(q.method),
+        .target = text(q.target),
+        .host = text(q.host),
+        .origin = text(q.origin),
+        .sec_fetch_site = text(q.site),
+        .authorization = text(q.auth),
+        .content_type = text(q.type),
+    };
+    return keel_admin_check_read_only(&r);
+}
+
+static void
+test_read_only_listener(void **state)
+{
+    (void)state;
+    assert_int_equal(check_read_only((req_t){.method = "GET", .target = "/metrics", .host = "10.1.2.3:9181"}),
+                     KEEL_ADMIN_METRICS);
+    assert_int_equal(check_read_only((req_t){.method = "GET", .target = "/healthz", .host = "10.1.2.3:9181"}),
+                     KEEL_ADMIN_HEALTHZ);
+    assert_int_equal(check_read_only((req_t){.method = "HEAD", .target = "/readyz"}), KEEL_ADMIN_READYZ);
+    /* nothing that changes state, and nothing beyond the three */
+    assert_int_equal(
+        check_read_only((req_t){.method = "POST", .target = "/reload", .type = "application/json", .auth = "Bearer x"}),
+        KEEL_ADMIN_NOT_FOUND);
+    assert_int_equal(check_read_only((req_t){.method = "GET", .target = "/status"}), KEEL_ADMIN_NOT_FOUND);
+    assert_int_equal(check_read_only((req_t){.method = "POST", .target = "/metrics"}), KEEL_ADMIN_BAD_METHOD);
+    assert_int_equal(check_read_only((req_t){.method = "GET", .target = "/metrics", .origin = "http://evil.example"}),
+                     KEEL_ADMIN_CROSS_SITE);
+}
+
 int
 main(void)
 {
@@ -300,6 +364,8 @@ main(void)
         cmocka_unit_test(test_loopback_hosts),
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_dashboard),
+        cmocka_unit_test(test_probes_need_no_token),
+        cmocka_unit_test(test_read_only_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -429,9 +429,11 @@ static const keel_ipc_stats_t sample_stats = {
     .zend_real_peak = 2097152,
     .rss_private = 0x8000000000000001ull,
     .requests = 42,
+    .taken_ns = 0x1122334455667788ull,
+    .php_ns = 1000000,
 };
 
-/* sample_stats as documented: six u64, little-endian, in field order. */
+/* sample_stats as documented: eight u64, little-endian, in field order. */
 static const uint8_t sample_stats_bytes[KEEL_IPC_STATS_SIZE] = {
     0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* zend_usage */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* zend_peak */
@@ -439,13 +441,15 @@ static const uint8_t sample_stats_bytes[KEEL_IPC_STATS_SIZE] = {
     0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, /* zend_real_peak = 2 MiB */
     0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, /* rss_private */
     0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* requests */
+    0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* taken_ns */
+    0x40, 0x42, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, /* php_ns = 1 ms */
 };
 
 static void
 test_stats_put_layout(void **state)
 {
     (void)state;
-    assert_int_equal(KEEL_IPC_STATS_SIZE, 48);
+    assert_int_equal(KEEL_IPC_STATS_SIZE, 64);
     uint8_t out[KEEL_IPC_STATS_SIZE];
     memset(out, 0xee, sizeof(out));
     keel_ipc_stats_put(out, &sample_stats);
@@ -466,6 +470,8 @@ test_stats_get(void **state)
     assert_true(s.zend_real_peak == sample_stats.zend_real_peak);
     assert_true(s.rss_private == sample_stats.rss_private);
     assert_true(s.requests == sample_stats.requests);
+    assert_true(s.taken_ns == sample_stats.taken_ns);
+    assert_true(s.php_ns == sample_stats.php_ns);
     free(buf);
 }
 
