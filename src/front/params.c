@@ -2,8 +2,11 @@
 
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "common/text.h"
 #include "front/basic_auth.h"
@@ -52,6 +55,21 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, const
     struct sockaddr *sa = (struct sockaddr *)csa; /* h2o's helpers take it non-const, and only read it */
     char *host;
     size_t hlen;
+    if (sa->sa_family == AF_UNIX) {
+        /* a unix: listener: "unix:" and the path, if the socket has one
+         * (the listener's does, a client's usually not), and no port, as
+         * nginx's $remote_addr and $server_addr give it */
+        const struct sockaddr_un *un = (const struct sockaddr_un *)csa;
+        size_t at = offsetof(struct sockaddr_un, sun_path);
+        size_t plen = (size_t)len > at ? strnlen(un->sun_path, (size_t)len - at) : 0;
+        host = h2o_mem_alloc_pool(l->pool, 5 + plen + 1);
+        memcpy(host, "unix:", 5);
+        memcpy(host + 5, un->sun_path, plen);
+        host[5 + plen] = '\0';
+        add(l, addr_name, strlen(addr_name), host, 5 + plen);
+        add(l, port_name, strlen(port_name), "", 0);
+        return;
+    }
     if (sa->sa_family == AF_INET) {
         /* the common case, without the sprintf() h2o formats it with */
         host = h2o_mem_alloc_pool(l->pool, 16);

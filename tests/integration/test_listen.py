@@ -4,6 +4,7 @@ removed at exit), and systemd socket activation: the sockets passed in are
 served instead of bound, so a client that connects while keel restarts is
 answered by the next keel."""
 
+import json
 import os
 import re
 import signal
@@ -32,6 +33,12 @@ def test_unix_socket_serves_and_is_removed_at_exit(keel, tmp_path):
     assert stat.S_ISSOCK(path.stat().st_mode)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666
     assert s.get("/").status == 200  # the TCP listener beside it
+    # a Unix socket's client has no address: as nginx's fastcgi_params give it
+    r = curl_unix(path, "http://localhost/env.php")
+    assert r.returncode == 0, r.stderr
+    env = json.loads(r.stdout)
+    assert (env["REMOTE_ADDR"], env["REMOTE_PORT"], env["SERVER_ADDR"], env["SERVER_PORT"]) == (
+        "unix:", "", f"unix:{path}", "")
     s.proc.send_signal(signal.SIGTERM)
     assert s.wait_exit() == 0
     assert not path.exists()
