@@ -46,9 +46,11 @@ units: $(BUILD)/keel
 integration: $(BUILD)/keel
 	KEEL_BIN=$(abspath $(BUILD)/keel) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
-# The ACME client against Debian's pebble, through tests/acme/responder.c.
+# The ACME client against Debian's pebble, through tests/acme/responder.c
+# and through keel serve itself.
 acme: $(BUILD)/keel
-	KEEL_ACME_RESPONDER=$(abspath $(BUILD)/tests/acme/keel-acme-responder) $(PYTHON) -m pytest -q -p no:cacheprovider tests/acme
+	KEEL_ACME_RESPONDER=$(abspath $(BUILD)/tests/acme/keel-acme-responder) KEEL_BIN=$(abspath $(BUILD)/keel) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/acme
 
 # The same requests through keel and through nginx + php-fpm, compared.
 differential: $(BUILD)/keel
@@ -66,7 +68,8 @@ sanitize: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  KEEL_BIN=$(abspath $(ASAN_BUILD)/keel) KEEL_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  KEEL_ACME_RESPONDER=$(abspath $(ASAN_BUILD)/tests/acme/keel-acme-responder) KEEL_SANITIZED=1 \
+	  KEEL_ACME_RESPONDER=$(abspath $(ASAN_BUILD)/tests/acme/keel-acme-responder) KEEL_BIN=$(abspath $(ASAN_BUILD)/keel) \
+	  KEEL_SANITIZED=1 \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/acme
 
 $(FUZZ_BUILD)/build.ninja: | deps

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Checks deploy/keel.service with systemd-analyze verify, as installed:
-# the unit at /etc/systemd/system/keel.service and keel at
+# Checks deploy/keel.service and deploy/keel.socket with systemd-analyze
+# verify, as installed: the units in /etc/systemd/system and keel at
 # /usr/local/bin/keel of a scratch root that also holds the distribution's
 # units (for its dependencies). systemd only warns about an unknown key or
 # a value it cannot parse and ignores the line, so any output at all fails.
@@ -23,12 +23,14 @@ trap 'rm -rf "$root"' EXIT INT TERM
 mkdir -p "$root/usr/local/bin" "$root/etc/systemd/system" "$root/usr/lib/systemd"
 cp -r "$units" "$root/usr/lib/systemd/system"
 cp "$keel" "$root/usr/local/bin/keel"
-cp deploy/keel.service "$root/etc/systemd/system/keel.service"
+cp deploy/keel.service deploy/keel.socket "$root/etc/systemd/system/"
 
-out=$(systemd-analyze verify --root="$root" /etc/systemd/system/keel.service 2>&1) && rc=0 || rc=$?
+# the socket unit with the service it starts, as systemd loads them
+out=$(systemd-analyze verify --root="$root" /etc/systemd/system/keel.socket /etc/systemd/system/keel.service 2>&1) &&
+    rc=0 || rc=$?
 if [ "$rc" -ne 0 ] || [ -n "$out" ]; then
-    echo "deploy/keel.service does not verify cleanly (status $rc):" >&2
+    echo "deploy/keel.socket and deploy/keel.service do not verify cleanly (status $rc):" >&2
     printf '%s\n' "$out" >&2
     exit 1
 fi
-echo "deploy/keel.service: systemd-analyze verify passed"
+echo "deploy/keel.socket, deploy/keel.service: systemd-analyze verify passed"

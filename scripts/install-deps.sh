@@ -15,6 +15,7 @@ chromium chromium-driver python3-selenium
 python3-pytest python3-requests python3-yaml curl
 systemd
 nginx php8.2-fpm wrk
+testssl.sh nghttp2-client
 php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-yaml
 php-symfony-runtime php-symfony-security-bundle php-symfony-dotenv php-laravel-framework php8.2-sqlite3
 mediawiki phpmyadmin php8.2-mbstring php8.2-xml php8.2-intl

@@ -37,6 +37,10 @@
 #   REF_FPM_ENV: environment variables for the PHP scripts, one NAME=VALUE
 #     per line (php-fpm clears its children's environment; each line
 #     becomes an env[NAME] entry of the pool). Empty by default.
+#   REF_TLS_CERT, REF_TLS_KEY: a certificate chain and its key; when both
+#     are set, nginx also listens with TLS (and HTTP/2) on REF_TLS_PORT,
+#     configured as keel's https:// listener is: TLS 1.2 and 1.3, keel's
+#     TLS 1.2 suites, session tickets.
 #   REF_FPM_PM: the pool's process manager lines instead of
 #     "pm = static" with WORKERS children, one setting per line (e.g.
 #     $'pm = dynamic\npm.max_children = 16\npm.start_servers = 2\n...'),
@@ -55,6 +59,9 @@ REF_FPM="${REF_FPM:-php-fpm8.2}"
 REF_FPM_ENV="${REF_FPM_ENV:-}"
 REF_FPM_PM="${REF_FPM_PM:-}"
 REF_NGINX_PRIORITY="${REF_NGINX_PRIORITY:-}"
+REF_TLS_CERT="${REF_TLS_CERT:-}"
+REF_TLS_KEY="${REF_TLS_KEY:-}"
+REF_TLS_PORT=""
 REF_NGINX_ACCESS_LOG="${REF_NGINX_ACCESS_LOG:-}"
 REF_NGINX_GZIP="${REF_NGINX_GZIP:-}"
 REF_DIR=""
@@ -83,6 +90,7 @@ stop_reference() {
     REF_FPM_PID=""
     REF_PIDS=()
     REF_PORT=""
+    REF_TLS_PORT=""
     if [[ -n "$REF_DIR" && -d "$REF_DIR" ]]; then
         rm -rf -- "$REF_DIR"
     fi
@@ -91,12 +99,20 @@ stop_reference() {
 
 # Writes the php-fpm and nginx configurations into $REF_DIR.
 _reference_write_configs() {
-    local app="$1" workers="$2" port="$3" user_lines="" nginx_user="" env_lines="" kv
+    local app="$1" workers="$2" port="$3" user_lines="" nginx_user="" env_lines="" kv tls_lines=""
     local access_log="off" gzip_lines=""
     [[ -n "$REF_NGINX_ACCESS_LOG" ]] && access_log="$REF_NGINX_ACCESS_LOG combined"
     if [[ -n "$REF_NGINX_GZIP" ]]; then
         gzip_lines="gzip on; gzip_comp_level 1; gzip_min_length 512; gzip_vary on; gzip_proxied any;
     gzip_types text/css text/plain text/xml application/json application/javascript application/xml image/svg+xml;"
+    fi
+    if [[ -n "$REF_TLS_PORT" ]]; then
+        tls_lines="listen 127.0.0.1:$REF_TLS_PORT ssl http2;
+        ssl_certificate $REF_TLS_CERT;
+        ssl_certificate_key $REF_TLS_KEY;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_session_tickets on;"
     fi
 
     # php-fpm refuses to run pools as root unless told to (-R) and given
@@ -172,6 +188,7 @@ http {
 
     server {
         listen 127.0.0.1:$port;
+        $tls_lines
         server_name localhost;
         root $app;
         index index.php;
@@ -211,6 +228,9 @@ start_reference() {
     fi
     app="$(cd "$app" && pwd)"
     [[ -n "$port" ]] || port="$(bench_free_port)" || return 1
+    if [[ -n "$REF_TLS_CERT" && -n "$REF_TLS_KEY" ]]; then
+        REF_TLS_PORT="$(bench_free_port)" || return 1
+    fi
 
     REF_DIR="$(mktemp -d "${TMPDIR:-/tmp}/keel-ref.XXXXXX")" || return 1
     # A unix socket path must fit in sun_path (108 bytes with the NUL).

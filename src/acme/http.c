@@ -48,6 +48,7 @@ struct keel_acme_http_s {
     keel_acme_timer_t timer; /* libcurl's timeout */
     char *ca_file;
     char *user_agent;
+    const char *protocols; /* libcurl's CURLOPT_PROTOCOLS_STR */
     keel_acme_http_req_t *reqs;
 };
 
@@ -399,7 +400,7 @@ keel_acme_http_request(keel_acme_http_t *h, const char *method, const char *url,
     CURL *e = r->easy;
     ok = ok && curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
          curl_easy_setopt(e, CURLOPT_PRIVATE, r) == CURLE_OK && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, h->protocols) == CURLE_OK &&
          curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
          curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS) == CURLE_OK &&
          curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS) == CURLE_OK &&
@@ -460,6 +461,7 @@ keel_acme_http_create(keel_acme_poller_t *p, const char *ca_file, const char *us
     h->timer.cb = on_timer_due;
     h->ca_file = ca_file != NULL ? strdup(ca_file) : NULL;
     h->user_agent = strdup(user_agent);
+    h->protocols = "https";
     h->multi = multi_init_cloexec();
     if (h->multi == NULL || h->user_agent == NULL || (ca_file != NULL && h->ca_file == NULL)) {
         snprintf(err, errlen, "cannot set up libcurl");
@@ -501,4 +503,10 @@ keel_acme_http_destroy(keel_acme_http_t *h)
     free(h->ca_file);
     free(h->user_agent);
     free(h);
+}
+
+void
+keel_acme_http_allow_plain(keel_acme_http_t *h)
+{
+    h->protocols = "http,https";
 }

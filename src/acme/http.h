@@ -35,6 +35,11 @@ typedef struct keel_acme_http_req_s keel_acme_http_req_t;
 keel_acme_http_t *keel_acme_http_create(keel_acme_poller_t *p, const char *ca_file, const char *user_agent, char *err,
                                         size_t errlen);
 
+/* Lets the client's requests use plain http:// too (OCSP responders
+ * answer over HTTP: their answers are signed). The ACME client never
+ * calls it. */
+void keel_acme_http_allow_plain(keel_acme_http_t *h);
+
 /* Abandons every request in flight without calling back, and frees. */
 void keel_acme_http_destroy(keel_acme_http_t *h);
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/cidr.h"
+#include "common/listen_addr.h"
 
 #define KEEL_MAX_INI_ENTRIES     256
 #define KEEL_MAX_WORKERS         1024
@@ -19,6 +20,11 @@
 #define KEEL_MAX_ENV             128 /* --env entries */
 #define KEEL_MAX_PARAMS          64  /* --param entries */
 #define KEEL_MAX_WATCH_IGNORE    64  /* --watch-ignore entries */
+#define KEEL_DEFAULT_LISTEN      "127.0.0.1:8080"
+#define KEEL_MAX_LISTEN          16 /* --listen */
+#define KEEL_MAX_TLS_PAIRS       16 /* --tls-cert/--tls-key */
+#define KEEL_MAX_ACME_DOMAINS    16 /* --acme-domain */
+#define KEEL_DEFAULT_STATE_DIR   "/var/lib/keel"
 /* --max-header-size: libh2o parses no longer HTTP/1 head (H2O_MAX_REQLEN). */
 #define KEEL_MIN_HEADER_SIZE_LIMIT 1024
 #define KEEL_MAX_HEADER_SIZE_LIMIT (8192 + 4096 * 100)
@@ -32,7 +38,6 @@ typedef enum {
 
 typedef struct {
     const char *root;                      /* document root as given */
-    const char *listen;                    /* "host:port" */
     const char *front_controller;          /* path under root, "" when disabled */
     const char *php_ini;                   /* php.ini to load, NULL for PHP's own */
     const char *ini[KEEL_MAX_INI_ENTRIES]; /* "key=value" from -d, in order */
@@ -100,6 +105,25 @@ typedef struct {
     const char *user;             /* --user: who PHP runs as (name or uid), NULL: keel's own user */
     const char *group;            /* --group: its group, NULL: the user's */
 
+    /* listeners (--listen, repeatable; KEEL_DEFAULT_LISTEN when none is given) */
+    keel_listen_addr_t listen[KEEL_MAX_LISTEN];
+    size_t listen_count;
+    int listen_explicit; /* a --listen was given: the default is replaced, not added to */
+
+    /* TLS and automatic certificates (front/tls.h, docs/acme.md) */
+    const char *tls_cert[KEEL_MAX_TLS_PAIRS]; /* --tls-cert, paired with --tls-key by order */
+    size_t tls_cert_count;
+    const char *tls_key[KEEL_MAX_TLS_PAIRS];
+    size_t tls_key_count;
+    int redirect_https;                             /* cleartext listeners answer 308 to https:// */
+    uint64_t hsts_ms;                               /* Strict-Transport-Security max-age; 0: none */
+    const char *acme_domain[KEEL_MAX_ACME_DOMAINS]; /* --acme-domain: one certificate each */
+    size_t acme_domain_count;
+    const char *acme_directory; /* NULL: the client's default (Let's Encrypt) */
+    const char *acme_email;
+    const char *acme_ca_root;
+    const char *state_dir;
+
     /* operating it: access log, proxies, probes, compression */
     const char *access_log;                                /* a file, "-" for stdout, NULL: off */
     int access_log_json;                                   /* --access-log-format json, else nginx's combined */
@@ -110,6 +134,14 @@ typedef struct {
     int compress;            /* --compress on (gzip) */
     const char *metrics;     /* --metrics: read-only listener "host:port", NULL: off */
 } keel_config_t;
+
+/* Whether any listener is https://. */
+int keel_config_has_tls_listener(const keel_config_t *cfg);
+
+/* The TLS options against the listeners (pairs of --tls-cert and
+ * --tls-key, an https:// listener for them, something to answer ACME
+ * challenges on). Returns 0, or -1 with one line in err. */
+int keel_config_check_tls(const keel_config_t *cfg, char *err, size_t errlen);
 
 /* Worker slots: with --worker, slots [0, workers) run the worker script
  * and [workers, workers + classic_workers) serve other .php files;

@@ -32,6 +32,10 @@ static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, c
 static int keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                         size_t errlen);
 static int keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                 size_t errlen);
+static int keel_option_set_listen(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
+                                  size_t errlen);
+static int keel_option_set_repeated(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                     size_t errlen);
 static int keel_option_set_max_header_size(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                            size_t errlen);
@@ -71,11 +75,15 @@ const keel_option_t keel_options[] = {
     },
     {
         .name = "--listen",
-        .arg = "HOST:PORT",
-        .kind = KEEL_OPTION_STRING,
-        KEEL_OPTION_FIELD(listen),
-        .def = "127.0.0.1:8080",
-        .help = "address to serve HTTP on; port `0` picks a free one",
+        .arg = "ADDRESS",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_EXPLICIT(listen_explicit),
+        .set = keel_option_set_listen,
+        .def = KEEL_DEFAULT_LISTEN,
+        .help = "where to serve (repeatable, up to 16): `HOST:PORT` or `http://HOST:PORT` cleartext, "
+                "`https://HOST:PORT` TLS (see `--tls-cert`, `--acme-domain`), `unix:/PATH` a Unix socket for a "
+                "proxy on the same machine; IPv6 in brackets (`[::1]:8080`); port 1 to 65535, `0` picks a free one. "
+                "Under systemd socket activation the sockets passed in are used instead",
     },
     {
         .name = "--workers",
@@ -478,6 +486,84 @@ const keel_option_t keel_options[] = {
         .help = "a new generation serves only after `GET PATH` answered below 500 (at startup and on every reload)",
     },
     {
+        .name = "--tls-cert",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(tls_cert),
+        .set = keel_option_set_repeated,
+        .help = "a PEM certificate chain (leaf first) for the `https://` listeners; repeatable, each with its "
+                "`--tls-key`, chosen by the name the client asks for (SNI), the first for clients that name none; "
+                "reloaded by `keel reload` and SIGHUP",
+    },
+    {
+        .name = "--tls-key",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(tls_key),
+        .set = keel_option_set_repeated,
+        .help = "the PEM private key of the `--tls-cert` in the same position",
+    },
+    {
+        .name = "--redirect-https",
+        .kind = KEEL_OPTION_FLAG,
+        KEEL_OPTION_FIELD(redirect_https),
+        .help = "cleartext listeners answer 308 to the same URL on the first `https://` listener, except "
+                "`/.well-known/acme-challenge/`",
+    },
+    {
+        .name = "--hsts",
+        .arg = "DURATION",
+        .kind = KEEL_OPTION_DURATION,
+        KEEL_OPTION_FIELD(hsts_ms),
+        .example = "8760h",
+        .def_doc = "off",
+        .help = "add `Strict-Transport-Security: max-age=` DURATION (in seconds) to HTTPS responses",
+    },
+    {
+        .name = "--acme-domain",
+        .arg = "NAME[,NAME...]",
+        .kind = KEEL_OPTION_SPECIAL,
+        KEEL_OPTION_FIELD(acme_domain),
+        .set = keel_option_set_repeated,
+        .help = "obtain and renew a certificate for NAME (and the other names listed with it) from an ACME CA, "
+                "answering HTTP-01 on the cleartext listeners and TLS-ALPN-01 on the `https://` ones; repeatable, one "
+                "certificate each (see `docs/acme.md`)",
+    },
+    {
+        .name = "--acme-directory",
+        .arg = "URL",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(acme_directory),
+        .def_doc = "Let's Encrypt's",
+        .help = "the ACME CA's directory URL",
+    },
+    {
+        .name = "--acme-email",
+        .arg = "ADDRESS",
+        .kind = KEEL_OPTION_STRING,
+        KEEL_OPTION_FIELD(acme_email),
+        .def_doc = "none",
+        .help = "the contact the CA's account is registered with",
+    },
+    {
+        .name = "--acme-ca-root",
+        .arg = "FILE",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(acme_ca_root),
+        .path_rule = KEEL_PATH_NONEMPTY,
+        .def_doc = "the system's",
+        .help = "the CA certificates (PEM) to trust for the ACME directory only: a private CA's",
+    },
+    {
+        .name = "--state-dir",
+        .arg = "DIR",
+        .kind = KEEL_OPTION_PATH,
+        KEEL_OPTION_FIELD(state_dir),
+        .path_rule = KEEL_PATH_ABSOLUTE_DIR,
+        .def = KEEL_DEFAULT_STATE_DIR,
+        .help = "where the ACME account key and certificates are kept (created 0700, files 0600)",
+    },
+    {
         .name = "--admin",
         .arg = "HOST:PORT|off",
         .kind = KEEL_OPTION_SPECIAL,
@@ -537,7 +623,7 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(health_path),
         .path_rule = KEEL_PATH_URL,
         .def_doc = "none",
-        .help = "`GET PATH` on the public listener answers readiness without PHP: 200 when a generation serves, 503 "
+        .help = "`GET PATH` on the public listeners answers readiness without PHP: 200 when a generation serves, 503 "
                 "while starting, failing or stopping (as `/readyz` on the admin listener)",
     },
     {
@@ -557,7 +643,7 @@ const keel_option_t keel_options[] = {
         KEEL_OPTION_FIELD(access_log),
         .set = keel_option_set_access_log,
         .def = "off",
-        .help = "log every request on the public listener to PATH (`-`: stdout), written without blocking the "
+        .help = "log every request on the public listeners to PATH (`-`: stdout), written without blocking the "
                 "server; reopened on SIGUSR1 (logrotate)",
     },
     {
@@ -831,7 +917,45 @@ keel_option_set_admin(const keel_option_t *opt, keel_config_t *cfg, const char *
 {
     if (*value == '\0')
         return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
-    cfg->admin = strcmp(value, "off") == 0 ? NULL : value;
+    if (strcmp(value, "off") == 0) {
+        cfg->admin = NULL;
+        return 0;
+    }
+    keel_listen_addr_t addr;
+    if (keel_listen_addr_parse(value, strlen(value), 0, opt->name, &addr, err, errlen) != 0)
+        return -1; /* err is written */
+    cfg->admin = value;
+    return 0;
+}
+
+/* Repeatable: the first one given replaces the default. */
+static int
+keel_option_set_listen(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!cfg->listen_explicit)
+        cfg->listen_count = 0;
+    if (cfg->listen_count == KEEL_MAX_LISTEN)
+        return keel_option_error(err, errlen, "option %s: too many listeners (at most %d)", opt->name, KEEL_MAX_LISTEN);
+    if (keel_listen_addr_parse(value, strlen(value), KEEL_LISTEN_ALLOW_SCHEME | KEEL_LISTEN_ALLOW_UNIX, opt->name,
+                               &cfg->listen[cfg->listen_count], err, errlen) != 0)
+        return -1; /* err is written */
+    cfg->listen_count++;
+    return 0;
+}
+
+/* A repeatable option whose values are kept as given, in order: its field
+ * is an array of strings, and its count follows it. */
+static int
+keel_option_set_repeated(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    const char **list = (const char **)keel_option_field(opt, cfg);
+    size_t cap = opt->field_size / sizeof(const char *);
+    size_t *count = (size_t *)(list + cap);
+    if (*value == '\0')
+        return keel_option_error(err, errlen, "option %s: empty value", opt->name);
+    if (*count == cap)
+        return keel_option_error(err, errlen, "option %s: too many (at most %zu)", opt->name, cap);
+    list[(*count)++] = value;
     return 0;
 }
 
@@ -1009,7 +1133,15 @@ keel_option_set_metrics(const keel_option_t *opt, keel_config_t *cfg, const char
 {
     if (*value == '\0')
         return keel_option_error(err, errlen, "option %s: expected HOST:PORT or off", opt->name);
-    cfg->metrics = strcmp(value, "off") == 0 ? NULL : value;
+    if (strcmp(value, "off") == 0) {
+        cfg->metrics = NULL;
+        return 0;
+    }
+    /* as --admin: HOST:PORT only, the port in range, refused before anything binds */
+    keel_listen_addr_t addr;
+    if (keel_listen_addr_parse(value, strlen(value), 0, opt->name, &addr, err, errlen) != 0)
+        return -1; /* err is written */
+    cfg->metrics = value;
     return 0;
 }
 
@@ -1192,6 +1324,17 @@ keel_options_markdown(FILE *out)
 }
 
 /* --- parsing --- */
+
+/* keel_option_set_repeated finds each list's count right after it. */
+_Static_assert(offsetof(keel_config_t, tls_cert_count) ==
+                   offsetof(keel_config_t, tls_cert) + KEEL_MAX_TLS_PAIRS * sizeof(const char *),
+               "tls_cert_count follows tls_cert");
+_Static_assert(offsetof(keel_config_t, tls_key_count) ==
+                   offsetof(keel_config_t, tls_key) + KEEL_MAX_TLS_PAIRS * sizeof(const char *),
+               "tls_key_count follows tls_key");
+_Static_assert(offsetof(keel_config_t, acme_domain_count) ==
+                   offsetof(keel_config_t, acme_domain) + KEEL_MAX_ACME_DOMAINS * sizeof(const char *),
+               "acme_domain_count follows acme_domain");
 
 void
 keel_config_defaults(keel_config_t *cfg)

@@ -12,13 +12,15 @@
 static void
 update(keel_accept_gate_t *g)
 {
-    if (g->listener == NULL)
+    if (g->n_listeners == 0)
         return;
     int open = keel_accept_open(g->open, g->max, g->resting);
-    if (open && !g->reading)
-        h2o_socket_read_start(g->listener, g->on_accept);
-    else if (!open && g->reading)
-        h2o_socket_read_stop(g->listener);
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        if (open && !g->reading)
+            h2o_socket_read_start(g->listeners[i], g->on_accept);
+        else if (!open && g->reading)
+            h2o_socket_read_stop(g->listeners[i]);
+    }
     g->reading = open;
 }
 
@@ -62,17 +64,21 @@ keel_accept_gate_init(keel_accept_gate_t *g, h2o_loop_t *loop, size_t max_connec
 void
 keel_accept_gate_listen(keel_accept_gate_t *g, h2o_socket_t *listener, h2o_socket_cb on_accept)
 {
-    g->listener = listener;
+    if (g->n_listeners == KEEL_ACCEPT_GATE_LISTENERS)
+        return;
     g->on_accept = on_accept;
+    if (g->reading)
+        h2o_socket_read_start(listener, on_accept);
+    g->listeners[g->n_listeners++] = listener;
     update(g);
 }
 
 void
 keel_accept_gate_close(keel_accept_gate_t *g)
 {
-    if (g->listener != NULL && g->reading)
-        h2o_socket_read_stop(g->listener);
-    g->listener = NULL;
+    for (size_t i = 0; g->reading && i < g->n_listeners; i++)
+        h2o_socket_read_stop(g->listeners[i]);
+    g->n_listeners = 0;
     g->reading = 0;
     if (h2o_timeout_is_linked(&g->rest_entry))
         h2o_timeout_unlink(&g->rest_entry);
@@ -81,7 +87,7 @@ keel_accept_gate_close(keel_accept_gate_t *g)
 int
 keel_accept_gate_may_accept(const keel_accept_gate_t *g)
 {
-    return g->listener != NULL && keel_accept_open(g->open, g->max, g->resting);
+    return g->n_listeners > 0 && keel_accept_open(g->open, g->max, g->resting);
 }
 
 void

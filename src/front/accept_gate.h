@@ -15,11 +15,14 @@
 
 #include <h2o.h>
 
+#define KEEL_ACCEPT_GATE_LISTENERS 16
+
 typedef struct {
     h2o_loop_t *loop;
-    h2o_socket_t *listener; /* NULL until listening, and once closed */
+    h2o_socket_t *listeners[KEEL_ACCEPT_GATE_LISTENERS]; /* none until listening, and once closed */
+    size_t n_listeners;
     h2o_socket_cb on_accept;
-    size_t open, max;
+    size_t open, max; /* connections of every listener together */
     int reading, resting;
     h2o_timeout_t rest;
     h2o_timeout_entry_t rest_entry;
@@ -28,10 +31,11 @@ typedef struct {
 
 void keel_accept_gate_init(keel_accept_gate_t *g, h2o_loop_t *loop, size_t max_connections);
 
-/* Starts reading listener with on_accept, whenever the gate is open. */
+/* Starts reading listener with on_accept, whenever the gate is open
+ * (one gate for all the listeners, up to KEEL_ACCEPT_GATE_LISTENERS). */
 void keel_accept_gate_listen(keel_accept_gate_t *g, h2o_socket_t *listener, h2o_socket_cb on_accept);
 
-/* The listener is about to close: the gate never reads it again.
+/* The listeners are about to close: the gate never reads them again.
  * Connections still open go on being counted as they close. */
 void keel_accept_gate_close(keel_accept_gate_t *g);
 

@@ -628,7 +628,10 @@ keel_admin_start(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t *cfg, co
     }
     char host[64];
     int port;
-    int fd = keel_listen(cfg->admin, host, sizeof(host), &port, err, errlen);
+    keel_listen_addr_t addr; /* checked when the option was parsed */
+    if (keel_listen_addr_parse(cfg->admin, strlen(cfg->admin), 0, "--admin", &addr, err, errlen) != 0)
+        return -1;
+    int fd = keel_listen(&addr, "--admin", host, sizeof(host), &port, err, errlen);
     if (fd < 0) {
         /* The default taken is most often another keel: `keel reload`
          * without --admin would reload that one (docs/decisions.md, "One
@@ -675,7 +678,10 @@ keel_admin_start_metrics(keel_admin_t *a, h2o_loop_t *loop, const keel_config_t 
         return 0;
     char host[64];
     int port;
-    int fd = keel_listen(cfg->metrics, host, sizeof(host), &port, err, errlen);
+    keel_listen_addr_t addr; /* checked when the option was parsed */
+    if (keel_listen_addr_parse(cfg->metrics, strlen(cfg->metrics), 0, "--metrics", &addr, err, errlen) != 0)
+        return -1;
+    int fd = keel_listen(&addr, "--metrics", host, sizeof(host), &port, err, errlen);
     if (fd < 0)
         return -1;
     serve_on(a, loop, fd);

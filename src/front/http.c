@@ -22,6 +22,7 @@ typedef struct {
     const char *listen_host;
     int listen_port;
     uint64_t max_body;
+    const keel_http_tls_t *tls;
     bool precompressed; /* --compress: h2o's file handler serves .gz and .br siblings */
 } http_handler_t;
 
@@ -114,11 +115,26 @@ parser_verdict(h2o_req_t *req)
 
 static int answer(http_handler_t *h, h2o_req_t *req);
 
+/* The port the request's connection came in on (keel may listen on
+ * several), or fallback when it has none (a Unix socket). */
+static int
+connection_port(h2o_req_t *req, int fallback)
+{
+    struct sockaddr_storage ss;
+    if (req->conn->callbacks->get_sockname(req->conn, (void *)&ss) == 0)
+        return fallback;
+    int32_t p = h2o_socket_getport((void *)&ss);
+    return p > 0 ? p : fallback;
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     http_handler_t *h = (http_handler_t *)self;
     if (parser_verdict(req))
+        return 0;
+    /* HTTP-01 answers and --redirect-https, before routing */
+    if (keel_tls_http_handle(h->tls, req, h->listen_host))
         return 0;
     /* libh2o lets a body one byte past --max-body through (server.c) */
     if (req->entity.base != NULL && req->entity.len > h->max_body) {
@@ -175,11 +191,13 @@ answer(http_handler_t *h, h2o_req_t *req)
         h2o_iovec_t host = keel_host_without_port(
             req->authority.len ? req->authority : h2o_iovec_init(h->listen_host, strlen(h->listen_host)));
         char port[16] = "";
-        if (h->listen_port != 80)
-            snprintf(port, sizeof(port), ":%d", h->listen_port);
-        h2o_iovec_t url = h2o_concat(&req->pool, req->scheme->name, h2o_iovec_init(H2O_STRLIT("://")), host,
-                                     h2o_iovec_init(port, strlen(port)), h2o_iovec_init(req->path.base, plen),
-                                     h2o_iovec_init(H2O_STRLIT("/")), query);
+        int tls = keel_params_conn_is_tls(req->conn), listening = connection_port(req, h->listen_port);
+        if (listening > 0 && listening != (tls ? 443 : 80))
+            snprintf(port, sizeof(port), ":%d", listening);
+        h2o_iovec_t scheme = tls ? h2o_iovec_init(H2O_STRLIT("https")) : h2o_iovec_init(H2O_STRLIT("http"));
+        h2o_iovec_t url =
+            h2o_concat(&req->pool, scheme, h2o_iovec_init(H2O_STRLIT("://")), host, h2o_iovec_init(port, strlen(port)),
+                       h2o_iovec_init(req->path.base, plen), h2o_iovec_init(H2O_STRLIT("/")), query);
         h2o_send_redirect(req, 301, "Moved Permanently", url.base, url.len);
         return 0;
     }
@@ -210,7 +228,8 @@ on_reroute(void *owner, h2o_req_t *req)
 
 void
 keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *const *routing, keel_php_ctx_t *php,
-                   const char *listen_host, int listen_port, uint64_t max_body, bool precompressed)
+                   const char *listen_host, int listen_port, uint64_t max_body, bool precompressed,
+                   const keel_http_tls_t *tls)
 {
     http_handler_t *h = (void *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
@@ -232,4 +251,6 @@ keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *c
                                                   precompressed ? H2O_FILE_FLAG_SEND_COMPRESSED : 0);
     php->reroute = on_reroute;
     php->reroute_owner = h;
+    h->tls = tls;
+    keel_tls_http_register(path, tls);
 }

@@ -15,6 +15,7 @@
 
 #include "front/php_request.h"
 #include "front/routing.h"
+#include "front/tls_http.h"
 
 /* Registers the handler, and h2o's file handler after it, on path of
  * host. *routing is read for every request (the front moves it when a
@@ -24,8 +25,10 @@
  * max_body gets 413 here. php->reroute is set: a PHP request routed with
  * paths that no longer serve comes back here. precompressed: the file
  * handler serves .gz and .br siblings (compress.h), which are checked as
- * the file itself is. */
+ * the file itself is. tls (which must outlive the handler) says what
+ * HTTPS changes (tls_http.h). */
 void keel_http_register(h2o_hostconf_t *host, h2o_pathconf_t *path, keel_routing_t *const *routing, keel_php_ctx_t *php,
-                        const char *listen_host, int listen_port, uint64_t max_body, bool precompressed);
+                        const char *listen_host, int listen_port, uint64_t max_body, bool precompressed,
+                        const keel_http_tls_t *tls);
 
 #endif

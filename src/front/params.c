@@ -2,8 +2,11 @@
 
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "common/text.h"
 #include "front/basic_auth.h"
@@ -52,6 +55,21 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, const
     struct sockaddr *sa = (struct sockaddr *)csa; /* h2o's helpers take it non-const, and only read it */
     char *host;
     size_t hlen;
+    if (sa->sa_family == AF_UNIX) {
+        /* a unix: listener: "unix:" and the path, if the socket has one
+         * (the listener's does, a client's usually not), and no port, as
+         * nginx's $remote_addr and $server_addr give it */
+        const struct sockaddr_un *un = (const struct sockaddr_un *)csa;
+        size_t at = offsetof(struct sockaddr_un, sun_path);
+        size_t plen = (size_t)len > at ? strnlen(un->sun_path, (size_t)len - at) : 0;
+        host = h2o_mem_alloc_pool(l->pool, 5 + plen + 1);
+        memcpy(host, "unix:", 5);
+        memcpy(host + 5, un->sun_path, plen);
+        host[5 + plen] = '\0';
+        add(l, addr_name, strlen(addr_name), host, 5 + plen);
+        add(l, port_name, strlen(port_name), "", 0);
+        return;
+    }
     if (sa->sa_family == AF_INET) {
         /* the common case, without the sprintf() h2o formats it with */
         host = h2o_mem_alloc_pool(l->pool, 16);
@@ -67,6 +85,31 @@ add_address(param_list_t *l, const char *addr_name, const char *port_name, const
     size_t plen = keel_u64_format(port, p < 0 ? 0 : (uint64_t)p);
     add(l, addr_name, strlen(addr_name), host, hlen);
     add(l, port_name, strlen(port_name), port, plen);
+}
+
+bool
+keel_params_conn_is_tls(h2o_conn_t *conn)
+{
+    if (conn->callbacks->get_socket == NULL)
+        return false;
+    h2o_socket_t *sock = conn->callbacks->get_socket(conn);
+    return sock != NULL && sock->ssl != NULL;
+}
+
+/* What the connection's scheme tells PHP: REQUEST_SCHEME and HTTPS as
+ * nginx's fastcgi_params give them, and mod_ssl's SSL_PROTOCOL and
+ * SSL_CIPHER over TLS. */
+static void
+add_scheme(param_list_t *l, const keel_params_request_t *req)
+{
+    ADD_LIT(l, "REQUEST_SCHEME", req->https ? "https" : "http");
+    if (!req->https)
+        return;
+    ADD_LIT(l, "HTTPS", "on");
+    if (req->ssl_protocol != NULL)
+        ADD_LIT(l, "SSL_PROTOCOL", req->ssl_protocol);
+    if (req->ssl_cipher != NULL)
+        ADD_LIT(l, "SSL_CIPHER", req->ssl_cipher);
 }
 
 h2o_iovec_t
@@ -92,12 +135,19 @@ keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_r
         .path = req->path,
         .query_at = req->query_at,
         .version = req->version,
-        .https = req->scheme == &H2O_URL_SCHEME_HTTPS,
+        /* the connection's, as nginx's $https: an HTTP/2 client names
+         * its own :scheme, which proves nothing */
+        .https = keel_params_conn_is_tls(req->conn),
         .authority = req->authority,
         .headers = &req->headers,
         .has_body = req->entity.base != NULL,
         .body_len = req->entity.base != NULL ? req->entity.len : 0,
     };
+    if (in->https) {
+        h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+        in->ssl_protocol = h2o_socket_get_ssl_protocol_version(sock);
+        in->ssl_cipher = h2o_socket_get_ssl_cipher(sock);
+    }
     if ((in->peer_len = req->conn->callbacks->get_peername(req->conn, (void *)peer)) != 0)
         in->peer = (const struct sockaddr *)peer;
     /* bound to one address: no getsockname() per request */
@@ -125,9 +175,7 @@ keel_params_build(h2o_mem_pool_t *pool, const keel_params_request_t *req, const 
     ADD_LIT(&l, "SERVER_PROTOCOL", proto);
     ADD_LIT(&l, "GATEWAY_INTERFACE", "CGI/1.1");
     ADD_LIT(&l, "SERVER_SOFTWARE", "keel/" KEEL_VERSION);
-    ADD_LIT(&l, "REQUEST_SCHEME", req->https ? "https" : "http");
-    if (req->https)
-        ADD_LIT(&l, "HTTPS", "on");
+    add_scheme(&l, req);
     ADD_LIT(&l, "REDIRECT_STATUS", "200");
     /* PHP-FPM's own parameter: applications see the same $_SERVER keys. */
     ADD_LIT(&l, "FCGI_ROLE", "RESPONDER");

@@ -35,7 +35,9 @@ typedef struct {
     size_t query_at;  /* where the '?' is in path, SIZE_MAX without a query */
     int version;      /* 0x100, 0x101, 0x200 */
     bool https;
-    h2o_iovec_t authority; /* the Host asked for; empty without one */
+    const char *ssl_protocol; /* over TLS: "TLSv1.3", ...; NULL otherwise */
+    const char *ssl_cipher;   /* over TLS: OpenSSL's name of the suite */
+    h2o_iovec_t authority;    /* the Host asked for; empty without one */
     const h2o_headers_t *headers;
     const struct sockaddr *peer; /* the client; NULL when unknown */
     socklen_t peer_len;
@@ -53,6 +55,10 @@ typedef struct {
  * given, which must outlive in. */
 void keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_request_t *in,
                           struct sockaddr_storage *peer, struct sockaddr_storage *local);
+
+/* Whether the client's connection is TLS (the connection's say, not the
+ * request's :scheme). */
+bool keel_params_conn_is_tls(h2o_conn_t *conn);
 
 /* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]"; a host
  * without a port is returned as it is. */

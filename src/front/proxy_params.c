@@ -1,6 +1,7 @@
 #include "front/proxy_params.h"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,11 @@ keel_proxy_client_text(h2o_req_t *req, const keel_cidr_t *trusted, size_t truste
         return keel_ip_format(&r.client, buf);
     if (len != 0 && keel_ip_from_sockaddr((struct sockaddr *)&ss, &peer, NULL) == 0)
         return keel_ip_format(&peer, buf);
+    /* a client of a unix: listener, written as nginx's $remote_addr is */
+    if (len != 0 && ss.ss_family == AF_UNIX) {
+        memcpy(buf, "unix:", sizeof("unix:"));
+        return sizeof("unix:") - 1;
+    }
     buf[0] = '\0';
     return 0;
 }

@@ -96,7 +96,9 @@ keel_read_park_learn(h2o_socket_t *sock)
 void
 h2o_socket_read_stop(h2o_socket_t *sock)
 {
-    if (http1_reader != NULL && sock->_cb.read == http1_reader && next_read_stays(sock->input)) {
+    /* A TLS connection decrypts whole records into its input, which may
+     * move the buffer whatever is free: never parked. */
+    if (http1_reader != NULL && sock->ssl == NULL && sock->_cb.read == http1_reader && next_read_stays(sock->input)) {
         sock->_cb.read = on_parked_read;
         return;
     }

@@ -10,6 +10,7 @@
 #include "front/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include <h2o.h>
 
+#include "acme/acme.h"
 #include "common/config_file.h"
 #include "common/fds.h"
 #include "common/identity.h"
@@ -35,10 +37,12 @@
 #include "front/front_snapshot.h"
 #include "front/health_path.h"
 #include "front/http.h"
+#include "common/socket_activation.h"
 #include "front/listener.h"
 #include "front/parser_hooks.h"
 #include "front/priority.h"
 #include "front/read_park.h"
+#include "front/tls.h"
 #include "front/watch.h"
 
 /* After the workers are told to go, how long the zygote gets to exit
@@ -48,19 +52,33 @@
  * idle workers against their ttl. */
 #define TICK_MS 250
 
+/* One public listening socket. */
+typedef struct keel_server_s keel_server_t;
 typedef struct {
+    keel_server_t *server;
+    const keel_listen_addr_t *addr; /* as configured */
+    h2o_socket_t *sock;
+    int fd;
+    int unlink_at_exit; /* a Unix socket keel bound (not one passed in) */
+    char host[64];
+    int port;
+    char port_text[8];
+} keel_listener_t;
+
+struct keel_server_s {
     keel_front_t front;
     keel_config_args_t config_args; /* cfg's strings point into it */
     h2o_globalconf_t h2o;
     h2o_hostconf_t *hostconf;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
-    h2o_socket_t *listener;
-    keel_accept_gate_t gate; /* when the listener is read */
-    int listen_fd;
-    char listen_host[64];
-    int listen_port;
-    char listen_port_text[8];
+    keel_listener_t listeners[KEEL_MAX_LISTEN];
+    size_t n_listeners;
+    keel_accept_gate_t gate; /* when the listeners are read */
+    keel_tls_t *tls;         /* with an https:// listener */
+    keel_acme_t *acme;       /* with --acme-domain */
+    h2o_socket_t *acme_sock;
+    keel_http_tls_t http_tls; /* what the handler needs of TLS */
     h2o_socket_t *signals;
     int signal_fd;
     /* response buffers: memory, then (with a spool directory) a file */
@@ -75,17 +93,28 @@ typedef struct {
     keel_access_log_t access_log;
     bool access_log_on;
     keel_watch_t watch;
-} keel_server_t;
+};
 
 static void begin_stop(keel_server_t *s);
 static void begin_drain(keel_server_t *s, const char *signame);
+
+/* Inside the loop, so h2o frees the socket before the loop ends. */
+static void
+stop_acme_watch(keel_server_t *s)
+{
+    if (s->acme_sock != NULL) {
+        h2o_socket_close(s->acme_sock);
+        s->acme_sock = NULL;
+    }
+}
 
 /* --- accepting --- */
 
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
-    keel_server_t *s = listener->data;
+    keel_listener_t *l = listener->data;
+    keel_server_t *s = l->server;
     if (err != NULL)
         return;
     /* Take a batch per wakeup, as connections arrive in bursts. */
@@ -96,18 +125,47 @@ on_accept(h2o_socket_t *listener, const char *err)
             return;
         }
         keel_accept_gate_accepted(&s->gate, sock);
-        h2o_accept(&s->accept_ctx, sock);
-        keel_read_park_learn(sock);
+        if (l->addr->tls) {
+            keel_tls_accept(s->tls, &s->accept_ctx, sock);
+        } else {
+            h2o_accept(&s->accept_ctx, sock);
+            keel_read_park_learn(sock);
+        }
     }
 }
 
 static void
 close_listener(keel_server_t *s)
 {
-    if (s->listener != NULL) {
-        keel_accept_gate_close(&s->gate);
-        h2o_socket_close(s->listener);
-        s->listener = NULL;
+    keel_accept_gate_close(&s->gate);
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        keel_listener_t *l = &s->listeners[i];
+        if (l->sock != NULL) {
+            h2o_socket_close(l->sock);
+            l->sock = NULL;
+        }
+        /* what keel bound it removes; a socket passed in is the service
+         * manager's */
+        if (l->unlink_at_exit && unlink(l->addr->path) != 0 && errno != ENOENT)
+            keel_warn("unix:%s: cannot remove the socket: %s", l->addr->path, strerror(errno));
+        l->unlink_at_exit = 0;
+    }
+}
+
+/* The listeners as URLs, for the log: "http://127.0.0.1:8080 unix:/run/keel.sock". */
+static void
+listener_urls(const keel_server_t *s, char *urls, size_t size)
+{
+    urls[0] = '\0';
+    for (size_t i = 0, n = 0; i < s->n_listeners && n < size; i++) {
+        char one[160];
+        const keel_listener_t *l = &s->listeners[i];
+        if (l->addr->family == KEEL_LISTEN_UNIX)
+            snprintf(one, sizeof(one), "unix:%s", l->addr->path);
+        else
+            snprintf(one, sizeof(one), "%s://%s%s%s:%d", l->addr->tls ? "https" : "http",
+                     strchr(l->host, ':') ? "[" : "", l->host, strchr(l->host, ':') ? "]" : "", l->port);
+        n += (size_t)snprintf(urls + n, size - n, "%s%s", i ? " " : "", one);
     }
 }
 
@@ -137,8 +195,9 @@ on_first_ready(void *owner)
                  f->cfg.classic_workers);
     else
         snprintf(workers, sizeof(workers), "%u worker%s", f->cfg.workers, f->cfg.workers == 1 ? "" : "s");
-    keel_info("ready: http://%s%s%s:%d (%s, generation %u, opcache %s)", strchr(s->listen_host, ':') ? "[" : "",
-              s->listen_host, strchr(s->listen_host, ':') ? "]" : "", s->listen_port, workers, f->active->number,
+    char urls[KEEL_MAX_LISTEN * 80];
+    listener_urls(s, urls, sizeof(urls));
+    keel_info("ready: %s (%s, generation %u, opcache %s)", urls, workers, f->active->number,
               f->active->opcache ? "on" : "off");
 }
 
@@ -180,10 +239,31 @@ admin_snapshot(void *owner, h2o_mem_pool_t *pool, keel_front_snapshot_t *out)
     keel_front_snapshot(&s->front, pool, out);
 }
 
+/* A reload reads the certificates again first: a bad one refuses the
+ * whole reload, with the reason, and the old ones keep serving. */
+static int
+reload_certificates(keel_server_t *s, const char *why, char *err, size_t errlen)
+{
+    if (s->tls == NULL || s->front.cfg.tls_cert_count == 0)
+        return 0;
+    if (keel_tls_reload(s->tls, err, errlen) != 0) {
+        s->front.env.counters.reloads_failed++;
+        keel_error("reload (%s) refused: %s; the certificates in use stay", why, err);
+        return -1;
+    }
+    keel_info("reload (%s): certificates read again", why);
+    return 0;
+}
+
 static void
 admin_reload(void *owner, keel_admin_reload_done done, void *data)
 {
     keel_server_t *s = owner;
+    char err[512];
+    if (reload_certificates(s, "admin request", err, sizeof(err)) != 0) {
+        done(data, 0, err);
+        return;
+    }
     keel_front_reload(&s->front, "admin request", done, data);
 }
 
@@ -248,6 +328,8 @@ begin_stop(keel_server_t *s)
         return;
     f->state = KEEL_FRONT_STOPPING;
     close_listener(s);
+    stop_acme_watch(s);
+    keel_tls_stop(s->tls);
     if (h2o_timeout_is_linked(&s->tick_entry))
         h2o_timeout_unlink(&s->tick_entry);
     if (h2o_timeout_is_linked(&s->stop_entry))
@@ -324,9 +406,12 @@ on_signal(h2o_socket_t *sock, const char *err)
         case SIGINT:
             begin_drain(s, "SIGINT");
             break;
-        case SIGHUP:
-            keel_front_reload(&s->front, "SIGHUP", NULL, NULL);
+        case SIGHUP: {
+            char why[512];
+            if (reload_certificates(s, "SIGHUP", why, sizeof(why)) == 0)
+                keel_front_reload(&s->front, "SIGHUP", NULL, NULL);
             break;
+        }
         case SIGUSR1:
             /* logrotate moved the access log */
             if (s->access_log_on) {
@@ -383,8 +468,8 @@ setup_h2o(keel_server_t *s)
     /* keel's handler routes each request with the serving generation's
      * paths and hands checked static files to h2o's file handler (which it
      * registers) by absolute path. */
-    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listen_host, s->listen_port, f->cfg.max_body,
-                       f->cfg.compress);
+    keel_http_register(s->hostconf, path, &f->routing, &f->php, s->listeners[0].host, s->listeners[0].port,
+                       f->cfg.max_body, f->cfg.compress, &s->http_tls);
     if (f->cfg.compress)
         keel_compress_register(path);
 
@@ -392,6 +477,8 @@ setup_h2o(keel_server_t *s)
     if (s->access_log_on)
         keel_access_log_register(&s->access_log, path, f->env.loop);
     h2o_context_init(&s->ctx, f->env.loop, &s->h2o);
+    if (s->tls != NULL)
+        keel_tls_start(s->tls, f->env.loop);
     /* Limits on what a client may send and hold (docs/security.md,
      * "Clients"). */
     keel_parser_hooks_configure(f->cfg.max_header_size);
@@ -447,6 +534,137 @@ check_php_user(const keel_config_t *cfg, bool *as_root)
     return 0;
 }
 
+/* --- TLS, ACME and the listeners --- */
+
+static void
+on_acme_certificate(void *owner, const keel_acme_certificate_t *c)
+{
+    keel_server_t *s = owner;
+    if (s->tls != NULL)
+        keel_tls_install(s->tls, c);
+}
+
+static const keel_acme_hooks_t acme_hooks = {.certificate = on_acme_certificate};
+
+static void
+on_acme_ready(h2o_socket_t *sock, const char *err)
+{
+    keel_server_t *s = sock->data;
+    if (err == NULL && s->acme != NULL)
+        keel_acme_run(s->acme);
+}
+
+/* The ACME client's descriptor on the loop; h2o closes what it watches,
+ * so it gets a copy. Returns 0, or -1 with errno. */
+static int
+watch_acme(keel_server_t *s)
+{
+    int fd = fcntl(keel_acme_fd(s->acme), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    s->acme_sock = h2o_evloop_socket_create(s->front.env.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    s->acme_sock->data = s;
+    h2o_socket_read_start(s->acme_sock, on_acme_ready);
+    return 0;
+}
+
+/* A test shortens the ACME client's backoff (docs/acme.md, "Tests"). */
+static uint64_t
+env_ms(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+/* The ACME client (--acme-domain) and the TLS contexts (an https://
+ * listener). Returns 0, or -1 with one line in err. */
+static int
+setup_tls(keel_server_t *s, char *err, size_t errlen)
+{
+    keel_config_t *cfg = &s->front.cfg;
+    /* every name each --acme-domain value lists */
+    static char names_text[KEEL_MAX_ACME_DOMAINS][512]; /* lives for the process, as cfg does */
+    const char *names[KEEL_MAX_ACME_DOMAINS * 16];
+    size_t n_names = 0;
+    for (size_t i = 0; i < cfg->acme_domain_count; i++) {
+        snprintf(names_text[i], sizeof(names_text[i]), "%s", cfg->acme_domain[i]);
+        char *save = NULL;
+        for (char *p = strtok_r(names_text[i], ",", &save); p != NULL && n_names < sizeof(names) / sizeof(names[0]);
+             p = strtok_r(NULL, ",", &save))
+            names[n_names++] = p;
+    }
+    if (cfg->acme_domain_count > 0) {
+        unsigned challenges = 0;
+        for (size_t i = 0; i < cfg->listen_count; i++)
+            if (cfg->listen[i].family == KEEL_LISTEN_TCP)
+                challenges |= cfg->listen[i].tls ? KEEL_ACME_CHALLENGE_TLS_ALPN01 : KEEL_ACME_CHALLENGE_HTTP01;
+        keel_acme_config_t acfg = {
+            .domains = cfg->acme_domain,
+            .n_domains = cfg->acme_domain_count,
+            .directory_url = cfg->acme_directory,
+            .email = cfg->acme_email,
+            .ca_root = cfg->acme_ca_root,
+            .state_dir = cfg->state_dir,
+            .challenges = challenges,
+            .retry_first_ms = env_ms("KEEL_ACME_RETRY_FIRST_MS"),
+            .retry_max_ms = env_ms("KEEL_ACME_RETRY_MAX_MS"),
+        };
+        if ((s->acme = keel_acme_create(&acfg, &acme_hooks, s, err, errlen)) == NULL)
+            return -1;
+    }
+    if (keel_config_has_tls_listener(cfg)) {
+        if ((s->tls = keel_tls_create(cfg, names, n_names, err, errlen)) == NULL)
+            return -1;
+        keel_tls_set_acme(s->tls, s->acme);
+    }
+    s->http_tls = (keel_http_tls_t){
+        .redirect_https = cfg->redirect_https,
+        .hsts_seconds = cfg->hsts_ms / 1000,
+        .acme = &s->acme,
+    };
+    return 0;
+}
+
+/* Once the loop has stopped (stop_acme_watch ran inside it). */
+static void
+stop_tls(keel_server_t *s)
+{
+    keel_acme_destroy(s->acme);
+    s->acme = NULL;
+    keel_tls_destroy(s->tls);
+    s->tls = NULL;
+}
+
+/* Every --listen address: a socket passed in for it (socket activation),
+ * else bound here. Returns 0, or -1 with one line in err. */
+static int
+bind_listeners(keel_server_t *s, int *passed, size_t n_passed, char *err, size_t errlen)
+{
+    keel_config_t *cfg = &s->front.cfg;
+    for (size_t i = 0; i < cfg->listen_count; i++) {
+        keel_listener_t *l = &s->listeners[s->n_listeners];
+        *l = (keel_listener_t){.server = s, .addr = &cfg->listen[i]};
+        l->fd = keel_listen_adopt(l->addr, passed, n_passed, l->host, sizeof(l->host), &l->port);
+        if (l->fd < 0) {
+            l->fd = keel_listen(l->addr, "--listen", l->host, sizeof(l->host), &l->port, err, errlen);
+            if (l->fd < 0)
+                return -1;
+            l->unlink_at_exit = l->addr->family == KEEL_LISTEN_UNIX;
+        }
+        snprintf(l->port_text, sizeof(l->port_text), "%d", l->port);
+        s->n_listeners++;
+        if (l->addr->tls && s->http_tls.https_port == 0)
+            s->http_tls.https_port = l->port;
+    }
+    for (size_t i = 0; i < n_passed; i++)
+        if (passed[i] >= 0) {
+            keel_warn("socket activation: descriptor %d matches no --listen address; closed", passed[i]);
+            if (close(passed[i]) != 0)
+                keel_warn("close(%d): %s", passed[i], strerror(errno));
+        }
+    return 0;
+}
+
 int
 keel_front_main(int argc, char **argv)
 {
@@ -456,9 +674,15 @@ keel_front_main(int argc, char **argv)
     char err[512];
 
     /* Before anything is opened: keel passes on nothing it did not open
-     * itself, so what the launching shell left open is closed. (Socket
-     * activation would keep fds 3 to 3 + $LISTEN_FDS - 1 here.) */
-    if (keel_fds_close_others(NULL, 0) != 0) {
+     * itself, so what the launching shell left open is closed, except the
+     * sockets a service manager passed in (socket activation). */
+    int passed[KEEL_LISTEN_FDS_MAX];
+    int n_passed = keel_listen_passed(passed, KEEL_LISTEN_FDS_MAX, err, sizeof(err));
+    if (n_passed < 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return 2;
+    }
+    if (keel_fds_close_others(passed, (size_t)n_passed) != 0) {
         fprintf(stderr, "keel: cannot close inherited descriptors: %s\n", strerror(errno));
         return 1;
     }
@@ -491,6 +715,12 @@ keel_front_main(int argc, char **argv)
     bool php_as_root;
     if (check_php_user(&f->cfg, &php_as_root) != 0 || take_front_priority(f) != 0)
         return 2;
+    /* Certificates and the ACME state directory are checked before
+     * anything is bound: a bad one is one line and exit 2. */
+    if (keel_config_check_tls(&f->cfg, err, sizeof(err)) != 0 || setup_tls(s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "keel: %s\n", err);
+        return 2;
+    }
     if (f->cfg.access_log != NULL) {
         if (keel_access_log_open(&s->access_log, f->cfg.access_log, f->cfg.access_log_json, f->cfg.trusted_proxies,
                                  f->cfg.trusted_proxy_count, err, sizeof(err)) != 0) {
@@ -500,26 +730,28 @@ keel_front_main(int argc, char **argv)
         s->access_log_on = true;
         f->php.access_log = true;
     }
-    s->listen_fd =
-        keel_listen(f->cfg.listen, s->listen_host, sizeof(s->listen_host), &s->listen_port, err, sizeof(err));
-    if (s->listen_fd < 0) {
+    if (bind_listeners(s, passed, (size_t)n_passed, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
-    snprintf(s->listen_port_text, sizeof(s->listen_port_text), "%d", s->listen_port);
-    bool wildcard = strcmp(s->listen_host, "0.0.0.0") == 0 || strcmp(s->listen_host, "::") == 0;
+    keel_listener_t *first = &s->listeners[0];
+    /* One TCP listener bound to one address: SERVER_ADDR and SERVER_PORT
+     * are the same for every request. Otherwise they are asked per
+     * connection, which tells https:// from http:// ports apart. */
+    bool wildcard = strcmp(first->host, "0.0.0.0") == 0 || strcmp(first->host, "::") == 0;
+    bool fixed = s->n_listeners == 1 && first->addr->family == KEEL_LISTEN_TCP && !wildcard;
     f->params = (keel_params_ctx_t){
         .server_name = f->cfg.server_name,
-        .fallback_name = s->listen_host,
-        .server_addr = wildcard ? NULL : s->listen_host,
-        .server_port = s->listen_port_text,
+        .fallback_name = first->host[0] ? first->host : "localhost",
+        .server_addr = fixed ? first->host : NULL,
+        .server_port = first->port_text,
         .extra = f->cfg.params,
         .extra_count = f->cfg.param_count,
         .trusted = f->cfg.trusted_proxies,
         .trusted_count = f->cfg.trusted_proxy_count,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);
-    if (getsockname(s->listen_fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {
+    if (getsockname(first->fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {
         fprintf(stderr, "keel: getsockname: %s\n", strerror(errno));
         return 1;
     }
@@ -560,8 +792,15 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: --metrics: %s\n", err);
         return 2;
     }
-    s->listener = h2o_evloop_socket_create(f->env.loop, s->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
-    s->listener->data = s;
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        keel_listener_t *l = &s->listeners[i];
+        l->sock = h2o_evloop_socket_create(f->env.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
+        l->sock->data = l;
+    }
+    if (s->acme != NULL && watch_acme(s) != 0) {
+        fprintf(stderr, "keel: acme: %s\n", strerror(errno));
+        return 1;
+    }
     s->signals = h2o_evloop_socket_create(f->env.loop, s->signal_fd, H2O_SOCKET_FLAG_DONT_READ);
     s->signals->data = s;
     h2o_socket_read_start(s->signals, on_signal);
@@ -575,15 +814,21 @@ keel_front_main(int argc, char **argv)
     /* Live from here: the probes answer (not ready) while the first
      * generation boots or keeps failing, and PHP requests wait in the
      * front (--max-wait) for it. */
-    keel_accept_gate_listen(&s->gate, s->listener, on_accept);
+    for (size_t i = 0; i < s->n_listeners; i++)
+        keel_accept_gate_listen(&s->gate, s->listeners[i].sock, on_accept);
     keel_admin_accept(&s->admin);
     keel_admin_accept(&s->metrics);
+    /* the listeners answer the challenges from now on (front/tls_http.h),
+     * PHP or not: the certificate comes while the first generation boots */
+    if (s->acme != NULL)
+        keel_acme_start(s->acme);
     if (f->cfg.watch)
         keel_watch_start(&s->watch, f->env.loop, f->routing->router.root_len ? f->routing->router.root : "/",
                          f->cfg.watch_ignore_count ? f->cfg.watch_ignore : NULL, f->cfg.watch_ignore_count,
                          on_files_changed, s);
-    keel_info("listening: http://%s%s%s:%d; ready once a generation serves", strchr(s->listen_host, ':') ? "[" : "",
-              s->listen_host, strchr(s->listen_host, ':') ? "]" : "", s->listen_port);
+    char urls[KEEL_MAX_LISTEN * 80];
+    listener_urls(s, urls, sizeof(urls));
+    keel_info("listening: %s; ready once a generation serves", urls);
     if (keel_front_start(f, err, sizeof(err)) != 0) {
         fprintf(stderr, "keel: %s\n", err);
         return 1;
@@ -592,6 +837,7 @@ keel_front_main(int argc, char **argv)
         h2o_evloop_run(f->env.loop, INT32_MAX);
     if (s->access_log_on)
         keel_access_log_close(&s->access_log);
+    stop_tls(s);
     if (f->exit_code == 0)
         keel_info("stopped");
     return f->exit_code;

@@ -114,6 +114,31 @@ class Servers:
                 self.pairs[profile] = servers.Pair(profile, keel, ref)
             return self.pairs[profile]
 
+    def tls_pair(self):
+        """keel and nginx + php-fpm, each with an https:// listener beside
+        the cleartext one, serving the same test certificate (default ini)."""
+        with self.lock:
+            if "tls" not in self.pairs:
+                d = self.work / "tls-cert"
+                d.mkdir()
+                key, cert = d / "key.pem", d / "cert.pem"
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj",
+                                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                               check=True, capture_output=True)
+                logdir = self.work / "keel-tls"
+                logdir.mkdir()
+                keel = servers.Keel(KEEL_BIN, self.app, self._ini("default"), logdir, tls=(cert, key))
+                ref = servers.Reference(self.app, self._ini("default"), self.work / "ref-tls", tls=(cert, key))
+                self.all += [keel, ref]
+                for s in (ref, keel):
+                    try:
+                        s.start()
+                    except Exception as e:
+                        pytest.fail(f"tls pair: {s.name} could not start: {e}\n{s.log_tail()}")
+                self.pairs["tls"] = servers.Pair("tls", keel, ref)
+            return self.pairs["tls"]
+
     def worker_pair(self, profile, script):
         """keel in worker mode with script as its worker script, paired with
         the profile's reference (started with it if needed)."""

@@ -8,6 +8,7 @@ by hand. Every read is bounded by a deadline; nothing here sleeps.
 
 import hashlib
 import socket
+import ssl
 import time
 
 DEFAULT_TIMEOUT = 20.0
@@ -49,11 +50,19 @@ class Conn:
     """One TCP connection to 127.0.0.1:port. Several requests/responses may
     be exchanged on it (keep-alive, pipelining)."""
 
-    def __init__(self, port, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, port, timeout=DEFAULT_TIMEOUT, tls=False):
         self.port = port
         self.timeout = timeout
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            # both sides serve the same test certificate; what is compared
+            # is HTTP, so it is not verified here
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            ctx.set_alpn_protocols(["http/1.1"])
+            self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = bytearray()
         self.eof = False
 
@@ -251,9 +260,9 @@ def build_request(method, target, headers=None, body=b"", version="HTTP/1.1",
     return head + payload
 
 
-def exchange(port, method, target, headers=None, body=b"", hash_body=False, timeout=None, **kw):
-    """One request on a fresh connection, one response."""
+def exchange(port, method, target, headers=None, body=b"", hash_body=False, timeout=None, tls=False, **kw):
+    """One request on a fresh connection (TLS when tls), one response."""
     data = build_request(method, target, headers, body, **kw)
-    with Conn(port, timeout=timeout or DEFAULT_TIMEOUT) as c:
+    with Conn(port, timeout=timeout or DEFAULT_TIMEOUT, tls=tls) as c:
         c.send(data)
         return c.read_response(method=method, hash_body=hash_body)

@@ -27,6 +27,7 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 FPM_PHP_INI = "/etc/php/8.2/fpm/php.ini"
 READY_RE = re.compile(r"ready: http://127\.0\.0\.1:(\d+)")
+TLS_READY_RE = re.compile(r"ready: .*https://127\.0\.0\.1:(\d+)")
 
 
 def poll_until(pred, timeout, what, interval=0.02):
@@ -99,8 +100,11 @@ def _http_ready(port, target):
 class Keel:
     name = "keel"
 
-    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php", envp=None):
+    def __init__(self, binary, app, ini, logdir, worker=None, env=None, args=(), ping="/_ping.php", envp=None,
+                 tls=None):
         self.envp = envp or {}  # diffharness.ENV_PROFILES: --clear-env, --env, --param
+        self.tls = tls  # (certificate chain, key): an https:// listener beside the cleartext one
+        self.tls_port = None
         self.binary = binary
         self.app = app
         self.ini = ini  # [(key, value)]
@@ -138,6 +142,9 @@ class Keel:
         for k, v in self.envp.get("params", []):
             args += ["--param", f"{k}={v}"]
         args += self.args
+        if self.tls:
+            args += ["--listen", "127.0.0.1:0", "--listen", "https://127.0.0.1:0", "--tls-cert", str(self.tls[0]),
+                     "--tls-key", str(self.tls[1])]
         # The environment php-fpm gets too (the key-set tests compare what
         # reaches $_SERVER), and what a pair adds for keel.
         env = {**BASE_ENV, **self.env}
@@ -153,6 +160,8 @@ class Keel:
                 m = READY_RE.search(line)
                 if m and not self._ready.is_set():
                     self.port = int(m.group(1))
+                    t = TLS_READY_RE.search(line)
+                    self.tls_port = int(t.group(1)) if t else None
                     self._ready.set()
             log.close()
 
@@ -182,20 +191,33 @@ class Reference:
 
     name = "reference"
 
-    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", extra_http="", envp=None):
+    def __init__(self, app, ini, workdir, env=None, ping="/_ping.php", tls=None, extra_http="", envp=None):
         self.envp = envp or {}  # diffharness.ENV_PROFILES: clear_env, env[], fastcgi_param
         self.app = app
         self.ini = ini
         self.env = env or {}  # given to PHP through the pool's env[]
         self.ping = ping
+        self.tls = tls  # (certificate chain, key): a listen ... ssl beside the cleartext one
+        self.tls_port = None
         self.extra_http = extra_http  # more directives in nginx's http block (a custom pair)
         self.dir = Path(workdir)
         self.fpm = None
         self.nginx = None
         self.port = None
 
-    def _write_configs(self, port):
+    def _write_configs(self, port, tls_port=None):
         d = self.dir
+        tls_lines = tls_params = ""
+        if self.tls:
+            # as a TLS site is set up with nginx; mod_ssl's two variables,
+            # which keel passes too, go in the PHP location (a location
+            # with fastcgi_params of its own inherits none from the server)
+            tls_lines = f"""listen 127.0.0.1:{tls_port} ssl http2;
+        ssl_certificate {self.tls[0]};
+        ssl_certificate_key {self.tls[1]};
+        ssl_protocols TLSv1.2 TLSv1.3;"""
+            tls_params = """fastcgi_param SSL_PROTOCOL $ssl_protocol if_not_empty;
+            fastcgi_param SSL_CIPHER $ssl_cipher if_not_empty;"""
         root_lines = "user = root\ngroup = root\n" if os.geteuid() == 0 else ""
         env_lines = "clear_env = %s\n" % ("yes" if self.envp.get("clear") else "no")
         env_lines += "".join(f"env[{k}] = {v}\n" for k, v in self.envp.get("env", []))
@@ -244,6 +266,7 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
+        {tls_lines}
         # SERVER_NAME: keel derives it from the Host header (port
         # stripped); nginx passes its configured $server_name. The harness
         # sends "Host: localhost" (or localhost:PORT) and names this server
@@ -265,7 +288,8 @@ http {{
             fastcgi_param PATH_INFO $path_info;
             fastcgi_index index.php;
             include /etc/nginx/fastcgi.conf;
-{params}            fastcgi_pass unix:{d}/php-fpm.sock;
+{params}            {tls_params}
+            fastcgi_pass unix:{d}/php-fpm.sock;
         }}
     }}
 }}
@@ -281,7 +305,8 @@ http {{
         last_err = None
         for _attempt in range(3):  # the free port may be taken in between
             port = free_port()
-            self._write_configs(port)
+            tls_port = free_port() if self.tls else None
+            self._write_configs(port, tls_port)
             if self.fpm is None:
                 self.fpm = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                             stdout=open(self.dir / "php-fpm.out", "w"),
@@ -301,6 +326,7 @@ http {{
                 last_err = e
             if _alive(self.nginx) and last_err is None:
                 self.port = port
+                self.tls_port = tls_port
                 return
             _stop_proc(self.nginx)
             self.nginx = None

@@ -141,7 +141,7 @@ check_config(char *const *argv, int argc)
     CHECK(cfg.workers <= KEEL_MAX_WORKERS); /* 0: --workers auto */
     CHECK(cfg.max_queue <= 1000000);
     CHECK(cfg.root != NULL && cfg.root[0] != '\0');
-    CHECK(cfg.listen != NULL && cfg.front_controller != NULL);
+    CHECK(cfg.listen_count >= 1 && cfg.listen_count <= KEEL_MAX_LISTEN && cfg.front_controller != NULL);
     CHECK(strcmp(cfg.root, ".") == 0 || points_into(cfg.root, argv, argc));
     CHECK(cfg.php_ini == NULL || points_into(cfg.php_ini, argv, argc));
     CHECK(cfg.ini_count <= KEEL_MAX_INI_ENTRIES);

@@ -1,6 +1,7 @@
 /* Fuzzes what a client of the admin listener chooses for the dashboard:
  * the query of /dashboard.json, and the raw path the guard routes (a page
- * needs no token, so only "/" and /assets/NAME may be one). */
+ * needs no token, so only "/" and /assets/NAME may be one; the probes,
+ * /healthz and /readyz, need none either). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             asset = (text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') || text[i] == '.' ||
                     text[i] == '-';
         CHECK(root || asset);
+    } else if (with_token == KEEL_ADMIN_HEALTHZ || with_token == KEEL_ADMIN_READYZ) {
+        /* the probes need no token either, and only by their exact path */
+        CHECK(without == with_token);
+        size_t n = 0;
+        while (n < size && text[n] != '?')
+            n++;
+        CHECK((n == 8 && memcmp(text, "/healthz", 8) == 0) || (n == 7 && memcmp(text, "/readyz", 7) == 0));
     } else {
         /* everything else needs the token */
         CHECK(with_token == KEEL_ADMIN_UNAUTHORIZED);

@@ -21,7 +21,7 @@ esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 targets="fuzz_ipc_frame fuzz_ipc_message fuzz_config fuzz_route_path fuzz_etag_match fuzz_http1_guard fuzz_basic_auth fuzz_config_file fuzz_meminfo fuzz_request fuzz_chunked_decoder fuzz_status_json fuzz_dashboard_query fuzz_utf8 fuzz_forwarded fuzz_access_format fuzz_compress_policy
-fuzz_acme_messages fuzz_acme_chain fuzz_acme_requests"
+fuzz_acme_messages fuzz_acme_chain fuzz_acme_requests fuzz_listen_addr"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/keel-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT INT TERM

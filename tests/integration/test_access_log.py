@@ -266,3 +266,41 @@ def test_unwritable_log_is_refused_before_binding(tmp_path):
     p = subprocess.run([KEEL_BIN, "serve", "--root", str(app_dir("accesslog")), "--access-log-format", "xml"],
                        capture_output=True, text=True, timeout=EXIT_TIMEOUT)
     assert p.returncode == 2 and "expected combined or json" in p.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "combined"])
+def test_every_listener_is_logged_and_probed(servers, tmp_path, fmt):
+    """An https:// and a unix: listener beside the cleartext one: each
+    request is logged whichever it came in on, a Unix socket's client as
+    nginx writes it ("unix:"), and --health-path answers on all three."""
+    from tlscerts import Pki
+
+    pki = Pki(tmp_path / "pki")
+    cert, key = pki.leaf("localhost")
+    log, sock = tmp_path / "access.log", tmp_path / "keel.sock"
+    s = serve(servers, log, "--listen", "https://127.0.0.1:0", "--listen", f"unix:{sock}", "--tls-cert", str(cert),
+              "--tls-key", str(key), "--health-path", "/_ready", fmt=fmt)
+    tls = int(re.search(r"ready: .*https://127\.0\.0\.1:(\d+)", s.wait_log(r"ready: ")).group(1))
+
+    def curl(url, *args):
+        r = subprocess.run(["curl", "-sS", "--max-time", str(int(REQ_TIMEOUT)), "-o", "/dev/null", "-w",
+                            "%{http_code}", *args, url], capture_output=True, text=True, timeout=REQ_TIMEOUT + 5)
+        assert r.returncode == 0, r.stderr
+        return int(r.stdout)
+
+    https = ["--cacert", str(pki.root), "--resolve", f"localhost:{tls}:127.0.0.1"]
+    assert curl(f"https://localhost:{tls}/file.txt?over=tls", *https) == 200
+    assert curl("http://localhost/file.txt?over=unix", "--unix-socket", str(sock)) == 200
+    assert curl(f"{s.url}/file.txt?over=tcp") == 200
+    for over, addr in (("tls", "127.0.0.1"), ("unix", "unix:"), ("tcp", "127.0.0.1")):
+        if fmt == "json":
+            e = wait_entry(log, lambda v: v["uri"] == f"/file.txt?over={over}")
+            assert (e["remote_addr"], e["status"]) == (addr, 200), e
+        else:
+            line = wait_entry(log, lambda v: f"/file.txt?over={over} " in v, json_lines=False)
+            m = COMBINED_RE.match(line)
+            assert m and (m["addr"], m["status"]) == (addr, "200"), line
+    # the probe on every listener, without PHP, and not in the access log's way
+    assert curl(f"https://localhost:{tls}/_ready", *https) == 200
+    assert curl("http://localhost/_ready", "--unix-socket", str(sock)) == 200
+    assert curl(f"{s.url}/_ready") == 200

@@ -16,6 +16,7 @@
 
 static keel_config_t cfg;
 static char errbuf[256];
+#define err errbuf
 
 /* Parses argv (no program name) into the file-level cfg, from defaults. */
 static keel_config_result_t
@@ -33,7 +34,10 @@ static void
 assert_defaults(const keel_config_t *c)
 {
     assert_string_equal(c->root, ".");
-    assert_string_equal(c->listen, "127.0.0.1:8080");
+    assert_int_equal(c->listen_count, 1);
+    assert_string_equal(c->listen[0].host, "127.0.0.1");
+    assert_int_equal(c->listen[0].port, 8080);
+    assert_false(c->listen[0].tls);
     assert_string_equal(c->front_controller, "index.php");
     assert_null(c->php_ini);
     assert_int_equal(c->ini_count, 0);
@@ -74,7 +78,6 @@ test_string_options_both_forms(void **state)
         size_t field; /* offsetof the const char * in keel_config_t */
     } opts[] = {
         {"--root", offsetof(keel_config_t, root)},
-        {"--listen", offsetof(keel_config_t, listen)},
         {"--php-ini", offsetof(keel_config_t, php_ini)},
         {"--front-controller", offsetof(keel_config_t, front_controller)},
     };
@@ -114,9 +117,72 @@ test_listen(void **state)
 {
     (void)state;
     assert_int_equal(PARSE("--listen", "0.0.0.0:80"), KEEL_CONFIG_OK);
-    assert_string_equal(cfg.listen, "0.0.0.0:80");
+    assert_int_equal(cfg.listen_count, 1);
+    assert_string_equal(cfg.listen[0].host, "0.0.0.0");
+    assert_int_equal(cfg.listen[0].port, 80);
     assert_int_equal(PARSE("--listen=[::1]:8443"), KEEL_CONFIG_OK);
-    assert_string_equal(cfg.listen, "[::1]:8443");
+    assert_string_equal(cfg.listen[0].host, "::1");
+    assert_int_equal(cfg.listen[0].port, 8443);
+    /* repeatable; the first one replaces the default */
+    assert_int_equal(PARSE("--listen", "127.0.0.1:8080", "--listen", "https://0.0.0.0:8443", "--listen",
+                           "unix:/run/keel.sock", "--tls-cert", "c.pem", "--tls-key", "k.pem"),
+                     KEEL_CONFIG_OK);
+    assert_int_equal(cfg.listen_count, 3);
+    assert_false(cfg.listen[0].tls);
+    assert_true(cfg.listen[1].tls);
+    assert_int_equal(cfg.listen[2].family, KEEL_LISTEN_UNIX);
+    assert_string_equal(cfg.listen[2].path, "/run/keel.sock");
+    /* out of range: refused at parse time, naming the option */
+    assert_int_equal(PARSE("--listen", "127.0.0.1:99999"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "--listen 127.0.0.1:99999"));
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(PARSE("--listen", "127.0.0.1:65536"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--admin", "127.0.0.1:70000"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "--admin 127.0.0.1:70000"));
+    assert_int_equal(PARSE("--admin", "https://127.0.0.1:9180"), KEEL_CONFIG_ERROR);
+    /* --metrics by the same parser: HOST:PORT only, the port in range */
+    assert_int_equal(PARSE("--metrics", "127.0.0.1:70000"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "--metrics 127.0.0.1:70000"));
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(PARSE("--metrics", "https://127.0.0.1:9181"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--metrics", "unix:/run/keel-metrics.sock"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE("--metrics", "[::1]:9181"), KEEL_CONFIG_OK);
+}
+
+/* Parses, then checks the TLS options against the listeners. */
+static keel_config_result_t
+parse_tls(int argc, char *const *argv)
+{
+    keel_config_result_t r = parse(argc, argv);
+    if (r == KEEL_CONFIG_OK && keel_config_check_tls(&cfg, errbuf, sizeof(errbuf)) != 0)
+        return KEEL_CONFIG_ERROR;
+    return r;
+}
+#define PARSE_TLS(...) parse_tls((int)COUNT(ARGV(__VA_ARGS__)), ARGV(__VA_ARGS__))
+
+static void
+test_tls_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE_TLS("--listen", "https://127.0.0.1:8443"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "--tls-cert"));
+    assert_int_equal(PARSE_TLS("--listen", "https://127.0.0.1:8443", "--tls-cert", "a.pem"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "pairs"));
+    assert_int_equal(PARSE_TLS("--tls-cert", "a.pem", "--tls-key", "a.key"), KEEL_CONFIG_ERROR);
+    assert_non_null(strstr(err, "https:// listener"));
+    assert_int_equal(PARSE_TLS("--redirect-https"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE_TLS("--listen", "https://127.0.0.1:8443", "--acme-domain", "example.com"), KEEL_CONFIG_OK);
+    assert_int_equal(cfg.acme_domain_count, 1);
+    assert_int_equal(PARSE_TLS("--listen", "unix:/run/k.sock", "--acme-domain", "example.com"), KEEL_CONFIG_ERROR);
+    assert_int_equal(PARSE_TLS("--listen", "127.0.0.1:80", "--listen", "https://127.0.0.1:443", "--tls-cert", "a",
+                               "--tls-key", "b", "--tls-cert", "c", "--tls-key", "d", "--redirect-https", "--hsts",
+                               "1h"),
+                     KEEL_CONFIG_OK);
+    assert_int_equal(cfg.tls_cert_count, 2);
+    assert_string_equal(cfg.tls_key[1], "d");
+    assert_int_equal(cfg.hsts_ms, 3600000);
+    assert_true(cfg.redirect_https);
+    assert_string_equal(cfg.state_dir, "/var/lib/keel");
 }
 
 static void
@@ -276,7 +342,7 @@ test_all_options_together(void **state)
                            "--shutdown-timeout", "3m"),
                      KEEL_CONFIG_OK);
     assert_string_equal(cfg.root, "r");
-    assert_string_equal(cfg.listen, "l:1");
+    assert_string_equal(cfg.listen[0].host, "l");
     assert_int_equal(cfg.workers, 8);
     assert_string_equal(cfg.php_ini, "p");
     assert_string_equal(cfg.front_controller, "f.php");
@@ -575,6 +641,7 @@ main(void)
         cmocka_unit_test(test_string_options_both_forms),
         cmocka_unit_test(test_root),
         cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_tls_options),
         cmocka_unit_test(test_workers),
         cmocka_unit_test(test_worker_mode),
         cmocka_unit_test(test_ini_value),

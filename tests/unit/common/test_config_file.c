@@ -153,7 +153,8 @@ test_load_lets_the_command_line_win(void **state)
     keel_config_args_t keep;
     assert_int_equal(keel_config_load(&cfg, 4, argv, &keep, err, sizeof(err)), KEEL_CONFIG_OK);
     assert_int_equal(cfg.workers, 5);
-    assert_string_equal(cfg.listen, "127.0.0.1:9000");
+    assert_int_equal(cfg.listen_count, 1);
+    assert_int_equal(cfg.listen[0].port, 9000);
     keel_config_args_free(&keep);
     unlink(path);
 }

@@ -1,0 +1,2 @@
+<?php
+echo "served by keel over ", ($_SERVER['HTTPS'] ?? '') === 'on' ? 'https' : 'http', "\n";

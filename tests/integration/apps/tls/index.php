@@ -1,0 +1,2 @@
+<?php
+echo "hello over ", ($_SERVER['HTTPS'] ?? '') === 'on' ? 'https' : 'http', "\n";
