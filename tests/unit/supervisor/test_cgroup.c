@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "supervisor/cgroup.h"
+#include "../temp_tree.h"
 
 #define MIB ((uint64_t)1 << 20)
 
@@ -116,74 +117,19 @@ test_psi(void **state)
 
 /* --- sample trees --- */
 
-typedef struct {
-    char root[256];
-} tree_t;
-
-static int
-remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int
-tree_setup(void **state)
-{
-    tree_t *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return -1;
-    snprintf(t->root, sizeof(t->root), "%s/keel-cgroup-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(t->root) == NULL) {
-        free(t);
-        return -1;
-    }
-    *state = t;
-    return 0;
-}
-
-static int
-tree_teardown(void **state)
-{
-    tree_t *t = *state;
-    int rc = nftw(t->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(t);
-    return rc;
-}
-
-static void
-put(const tree_t *t, const char *rel, const char *content)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-    for (char *p = path + strlen(t->root) + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            fail_msg("mkdir %s: %s", path, strerror(errno));
-        *p = '/';
-    }
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        fail_msg("fopen %s: %s", path, strerror(errno));
-    assert_true(fputs(content, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void
 test_v2_group(void **state)
 {
-    tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* a pod's group inside a limited parent: the parent's limit binds */
-    put(t, "kubepods/memory.max", "536870912\n");
-    put(t, "kubepods/pod1/memory.max", "max\n");
-    put(t, "kubepods/pod1/memory.current", "167772160\n");
-    put(t, "kubepods/pod1/memory.stat", v2_stat);
-    put(t, "kubepods/pod1/memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
-    put(t, "kubepods/pod1/memory.pressure",
-        "some avg10=2.50 avg60=0.00 avg300=0.00 total=1\n"
-        "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+    temp_tree_put(t, "kubepods/memory.max", "536870912\n");
+    temp_tree_put(t, "kubepods/pod1/memory.max", "max\n");
+    temp_tree_put(t, "kubepods/pod1/memory.current", "167772160\n");
+    temp_tree_put(t, "kubepods/pod1/memory.stat", v2_stat);
+    temp_tree_put(t, "kubepods/pod1/memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
+    temp_tree_put(t, "kubepods/pod1/memory.pressure",
+                  "some avg10=2.50 avg60=0.00 avg300=0.00 total=1\n"
+                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
     keel_cgroup_t cg;
     assert_int_equal(keel_cgroup_locate(&cg, "0::/kubepods/pod1\n", t->root), 0);
     assert_int_equal(cg.version, 2);
@@ -214,11 +160,11 @@ test_v2_group(void **state)
 static void
 test_v2_container_root(void **state)
 {
-    tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* a container's namespace shows its own group at the root, while
      * /proc/self/cgroup names the host's path */
-    put(t, "memory.max", "268435456\n");
-    put(t, "memory.current", "1048576\n");
+    temp_tree_put(t, "memory.max", "268435456\n");
+    temp_tree_put(t, "memory.current", "1048576\n");
     keel_cgroup_t cg;
     assert_int_equal(keel_cgroup_locate(&cg, "0::/docker/abc\n", t->root), 0);
     assert_int_equal(cg.version, 2);
@@ -238,16 +184,17 @@ test_v2_container_root(void **state)
 static void
 test_v1_hybrid(void **state)
 {
-    tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* this machine: v1 memory controller, an empty unified hierarchy */
-    put(t, "unified/cgroup.controllers", "\n");
-    put(t, "memory/memory.limit_in_bytes", "9223372036854771712\n");
-    put(t, "memory/memory.usage_in_bytes", "999999999\n");
-    put(t, "memory/process_api/abc/memory.limit_in_bytes", "9223372036854771712\n");
-    put(t, "memory/process_api/abc/keel-1/memory.limit_in_bytes", "268435456\n");
-    put(t, "memory/process_api/abc/keel-1/memory.usage_in_bytes", "104857600\n");
-    put(t, "memory/process_api/abc/keel-1/memory.stat", v1_stat);
-    put(t, "memory/process_api/abc/keel-1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
+    temp_tree_put(t, "unified/cgroup.controllers", "\n");
+    temp_tree_put(t, "memory/memory.limit_in_bytes", "9223372036854771712\n");
+    temp_tree_put(t, "memory/memory.usage_in_bytes", "999999999\n");
+    temp_tree_put(t, "memory/process_api/abc/memory.limit_in_bytes", "9223372036854771712\n");
+    temp_tree_put(t, "memory/process_api/abc/keel-1/memory.limit_in_bytes", "268435456\n");
+    temp_tree_put(t, "memory/process_api/abc/keel-1/memory.usage_in_bytes", "104857600\n");
+    temp_tree_put(t, "memory/process_api/abc/keel-1/memory.stat", v1_stat);
+    temp_tree_put(t, "memory/process_api/abc/keel-1/memory.oom_control",
+                  "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
     const char *cgtext = "9:name=systemd:/\n4:memory:/process_api/abc/keel-1\n1:cpu:/\n0::/\n";
     keel_cgroup_t cg;
     assert_int_equal(keel_cgroup_locate(&cg, cgtext, t->root), 0);
@@ -265,8 +212,8 @@ test_v1_hybrid(void **state)
     assert_int_equal(s.psi_some_centi, -1);
 
     /* a limit set on an ancestor only */
-    put(t, "memory/process_api/abc/memory.limit_in_bytes", "134217728\n");
-    put(t, "memory/process_api/abc/keel-1/memory.limit_in_bytes", "9223372036854771712\n");
+    temp_tree_put(t, "memory/process_api/abc/memory.limit_in_bytes", "134217728\n");
+    temp_tree_put(t, "memory/process_api/abc/keel-1/memory.limit_in_bytes", "9223372036854771712\n");
     assert_int_equal(keel_cgroup_sample(&cg, KEEL_CGROUP_USAGE, &s), 0);
     assert_true(s.limit == 128 * MIB);
 }
@@ -274,9 +221,9 @@ test_v1_hybrid(void **state)
 static void
 test_v1_without_totals(void **state)
 {
-    tree_t *t = *state;
-    put(t, "memory/g/memory.usage_in_bytes", "4096\n");
-    put(t, "memory/g/memory.stat", "shmem 8192\ninactive_file 4096\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "memory/g/memory.usage_in_bytes", "4096\n");
+    temp_tree_put(t, "memory/g/memory.stat", "shmem 8192\ninactive_file 4096\n");
     keel_cgroup_t cg;
     assert_int_equal(keel_cgroup_locate(&cg, "3:memory:/g\n", t->root), 0);
     keel_cgroup_sample_t s;
@@ -290,7 +237,7 @@ test_v1_without_totals(void **state)
 static void
 test_nothing(void **state)
 {
-    tree_t *t = *state;
+    temp_tree_t *t = *state;
     keel_cgroup_t cg;
     assert_int_equal(keel_cgroup_locate(&cg, "0::/\n", t->root), -1);
     assert_int_equal(keel_cgroup_locate(&cg, NULL, t->root), -1);
@@ -298,7 +245,7 @@ test_nothing(void **state)
     assert_int_equal(keel_cgroup_sample(&cg, KEEL_CGROUP_USAGE, &s), -1);
     assert_int_equal(keel_cgroup_sample(NULL, KEEL_CGROUP_USAGE, &s), -1);
     /* the group is there but its usage cannot be read */
-    put(t, "memory.current", "lots\n");
+    temp_tree_put(t, "memory.current", "lots\n");
     assert_int_equal(keel_cgroup_locate(&cg, "0::/\n", t->root), 0);
     assert_int_equal(keel_cgroup_sample(&cg, KEEL_CGROUP_USAGE, &s), -1);
     assert_false(s.have_usage);
@@ -323,11 +270,11 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kv),
         cmocka_unit_test(test_psi),
-        cmocka_unit_test_setup_teardown(test_v2_group, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_v2_container_root, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_v1_hybrid, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_v1_without_totals, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_nothing, tree_setup, tree_teardown),
+        cmocka_unit_test_setup_teardown(test_v2_group, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_v2_container_root, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_v1_hybrid, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_v1_without_totals, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_nothing, temp_tree_setup, temp_tree_teardown),
         cmocka_unit_test(test_real_system),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "supervisor/meminfo.h"
+#include "../temp_tree.h"
 
 #define KIB ((uint64_t)1024)
 #define MIB (1024 * KIB)
@@ -410,66 +411,8 @@ test_smaps_rollup(void **state)
 
 /* --- a fake cgroup tree in a temp dir --- */
 
-typedef struct {
-    char root[256];
-} fake_tree_t;
-
-static int
-remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-tree_setup(void **state)
-{
-    fake_tree_t *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return -1;
-    snprintf(t->root, sizeof(t->root), "%s/keel-cgroup-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(t->root) == NULL) {
-        free(t);
-        return -1;
-    }
-    *state = t;
-    return 0;
-}
-
-static int
-tree_teardown(void **state)
-{
-    fake_tree_t *t = *state;
-    int rc = nftw(t->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(t);
-    return rc;
-}
-
-/* Writes root/rel, creating the directories on the way. */
 static void
-put(const fake_tree_t *t, const char *rel, const char *content)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-    for (char *p = path + strlen(t->root) + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            fail_msg("mkdir %s: %s", path, strerror(errno));
-        *p = '/';
-    }
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        fail_msg("fopen %s: %s", path, strerror(errno));
-    assert_true(fputs(content, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void
-dir_of(char *buf, size_t len, const fake_tree_t *t, const char *rel)
+dir_of(char *buf, size_t len, const temp_tree_t *t, const char *rel)
 {
     snprintf(buf, len, "%s%s", t->root, rel);
 }
@@ -491,9 +434,9 @@ assert_physical(const keel_mem_limit_t *m)
 static void
 test_read_v2_limit(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "system.slice/keel.service/memory.max", "536870912\n");
-    put(t, "system.slice/keel.service/memory.current", "104857600\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "system.slice/keel.service/memory.max", "536870912\n");
+    temp_tree_put(t, "system.slice/keel.service/memory.current", "104857600\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/system.slice/keel.service\n", t->root, fake_meminfo), 0);
     assert_true(m.limit == 512 * MIB);
@@ -511,11 +454,11 @@ test_read_v2_limit(void **state)
 static void
 test_read_v2_max_is_physical(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "app/memory.max", "max\n");
-    put(t, "app/memory.current", "4096\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "app/memory.max", "max\n");
+    temp_tree_put(t, "app/memory.current", "4096\n");
     /* A limit at the root must not be used when the group says "max". */
-    put(t, "memory.max", "1048576\n");
+    temp_tree_put(t, "memory.max", "1048576\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/app\n", t->root, fake_meminfo), 0);
     assert_physical(&m);
@@ -526,11 +469,11 @@ test_read_v2_max_is_physical(void **state)
 static void
 test_read_v2_falls_back_to_root(void **state)
 {
-    fake_tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* A container: /proc/self/cgroup names the host's path, but its own
      * group is what is mounted at the root. */
-    put(t, "memory.max", "1073741824\n");
-    put(t, "memory.current", "2048\n");
+    temp_tree_put(t, "memory.max", "1073741824\n");
+    temp_tree_put(t, "memory.current", "2048\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/docker/abc123\n", t->root, fake_meminfo), 0);
     assert_true(m.limit == GIB);
@@ -550,8 +493,8 @@ test_read_v2_falls_back_to_root(void **state)
 static void
 test_read_v2_missing_current(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "g/memory.max", "268435456\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "g/memory.max", "268435456\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/g\n", t->root, fake_meminfo), 0);
     assert_true(m.limit == 256 * MIB);
@@ -561,8 +504,8 @@ test_read_v2_missing_current(void **state)
 static void
 test_read_v2_garbage_is_physical(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "g/memory.max", "lots\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "g/memory.max", "lots\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/g\n", t->root, fake_meminfo), 0);
     assert_physical(&m);
@@ -571,9 +514,9 @@ test_read_v2_garbage_is_physical(void **state)
 static void
 test_read_cgroup_above_ram_is_physical(void **state)
 {
-    fake_tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* 16 GiB allowed on an 8 GiB machine: RAM runs out first. */
-    put(t, "g/memory.max", "17179869184\n");
+    temp_tree_put(t, "g/memory.max", "17179869184\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "0::/g\n", t->root, fake_meminfo), 0);
     assert_physical(&m);
@@ -582,9 +525,9 @@ test_read_cgroup_above_ram_is_physical(void **state)
 static void
 test_read_v1_limit(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "memory/process_api/abc/memory.limit_in_bytes", "268435456\n");
-    put(t, "memory/process_api/abc/memory.usage_in_bytes", "2949120\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "memory/process_api/abc/memory.limit_in_bytes", "268435456\n");
+    temp_tree_put(t, "memory/process_api/abc/memory.usage_in_bytes", "2949120\n");
     keel_mem_limit_t m;
     /* hybrid: the unified group has no memory.max, v1 answers */
     const char *cg = "4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
@@ -600,12 +543,13 @@ test_read_v1_limit(void **state)
 static void
 test_read_v1_unlimited_is_physical(void **state)
 {
-    fake_tree_t *t = *state;
+    temp_tree_t *t = *state;
     /* This machine's layout and values. */
-    put(t, "memory/process_api/dd5cd72dec805a203591b59a7e7b230e/memory.limit_in_bytes", "9223372036854771712\n");
-    put(t, "memory/process_api/dd5cd72dec805a203591b59a7e7b230e/memory.usage_in_bytes", "2949120\n");
-    put(t, "memory/memory.limit_in_bytes", "9223372036854771712\n");
-    put(t, "unified/cgroup.controllers", "hugetlb\n");
+    temp_tree_put(t, "memory/process_api/dd5cd72dec805a203591b59a7e7b230e/memory.limit_in_bytes",
+                  "9223372036854771712\n");
+    temp_tree_put(t, "memory/process_api/dd5cd72dec805a203591b59a7e7b230e/memory.usage_in_bytes", "2949120\n");
+    temp_tree_put(t, "memory/memory.limit_in_bytes", "9223372036854771712\n");
+    temp_tree_put(t, "unified/cgroup.controllers", "hugetlb\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, hybrid_cgroup, t->root, fake_meminfo), 0);
     assert_physical(&m);
@@ -614,9 +558,9 @@ test_read_v1_unlimited_is_physical(void **state)
 static void
 test_read_v1_falls_back_to_root(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "memory/memory.limit_in_bytes", "134217728\n");
-    put(t, "memory/memory.usage_in_bytes", "65536\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "memory/memory.limit_in_bytes", "134217728\n");
+    temp_tree_put(t, "memory/memory.usage_in_bytes", "65536\n");
     keel_mem_limit_t m;
     assert_int_equal(keel_mem_limit_read_from(&m, "5:memory:/docker/abc\n", t->root, fake_meminfo), 0);
     assert_true(m.limit == 128 * MIB);
@@ -629,7 +573,7 @@ test_read_v1_falls_back_to_root(void **state)
 static void
 test_read_nothing(void **state)
 {
-    fake_tree_t *t = *state;
+    temp_tree_t *t = *state;
     keel_mem_limit_t m;
     /* empty tree, no meminfo */
     assert_int_equal(keel_mem_limit_read_from(&m, hybrid_cgroup, t->root, NULL), -1);
@@ -647,18 +591,18 @@ test_read_nothing(void **state)
 static void
 test_memory_mounts_read(void **state)
 {
-    fake_tree_t *t = *state;
-    put(t, "mountinfo",
-        "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
-        "23 26 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n"
-        "24 23 0:22 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
-        "27 26 0:24 / /mnt/sandboxing ro,nosuid - tmpfs none ro,size=4k\n"
-        "29 23 0:26 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
-        "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-        "31 26 0:28 / /run rw - tmpfs tmpfs rw\n"
-        "32 26 0:28 /php /var/lib/php/sessions rw - tmpfs tmpfs rw\n"
-        "33 26 0:29 / /srv/cache rw - overlay overlay rw,lowerdir=/l,upperdir=/run/up,workdir=/run/w\n"
-        "garbage line\n");
+    temp_tree_t *t = *state;
+    temp_tree_put(t, "mountinfo",
+                  "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+                  "23 26 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n"
+                  "24 23 0:22 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+                  "27 26 0:24 / /mnt/sandboxing ro,nosuid - tmpfs none ro,size=4k\n"
+                  "29 23 0:26 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+                  "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+                  "31 26 0:28 / /run rw - tmpfs tmpfs rw\n"
+                  "32 26 0:28 /php /var/lib/php/sessions rw - tmpfs tmpfs rw\n"
+                  "33 26 0:29 / /srv/cache rw - overlay overlay rw,lowerdir=/l,upperdir=/run/up,workdir=/run/w\n"
+                  "garbage line\n");
     char path[512];
     dir_of(path, sizeof(path), t, "/mountinfo");
     keel_mount_t m[8];
@@ -701,17 +645,17 @@ main(void)
         cmocka_unit_test(test_mountinfo_details),
         cmocka_unit_test(test_mount_is_memory),
         cmocka_unit_test(test_smaps_rollup),
-        cmocka_unit_test_setup_teardown(test_read_v2_limit, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v2_max_is_physical, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v2_falls_back_to_root, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v2_missing_current, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v2_garbage_is_physical, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_cgroup_above_ram_is_physical, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v1_limit, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v1_unlimited_is_physical, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_v1_falls_back_to_root, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_read_nothing, tree_setup, tree_teardown),
-        cmocka_unit_test_setup_teardown(test_memory_mounts_read, tree_setup, tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v2_limit, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v2_max_is_physical, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v2_falls_back_to_root, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v2_missing_current, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v2_garbage_is_physical, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_cgroup_above_ram_is_physical, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v1_limit, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v1_unlimited_is_physical, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_v1_falls_back_to_root, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_read_nothing, temp_tree_setup, temp_tree_teardown),
+        cmocka_unit_test_setup_teardown(test_memory_mounts_read, temp_tree_setup, temp_tree_teardown),
         cmocka_unit_test(test_read_real_system),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
