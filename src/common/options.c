@@ -32,7 +32,7 @@ static int keel_option_set_param(const keel_option_t *opt, keel_config_t *cfg, c
 static int keel_option_set_watch_ignore(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                         size_t errlen);
 static int keel_option_set_symlinks(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
-                                 size_t errlen);
+                                    size_t errlen);
 static int keel_option_set_listen(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
                                   size_t errlen);
 static int keel_option_set_repeated(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err,
