@@ -558,27 +558,21 @@ bind_job(keel_pool_t *p, keel_front_worker_t *w, keel_job_t *job, uint32_t strea
     w->stream = stream;
     w->idle_since_ms = 0;
     w->job = job;
-    w->deadline_ms = 0;
+    /* The request timeout runs from here, as php-fpm's from a child's
+     * accept(): time spent waiting for a worker is not running time (the
+     * front sees a worker's take within a tick). It stays with the worker:
+     * it still ends a request whose client has left. */
+    w->deadline_ms = p->env->cfg->request_timeout_ms != 0 ? keel_now_ms() + p->env->cfg->request_timeout_ms : 0;
     if (job == NULL) {
         snprintf(w->last_request, sizeof(w->last_request), "(a request whose client left)");
-        if (stream == w->orphan_stream) {
-            w->deadline_ms = w->orphan_deadline_ms;
+        if (stream == w->orphan_stream)
             w->orphan_stream = 0;
-        } else if (p->env->cfg->request_timeout_ms != 0) {
-            w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
-        }
         return;
     }
     keel_handoff_forget(job);
     if (h2o_timeout_is_linked(&job->wait_entry))
         h2o_timeout_unlink(&job->wait_entry);
     job->worker = w;
-    /* The request timeout runs from here, as php-fpm's from a child's
-     * accept(): time spent waiting for a worker is not running time (the
-     * front sees a worker's take within a tick). It stays with the worker:
-     * it still ends a request whose client has left. */
-    if (p->env->cfg->request_timeout_ms != 0)
-        w->deadline_ms = keel_now_ms() + p->env->cfg->request_timeout_ms;
     keel_job_move(job, KEEL_REQ_EV_BIND);
     job->ops->bound(job, w);
 }
@@ -963,9 +957,6 @@ keel_pool_abandon(keel_pool_t *p, keel_job_t *job)
         if (w->orphan_stream != 0 && w->orphan_stream != job->stream)
             remember_forgotten(p, w->orphan_stream);
         w->orphan_stream = job->stream;
-        /* (it took it since the last tick, which would have bound it) */
-        w->orphan_deadline_ms =
-            p->env->cfg->request_timeout_ms != 0 ? keel_now_ms() + p->env->cfg->request_timeout_ms : 0;
         keel_handoff_forget(job);
         return;
     }

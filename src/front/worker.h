@@ -65,17 +65,16 @@ struct keel_front_worker_s {
     const keel_worker_events_t *events;
     void *owner;
     /* what its pool keeps of it */
-    h2o_linklist_t pool_link;    /* in its pool's workers */
-    h2o_linklist_t idle_link;    /* in its pool's idle list while free */
-    keel_ipc_stats_t stats;      /* the figures of its last REQ_DONE */
-    uint64_t private_precise;    /* Private_Clean + Private_Dirty from smaps_rollup, sampled */
-    uint64_t started_ms;         /* when it became ready */
-    uint64_t idle_since_ms;      /* 0 while it runs a request */
-    uint64_t deadline_ms;        /* --request-timeout of the request it runs, 0: none */
-    uint32_t orphan_stream;      /* a request it took whose client left before the front bound it */
-    uint64_t orphan_deadline_ms; /* ... and that request's --request-timeout */
-    uint64_t request_limit;      /* its jittered --max-requests, 0: none */
-    keel_leak_series_t leak;     /* private memory against requests */
+    h2o_linklist_t pool_link; /* in its pool's workers */
+    h2o_linklist_t idle_link; /* in its pool's idle list while free */
+    keel_ipc_stats_t stats;   /* the figures of its last REQ_DONE */
+    uint64_t private_precise; /* Private_Clean + Private_Dirty from smaps_rollup, sampled */
+    uint64_t started_ms;      /* when it became ready */
+    uint64_t idle_since_ms;   /* 0 while it runs a request */
+    uint64_t deadline_ms;     /* --request-timeout of the request it runs, 0: none */
+    uint32_t orphan_stream;   /* a request it took whose client left before the front bound it */
+    uint64_t request_limit;   /* its jittered --max-requests, 0: none */
+    keel_leak_series_t leak;  /* private memory against requests */
     bool leak_reported;
     uint64_t private_first;         /* private memory after its first request: what it grew from */
     bool surplus;                   /* the tick's mark: its pool runs more than its minimum, and this one may go */
