@@ -297,7 +297,6 @@ class Pebble:
             )
             try:
                 wait_port(self.dns_mgmt_port, START_TIMEOUT, self.challtestsrv, "pebble-challtestsrv management")
-                wait_port(self.acme_port, START_TIMEOUT, self.pebble, "pebble's ACME listener")
                 # Another program may have taken a port between free_port()
                 # and pebble's bind (pebble then exits): only pebble's own
                 # directory, over its certificate, says it is pebble there.
