@@ -89,6 +89,7 @@ keel_leak_estimate(const keel_leak_series_t *s, size_t min_samples)
     if (n == 0)
         return e;
     e.since_request = fit[0].requests;
+    e.until_request = fit[n - 1].requests;
     if (n < min_samples)
         return e;
 
@@ -114,7 +115,10 @@ keel_leak_estimate(const keel_leak_series_t *s, size_t min_samples)
 bool
 keel_leak_suspected(const keel_leak_estimate_t *e, double threshold_bytes_per_request)
 {
-    return e->valid && e->bytes_per_request > threshold_bytes_per_request;
+    if (!e->valid || !(e->bytes_per_request > threshold_bytes_per_request))
+        return false;
+    double span = e->until_request > e->since_request ? (double)(e->until_request - e->since_request) : 0.0;
+    return e->bytes_per_request * span > KEEL_LEAK_MIN_GROWTH_BYTES;
 }
 
 keel_leak_estimate_t

@@ -41,6 +41,7 @@ typedef struct {
     bool valid;               /* enough samples for an estimate */
     double bytes_per_request; /* robust slope */
     uint64_t since_request;   /* first sample in the fit */
+    uint64_t until_request;   /* last sample in the fit */
     size_t samples;
 } keel_leak_estimate_t;
 
@@ -49,8 +50,17 @@ typedef struct {
  * and `since_request` are filled in even when the estimate is not valid. */
 keel_leak_estimate_t keel_leak_estimate(const keel_leak_series_t *s, size_t min_samples);
 
-/* Whether an estimate shows a leak worth reporting: valid, and growth
- * strictly above threshold bytes per request. */
+/* The growth across an estimate's samples (its slope times the requests
+ * they span) a leak must reach before it is reported. Resident memory
+ * moves a page at a time: a steady worker whose allocator touches one
+ * more page during 15 requests fits 4096 / 13 = 315 bytes per request,
+ * so the slope alone would report it. Eight pages is more than a steady
+ * worker's late page faults and less than 15 requests of a 4 KiB leak. */
+#define KEEL_LEAK_MIN_GROWTH_BYTES (32.0 * 1024)
+
+/* Whether an estimate shows a leak worth reporting: valid, growth
+ * strictly above threshold bytes per request, and more than
+ * KEEL_LEAK_MIN_GROWTH_BYTES across the requests its samples span. */
 bool keel_leak_suspected(const keel_leak_estimate_t *e, double threshold_bytes_per_request);
 
 /* Requests at the start of a worker's life left out of its series, and

@@ -273,7 +273,8 @@ static void
 test_suspected(void **state)
 {
     (void)state;
-    keel_leak_estimate_t e = {.valid = true, .bytes_per_request = 48.0, .since_request = 1, .samples = 50};
+    keel_leak_estimate_t e = {
+        .valid = true, .bytes_per_request = 48.0, .since_request = 1, .until_request = 1001, .samples = 50};
     assert_true(keel_leak_suspected(&e, 47.9));
     assert_true(keel_leak_suspected(&e, 0.0));
     assert_false(keel_leak_suspected(&e, 48.0));
@@ -283,6 +284,44 @@ test_suspected(void **state)
     e.bytes_per_request = 1e9;
     e.valid = false;
     assert_false(keel_leak_suspected(&e, 0.0));
+    /* Above the threshold, but 48 bytes over 600 requests is under the
+     * growth a report needs. */
+    e.valid = true;
+    e.bytes_per_request = 48.0;
+    e.until_request = 601;
+    assert_false(keel_leak_suspected(&e, 0.0));
+    /* No span at all: no growth. */
+    e.until_request = e.since_request;
+    e.bytes_per_request = 1e9;
+    assert_false(keel_leak_suspected(&e, 0.0));
+}
+
+static void
+test_one_late_page_is_not_a_leak(void **state)
+{
+    (void)state;
+    /* A steady worker whose resident memory gains one page half-way
+     * through the first samples past the warm-up. The median slope lands
+     * on a pair across the step (4096 bytes over 13 requests), above the
+     * front's 256 bytes per request; the growth it stands for is one
+     * page, so it is not reported. */
+    keel_leak_series_t s;
+    keel_leak_series_init(&s, KEEL_LEAK_WARMUP_REQUESTS);
+    for (uint64_t r = 1; r <= KEEL_LEAK_WARMUP_REQUESTS + KEEL_LEAK_MIN_SAMPLES; r++)
+        keel_leak_series_add(&s, r, (20u << 20) + (r > KEEL_LEAK_WARMUP_REQUESTS + 8 ? 4096 : 0));
+    keel_leak_estimate_t e = keel_leak_published(&s);
+    assert_true(e.valid);
+    assert_int_equal(e.until_request - e.since_request, KEEL_LEAK_MIN_SAMPLES - 1);
+    assert_true(e.bytes_per_request > 256.0);
+    assert_false(keel_leak_suspected(&e, 256.0));
+
+    /* The same window on a worker that keeps 4 KiB a request is one. */
+    keel_leak_series_init(&s, KEEL_LEAK_WARMUP_REQUESTS);
+    for (uint64_t r = 1; r <= KEEL_LEAK_WARMUP_REQUESTS + KEEL_LEAK_MIN_SAMPLES; r++)
+        keel_leak_series_add(&s, r, (20u << 20) + 4096 * r);
+    e = keel_leak_published(&s);
+    assert_true(e.valid && e.bytes_per_request == 4096.0);
+    assert_true(keel_leak_suspected(&e, 256.0));
 }
 
 static void
@@ -368,6 +407,7 @@ main(void)
         cmocka_unit_test(test_duplicate_request_counts),
         cmocka_unit_test(test_huge_values),
         cmocka_unit_test(test_suspected),
+        cmocka_unit_test(test_one_late_page_is_not_a_leak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
