@@ -105,9 +105,7 @@ bench_check_run_options bench/frameworks.sh
 [[ "$PART" =~ ^(all|laravel|symfony)$ ]] || bench_usage_error bench/frameworks.sh "--part: expected all, laravel or symfony"
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 
-if [[ "$KEEL" != /* ]]; then
-    if [[ -e "$KEEL" ]]; then KEEL="$PWD/$KEEL"; else KEEL="$REPO_ROOT/$KEEL"; fi
-fi
+KEEL="$(bench_resolve_path "$KEEL")"
 [[ -x "$KEEL" && -f "$KEEL" ]] || bench_die "keel not found at $KEEL (run make)"
 for tool in wrk nginx php-fpm8.2 timeout "$PHP_CLI" "$BENCH_PYTHON"; do
     command -v "$tool" >/dev/null || bench_die "$tool not found (scripts/install-deps.sh installs what the benchmark needs)"

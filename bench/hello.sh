@@ -105,20 +105,8 @@ bench_check_run_options bench/hello.sh
 # wrk refuses fewer connections than threads.
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 
-# A path the user typed is relative to where they typed it; the defaults
-# (and paths that only make sense in the tree) are relative to the repo.
-resolve_path() {
-    local p="$1"
-    if [[ "$p" == /* ]]; then
-        printf '%s\n' "$p"
-    elif [[ -e "$p" ]]; then
-        printf '%s\n' "$PWD/$p"
-    else
-        printf '%s\n' "$REPO_ROOT/$p"
-    fi
-}
-KEEL="$(resolve_path "$KEEL")"
-APP="$(resolve_path "$APP")"
+KEEL="$(bench_resolve_path "$KEEL")"
+APP="$(bench_resolve_path "$APP")"
 [[ -f "$APP/index.php" ]] || usage_error "--app: no index.php in $APP"
 APP="$(cd "$APP" && pwd)"
 

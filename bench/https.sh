@@ -79,11 +79,8 @@ set_option() {
 bench_parse_options bench/https.sh "$@"
 bench_check_run_options bench/https.sh
 
-resolve_path() {
-    if [[ "$1" == /* ]]; then printf '%s\n' "$1"; elif [[ -e "$1" ]]; then printf '%s\n' "$PWD/$1"; else printf '%s\n' "$REPO_ROOT/$1"; fi
-}
-KEEL="$(resolve_path "$KEEL")"
-APP="$(cd "$(resolve_path "$APP")" && pwd)"
+KEEL="$(bench_resolve_path "$KEEL")"
+APP="$(cd "$(bench_resolve_path "$APP")" && pwd)"
 [[ -f "$APP/index.php" ]] || bench_usage_error bench/https.sh "--app: no index.php in $APP"
 [[ -x "$KEEL" ]] || bench_usage_error bench/https.sh "--keel: $KEEL is not an executable (make builds it)"
 for tool in wrk h2load openssl nginx php-fpm8.2 timeout "$BENCH_PYTHON"; do

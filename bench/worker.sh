@@ -132,9 +132,7 @@ bench_check_run_options bench/worker.sh
 [[ "$PART" =~ ^(all|symfony|hello)$ ]] || usage_error "--part: expected all, symfony or hello, got '$PART'"
 ((CONNECTIONS >= THREADS)) || THREADS="$CONNECTIONS"
 
-if [[ "$KEEL" != /* ]]; then
-    if [[ -e "$KEEL" ]]; then KEEL="$PWD/$KEEL"; else KEEL="$REPO_ROOT/$KEEL"; fi
-fi
+KEEL="$(bench_resolve_path "$KEEL")"
 [[ -x "$KEEL" && -f "$KEEL" ]] || bench_die "keel not found at $KEEL (run make)"
 for tool in wrk nginx php-fpm8.2 timeout "$PHP_CLI" "$BENCH_PYTHON"; do
     command -v "$tool" >/dev/null || bench_die "$tool not found (scripts/install-deps.sh installs what the benchmark needs)"

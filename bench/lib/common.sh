@@ -4,8 +4,22 @@
 
 BENCH_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BENCH_PYTHON="${BENCH_PYTHON:-/usr/bin/python3}"
+BENCH_REPO="$(cd "$BENCH_LIB/../.." && pwd)"
 
 bench_log() { printf '[bench] %s\n' "$*" >&2; }
+
+# bench_resolve_path PATH: a path the user typed is relative to where they
+# typed it; the defaults (and paths that only make sense in the tree) are
+# relative to the repository.
+bench_resolve_path() {
+    if [[ "$1" == /* ]]; then
+        printf '%s\n' "$1"
+    elif [[ -e "$1" ]]; then
+        printf '%s\n' "$PWD/$1"
+    else
+        printf '%s\n' "$BENCH_REPO/$1"
+    fi
+}
 
 bench_die() {
     printf '[bench] ERROR: %s\n' "$*" >&2
