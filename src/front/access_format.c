@@ -1,6 +1,5 @@
 #include "front/access_format.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "common/text.h"
@@ -33,6 +32,16 @@ put_u64(out_t *o, uint64_t v)
 {
     char buf[20];
     put(o, buf, keel_u64_format(buf, v));
+}
+
+/* whole.fff: three decimals, without printf's cost on every line */
+static void
+put_fixed3(out_t *o, uint64_t whole, unsigned thousandths)
+{
+    char frac[4] = {'.', (char)('0' + thousandths / 100), (char)('0' + thousandths / 10 % 10),
+                    (char)('0' + thousandths % 10)};
+    put_u64(o, whole);
+    put(o, frac, sizeof(frac));
 }
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -164,9 +173,7 @@ put_ms(out_t *o, bool known, uint64_t us)
         put(o, "null", 4);
         return;
     }
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%llu.%03llu", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
-    put(o, buf, (size_t)n);
+    put_fixed3(o, us / 1000, (unsigned)(us % 1000));
 }
 
 static size_t
@@ -240,10 +247,7 @@ keel_access_format_json(const keel_access_entry_t *e, char *out, size_t cap)
     put_json(&o, e->host);
     put_str(&o, ",\"request_time\":");
     /* seconds with milliseconds, as nginx's $request_time */
-    char rt[32];
-    int n = snprintf(rt, sizeof(rt), "%llu.%03llu", (unsigned long long)(e->request_us / 1000000),
-                     (unsigned long long)(e->request_us % 1000000 / 1000));
-    put(&o, rt, (size_t)n);
+    put_fixed3(&o, e->request_us / 1000000, (unsigned)(e->request_us % 1000000 / 1000));
     put_str(&o, ",\"pool\":\"");
     put_str(&o, pool_name(e->pool));
     put_str(&o, "\",\"worker_pid\":");
@@ -267,9 +271,11 @@ keel_access_format_json(const keel_access_entry_t *e, char *out, size_t cap)
         put(&o, "null", 4);
     put_str(&o, ",\"private_change_bytes\":");
     if (e->private_change_known) {
-        char buf[24];
-        int m = snprintf(buf, sizeof(buf), "%lld", (long long)e->private_change);
-        put(&o, buf, (size_t)m);
+        if (e->private_change < 0)
+            put(&o, "-", 1);
+        /* the magnitude in unsigned arithmetic: INT64_MIN has no positive twin */
+        uint64_t mag = e->private_change < 0 ? 0 - (uint64_t)e->private_change : (uint64_t)e->private_change;
+        put_u64(&o, mag);
     } else {
         put(&o, "null", 4);
     }

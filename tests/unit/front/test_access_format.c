@@ -115,6 +115,17 @@ test_json(void **state)
     assert_non_null(strstr(json(&s), "\"host\":null,\"request_time\":0.001,\"pool\":\"static\",\"worker_pid\":null,"
                                      "\"generation\":null,\"wait_ms\":null,\"php_ms\":null,\"zend_peak_bytes\":null,"
                                      "\"private_change_bytes\":null}\n"));
+    /* the ends of the numbers' ranges */
+    keel_access_entry_t x = e;
+    x.request_us = 12345678901;
+    x.wait_us = 7;
+    x.php_us = 1000;
+    x.private_change = INT64_MIN;
+    assert_non_null(strstr(json(&x), "\"request_time\":12345.678,"));
+    assert_non_null(strstr(json(&x), "\"wait_ms\":0.007,\"php_ms\":1.000,"));
+    assert_non_null(strstr(json(&x), "\"private_change_bytes\":-9223372036854775808}"));
+    x.private_change = INT64_MAX;
+    assert_non_null(strstr(json(&x), "\"private_change_bytes\":9223372036854775807}"));
 }
 
 static void
