@@ -126,6 +126,13 @@ keel_host_without_port(h2o_iovec_t host)
     return h2o_iovec_init(host.base, (size_t)(end - host.base));
 }
 
+static socklen_t
+ask_sockname(void *conn, struct sockaddr *out)
+{
+    h2o_conn_t *c = conn;
+    return c->callbacks->get_sockname(c, out);
+}
+
 void
 keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_request_t *in,
                      struct sockaddr_storage *peer, struct sockaddr_storage *local)
@@ -150,9 +157,14 @@ keel_params_from_h2o(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_params_r
     }
     if ((in->peer_len = req->conn->callbacks->get_peername(req->conn, (void *)peer)) != 0)
         in->peer = (const struct sockaddr *)peer;
-    /* bound to one address: no getsockname() per request */
-    if (ctx->server_addr == NULL && (in->local_len = req->conn->callbacks->get_sockname(req->conn, (void *)local)) != 0)
-        in->local = (const struct sockaddr *)local;
+    /* bound to one address: no getsockname() at all; else one per connection */
+    if (ctx->server_addr == NULL) {
+        in->local_len = ctx->socknames != NULL ? keel_sockname_cached(ctx->socknames, req->conn->id, ask_sockname,
+                                                                      req->conn, (void *)local)
+                                               : ask_sockname(req->conn, (void *)local);
+        if (in->local_len != 0)
+            in->local = (const struct sockaddr *)local;
+    }
 }
 
 h2o_iovec_t

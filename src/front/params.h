@@ -11,6 +11,7 @@
 #include <h2o.h>
 
 #include "common/cidr.h"
+#include "front/sockname_cache.h"
 #include "front/route.h"
 
 /* What the front knows about itself, the same for every request. */
@@ -25,6 +26,7 @@ typedef struct {
     size_t extra_count;
     const keel_cidr_t *trusted; /* --trusted-proxy (front/proxy_params.h) */
     size_t trusted_count;
+    keel_sockname_cache_t *socknames; /* connections' own addresses, when server_addr is NULL */
 } keel_params_ctx_t;
 
 /* What a request brings, whoever made it: an HTTP client through h2o

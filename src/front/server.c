@@ -92,6 +92,7 @@ struct keel_server_s {
     keel_admin_t metrics; /* --metrics: read-only */
     keel_access_log_t access_log;
     bool access_log_on;
+    keel_sockname_cache_t socknames; /* connections' own addresses (front/params.h) */
     keel_watch_t watch;
 };
 
@@ -749,6 +750,7 @@ keel_front_main(int argc, char **argv)
         .extra_count = f->cfg.param_count,
         .trusted = f->cfg.trusted_proxies,
         .trusted_count = f->cfg.trusted_proxy_count,
+        .socknames = &s->socknames,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);
     if (getsockname(first->fd, (struct sockaddr *)&f->params.listen_addr, &f->params.listen_addr_len) != 0) {

@@ -44,6 +44,31 @@ def test_unix_socket_serves_and_is_removed_at_exit(keel, tmp_path):
     assert not path.exists()
 
 
+def test_server_port_is_each_connections_own(keel):
+    """With two listeners SERVER_PORT is the connection's, asked once per
+    connection and remembered: keep-alive connections to both ports,
+    interleaved, each see their own port on every request."""
+    import http.client
+
+    s = keel(app_dir("tls"), "--listen", "127.0.0.1:0")
+    line = s.wait_log(r"ready: http://127\.0\.0\.1:\d+ http://127\.0\.0\.1:\d+")
+    ports = [int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", line)[:2]]
+    assert ports[0] != ports[1]
+    conns = [(port, http.client.HTTPConnection("127.0.0.1", port, timeout=REQ_TIMEOUT)) for port in ports * 6]
+    try:
+        for _ in range(4):
+            for port, c in conns:
+                c.request("GET", "/env.php")
+                r = c.getresponse()
+                env = json.loads(r.read())
+                assert r.status == 200
+                assert (env["SERVER_ADDR"], env["SERVER_PORT"]) == ("127.0.0.1", str(port))
+                assert env["REMOTE_PORT"] == str(c.sock.getsockname()[1])
+    finally:
+        for _, c in conns:
+            c.close()
+
+
 def test_a_stale_unix_socket_is_replaced_and_a_live_one_refused(keel, tmp_path):
     path = tmp_path / "keel.sock"
     stale = socket.socket(socket.AF_UNIX)
