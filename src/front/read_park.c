@@ -30,6 +30,15 @@
  * request back from the queue or tells its worker (connection_aborted()),
  * as nginx closes its FastCGI connection when the client closes (a
  * half-close included) and HTTP/2 does with a reset stream.
+ *
+ * A TLS connection cannot be parked that way: libh2o decrypts what
+ * arrives into the same input buffer, reserving room before each record,
+ * so one read may move the buffer whatever was free before it. It is
+ * parked without reading instead: libh2o's "don't read" flag keeps the
+ * socket in the interest set, and anything that arrives (a pipelined
+ * request, a close) only wakes the parked callback, which stops reading
+ * for real; libh2o reads it once it asks for the next request. That
+ * h2o_socket_read_start() is keel's too, to lower the flag.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -45,22 +54,33 @@
 #define EVLOOP_READ_RESERVE 4096
 
 typedef void (*read_stop_fn)(h2o_socket_t *sock);
+typedef void (*read_start_fn)(h2o_socket_t *sock, h2o_socket_cb cb);
 
 void h2o_socket_read_stop(h2o_socket_t *sock);
+void h2o_socket_read_start(h2o_socket_t *sock, h2o_socket_cb cb);
 
-/* Both are set once and never change while the process runs: the
- * library's function and libh2o's (static) HTTP/1 request reader. */
+/* Set once and never changed while the process runs: the library's
+ * functions and libh2o's (static) HTTP/1 request reader. */
 static read_stop_fn real_read_stop;
+static read_start_fn real_read_start;
 static h2o_socket_cb http1_reader;
+
+/* The library's definition of name: it defines both, or this process
+ * could not have started. */
+static void *
+library(const char *name)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    if (f == NULL)
+        abort();
+    return f;
+}
 
 static void
 stop_for_real(h2o_socket_t *sock)
 {
     if (real_read_stop == NULL)
-        real_read_stop = (read_stop_fn)dlsym(RTLD_NEXT, "h2o_socket_read_stop");
-    /* The library defines it, or this process could not have started. */
-    if (real_read_stop == NULL)
-        abort();
+        real_read_stop = (read_stop_fn)library("h2o_socket_read_stop");
     real_read_stop(sock);
 }
 
@@ -86,6 +106,15 @@ on_parked_read(h2o_socket_t *sock, const char *err)
         stop_for_real(sock);
 }
 
+/* A parked TLS socket was woken: data or a close is waiting, unread. */
+static void
+on_parked_tls_read(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    h2o_socket_dont_read(sock, 0);
+    stop_for_real(sock);
+}
+
 void
 keel_read_park_learn(h2o_socket_t *sock)
 {
@@ -96,11 +125,28 @@ keel_read_park_learn(h2o_socket_t *sock)
 void
 h2o_socket_read_stop(h2o_socket_t *sock)
 {
-    /* A TLS connection decrypts whole records into its input, which may
-     * move the buffer whatever is free: never parked. */
-    if (http1_reader != NULL && sock->ssl == NULL && sock->_cb.read == http1_reader && next_read_stays(sock->input)) {
-        sock->_cb.read = on_parked_read;
-        return;
+    if (http1_reader != NULL && sock->_cb.read == http1_reader) {
+        if (sock->ssl == NULL && next_read_stays(sock->input)) {
+            sock->_cb.read = on_parked_read;
+            return;
+        }
+        if (sock->ssl != NULL) {
+            h2o_socket_dont_read(sock, 1);
+            sock->_cb.read = on_parked_tls_read;
+            return;
+        }
     }
+    if (sock->_cb.read == on_parked_tls_read)
+        h2o_socket_dont_read(sock, 0);
     stop_for_real(sock);
+}
+
+void
+h2o_socket_read_start(h2o_socket_t *sock, h2o_socket_cb cb)
+{
+    if (real_read_start == NULL)
+        real_read_start = (read_start_fn)library("h2o_socket_read_start");
+    if (sock->_cb.read == on_parked_tls_read)
+        h2o_socket_dont_read(sock, 0);
+    real_read_start(sock, cb);
 }

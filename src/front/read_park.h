@@ -8,7 +8,9 @@
 #include <h2o.h>
 
 /* Learns libh2o's HTTP/1 request-reading callback from a socket that
- * h2o_accept() has just taken as a plaintext HTTP/1 connection. */
+ * h2o_accept() or h2o_http1_accept() has just taken as an HTTP/1
+ * connection (plaintext or TLS) with nothing read from it before: one
+ * whose request libh2o did not start serving within the call. */
 void keel_read_park_learn(h2o_socket_t *sock);
 
 #endif

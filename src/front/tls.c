@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "front/ocsp.h"
+#include "front/read_park.h"
 #include "front/ticket_keys.h"
 #include "front/tls_names.h"
 
@@ -508,10 +509,16 @@ on_handshake(h2o_socket_t *sock, const char *err)
         h2o_socket_close(sock);
         return;
     }
-    if (h2o_memis(proto.base, proto.len, H2O_STRLIT("h2")))
+    if (h2o_memis(proto.base, proto.len, H2O_STRLIT("h2"))) {
         h2o_http2_accept(actx, sock, connected_at);
-    else
+    } else {
+        /* with input already decrypted, libh2o may serve (and close) it
+         * within the call: only a socket with none teaches the reader */
+        bool fresh = sock->input->size == 0;
         h2o_http1_accept(actx, sock, connected_at);
+        if (fresh)
+            keel_read_park_learn(sock);
+    }
 }
 
 void

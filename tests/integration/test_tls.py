@@ -399,6 +399,64 @@ def test_reload_swaps_certificates_and_keeps_open_connections(keel, pki, tmp_pat
         assert json.load(r)["reloads"] == {"ok": 1, "failed": 2}
 
 
+def read_until(sock, marker, data=b""):
+    """Reads from sock until marker is in what was read; returns it all."""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def test_what_a_tls_client_sends_while_its_request_runs_waits_for_it(keel, pki, release):
+    """While a TLS connection's request runs, keel keeps it registered
+    without reading it: a request that arrives meanwhile (or pipelined with
+    the first) is served after the first, in order, and the connection
+    goes on; one whose client leaves meanwhile costs nothing else."""
+    s = start_tls(keel, pki, root="queue")
+    ctx = ssl._create_unverified_context()
+
+    def connect():
+        return ctx.wrap_socket(socket.create_connection(("127.0.0.1", s.tls_port), timeout=REQ_TIMEOUT),
+                               server_hostname="localhost")
+
+    # the second request arrives while the first is held
+    first = release()
+    with connect() as t:
+        t.sendall(f"GET /hold.php?{first.query} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        data = read_until(t, b"first pid=")
+        t.sendall(b"GET /quick.php HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        first.fire()
+        data = read_until(t, b"quick pid=", data)
+        assert data.index(b"second\n") < data.index(b"quick pid="), data
+        assert data.count(b"HTTP/1.1 200") == 2, data
+        # the connection reads on
+        t.sendall(b"GET /quick.php HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        assert read_response(t)[0].startswith("HTTP/1.1 200")
+
+    # both in one write
+    second = release()
+    with connect() as t:
+        t.sendall(f"GET /hold.php?{second.query} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                  "GET /quick.php HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        data = read_until(t, b"first pid=")
+        second.fire()
+        data = read_until(t, b"quick pid=", data)
+        assert data.index(b"second\n") < data.index(b"quick pid="), data
+
+    # the client leaves while its request is held
+    third = release()
+    t = connect()
+    t.sendall(f"GET /hold.php?{third.query} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    read_until(t, b"first pid=")
+    t.close()
+    third.fire()
+    for _ in range(3):
+        head, body, _ = tls_get(s.tls_port, "/quick.php")
+        assert head.startswith("HTTP/1.1 200") and body.startswith(b"quick pid="), head
+    assert s.proc.poll() is None
+
+
 # ---------------------------------------------------------------- refusals at startup
 
 
