@@ -2,7 +2,10 @@
 # keel against nginx (TLS) + php-fpm over HTTPS, on the smallest PHP
 # response (examples/hello), with the same number of PHP workers on both
 # sides:
-#   - HTTP/1.1 with keep-alive (wrk): TLS records on established connections;
+#   - HTTP/1.1 with keep-alive (wrk): TLS records on established connections,
+#     and the same over each server's cleartext listener just before, so
+#     the ratio HTTPS is to keep is measured in the same run (the last line
+#     divides keel's TLS ratio by its cleartext ratio, round by round);
 #   - HTTP/2 (h2load, multiplexed streams over a few connections);
 #   - new TLS connections per second (openssl s_time -new: a full handshake
 #     and one request per connection, no resumption), where nginx's
@@ -113,7 +116,8 @@ FAILED=()
 start_keel() {
     local port
     port="$(bench_free_port)"
-    "$KEEL" serve --root "$APP" --listen "127.0.0.1:$(bench_free_port)" --listen "https://127.0.0.1:$port" \
+    KEEL_PORT="$(bench_free_port)"
+    "$KEEL" serve --root "$APP" --listen "127.0.0.1:$KEEL_PORT" --listen "https://127.0.0.1:$port" \
         --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --workers "$WORKERS" --admin off \
         -d opcache.enable=1 >"$WORK/keel.out" 2>"$WORK/keel.err" &
     KEEL_PID=$!
@@ -131,22 +135,35 @@ start_keel() {
 }
 
 declare -A RR  # "metric|server#round" -> value
-measure() {
-    local name="$1" port="$2" tag="$1.r$ROUND" rps p50 p99 req non2xx errs cpu0 cpu1
-    shift 2
-    local url="https://127.0.0.1:$port/"
-
-    bench_log "$name: wrk, HTTP/1.1 keep-alive (${DURATION}s, $CONNECTIONS connections)"
+# One wrk run on url: sets RR[$metric|NAME#ROUND] (req/s) and, per request,
+# RR[${metric}cpu|...] (CPU of the PIDS' trees) and RR[${metric}p99|...].
+wrk_run() {
+    local name="$1" metric="$2" url="$3" tag="$1.r$ROUND.$2" rps p50 p99 req non2xx errs cpu0 cpu1
+    shift 3
     timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null 2>&1 || true
     cpu0="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION"s --latency "$url" >"$WORK/$tag.wrk" 2>&1 ||
         bench_die "$name: wrk failed: $(cat "$WORK/$tag.wrk")"
     cpu1="$(bench_cpu "$@")" || bench_die "$name: could not read the CPU time of its processes"
     read -r rps p50 p99 req non2xx errs < <("$BENCH_PYTHON" "$BENCH_LIB/wrk_parse.py" "$WORK/$tag.wrk")
-    RR["h1|$name#$ROUND"]="$rps"
-    ((req > 0)) && RR["h1cpu|$name#$ROUND"]="$(((cpu1 - cpu0) / req))"
-    RR["h1p99|$name#$ROUND"]="$p99"
-    ((non2xx == 0 && errs == 0)) || FAILED+=("$name, wrk: $non2xx non-2xx answers, $errs socket errors")
+    RR["$metric|$name#$ROUND"]="$rps"
+    ((req > 0)) && RR["${metric}cpu|$name#$ROUND"]="$(((cpu1 - cpu0) / req))"
+    RR["${metric}p99|$name#$ROUND"]="$p99"
+    ((non2xx == 0 && errs == 0)) || FAILED+=("$name, wrk $url: $non2xx non-2xx answers, $errs socket errors")
+    ((VERBOSE)) && cat "$WORK/$tag.wrk"
+    return 0
+}
+
+measure() {
+    local name="$1" port="$2" plain_port="$3" tag="$1.r$ROUND"
+    shift 3
+    local url="https://127.0.0.1:$port/"
+
+    # the same server over cleartext first: the ratio HTTPS is to keep
+    bench_log "$name: wrk, HTTP/1.1 keep-alive over cleartext (${DURATION}s, $CONNECTIONS connections)"
+    wrk_run "$name" h1c "http://127.0.0.1:$plain_port/" "$@"
+    bench_log "$name: wrk, HTTP/1.1 keep-alive over TLS (${DURATION}s, $CONNECTIONS connections)"
+    wrk_run "$name" h1 "$url" "$@"
 
     bench_log "$name: h2load, HTTP/2 (${DURATION}s, $H2_CLIENTS connections x $H2_STREAMS streams)"
     timeout $((DURATION + 30)) h2load -c "$H2_CLIENTS" -m "$H2_STREAMS" -D "$DURATION" --warm-up-time 2 "$url" \
@@ -177,7 +194,7 @@ measure() {
     ((total > 0)) && RR["conncpu|$name#$ROUND"]="$(((cpu1 - cpu0) / total))"
 
     if ((VERBOSE)); then
-        cat "$WORK/$tag.wrk" "$WORK/$tag.h2" "$WORK/$tag".stime.*
+        cat "$WORK/$tag.h2" "$WORK/$tag".stime.*
     fi
     local pid
     for pid in "$@"; do
@@ -190,10 +207,10 @@ LOADAVG="$(cut -d' ' -f1 /proc/loadavg)"
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     bench_log "round $ROUND of $ROUNDS"
     start_reference "$APP" "$WORKERS" || bench_die "the reference stack did not start"
-    measure "$REF" "$REF_TLS_PORT" "${REF_PIDS[@]}"
+    measure "$REF" "$REF_TLS_PORT" "$REF_PORT" "${REF_PIDS[@]}"
     stop_reference
     start_keel || bench_die "keel did not start"
-    measure keel "$KEEL_TLS_PORT" "$KEEL_PID"
+    measure keel "$KEEL_TLS_PORT" "$KEEL_PORT" "$KEEL_PID"
     bench_stop_tree "$KEEL_PID"
     KEEL_PID=""
 done
@@ -213,8 +230,11 @@ echo "  servers one at a time, $ROUNDS rounds in turns; $(nproc) CPUs shared wit
     "load average before the run: $LOADAVG"
 printf '%-28s %14s %14s %10s   %s\n' measure "$REF" keel keel/ref "per round"
 # shellcheck disable=SC2046
-for m in h1 h2 conn h1p99 h1cpu conncpu; do
+for m in h1c h1 h2 conn h1cp99 h1p99 h1ccpu h1cpu conncpu; do
     case "$m" in
+    h1c) label="HTTP/1.1 cleartext req/s" ;;
+    h1cp99) label="HTTP/1.1 cleartext p99 ms" ;;
+    h1ccpu) label="CPU us per cleartext request" ;;
     h1) label="HTTP/1.1 keep-alive req/s" ;;
     h2) label="HTTP/2 req/s" ;;
     conn) label="new TLS connections/s" ;;
@@ -226,6 +246,15 @@ for m in h1 h2 conn h1p99 h1cpu conncpu; do
     printf '%-28s %14s %14s %9sx   %s\n' "$label" "$(bench_median $(values "$m" "$REF"))" \
         "$(bench_median $(values "$m" keel))" "$(bench_median $r)" "$r"
 done
+# The target: keel's HTTP/1.1 ratio over TLS against its ratio over
+# cleartext, round by round (the same servers, minutes apart).
+kept=()
+for ((r = 1; r <= ROUNDS; r++)); do
+    kept+=("$(awk -v kt="${RR["h1|keel#$r"]}" -v rt="${RR["h1|$REF#$r"]}" -v kc="${RR["h1c|keel#$r"]}" \
+        -v rc="${RR["h1c|$REF#$r"]}" 'BEGIN { printf "%.2f", (rt > 0 && kc > 0 ? (kt / rt) / (kc / rc) : 0) }')")
+done
+printf '%-28s %14s %14s %9sx   %s
+' "TLS ratio / cleartext ratio" "" "" "$(bench_median "${kept[@]}")" "${kept[*]}"
 echo "  wrk -t$THREADS -c$CONNECTIONS; h2load -c $H2_CLIENTS -m $H2_STREAMS; $HANDSHAKERS x openssl s_time -new -www /"
 
 if ((${#FAILED[@]})); then
