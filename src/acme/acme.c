@@ -1,6 +1,6 @@
 #include "acme/acme.h"
 
-#include <curl/curl.h>
+#include "acme/curl_api.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -186,7 +186,11 @@ keel_acme_create(const keel_acme_config_t *cfg, const keel_acme_hooks_t *hooks, 
         snprintf(err, errlen, "--state-dir: %s", why);
         goto fail;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (keel_curl_load(why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "acme: %s", why);
+        goto fail;
+    }
+    if (keel_curl()->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(err, errlen, "cannot initialise libcurl");
         goto fail;
     }
@@ -263,7 +267,7 @@ keel_acme_destroy(keel_acme_t *a)
     if (a->poller_ready)
         keel_acme_poller_dispose(&a->poller);
     if (a->curl_ready)
-        curl_global_cleanup();
+        keel_curl()->global_cleanup();
     EVP_PKEY_free(a->account_key);
     free(a);
 }

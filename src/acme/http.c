@@ -1,6 +1,6 @@
 #include "acme/http.h"
 
-#include <curl/curl.h>
+#include "acme/curl_api.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +120,7 @@ multi_init_cloexec(void)
 {
     size_t n_before = 0, n_after = 0;
     int *before = open_fds(&n_before);
-    CURLM *multi = curl_multi_init();
+    CURLM *multi = keel_curl()->multi_init();
     int *after = multi != NULL && before != NULL ? open_fds(&n_after) : NULL;
     for (size_t i = 0; i < n_after; i++) {
         if (contains(before, n_before, after[i]))
@@ -146,7 +146,7 @@ on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
         /* libcurl may already have closed it, which removed it from the set. */
         if (known && keel_acme_poller_watch(h->poller, s, 0, true) != 0 && errno != EBADF && errno != ENOENT)
             keel_warn("acme: epoll_ctl(DEL %d): %s", s, strerror(errno));
-        curl_multi_assign(h->multi, s, NULL);
+        keel_curl()->multi_assign(h->multi, s, NULL);
         return 0;
     }
     uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
@@ -155,7 +155,7 @@ on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
         return -1; /* libcurl fails the transfer */
     }
     if (!known)
-        curl_multi_assign(h->multi, s, h); /* any non-NULL marks it known */
+        keel_curl()->multi_assign(h->multi, s, h); /* any non-NULL marks it known */
     return 0;
 }
 
@@ -176,7 +176,7 @@ on_timer_due(keel_acme_timer_t *timer)
 {
     keel_acme_http_t *h = (keel_acme_http_t *)((char *)timer - offsetof(keel_acme_http_t, timer));
     int running;
-    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    keel_curl()->multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(h);
 }
 
@@ -187,7 +187,7 @@ keel_acme_http_on_ready(void *ctx, int fd, uint32_t events)
     int action = (events & EPOLLIN ? CURL_CSELECT_IN : 0) | (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                  (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
     int running;
-    curl_multi_socket_action(h->multi, fd, action, &running);
+    keel_curl()->multi_socket_action(h->multi, fd, action, &running);
     check_done(h);
 }
 
@@ -271,7 +271,7 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
             r->retry_after_ms = secs > 86400 ? 86400000 : secs * 1000;
         } else {
             /* an HTTP date */
-            time_t when = curl_getdate(ra, NULL);
+            time_t when = keel_curl()->getdate(ra, NULL);
             time_t now = time(NULL);
             if (when != (time_t)-1 && when > now)
                 r->retry_after_ms = (uint64_t)(when - now > 86400 ? 86400 : when - now) * 1000;
@@ -293,10 +293,10 @@ req_free(keel_acme_http_t *h, keel_acme_http_req_t *r)
         }
     }
     if (r->easy != NULL) {
-        curl_multi_remove_handle(h->multi, r->easy);
-        curl_easy_cleanup(r->easy);
+        keel_curl()->multi_remove_handle(h->multi, r->easy);
+        keel_curl()->easy_cleanup(r->easy);
     }
-    curl_slist_free_all(r->headers);
+    keel_curl()->slist_free_all(r->headers);
     free(r->body_copy);
     free(r->buf);
     free(r->content_type);
@@ -311,17 +311,17 @@ static char *
 absolute_location(CURL *easy, const char *location)
 {
     char *effective = NULL;
-    if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective) != CURLE_OK || effective == NULL)
+    if (keel_curl()->easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective) != CURLE_OK || effective == NULL)
         return NULL;
-    CURLU *u = curl_url();
+    CURLU *u = keel_curl()->url();
     char *out = NULL, *abs = NULL;
-    if (u != NULL && curl_url_set(u, CURLUPART_URL, effective, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK) {
+    if (u != NULL && keel_curl()->url_set(u, CURLUPART_URL, effective, 0) == CURLUE_OK &&
+        keel_curl()->url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+        keel_curl()->url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK) {
         out = strdup(abs);
     }
-    curl_free(abs);
-    curl_url_cleanup(u);
+    keel_curl()->free(abs);
+    keel_curl()->url_cleanup(u);
     return out;
 }
 
@@ -338,13 +338,15 @@ finish(keel_acme_http_t *h, keel_acme_http_req_t *r, CURLcode result)
     char *location = r->location != NULL ? absolute_location(r->easy, r->location) : NULL;
     resp.location = location;
     if (result != CURLE_OK) {
-        resp.error = r->too_large ? "response too large" : r->errbuf[0] ? r->errbuf : curl_easy_strerror(result);
-    } else if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status) != CURLE_OK) {
+        resp.error = r->too_large   ? "response too large"
+                     : r->errbuf[0] ? r->errbuf
+                                    : keel_curl()->easy_strerror(result);
+    } else if (keel_curl()->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status) != CURLE_OK) {
         resp.error = "no status";
     }
     /* The callback may start requests; this one is out of the multi handle
      * first, and freed after. */
-    curl_multi_remove_handle(h->multi, r->easy);
+    keel_curl()->multi_remove_handle(h->multi, r->easy);
     r->in_callback = true;
     r->cb(r->ctx, &resp);
     free(location);
@@ -356,11 +358,11 @@ check_done(keel_acme_http_t *h)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+    while ((msg = keel_curl()->multi_info_read(h->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         char *priv = NULL;
-        if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK || priv == NULL)
+        if (keel_curl()->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK || priv == NULL)
             continue;
         finish(h, (keel_acme_http_req_t *)priv, msg->data.result);
     }
@@ -376,7 +378,7 @@ keel_acme_http_request(keel_acme_http_t *h, const char *method, const char *url,
     r->h = h;
     r->cb = cb;
     r->ctx = ctx;
-    r->easy = curl_easy_init();
+    r->easy = keel_curl()->easy_init();
     if (r->easy == NULL)
         goto fail;
     r->next = h->reqs;
@@ -385,37 +387,38 @@ keel_acme_http_request(keel_acme_http_t *h, const char *method, const char *url,
     bool ok = true;
     if (content_type != NULL) {
         snprintf(header, sizeof(header), "Content-Type: %s", content_type);
-        ok = ok && (r->headers = curl_slist_append(r->headers, header)) != NULL;
+        ok = ok && (r->headers = keel_curl()->slist_append(r->headers, header)) != NULL;
     }
     if (accept != NULL) {
         snprintf(header, sizeof(header), "Accept: %s", accept);
-        struct curl_slist *l = curl_slist_append(r->headers, header);
+        struct curl_slist *l = keel_curl()->slist_append(r->headers, header);
         ok = ok && l != NULL;
         r->headers = l != NULL ? l : r->headers;
     }
     /* no "Expect: 100-continue" round trip for small bodies */
-    struct curl_slist *l = curl_slist_append(r->headers, "Expect:");
+    struct curl_slist *l = keel_curl()->slist_append(r->headers, "Expect:");
     ok = ok && l != NULL;
     r->headers = l != NULL ? l : r->headers;
     CURL *e = r->easy;
-    ok = ok && curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_PRIVATE, r) == CURLE_OK && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, h->protocols) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_HEADERDATA, r) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) == CURLE_OK;
+    ok = ok && keel_curl()->easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_PRIVATE, r) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_PROTOCOLS_STR, h->protocols) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_USERAGENT, h->user_agent) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_HEADERDATA, r) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK &&
+         keel_curl()->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) == CURLE_OK;
     if (ok && h->ca_file != NULL)
-        ok = curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file) == CURLE_OK;
+        ok = keel_curl()->easy_setopt(e, CURLOPT_CAINFO, h->ca_file) == CURLE_OK;
     if (ok && strcmp(method, "HEAD") == 0) {
-        ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        ok = keel_curl()->easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
     } else if (ok && strcmp(method, "POST") == 0) {
         r->body_copy = malloc(body_len + 1);
         ok = r->body_copy != NULL;
@@ -423,13 +426,13 @@ keel_acme_http_request(keel_acme_http_t *h, const char *method, const char *url,
             if (body_len > 0)
                 memcpy(r->body_copy, body, body_len);
             r->body_copy[body_len] = '\0';
-            ok = curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body_copy) == CURLE_OK &&
-                 curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) == CURLE_OK;
+            ok = keel_curl()->easy_setopt(e, CURLOPT_POSTFIELDS, r->body_copy) == CURLE_OK &&
+                 keel_curl()->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) == CURLE_OK;
         }
     } else if (ok && strcmp(method, "GET") != 0) {
         ok = false;
     }
-    if (!ok || curl_multi_add_handle(h->multi, e) != CURLM_OK)
+    if (!ok || keel_curl()->multi_add_handle(h->multi, e) != CURLM_OK)
         goto fail;
     return r;
 fail:
@@ -452,6 +455,8 @@ keel_acme_http_cancel(keel_acme_http_t *h, keel_acme_http_req_t *req)
 keel_acme_http_t *
 keel_acme_http_create(keel_acme_poller_t *p, const char *ca_file, const char *user_agent, char *err, size_t errlen)
 {
+    if (keel_curl_load(err, errlen) != 0)
+        return NULL;
     keel_acme_http_t *h = calloc(1, sizeof(*h));
     if (h == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -468,10 +473,10 @@ keel_acme_http_create(keel_acme_poller_t *p, const char *ca_file, const char *us
         keel_acme_http_destroy(h);
         return NULL;
     }
-    if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
-        curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
+    if (keel_curl()->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+        keel_curl()->multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
+        keel_curl()->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+        keel_curl()->multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
         snprintf(err, errlen, "cannot set up libcurl's multi interface");
         keel_acme_http_destroy(h);
         return NULL;
@@ -492,9 +497,9 @@ keel_acme_http_destroy(keel_acme_http_t *h)
     if (h->multi != NULL) {
         /* Closing the cached connections needs no bookkeeping: a closed
          * descriptor leaves the epoll set by itself. */
-        curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, NULL);
-        curl_multi_cleanup(h->multi);
+        keel_curl()->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+        keel_curl()->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, NULL);
+        keel_curl()->multi_cleanup(h->multi);
     }
     if (h->poller->ready_ctx == h) {
         h->poller->ready = NULL;

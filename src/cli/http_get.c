@@ -1,4 +1,5 @@
 #include "cli/http_get.h"
+#include "acme/curl_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@ on_data(char *data, size_t size, size_t nmemb, void *user)
 int
 keel_http_get(const char *url, long timeout_ms, long *status, char **body, size_t *len, char *err, size_t errlen)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = keel_curl()->easy_init();
     if (c == NULL) {
         snprintf(err, errlen, "cannot start an HTTP client (curl_easy_init)");
         return -1;
@@ -74,32 +75,32 @@ keel_http_get(const char *url, long timeout_ms, long *status, char **body, size_
     char cerr[CURL_ERROR_SIZE] = "";
     /* Every setopt here takes a valid option and value; their results
      * matter only through curl_easy_perform's. */
-    CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, url);
+    CURLcode rc = keel_curl()->easy_setopt(c, CURLOPT_URL, url);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        rc = keel_curl()->easy_setopt(c, CURLOPT_WRITEDATA, &b);
     /* The admin listener is local: no proxy from the environment. */
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        rc = keel_curl()->easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (rc == CURLE_OK)
-        rc = curl_easy_perform(c);
+        rc = keel_curl()->easy_perform(c);
     if (rc == CURLE_OK)
-        rc = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_easy_cleanup(c);
+        rc = keel_curl()->easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    keel_curl()->easy_cleanup(c);
     if (rc != CURLE_OK) {
         if (b.too_large)
             snprintf(err, errlen, "%s: the answer is larger than %u bytes", url, KEEL_HTTP_GET_MAX);
         else
-            snprintf(err, errlen, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(rc));
+            snprintf(err, errlen, "%s: %s", url, cerr[0] ? cerr : keel_curl()->easy_strerror(rc));
         free(b.buf);
         return -1;
     }

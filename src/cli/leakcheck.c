@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "acme/curl_api.h"
 
 #include "cli/close.h"
 #include "cli/growth_fit.h"
@@ -634,7 +634,7 @@ keel_leakcheck_main(int argc, char **argv)
     if (sigprocmask(SIG_BLOCK, &mask, &saved) != 0 || (r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
         fprintf(stderr, "keel leakcheck: signalfd: %s\n", strerror(errno));
         rc = 2;
-    } else if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+    } else if (keel_curl()->global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
         fprintf(stderr, "keel leakcheck: cannot start libcurl\n");
         rc = 2;
     } else {
@@ -645,7 +645,7 @@ keel_leakcheck_main(int argc, char **argv)
             rc = run_with_keel(r);
             keel_serve_child_stop(&r->serve);
         }
-        curl_global_cleanup();
+        keel_curl()->global_cleanup();
     }
     if (r->sigfd >= 0)
         keel_cli_close(r->sigfd, "the signalfd");

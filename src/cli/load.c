@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/http_get.h"
+#include "acme/curl_api.h"
 
 /* A request that takes longer is counted as failed: a worker stuck for
  * this long is a finding, not something to wait out. */
@@ -71,14 +72,15 @@ keep(char *data, size_t size, size_t nmemb, void *user)
 static bool
 setup(CURL *e, const char *url, long timeout_ms, char *errbuf, curl_write_callback write, void *data)
 {
-    return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_NOPROXY, "*") == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_WRITEDATA, data) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_PRIVATE, data) == CURLE_OK;
+    return keel_curl()->easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_NOPROXY, "*") == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, keel_curl_open_socket) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_WRITEFUNCTION, write) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_WRITEDATA, data) == CURLE_OK &&
+           keel_curl()->easy_setopt(e, CURLOPT_PRIVATE, data) == CURLE_OK;
 }
 
 keel_load_t *
@@ -89,7 +91,7 @@ keel_load_new(const char *url, unsigned concurrency, char *err, size_t errlen)
         return NULL;
     }
     keel_load_t *l = calloc(1, sizeof(*l));
-    if (l == NULL || (l->multi = curl_multi_init()) == NULL) {
+    if (l == NULL || (l->multi = keel_curl()->multi_init()) == NULL) {
         snprintf(err, errlen, "cannot start an HTTP client");
         free(l);
         return NULL;
@@ -97,21 +99,22 @@ keel_load_new(const char *url, unsigned concurrency, char *err, size_t errlen)
     l->concurrency = concurrency;
     /* One connection per request in flight, kept alive between requests,
      * and one for the side request. */
-    if (curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)concurrency) != CURLM_OK ||
-        curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)concurrency + 1) != CURLM_OK) {
+    if (keel_curl()->multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)concurrency) != CURLM_OK ||
+        keel_curl()->multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)concurrency + 1) != CURLM_OK) {
         snprintf(err, errlen, "cannot configure the HTTP client");
         keel_load_free(l);
         return NULL;
     }
     for (unsigned i = 0; i < concurrency; i++) {
         conn_t *c = &l->conns[i];
-        if ((c->easy = curl_easy_init()) == NULL || !setup(c->easy, url, LOAD_REQUEST_TIMEOUT_MS, c->err, discard, c)) {
+        if ((c->easy = keel_curl()->easy_init()) == NULL ||
+            !setup(c->easy, url, LOAD_REQUEST_TIMEOUT_MS, c->err, discard, c)) {
             snprintf(err, errlen, "cannot set up a request for %s", url);
             keel_load_free(l);
             return NULL;
         }
     }
-    if ((l->side.easy = curl_easy_init()) == NULL) {
+    if ((l->side.easy = keel_curl()->easy_init()) == NULL) {
         snprintf(err, errlen, "cannot start an HTTP client");
         keel_load_free(l);
         return NULL;
@@ -128,17 +131,17 @@ keel_load_free(keel_load_t *l)
         if (l->conns[i].easy == NULL)
             continue;
         if (l->conns[i].busy)
-            curl_multi_remove_handle(l->multi, l->conns[i].easy);
-        curl_easy_cleanup(l->conns[i].easy);
+            keel_curl()->multi_remove_handle(l->multi, l->conns[i].easy);
+        keel_curl()->easy_cleanup(l->conns[i].easy);
     }
     if (l->side.easy != NULL) {
         if (l->side.busy)
-            curl_multi_remove_handle(l->multi, l->side.easy);
-        curl_easy_cleanup(l->side.easy);
+            keel_curl()->multi_remove_handle(l->multi, l->side.easy);
+        keel_curl()->easy_cleanup(l->side.easy);
     }
     free(l->side.buf);
     if (l->multi != NULL)
-        curl_multi_cleanup(l->multi);
+        keel_curl()->multi_cleanup(l->multi);
     free(l);
 }
 
@@ -167,7 +170,8 @@ keel_load_side_start(keel_load_t *l, const char *url)
     s->too_large = s->done = false;
     s->status = 0;
     s->err[0] = '\0';
-    if (!setup(s->easy, url, SIDE_TIMEOUT_MS, s->err, keep, s) || curl_multi_add_handle(l->multi, s->easy) != CURLM_OK)
+    if (!setup(s->easy, url, SIDE_TIMEOUT_MS, s->err, keep, s) ||
+        keel_curl()->multi_add_handle(l->multi, s->easy) != CURLM_OK)
         return false;
     s->busy = true;
     return true;
@@ -183,11 +187,11 @@ static void
 finished(keel_load_t *l, CURL *easy, CURLcode rc)
 {
     void *owner = NULL;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&owner);
+    keel_curl()->easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&owner);
     /* removing a handle that is in the multi cannot fail */
-    curl_multi_remove_handle(l->multi, easy);
+    keel_curl()->multi_remove_handle(l->multi, easy);
     long status = 0;
-    if (rc == CURLE_OK && curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+    if (rc == CURLE_OK && keel_curl()->easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
         status = 0;
     if (owner == &l->side) {
         l->side.busy = false;
@@ -195,7 +199,7 @@ finished(keel_load_t *l, CURL *easy, CURLcode rc)
         l->side.status = rc == CURLE_OK ? status : 0;
         if (rc != CURLE_OK && l->side.err[0] == '\0')
             snprintf(l->side.err, sizeof(l->side.err), "%s",
-                     l->side.too_large ? "answer too large" : curl_easy_strerror(rc));
+                     l->side.too_large ? "answer too large" : keel_curl()->easy_strerror(rc));
         return;
     }
     conn_t *c = owner;
@@ -205,7 +209,7 @@ finished(keel_load_t *l, CURL *easy, CURLcode rc)
     if (rc != CURLE_OK) {
         k->server_errors++;
         k->last_status = 0;
-        snprintf(k->last_error, sizeof(k->last_error), "%s", c->err[0] ? c->err : curl_easy_strerror(rc));
+        snprintf(k->last_error, sizeof(k->last_error), "%s", c->err[0] ? c->err : keel_curl()->easy_strerror(rc));
     } else if (status >= 500) {
         k->server_errors++;
         k->last_status = status;
@@ -226,7 +230,7 @@ start_requests(keel_load_t *l)
         if (c->busy)
             continue;
         c->err[0] = '\0';
-        if (curl_multi_add_handle(l->multi, c->easy) != CURLM_OK)
+        if (keel_curl()->multi_add_handle(l->multi, c->easy) != CURLM_OK)
             return -1;
         c->busy = true;
         l->counts.issued++;
@@ -244,15 +248,15 @@ keel_load_run(keel_load_t *l, struct curl_waitfd *fds, unsigned nfds, int timeou
         return -1;
     }
     /* perform first: handles just added get their sockets before the wait */
-    if ((mc = curl_multi_perform(l->multi, &running)) != CURLM_OK ||
-        (mc = curl_multi_poll(l->multi, fds, nfds, timeout_ms, NULL)) != CURLM_OK ||
-        (mc = curl_multi_perform(l->multi, &running)) != CURLM_OK) {
-        snprintf(err, errlen, "HTTP client: %s", curl_multi_strerror(mc));
+    if ((mc = keel_curl()->multi_perform(l->multi, &running)) != CURLM_OK ||
+        (mc = keel_curl()->multi_poll(l->multi, fds, nfds, timeout_ms, NULL)) != CURLM_OK ||
+        (mc = keel_curl()->multi_perform(l->multi, &running)) != CURLM_OK) {
+        snprintf(err, errlen, "HTTP client: %s", keel_curl()->multi_strerror(mc));
         return -1;
     }
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(l->multi, &left)) != NULL)
+    while ((m = keel_curl()->multi_info_read(l->multi, &left)) != NULL)
         if (m->msg == CURLMSG_DONE)
             finished(l, m->easy_handle, m->data.result);
     return 0;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "acme/curl_api.h"
 
 #include "cli/http_get.h"
 #include "cli/status_json.h"
@@ -72,11 +72,11 @@ keel_status_main(int argc, char **argv)
         fprintf(stderr, "keel status: %s\n", err);
         return 2;
     }
-    if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+    if (keel_curl()->global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
         fprintf(stderr, "keel status: cannot start libcurl\n");
         return 1;
     }
     int rc = show(url);
-    curl_global_cleanup();
+    keel_curl()->global_cleanup();
     return rc;
 }

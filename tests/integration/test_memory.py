@@ -698,3 +698,35 @@ def test_tmpfs_reported_and_growth_warned(keel, shm_dir):
     assert metric(samples, "keel_tmpfs_used_bytes", path="/dev/shm") >= before[0]["used_bytes"] + 19 * MIB
     get_json(s, "/tmpwrite.php?rm=1&name=blob.bin")
     assert not (shm_dir / "blob.bin").exists()
+
+
+def process_tree(pid):
+    """pid and its descendants, from /proc's children lists."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").iterdir():
+            todo += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def test_libcurl_is_mapped_only_where_it_is_used(keel, tmp_path):
+    """libcurl and the libraries it needs (GnuTLS, Kerberos, LDAP, ...) are
+    loaded by the front only for ACME or OCSP stapling: a server using
+    neither maps none of them, in the front, the zygote or its workers
+    (unless PHP itself loads curl as an extension)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "index.php").write_text("<?php echo json_encode(['curl' => extension_loaded('curl')]);")
+    s = keel(root, workers=2)
+    r = requests.get(s.url + "/", timeout=REQ_TIMEOUT)
+    assert r.status_code == 200, r.text
+    php_has_curl = r.json()["curl"]
+    pids = process_tree(s.proc.pid)
+    assert len(pids) >= 4, pids  # the front, a zygote, two workers
+    mapping = {p: [line.split()[-1] for line in Path(f"/proc/{p}/maps").read_text().splitlines()
+                   if "libcurl" in line or "libgnutls" in line or "libldap" in line] for p in pids}
+    assert mapping[s.proc.pid] == [], mapping
+    if not php_has_curl:
+        assert all(found == [] for found in mapping.values()), mapping
