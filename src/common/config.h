@@ -129,6 +129,7 @@ typedef struct {
     int access_log_json;                                   /* --access-log-format json, else nginx's combined */
     keel_cidr_t trusted_proxies[KEEL_MAX_TRUSTED_PROXIES]; /* --trusted-proxy */
     size_t trusted_proxy_count;
+    bool trusted_unix_peers; /* --trusted-proxy unix: */
     const char *health_path; /* --health-path: readiness on the public listener, NULL: none */
     uint64_t drain_delay_ms; /* --drain-delay: serving on after SIGTERM, not ready */
     int compress;            /* --compress on (gzip) */

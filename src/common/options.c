@@ -660,7 +660,8 @@ const keel_option_t keel_options[] = {
         .arg = "CIDR",
         .kind = KEEL_OPTION_SPECIAL,
         .set = keel_option_set_trusted_proxy,
-        .help = "from these addresses (IPv4 or IPv6, repeatable), `X-Forwarded-For` or `Forwarded` names the client "
+        .help = "from these addresses (IPv4 or IPv6, repeatable; `unix:` for the clients of `unix:` listeners, as "
+                "nginx's `set_real_ip_from unix:`), `X-Forwarded-For` or `Forwarded` names the client "
                 "(`REMOTE_ADDR`, the access log) and `X-Forwarded-Proto`, `-Host`, `-Port` set `HTTPS`, "
                 "`SERVER_NAME`, `SERVER_PORT`",
     },
@@ -1104,10 +1105,14 @@ static int
 keel_option_set_trusted_proxy(const keel_option_t *opt, keel_config_t *cfg, const char *value, char *err, size_t errlen)
 {
     keel_cidr_t c;
+    if (strcmp(value, "unix:") == 0) {
+        cfg->trusted_unix_peers = true;
+        return 0;
+    }
     if (keel_cidr_parse(value, strlen(value), &c) != 0)
         return keel_option_error(err, errlen,
                                  "option %s: expected an address or a range like 10.0.0.0/8 or fd00::/8 (no bits set "
-                                 "past the prefix), got '%s'",
+                                 "past the prefix), or unix:, got '%s'",
                                  opt->name, value);
     if (cfg->trusted_proxy_count == KEEL_MAX_TRUSTED_PROXIES)
         return keel_option_error(err, errlen, "option %s: too many entries (at most %d)", opt->name,

@@ -120,7 +120,7 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
     keel_access_entry_t e = {0};
 
     char addr[KEEL_CIDR_TEXT_MAX];
-    size_t alen = keel_proxy_client_text(req, a->trusted, a->trusted_count, addr);
+    size_t alen = keel_proxy_client_text(req, &a->trust, addr);
     e.remote_addr = alen ? text(addr, alen) : text(NULL, 0);
     char user[256];
     keel_access_text_t auth = header(req, H2O_TOKEN_AUTHORIZATION);
@@ -164,13 +164,12 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
 }
 
 int
-keel_access_log_open(keel_access_log_t *a, const char *path, bool json, const keel_cidr_t *trusted,
-                     size_t trusted_count, char *err, size_t errlen)
+keel_access_log_open(keel_access_log_t *a, const char *path, bool json, const keel_fwd_trust_t *trust, char *err,
+                     size_t errlen)
 {
     memset(a, 0, sizeof(*a));
     a->json = json;
-    a->trusted = trusted;
-    a->trusted_count = trusted_count;
+    a->trust = *trust;
     return keel_access_writer_open(&a->writer, path, err, errlen);
 }
 

@@ -17,6 +17,7 @@
 
 #include "common/cidr.h"
 #include "front/access_writer.h"
+#include "front/forwarded.h"
 #include "front/job.h"
 
 /* The request environment slot where php_request.c leaves a
@@ -32,8 +33,7 @@ typedef struct {
     keel_access_writer_t writer;
     h2o_loop_t *loop;
     bool json;
-    const keel_cidr_t *trusted; /* --trusted-proxy: the client the log shows */
-    size_t trusted_count;
+    keel_fwd_trust_t trust; /* --trusted-proxy: the client the log shows */
     h2o_timeout_t flush_timeout;
     h2o_timeout_entry_t flush_entry;
     time_t iso_second;   /* the second iso_prefix spells, as gmtime gave it */
@@ -42,8 +42,8 @@ typedef struct {
 
 /* Opens --access-log's PATH (or "-": stdout), before anything binds.
  * Returns 0, or -1 with a message in err. */
-int keel_access_log_open(keel_access_log_t *a, const char *path, bool json, const keel_cidr_t *trusted,
-                         size_t trusted_count, char *err, size_t errlen);
+int keel_access_log_open(keel_access_log_t *a, const char *path, bool json, const keel_fwd_trust_t *trust, char *err,
+                         size_t errlen);
 
 /* Starts the writer thread (with the front's signals blocked, so it never
  * takes one). Returns 0, or -1 with a message in err. */

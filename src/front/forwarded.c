@@ -81,7 +81,8 @@ keel_fwd_parse_node(const char *s, size_t len, keel_ip_t *ip, int *port)
 typedef struct {
     const keel_cidr_t *trusted;
     size_t trusted_count;
-    keel_ip_t cur; /* the address believed so far: the peer, then each node */
+    bool cur_is_unix_peer; /* cur is no address yet: the trusted unix: peer */
+    keel_ip_t cur;         /* the address believed so far: the peer, then each node */
     int cur_port;
     bool found; /* cur came from a header */
     bool stopped;
@@ -93,10 +94,11 @@ step(walk_t *w, bool ok, const keel_ip_t *ip, int port)
 {
     if (w->stopped)
         return;
-    if (!is_trusted(&w->cur, w->trusted, w->trusted_count) || !ok) {
+    if (!(w->cur_is_unix_peer || is_trusted(&w->cur, w->trusted, w->trusted_count)) || !ok) {
         w->stopped = true;
         return;
     }
+    w->cur_is_unix_peer = false;
     w->cur = *ip;
     w->cur_port = port;
     w->found = true;
@@ -353,21 +355,25 @@ parse_host(keel_fwd_text_t t, keel_fwd_text_t *host, int *port)
 }
 
 bool
-keel_fwd_resolve(const keel_ip_t *peer, const keel_cidr_t *trusted, size_t trusted_count, const keel_fwd_headers_t *in,
+keel_fwd_resolve(const keel_ip_t *peer, const keel_fwd_trust_t *trust, const keel_fwd_headers_t *in,
                  keel_fwd_result_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->https = -1;
-    if (trusted_count == 0 || !is_trusted(peer, trusted, trusted_count))
+    if (peer == NULL ? !trust->unix_peers : !is_trusted(peer, trust->ranges, trust->count))
         return false;
 
-    walk_t xff = {.trusted = trusted, .trusted_count = trusted_count, .cur = *peer};
+    const walk_t start = {.trusted = trust->ranges,
+                          .trusted_count = trust->count,
+                          .cur_is_unix_peer = peer == NULL,
+                          .cur = peer != NULL ? *peer : (keel_ip_t){{0}, false}};
+    walk_t xff = start;
     for (size_t i = in->xff_count; i-- > 0 && !xff.stopped;)
         walk_xff(&xff, in->xff[i].base, in->xff[i].len);
 
     fwd_list_t *fl = NULL;
     fwd_list_t list;
-    walk_t fwd = {.trusted = trusted, .trusted_count = trusted_count, .cur = *peer};
+    walk_t fwd = start;
     if (in->forwarded_count != 0) {
         memset(&list, 0, sizeof(list));
         for (size_t i = 0; i < in->forwarded_count; i++)

@@ -59,10 +59,20 @@ typedef struct {
     char host_buf[256];
 } keel_fwd_result_t;
 
-/* peer: the connection's address. Fills out; returns whether the peer is
- * trusted (out says nothing new otherwise). */
-bool keel_fwd_resolve(const keel_ip_t *peer, const keel_cidr_t *trusted, size_t trusted_count,
-                      const keel_fwd_headers_t *in, keel_fwd_result_t *out);
+/* --trusted-proxy: the trusted ranges, and whether a peer without an
+ * address (a client of a unix: listener: a proxy on the same machine) is
+ * trusted too, as nginx's `set_real_ip_from unix:`. */
+typedef struct {
+    const keel_cidr_t *ranges;
+    size_t count;
+    bool unix_peers;
+} keel_fwd_trust_t;
+
+/* peer: the connection's address, or NULL for a peer without one (a unix:
+ * socket's). Fills out; returns whether the peer is trusted (out says
+ * nothing new otherwise). */
+bool keel_fwd_resolve(const keel_ip_t *peer, const keel_fwd_trust_t *trust, const keel_fwd_headers_t *in,
+                      keel_fwd_result_t *out);
 
 /* One X-Forwarded-For element: "addr", "addr:port", "[v6]:port".
  * Returns 0, or -1. port is 0 without one. */

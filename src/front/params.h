@@ -11,6 +11,7 @@
 #include <h2o.h>
 
 #include "common/cidr.h"
+#include "front/forwarded.h"
 #include "front/sockname_cache.h"
 #include "front/route.h"
 
@@ -24,8 +25,7 @@ typedef struct {
     socklen_t listen_addr_len;
     const char *const *extra; /* --param "KEY=VALUE": added, or in place of keel's own of that name */
     size_t extra_count;
-    const keel_cidr_t *trusted; /* --trusted-proxy (front/proxy_params.h) */
-    size_t trusted_count;
+    keel_fwd_trust_t trust;           /* --trusted-proxy (front/proxy_params.h) */
     keel_sockname_cache_t *socknames; /* connections' own addresses, when server_addr is NULL */
 } keel_params_ctx_t;
 

@@ -31,9 +31,10 @@ first(keel_fwd_text_t *slot, const h2o_header_t *h)
         *slot = (keel_fwd_text_t){h->value.base, h->value.len};
 }
 
-/* Whether peer (the connection's) is trusted; out as keel_fwd_resolve. */
+/* Whether peer (the connection's; NULL: a unix: socket's) is trusted; out
+ * as keel_fwd_resolve. */
 static bool
-resolve(h2o_req_t *req, const keel_ip_t *peer, const keel_cidr_t *trusted, size_t trusted_count, keel_fwd_result_t *out)
+resolve(h2o_req_t *req, const keel_ip_t *peer, const keel_fwd_trust_t *trust, keel_fwd_result_t *out)
 {
     keel_fwd_headers_t in = {0};
     for (size_t i = 0; i < req->headers.size; i++) {
@@ -50,7 +51,22 @@ resolve(h2o_req_t *req, const keel_ip_t *peer, const keel_cidr_t *trusted, size_
         else if (h2o_lcstris(n->base, n->len, H2O_STRLIT("x-forwarded-port")))
             first(&in.port, h);
     }
-    return keel_fwd_resolve(peer, trusted, trusted_count, &in, out);
+    return keel_fwd_resolve(peer, trust, &in, out);
+}
+
+/* The peer's address into ip; NULL when it has none (a unix: socket's). */
+static const keel_ip_t *
+peer_address(const struct sockaddr *sa, keel_ip_t *ip)
+{
+    return sa != NULL && keel_ip_from_sockaddr(sa, ip, NULL) == 0 ? ip : NULL;
+}
+
+/* Whether such a peer could be trusted at all: the headers are read only
+ * then. */
+static bool
+may_trust(const keel_fwd_trust_t *trust, const keel_ip_t *peer_ip, bool unix_peer)
+{
+    return (peer_ip != NULL && trust->count != 0) || (unix_peer && trust->unix_peers);
 }
 
 static void
@@ -77,10 +93,11 @@ keel_proxy_params_apply(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_param
                         struct sockaddr_storage *peer)
 {
     keel_ip_t ip;
-    if (ctx->trusted_count == 0 || in->peer == NULL || keel_ip_from_sockaddr(in->peer, &ip, NULL) != 0)
+    const keel_ip_t *peer_ip = peer_address(in->peer, &ip);
+    if (!may_trust(&ctx->trust, peer_ip, in->peer != NULL && in->peer->sa_family == AF_UNIX))
         return;
     keel_fwd_result_t r;
-    if (!resolve(req, &ip, ctx->trusted, ctx->trusted_count, &r))
+    if (!resolve(req, peer_ip, &ctx->trust, &r))
         return;
     if (r.conflict)
         conflicts++;
@@ -106,19 +123,20 @@ keel_proxy_params_apply(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_param
 }
 
 size_t
-keel_proxy_client_text(h2o_req_t *req, const keel_cidr_t *trusted, size_t trusted_count, char *buf)
+keel_proxy_client_text(h2o_req_t *req, const keel_fwd_trust_t *trust, char *buf)
 {
     struct sockaddr_storage ss;
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (void *)&ss);
-    keel_ip_t peer;
+    keel_ip_t ip;
+    const keel_ip_t *peer_ip = len != 0 ? peer_address((struct sockaddr *)&ss, &ip) : NULL;
+    bool unix_peer = len != 0 && ss.ss_family == AF_UNIX;
     keel_fwd_result_t r;
-    if (len != 0 && trusted_count != 0 && keel_ip_from_sockaddr((struct sockaddr *)&ss, &peer, NULL) == 0 &&
-        resolve(req, &peer, trusted, trusted_count, &r) && r.client_known)
+    if (may_trust(trust, peer_ip, unix_peer) && resolve(req, peer_ip, trust, &r) && r.client_known)
         return keel_ip_format(&r.client, buf);
-    if (len != 0 && keel_ip_from_sockaddr((struct sockaddr *)&ss, &peer, NULL) == 0)
-        return keel_ip_format(&peer, buf);
+    if (peer_ip != NULL)
+        return keel_ip_format(peer_ip, buf);
     /* a client of a unix: listener, written as nginx's $remote_addr is */
-    if (len != 0 && ss.ss_family == AF_UNIX) {
+    if (unix_peer) {
         memcpy(buf, "unix:", sizeof("unix:"));
         return sizeof("unix:") - 1;
     }

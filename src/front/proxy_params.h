@@ -26,6 +26,6 @@ void keel_proxy_params_apply(h2o_req_t *req, const keel_params_ctx_t *ctx, keel_
 /* The client's address as text (the peer's, or the one a trusted proxy
  * named; "unix:" for a client of a Unix socket, as nginx writes it),
  * NUL-terminated, into buf of KEEL_CIDR_TEXT_MAX bytes. */
-size_t keel_proxy_client_text(h2o_req_t *req, const keel_cidr_t *trusted, size_t trusted_count, char *buf);
+size_t keel_proxy_client_text(h2o_req_t *req, const keel_fwd_trust_t *trust, char *buf);
 
 #endif

@@ -722,9 +722,14 @@ keel_front_main(int argc, char **argv)
         fprintf(stderr, "keel: %s\n", err);
         return 2;
     }
+    const keel_fwd_trust_t trust = {
+        .ranges = f->cfg.trusted_proxies,
+        .count = f->cfg.trusted_proxy_count,
+        .unix_peers = f->cfg.trusted_unix_peers,
+    };
     if (f->cfg.access_log != NULL) {
-        if (keel_access_log_open(&s->access_log, f->cfg.access_log, f->cfg.access_log_json, f->cfg.trusted_proxies,
-                                 f->cfg.trusted_proxy_count, err, sizeof(err)) != 0) {
+        if (keel_access_log_open(&s->access_log, f->cfg.access_log, f->cfg.access_log_json, &trust, err, sizeof(err)) !=
+            0) {
             fprintf(stderr, "keel: --access-log %s\n", err);
             return 2;
         }
@@ -748,8 +753,7 @@ keel_front_main(int argc, char **argv)
         .server_port = first->port_text,
         .extra = f->cfg.params,
         .extra_count = f->cfg.param_count,
-        .trusted = f->cfg.trusted_proxies,
-        .trusted_count = f->cfg.trusted_proxy_count,
+        .trust = trust,
         .socknames = &s->socknames,
     };
     f->params.listen_addr_len = sizeof(f->params.listen_addr);

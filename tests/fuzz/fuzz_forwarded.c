@@ -84,13 +84,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += len + (nl != NULL);
     }
 
-    static const char *const peers[] = {"127.0.0.1", "192.0.2.1", "::1"};
-    for (size_t i = 0; i < 3; i++) {
-        keel_ip_t peer;
-        CHECK(keel_ip_parse(peers[i], strlen(peers[i]), &peer) == 0);
+    /* three addresses, and a unix: socket's peer (no address) */
+    static const char *const peers[] = {"127.0.0.1", "192.0.2.1", "::1", NULL};
+    const keel_fwd_trust_t trust = {trusted, 4, true};
+    for (size_t i = 0; i < 4; i++) {
+        keel_ip_t addr;
+        const keel_ip_t *peer = NULL;
+        if (peers[i] != NULL) {
+            CHECK(keel_ip_parse(peers[i], strlen(peers[i]), &addr) == 0);
+            peer = &addr;
+        }
         keel_fwd_result_t a, b;
-        bool trusted_a = keel_fwd_resolve(&peer, trusted, 4, &in, &a);
-        bool trusted_b = keel_fwd_resolve(&peer, trusted, 4, &in, &b);
+        bool trusted_a = keel_fwd_resolve(peer, &trust, &in, &a);
+        bool trusted_b = keel_fwd_resolve(peer, &trust, &in, &b);
         CHECK(trusted_a == trusted_b && trusted_a == (i != 1));
         CHECK(a.client_known == b.client_known && a.https == b.https && a.port == b.port);
         CHECK(!a.client_known || memcmp(a.client.addr, b.client.addr, 16) == 0);

@@ -5,6 +5,7 @@ module in tests/differential/test_diff_proxy_log.py; the parsers'
 corners are in tests/unit/front/test_forwarded.c.
 """
 
+import json
 import subprocess
 
 import pytest
@@ -91,6 +92,43 @@ def test_without_the_option_nothing_changes(tmp_path):
         assert (v["REMOTE_ADDR"], v["HTTPS"]) == ("127.0.0.1", None)
     finally:
         s.stop()
+
+
+def curl_unix(path, headers):
+    cmd = ["curl", "-sS", "--max-time", str(int(REQ_TIMEOUT)), "--unix-socket", str(path)]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    r = subprocess.run(cmd + ["http://localhost/server.php"], capture_output=True, text=True, timeout=REQ_TIMEOUT + 5)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("trust_unix", [True, False])
+def test_a_proxy_on_a_unix_socket_is_trusted_with_unix(tmp_path, trust_unix):
+    """--trusted-proxy unix: trusts the clients of unix: listeners (a proxy
+    on the same machine), as nginx's set_real_ip_from unix:; without it
+    their headers are just headers. Clients of TCP listeners are judged by
+    the ranges alone, and the access log shows the client believed."""
+    sock, log = tmp_path / "keel.sock", tmp_path / "access.log"
+    args = ["--admin", "off", "--listen", f"unix:{sock}", "--access-log", str(log)]
+    if trust_unix:
+        args += ["--trusted-proxy", "unix:"]
+    s = KeelServer(app_dir("proxy"), tuple(args), workers=1)
+    s.start()
+    try:
+        v = curl_unix(sock, {"X-Forwarded-For": "203.0.113.50, 198.51.100.7", "X-Forwarded-Proto": "https"})
+        if trust_unix:
+            assert (v["REMOTE_ADDR"], v["REMOTE_PORT"], v["HTTPS"], v["SERVER_PORT"]) == ("198.51.100.7", "", "on",
+                                                                                          "443")
+        else:
+            assert (v["REMOTE_ADDR"], v["REMOTE_PORT"], v["HTTPS"]) == ("unix:", "", None)
+        # the TCP listener beside it: 127.0.0.1 is in no range
+        v = seen(s, {"X-Forwarded-For": "203.0.113.50", "X-Forwarded-Proto": "https"})
+        assert (v["REMOTE_ADDR"], v["HTTPS"]) == ("127.0.0.1", None)
+    finally:
+        s.stop()
+    first = log.read_text().splitlines()[0]
+    assert first.startswith("198.51.100.7 - - [" if trust_unix else "unix: - - ["), first
 
 
 @pytest.mark.parametrize("value", ["10.0.0.1/8", "10.0.0.0/33", "example.com", "fe80::/129", ""])

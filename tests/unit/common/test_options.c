@@ -424,7 +424,12 @@ test_special_options(void **state)
         assert_int_equal(cfg.trusted_proxies[2].prefix, 128);
         assert_int_equal(parse_one("--trusted-proxy", "10.0.0.1/8"), KEEL_CONFIG_ERROR);
         assert_string_equal(errbuf, "option --trusted-proxy: expected an address or a range like 10.0.0.0/8 or "
-                                    "fd00::/8 (no bits set past the prefix), got '10.0.0.1/8'");
+                                    "fd00::/8 (no bits set past the prefix), or unix:, got '10.0.0.1/8'");
+        /* unix: trusts the clients of unix: listeners, beside the ranges */
+        assert_false(cfg.trusted_unix_peers);
+        assert_int_equal(parse_one("--trusted-proxy", "unix:"), KEEL_CONFIG_OK);
+        assert_true(cfg.trusted_unix_peers);
+        assert_int_equal(parse_one("--trusted-proxy", "unix:/run/x.sock"), KEEL_CONFIG_ERROR);
         char *many[2 * KEEL_MAX_TRUSTED_PROXIES + 2];
         for (size_t i = 0; i < KEEL_MAX_TRUSTED_PROXIES + 1; i++) {
             many[2 * i] = "--trusted-proxy";

@@ -46,7 +46,8 @@ client(const char *peer, keel_fwd_headers_t *h, keel_fwd_result_t *r)
 {
     static char buf[KEEL_CIDR_TEXT_MAX];
     keel_ip_t p = ip(peer);
-    if (!keel_fwd_resolve(&p, trusted, trusted_count, h, r))
+    const keel_fwd_trust_t trust = {trusted, trusted_count, false};
+    if (!keel_fwd_resolve(&p, &trust, h, r))
         return "-";
     if (!r->client_known)
         return "";
@@ -125,7 +126,47 @@ test_untrusted_peer_changes_nothing(void **state)
     assert_int_equal(r.port, 0);
     /* nothing trusted at all */
     keel_ip_t p = ip("127.0.0.1");
-    assert_false(keel_fwd_resolve(&p, trusted, 0, &h, &r));
+    const keel_fwd_trust_t none = {trusted, 0, false};
+    assert_false(keel_fwd_resolve(&p, &none, &h, &r));
+}
+
+/* A client of a unix: listener (no address): trusted only with unix_peers,
+ * and then the walk starts from it as from a trusted address. */
+static const char *
+unix_client(bool unix_peers, size_t ranges, const char *v1, keel_fwd_result_t *r)
+{
+    static char buf[KEEL_CIDR_TEXT_MAX];
+    keel_fwd_headers_t h = {0};
+    h.xff[h.xff_count++] = t(v1);
+    h.proto = t("https");
+    const keel_fwd_trust_t trust = {trusted, ranges, unix_peers};
+    if (!keel_fwd_resolve(NULL, &trust, &h, r))
+        return "-";
+    if (!r->client_known)
+        return "";
+    keel_ip_format(&r->client, buf);
+    return buf;
+}
+
+static void
+test_unix_peers(void **state)
+{
+    (void)state;
+    keel_fwd_result_t r;
+    /* not trusted unless asked, whatever the ranges */
+    assert_string_equal(unix_client(false, trusted_count, "192.0.2.9", &r), "-");
+    assert_int_equal(r.https, -1);
+    /* trusted: the rightmost untrusted address, skipping trusted ones */
+    assert_string_equal(unix_client(true, trusted_count, "192.0.2.9, 10.1.2.3", &r), "192.0.2.9");
+    assert_int_equal(r.https, 1);
+    assert_int_equal(r.port, 443);
+    /* with no ranges, the rightmost element */
+    assert_string_equal(unix_client(true, 0, "192.0.2.9, 10.1.2.3", &r), "10.1.2.3");
+    /* all trusted: the leftmost, as for an address peer */
+    assert_string_equal(unix_client(true, trusted_count, "10.0.0.1, 127.0.0.1", &r), "10.0.0.1");
+    /* a first element that is no address: nothing believed, the scheme still is */
+    assert_string_equal(unix_client(true, trusted_count, "unknown", &r), "");
+    assert_int_equal(r.https, 1);
 }
 
 static const char *
@@ -255,6 +296,7 @@ main(void)
         cmocka_unit_test_setup(test_forwarded, setup),
         cmocka_unit_test_setup(test_both_headers_must_agree, setup),
         cmocka_unit_test_setup(test_scheme_host_port, setup),
+        cmocka_unit_test_setup(test_unix_peers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
