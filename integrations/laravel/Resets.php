@@ -58,6 +58,24 @@ final class Resets
     /** Whether each database connection of the booted application logged its queries. */
     private array $queryLogging = [];
 
+    /**
+     * What the booted configuration says, read once: each request gets a
+     * copy of it (enter()), so no request changes these for the next.
+     */
+    private mixed $locale;
+    private mixed $fallbackLocale;
+    private bool $arrayCache;
+
+    /** The session store's handler when it holds the container (the database driver's). */
+    private ?DatabaseSessionHandler $databaseSessions = null;
+
+    /**
+     * The session store was emptied, with a new id, when the last request
+     * left: the next one finds it as a fresh PHP-FPM request would. False
+     * before the first request, and after a leave() that did not finish.
+     */
+    private bool $sessionClean = false;
+
     public function __construct(private Application $app)
     {
         $config = $app->make('config');
@@ -81,6 +99,13 @@ final class Resets
                 $this->queryLogging[$name] = $connection->logging();
             }
         }
+        $this->locale = $config->get('app.locale');
+        $this->fallbackLocale = $config->get('app.fallback_locale');
+        $this->arrayCache = (bool) $config->get('cache.stores.array');
+        if ($app->resolved('session')) {
+            $handler = $app->make('session')->driver()->getHandler();
+            $this->databaseSessions = $handler instanceof DatabaseSessionHandler ? $handler : null;
+        }
     }
 
     /** Before a request: $sandbox becomes the application, reset for $request. */
@@ -99,6 +124,7 @@ final class Resets
         }
         $this->resetUrlGenerator($sandbox);
         $this->dropUserState($sandbox, true);
+        $this->sessionClean = false;
         // The request, in both: services built by the booted application
         // and holding it resolve 'request' there. Binding it runs the
         // 'request' rebinding callbacks (the URL generator's, the user
@@ -117,6 +143,7 @@ final class Resets
             $route->flushController();
         }
         $this->dropUserState($sandbox, false);
+        $this->sessionClean = true;
         $this->rollBackTransactions($sandbox);
         if ($sandbox->resolved('view')) {
             $this->resetView($sandbox, $this->app);
@@ -184,30 +211,26 @@ final class Resets
             $sandbox->make($notifications)->setContainer($sandbox);
             $sandbox->make($notifications)->forgetDrivers();
         }
-        if ($sandbox->resolved('session')) {
-            $handler = $sandbox->make('session')->driver()->getHandler();
-            if ($handler instanceof DatabaseSessionHandler) {
-                $handler->setContainer($sandbox);
-            }
-        }
+        $this->databaseSessions?->setContainer($sandbox);
     }
 
     /**
      * Per user, in objects every request shares: the session's data and id,
      * the guards and their user, cookies queued for the response. Dropped
      * before a request (so it starts as a fresh PHP-FPM request) and after
-     * it (so a worker waiting for work keeps no one's data).
+     * it (so a worker waiting for work keeps no one's data). The session
+     * store emptied after a request is not emptied again before the next.
      */
     private function dropUserState(Application $sandbox, bool $entering): void
     {
-        if ($sandbox->resolved('session')) {
+        if ($sandbox->resolved('session') && !($entering && $this->sessionClean)) {
             // StartSession merges what it reads into what the store holds:
             // without this, the previous user's session joins the next one's.
+            // A new id, as a fresh store has one; StartSession then sets the
+            // client's, and a CSRF token when the session has none.
             $store = $sandbox->make('session')->driver();
             $store->flush();
-            if ($entering) {
-                $store->regenerate();
-            }
+            $store->setId(null);
         }
         if ($sandbox->resolved('auth.driver')) {
             $sandbox->forgetInstance('auth.driver');
@@ -285,12 +308,13 @@ final class Resets
     /** The "array" cache store and memoised string conversions, which only grow. */
     private function resetCaches(Application $sandbox): void
     {
-        if ($sandbox->resolved('cache') && $sandbox->make('config')->get('cache.stores.array')) {
+        if ($this->arrayCache && $sandbox->resolved('cache')) {
             $sandbox->make('cache')->store('array')->flush();
         }
         Str::flushCache();
-        if ($sandbox->resolved('translator') && $sandbox->make('translator') instanceof NamespacedItemResolver) {
-            $sandbox->make('translator')->flushParsedKeys();
+        $translator = $sandbox->resolved('translator') ? $sandbox->make('translator') : null;
+        if ($translator instanceof NamespacedItemResolver) {
+            $translator->flushParsedKeys();
         }
     }
 
@@ -301,15 +325,14 @@ final class Resets
      */
     private function resetLocale(Application $sandbox): void
     {
-        $config = $sandbox->make('config');
-        $locale = $config->get('app.locale');
+        $locale = $this->locale;
         if ($sandbox->resolved('translator')) {
             $translator = $sandbox->make('translator');
-            if ($translator->getLocale() !== $locale) {
+            if ($locale !== null && $translator->getLocale() !== $locale) {
                 $translator->setLocale($locale);
             }
-            if ($translator->getFallback() !== $config->get('app.fallback_locale')) {
-                $translator->setFallback($config->get('app.fallback_locale'));
+            if ($this->fallbackLocale !== null && $translator->getFallback() !== $this->fallbackLocale) {
+                $translator->setFallback($this->fallbackLocale);
             }
             $locale = $translator->getLocale();
         }

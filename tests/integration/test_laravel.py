@@ -132,6 +132,20 @@ def test_csrf_as_in_classic_mode(laravel, laravel_classic):
         assert r.status_code == 302 and r.headers["Location"].endswith("/notes"), (server.url, r.status_code)
 
 
+def test_a_route_without_sessions_finds_the_store_as_in_classic_mode(laravel, laravel_classic):
+    """The api group starts no session: after a signed-in user's requests,
+    the next request's store has nothing of theirs, and no CSRF token
+    either, as a fresh PHP-FPM request's store."""
+    seen = []
+    for server in (laravel, laravel_classic):
+        alice = login(server, "alice")
+        assert whoami(server, alice)["auth"] == "alice"
+        r = get(server, "/api/session")
+        assert r.status_code == 200, r.text
+        seen.append(r.json())
+    assert seen[0] == seen[1] == {"started": False, "token": None, "data": []}, seen
+
+
 def page_parts(html):
     """What a notes page shows: the flash message, errors, old input, notes."""
     def all_of(pattern):

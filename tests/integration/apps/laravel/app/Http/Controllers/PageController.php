@@ -28,6 +28,14 @@ class PageController extends Controller
         return response()->json(['items' => DB::table('items')->orderBy('id')->limit(20)->get()]);
     }
 
+    // The session store as a route without the session middleware finds
+    // it: nothing started, no data, no CSRF token.
+    public function sessionState()
+    {
+        $store = session()->driver();
+        return response()->json(['started' => $store->isStarted(), 'token' => $store->token(), 'data' => $store->all()]);
+    }
+
     // What a request may change in the application, for the next one to
     // check: configuration, locale, the tenant, the URL generator.
     public function state(Request $request)
