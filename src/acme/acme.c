@@ -1,6 +1,5 @@
 #include "acme/acme.h"
 
-#include "acme/curl_api.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "acme/attempt.h"
 #include "acme/b64url.h"
 #include "acme/challenges.h"
+#include "acme/curl_api.h"
 #include "acme/http.h"
 #include "acme/keys.h"
 #include "acme/managed.h"

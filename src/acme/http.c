@@ -1,6 +1,5 @@
 #include "acme/http.h"
 
-#include "acme/curl_api.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acme/curl_api.h"
 #include "common/clock.h"
 #include "common/log.h"
 

@@ -1,11 +1,12 @@
 #include "cli/http_get.h"
-#include "acme/curl_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/socket.h>
+
+#include "acme/curl_api.h"
 
 int
 keel_admin_url(char *out, size_t cap, const char *admin, const char *path, char *err, size_t errlen)

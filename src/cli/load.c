@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/http_get.h"
 #include "acme/curl_api.h"
+#include "cli/http_get.h"
 
 /* A request that takes longer is counted as failed: a worker stuck for
  * this long is a finding, not something to wait out. */
